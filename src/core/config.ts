@@ -1,0 +1,172 @@
+/**
+ * The run configuration: one JSON document drives train, eval and translate
+ * (as in Joey NMT). This module holds its TypeScript shape and defaults; the
+ * published JSON Schema is `schemas/config.schema.json`, and loading /
+ * validation / path resolution live in `src/core/configLoader.ts`.
+ */
+
+/** A parallel corpus given as two line-aligned files. */
+export interface ParallelFiles {
+  /** Path to the source-side file, one sentence per line. */
+  src: string;
+  /** Path to the target-side file, one sentence per line. */
+  tgt: string;
+}
+
+/** A data set: a TSV path (pairs in columns) or two parallel files. */
+export type DataSource = string | ParallelFiles;
+
+export type TokenizerKind = 'word' | 'char';
+export type CellKind = 'gru' | 'lstm';
+export type AttentionKind = 'none' | 'bahdanau' | 'luong-dot' | 'luong-general';
+/** How the encoder's summary reaches the decoder (Cho et al. 2014 vs. Sutskever et al. 2014). */
+export type BridgeKind = 'init' | 'input' | 'both';
+export type StopMetric = 'bleu' | 'perplexity' | 'loss';
+
+export interface DataConfig {
+  /** Training data (TSV path or `{src, tgt}` parallel files). Relative paths resolve against the config file's folder. */
+  train: DataSource;
+  /** Validation data; when absent, split off `train` deterministically. */
+  valid?: DataSource;
+  /** Test data; when absent, split off `train` deterministically. */
+  test?: DataSource;
+  /** 0-based TSV column holding the source sentence. */
+  srcColumn: number;
+  /** 0-based TSV column holding the target sentence. */
+  tgtColumn: number;
+  /** Pairs where either side has more tokens than this are dropped from training. */
+  maxLength: number;
+  /** Lowercase after NFC normalisation. */
+  lowercase: boolean;
+  tokenizer: TokenizerKind;
+  /** Tokens seen fewer times than this in training map to `<unk>`. */
+  minFrequency: number;
+  /** Upper bound on vocabulary size including the four special tokens. */
+  maxVocabSize: number;
+  /** Fraction of pairs split off for validation when `valid` is absent. */
+  validFraction: number;
+  /** Fraction of pairs split off for testing when `test` is absent. */
+  testFraction: number;
+  /** Upper bound on validation sentences actually decoded for BLEU at each validation. */
+  maxValidSentences: number;
+}
+
+export interface ModelConfig {
+  cell: CellKind;
+  attention: AttentionKind;
+  embeddingSize: number;
+  hiddenSize: number;
+  /** Number of stacked recurrent layers in both encoder and decoder. */
+  layers: number;
+  bidirectional: boolean;
+  /** `init`: encoder final state initialises the decoder; `input`: the context vector is fed at every decoder step; `both`. */
+  bridge: BridgeKind;
+  /** Dropout probability on embeddings and recurrent outputs during training. */
+  dropout: number;
+}
+
+export interface TrainConfig {
+  /** Sentences per batch. */
+  batchSize: number;
+  /** Adam learning rate. */
+  learningRate: number;
+  /** Wall-clock training budget in minutes (0 = unlimited). */
+  maxMinutes: number;
+  /** Maximum number of passes over the training data. */
+  epochs: number;
+  /** Gradient clipping by global norm (0 = off). */
+  clipNorm: number;
+  /** Probability of feeding the gold previous token (1 = always teacher forcing). */
+  teacherForcing: number;
+  /** Seed for initialisation, shuffling and the data split. */
+  seed: number;
+  /** Validate every this many steps (0 = once per epoch). */
+  validEvery: number;
+  /** Log a progress message every this many steps. */
+  logEvery: number;
+  /** Metric used for best checkpoint, plateau decay and early stopping. */
+  stopMetric: StopMetric;
+  /** Validations without improvement before the learning rate is multiplied by `decayFactor`. */
+  decayPatience: number;
+  decayFactor: number;
+  /** Validations without improvement before training stops (0 = never). */
+  earlyStoppingPatience: number;
+  /** Learning rate below which training stops. */
+  minLearningRate: number;
+  /** Beam size used when decoding validation and test sets (1 = greedy). */
+  beamSize: number;
+  /** GNMT length penalty alpha for beam search (Wu et al. 2016, eq. 14). */
+  lengthPenalty: number;
+  /** Maximum decoded length as a multiple of the source length (plus a constant of 5). */
+  maxOutputRatio: number;
+}
+
+export interface Seq2SeqConfig {
+  /** Optional human-readable run name. */
+  name?: string;
+  data: DataConfig;
+  model: ModelConfig;
+  train: TrainConfig;
+}
+
+/** A config as a user writes it: every section and key optional except `data.train`. */
+export interface UserConfig {
+  name?: string;
+  data: Partial<DataConfig> & { train: DataSource };
+  model?: Partial<ModelConfig>;
+  train?: Partial<TrainConfig>;
+}
+
+export const DEFAULT_DATA: Omit<DataConfig, 'train'> = {
+  srcColumn: 0,
+  tgtColumn: 1,
+  maxLength: 50,
+  lowercase: true,
+  tokenizer: 'word',
+  minFrequency: 1,
+  maxVocabSize: 8000,
+  validFraction: 0.05,
+  testFraction: 0.05,
+  maxValidSentences: 500,
+};
+
+export const DEFAULT_MODEL: ModelConfig = {
+  cell: 'gru',
+  attention: 'bahdanau',
+  embeddingSize: 64,
+  hiddenSize: 128,
+  layers: 1,
+  bidirectional: true,
+  bridge: 'both',
+  dropout: 0.1,
+};
+
+export const DEFAULT_TRAIN: TrainConfig = {
+  batchSize: 64,
+  learningRate: 1e-3,
+  maxMinutes: 0,
+  epochs: 10,
+  clipNorm: 5,
+  teacherForcing: 1,
+  seed: 42,
+  validEvery: 0,
+  logEvery: 10,
+  stopMetric: 'bleu',
+  decayPatience: 2,
+  decayFactor: 0.5,
+  earlyStoppingPatience: 5,
+  minLearningRate: 1e-5,
+  beamSize: 1,
+  lengthPenalty: 1,
+  maxOutputRatio: 1.5,
+};
+
+/** Fill every missing key of a user config with its default (paths are left as given). */
+export function withDefaults(user: UserConfig): Seq2SeqConfig {
+  return {
+    ...(user.name !== undefined ? { name: user.name } : {}),
+    data: { ...DEFAULT_DATA, ...user.data },
+    model: { ...DEFAULT_MODEL, ...(user.model ?? {}) },
+    train: { ...DEFAULT_TRAIN, ...(user.train ?? {}) },
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * Events a training run emits. The trainer (`src/core/training.ts`) calls a
+ * listener with these; the CLI prints them, writes them to `metrics.jsonl`,
+ * and the worker forwards them to the extension host unchanged. Every event
+ * that carries metrics names the tfjs backend that produced them.
+ */
+
+/** Name of the TensorFlow.js backend in use: `tensorflow` (tfjs-node), `wasm` or `cpu`. */
+export type BackendName = string;
+
+export interface RunStartedEvent {
+  type: 'started';
+  /** Absolute path of the run folder (checkpoints, metrics.jsonl, config.json). */
+  runDir: string;
+  backend: BackendName;
+  /** Trainable parameters (scalars). */
+  parameters: number;
+  trainPairs: number;
+  validPairs: number;
+  testPairs: number;
+  srcVocabSize: number;
+  tgtVocabSize: number;
+  /** Steps per epoch at the configured batch size. */
+  stepsPerEpoch: number;
+  /** Total steps planned (epochs × stepsPerEpoch); training may stop earlier. */
+  totalSteps: number;
+  /** Step training resumes from (0 for a fresh run). */
+  startStep: number;
+  /** ISO 8601 start time. */
+  time: string;
+}
+
+export interface ProgressEvent {
+  type: 'progress';
+  backend: BackendName;
+  /** Optimiser steps taken so far (1-based after the first update). */
+  step: number;
+  /** Current epoch, 1-based. */
+  epoch: number;
+  /** Mean per-token cross-entropy (nats) over the steps since the last progress event. */
+  loss: number;
+  /** exp(loss). */
+  perplexity: number;
+  /** Non-padding target tokens processed per second of wall time since the last progress event. */
+  tokensPerSecond: number;
+  /** Estimated seconds to the end of training (time budget or epochs, whichever comes first). */
+  etaSeconds: number;
+  learningRate: number;
+  /** Wall-clock seconds since training started. */
+  elapsedSeconds: number;
+}
+
+export interface SampleTranslation {
+  source: string;
+  reference: string;
+  hypothesis: string;
+}
+
+export interface ValidationEvent {
+  type: 'validation';
+  backend: BackendName;
+  step: number;
+  epoch: number;
+  /** Mean per-token cross-entropy (nats) on the validation set, teacher forced. */
+  loss: number;
+  perplexity: number;
+  /** Corpus BLEU (0–100, sacreBLEU-compatible) of decoded validation sentences. */
+  bleu: number;
+  /** A few fixed validation sentences with their current translations. */
+  samples: SampleTranslation[];
+  /** True when this validation improved the stop metric and the best checkpoint was written. */
+  isBest: boolean;
+  learningRate: number;
+  elapsedSeconds: number;
+}
+
+export interface CheckpointEvent {
+  type: 'checkpoint';
+  kind: 'best' | 'last';
+  step: number;
+  /** Absolute path of the checkpoint folder. */
+  path: string;
+}
+
+export interface LogEvent {
+  type: 'log';
+  level: 'info' | 'warn';
+  message: string;
+}
+
+export type StopReason = 'epochs' | 'time-limit' | 'early-stopping' | 'min-learning-rate' | 'cancelled';
+
+export interface DoneEvent {
+  type: 'done';
+  reason: StopReason;
+  backend: BackendName;
+  step: number;
+  epoch: number;
+  elapsedSeconds: number;
+  /** Best validation BLEU seen (NaN if never validated). */
+  bestBleu: number;
+  /** Validation perplexity at the best checkpoint. */
+  bestPerplexity: number;
+  runDir: string;
+}
+
+export type TrainingEvent =
+  | RunStartedEvent
+  | ProgressEvent
+  | ValidationEvent
+  | CheckpointEvent
+  | LogEvent
+  | DoneEvent;
+
+export type TrainingListener = (event: TrainingEvent) => void;

@@ -1,0 +1,46 @@
+/**
+ * Host ↔ Training panel (webview) protocol. Imported by `src/host/` and by
+ * `webview/training/`. The host keeps every event of the current run and
+ * replays them when the webview (re)loads, so the panel survives being
+ * hidden and shown again.
+ */
+import type { TrainingEvent } from '../core/events';
+
+export interface RunInfo {
+  /** Display name of the run (config name or folder name). */
+  name: string;
+  runDir: string;
+  configPath: string;
+}
+
+/** Host → webview: replace everything shown with this run's history. */
+export interface ReplayMessage {
+  type: 'replay';
+  run: RunInfo | undefined;
+  events: TrainingEvent[];
+  /** True while a worker is still training this run. */
+  running: boolean;
+}
+
+/** Host → webview: one new event of the run being shown. */
+export interface EventMessage {
+  type: 'event';
+  event: TrainingEvent;
+}
+
+/** Host → webview: the run ended with an error. */
+export interface FailedMessage {
+  type: 'failed';
+  message: string;
+}
+
+export type HostToPanel = ReplayMessage | EventMessage | FailedMessage;
+
+/** Webview → host: the page loaded and wants the replay. */
+export interface ReadyCommand { type: 'ready' }
+/** Webview → host: the user pressed Stop. */
+export interface StopCommand { type: 'stop' }
+/** Webview → host: open the run folder in the OS / explorer. */
+export interface RevealRunCommand { type: 'revealRun' }
+
+export type PanelToHost = ReadyCommand | StopCommand | RevealRunCommand;
