@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * Build script (esbuild). Bundles, each separately:
+ *   src/host/extension.ts       -> dist/extension.js        (node, cjs, external vscode)
+ *   src/worker/trainingWorker.ts -> dist/worker.js          (node, cjs; worker_threads entry)
+ *   src/cli/main.ts             -> dist/cli.js              (node, cjs)
+ *   webview/training/main.ts    -> dist/webview/training.js (+ training.css; browser, iife)
+ * and copies the tfjs wasm binaries next to the node bundles (dist/*.wasm).
+ *
+ * Flags: --watch (rebuild on change), --production (minify, no source maps).
+ * An entry whose source file does not exist yet is skipped with a warning;
+ * once every entry exists, any build error makes the script exit non-zero.
+ */
+import * as esbuild from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const watch = args.has('--watch');
+const production = args.has('--production');
+
+/** Node-side bundles never contain these: VS Code provides `vscode`, tfjs-node is an optional native peer. */
+const nodeExternal = ['vscode', '@tensorflow/tfjs-node'];
+
+/** @type {{name: string, options: import('esbuild').BuildOptions}[]} */
+const entries = [
+  {
+    name: 'extension',
+    options: { entryPoints: ['src/host/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: nodeExternal },
+  },
+  {
+    name: 'worker',
+    options: { entryPoints: ['src/worker/trainingWorker.ts'], outfile: 'dist/worker.js', platform: 'node', format: 'cjs', external: nodeExternal },
+  },
+  {
+    name: 'cli',
+    options: { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: nodeExternal },
+  },
+  {
+    name: 'webview',
+    // CSS imported by main.ts (its own stylesheet and uPlot's) is emitted as dist/webview/training.css.
+    options: { entryPoints: ['webview/training/main.ts'], outfile: 'dist/webview/training.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  },
+];
+
+const common = /** @type {import('esbuild').BuildOptions} */ ({
+  absWorkingDir: root,
+  bundle: true,
+  target: 'node20',
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'info',
+});
+
+function copyWasm() {
+  const wasmDir = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+  if (!existsSync(wasmDir)) {
+    console.warn(`[build] warning: ${relative(root, wasmDir)} not found; the wasm backend will not be available`);
+    return;
+  }
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  for (const f of readdirSync(wasmDir)) {
+    if (f.endsWith('.wasm')) copyFileSync(join(wasmDir, f), join(root, 'dist', f));
+  }
+}
+
+const present = [];
+const missing = [];
+for (const e of entries) {
+  const src = /** @type {string[]} */ (e.options.entryPoints)[0];
+  (existsSync(join(root, src)) ? present : missing).push(e);
+}
+for (const e of missing) {
+  console.warn(`[build] warning: skipping ${e.name}: ${e.options.entryPoints[0]} does not exist yet`);
+}
+
+copyWasm();
+
+if (watch) {
+  for (const e of present) {
+    const ctx = await esbuild.context({ ...common, ...e.options });
+    await ctx.watch();
+  }
+  console.log(`[build] watching ${present.map((e) => e.name).join(', ')} (Ctrl+C to stop)`);
+} else {
+  const results = await Promise.allSettled(present.map((e) => esbuild.build({ ...common, ...e.options })));
+  const failed = present.filter((_, i) => results[i].status === 'rejected');
+  if (failed.length > 0) {
+    const names = failed.map((e) => e.name).join(', ');
+    if (missing.length === 0) {
+      console.error(`[build] failed: ${names}`);
+      process.exit(1);
+    }
+    // While other entries are still being written the project is incomplete; report loudly but do not
+    // break `npm install` (prepare) for everyone.
+    console.warn(`[build] warning: ${names} failed to build (ignored while ${missing.map((e) => e.name).join(', ')} missing)`);
+  }
+}

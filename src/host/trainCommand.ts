@@ -1,0 +1,158 @@
+/**
+ * "Seq2Seq: Train Model": pick (or create) a config, validate it with the
+ * config loader, choose a fresh run folder and start training.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { Seq2SeqConfig } from '../core/config';
+import { renderConfigTemplate, templateStem, type TemplateData } from './logic/configTemplate';
+import { chooseRunDir, configNameFromPath, parseErrorLocation, uniqueFile } from './logic/runNaming';
+import type { TrainingController } from './trainingController';
+
+/** Glob of config files offered by Train Model. */
+export const CONFIG_GLOB = '{**/*.seq2seq.json,**/seq2seq.config.json,**/sample-data/*.config.json}';
+const EXCLUDE_GLOB = '**/{node_modules,runs,dist,.git}/**';
+
+type ConfigPick = vscode.QuickPickItem & { action: 'config'; uri: vscode.Uri } | vscode.QuickPickItem & { action: 'create' | 'browse' };
+
+/**
+ * Command handler. `uri` is set when invoked from the explorer / editor
+ * context menu on a config file.
+ */
+export async function trainModelCommand(ctrl: TrainingController, extensionUri: vscode.Uri, uri?: vscode.Uri): Promise<void> {
+  if (ctrl.isTraining) {
+    const stopAndStart = 'Stop and Start New';
+    const choice = await vscode.window.showWarningMessage(
+      `A training run (${ctrl.currentRun?.name ?? 'unnamed'}) is in progress. Stop it and start a new one?`,
+      { modal: true, detail: 'The current run writes its last checkpoint before it stops.' },
+      stopAndStart,
+    );
+    if (choice !== stopAndStart) return;
+    await ctrl.stop();
+  }
+  const configUri = uri ?? (await pickConfig(extensionUri));
+  if (!configUri) return;
+  await trainWithConfig(ctrl, configUri);
+}
+
+/** Validate `configUri` and start training it. Shows config errors with an "Open Config" button. */
+export async function trainWithConfig(ctrl: TrainingController, configUri: vscode.Uri): Promise<void> {
+  const configPath = configUri.fsPath;
+  // Save unsaved edits first, so what trains is what the user sees.
+  const openDoc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === configUri.toString());
+  if (openDoc?.isDirty) await openDoc.save();
+
+  let config: Seq2SeqConfig;
+  try {
+    const { loadConfig } = await import('../core/configLoader');
+    config = (await loadConfig(configPath)).config;
+  } catch (err) {
+    await showConfigError(configUri, err);
+    return;
+  }
+  const folder = vscode.workspace.getWorkspaceFolder(configUri)?.uri.fsPath ?? path.dirname(configPath);
+  const runsFolder = vscode.workspace.getConfiguration('seq2seq', configUri).get<string>('runsFolder', 'runs');
+  const name = config.name ?? configNameFromPath(configPath);
+  const runDir = chooseRunDir(folder, runsFolder, name, new Date(), fs.existsSync);
+  ctrl.start({ run: { name, runDir, configPath }, config });
+}
+
+async function showConfigError(configUri: vscode.Uri, err: unknown): Promise<void> {
+  const message = err instanceof Error ? err.message : String(err);
+  const fields = err as { line?: unknown; column?: unknown; file?: unknown };
+  const parsed = parseErrorLocation(message);
+  const line = typeof fields?.line === 'number' ? fields.line : parsed?.line;
+  const column = typeof fields?.column === 'number' ? fields.column : parsed?.column;
+  const file = typeof fields?.file === 'string' ? fields.file : parsed?.file;
+  const target = file && path.isAbsolute(file) ? vscode.Uri.file(file) : configUri;
+  const open = 'Open Config';
+  const choice = await vscode.window.showErrorMessage(`Seq2Seq: invalid config. ${message}`, open);
+  if (choice !== open) return;
+  const doc = await vscode.workspace.openTextDocument(target);
+  const pos = new vscode.Position(Math.max(0, (line ?? 1) - 1), Math.max(0, (column ?? 1) - 1));
+  await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos) });
+}
+
+async function pickConfig(extensionUri: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const found = await vscode.workspace.findFiles(CONFIG_GLOB, EXCLUDE_GLOB, 500);
+  found.sort((a, b) => vscode.workspace.asRelativePath(a).localeCompare(vscode.workspace.asRelativePath(b)));
+  const items: (ConfigPick | vscode.QuickPickItem)[] = found.map((uri) => ({
+    action: 'config' as const,
+    uri,
+    label: `$(json) ${path.basename(uri.fsPath)}`,
+    description: path.dirname(vscode.workspace.asRelativePath(uri)).replace(/^\.$/, ''),
+  }));
+  if (items.length) items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
+  items.push(
+    { action: 'create', label: '$(add) Create config from a data file…', detail: 'A TSV of sentence pairs or two line-aligned files' },
+    { action: 'browse', label: '$(folder-opened) Browse for a config file…' },
+  );
+  const pick = (await vscode.window.showQuickPick(items, {
+    title: 'Seq2Seq: Train Model',
+    placeHolder: found.length ? 'Choose the run config to train' : 'No configs found in the workspace: create one from a data file',
+    matchOnDescription: true,
+  })) as ConfigPick | undefined;
+  if (!pick) return undefined;
+  if (pick.action === 'config') return pick.uri;
+  if (pick.action === 'browse') {
+    const chosen = await vscode.window.showOpenDialog({
+      title: 'Choose a Seq2Seq config',
+      canSelectMany: false,
+      filters: { 'Seq2Seq config': ['json'] },
+    });
+    return chosen?.[0];
+  }
+  await createConfigFromData(extensionUri);
+  return undefined;
+}
+
+/**
+ * Ask for a TSV (or two parallel files), write `<name>.seq2seq.json` from the
+ * template next to the data (or in the workspace root when the data is
+ * outside the workspace), open it and offer to start training.
+ */
+export async function createConfigFromData(extensionUri: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const files = await vscode.window.showOpenDialog({
+    title: 'Choose training data: one TSV of sentence pairs, or two line-aligned files (source and target)',
+    canSelectMany: true,
+    openLabel: 'Use as Training Data',
+    filters: { 'Sentence pairs': ['tsv', 'txt', 'csv'], 'All files': ['*'] },
+  });
+  if (!files?.length) return undefined;
+  let data: TemplateData;
+  if (files.length === 1) {
+    data = { kind: 'tsv', file: files[0].fsPath };
+  } else if (files.length === 2) {
+    const [a, b] = files.map((f) => f.fsPath);
+    const ab = `${path.basename(a)} → ${path.basename(b)}`;
+    const ba = `${path.basename(b)} → ${path.basename(a)}`;
+    const dir = await vscode.window.showQuickPick([ab, ba], { title: 'Which way do you translate? (source → target)' });
+    if (!dir) return undefined;
+    data = dir === ab ? { kind: 'parallel', src: a, tgt: b } : { kind: 'parallel', src: b, tgt: a };
+  } else {
+    void vscode.window.showErrorMessage(`Seq2Seq: choose one TSV file or two parallel files (got ${files.length}).`);
+    return undefined;
+  }
+  const dataFile = data.kind === 'tsv' ? data.file : data.src;
+  const wsFolder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dataFile)) ?? vscode.workspace.workspaceFolders?.[0];
+  const inWorkspace = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dataFile)) !== undefined;
+  const configDir = inWorkspace || !wsFolder ? path.dirname(dataFile) : wsFolder.uri.fsPath;
+  const target = uniqueFile(configDir, templateStem(data), '.seq2seq.json', fs.existsSync);
+  const schemaFile = vscode.Uri.joinPath(extensionUri, 'schemas', 'config.schema.json');
+  // Inside the same workspace (developing this extension) a relative path is portable; else point at the installed schema.
+  const schemaRef =
+    wsFolder && schemaFile.fsPath.startsWith(wsFolder.uri.fsPath + path.sep)
+      ? path.relative(configDir, schemaFile.fsPath).split(path.sep).join('/')
+      : schemaFile.toString();
+  const uri = vscode.Uri.file(target);
+  await vscode.workspace.fs.writeFile(uri, Buffer.from(renderConfigTemplate(data, configDir, schemaRef), 'utf8'));
+  await vscode.window.showTextDocument(uri);
+  const train = 'Start Training';
+  void vscode.window
+    .showInformationMessage(`Created ${path.basename(target)}. Review the settings, then start training.`, train)
+    .then((c) => {
+      if (c === train) void vscode.commands.executeCommand('seq2seq.trainModel', uri);
+    });
+  return uri;
+}

@@ -1,0 +1,151 @@
+/**
+ * Owns everything about "the" training run (only one at a time): the worker
+ * session, the event store, the output channel, the status bar, the Training
+ * panel and the `seq2seq.training` context key (enables "Stop Training").
+ */
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { Seq2SeqConfig } from '../core/config';
+import type { TrainingEvent } from '../core/events';
+import type { RunInfo } from '../protocol/trainingPanel';
+import { describeStopReason, eventLogLine, formatBleu } from './logic/format';
+import { RunStore } from './logic/runStore';
+import { TrainingPanel } from './trainingPanel';
+import { TrainingSession, type SessionOutcome } from './trainingSession';
+import { TrainingStatusBar } from './statusBar';
+
+/** Context key true while a run is training. */
+export const TRAINING_CONTEXT_KEY = 'seq2seq.training';
+
+export interface StartOptions {
+  run: RunInfo;
+  /** Validated config with absolute paths. */
+  config: Seq2SeqConfig;
+  resume?: boolean;
+}
+
+export class TrainingController implements vscode.Disposable {
+  readonly output: vscode.LogOutputChannel;
+  private readonly store = new RunStore();
+  private readonly statusBar = new TrainingStatusBar();
+  private readonly panel: TrainingPanel;
+  private session: TrainingSession | undefined;
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    this.output = vscode.window.createOutputChannel('Seq2Seq', { log: true });
+    this.panel = new TrainingPanel(context.extensionUri, this.store, {
+      onStop: () => void this.stop(),
+      onRevealRun: () => this.revealRun(),
+    });
+  }
+
+  /** True while a worker is training. */
+  get isTraining(): boolean {
+    return this.session?.active ?? false;
+  }
+
+  /** The run being (or last) trained. */
+  get currentRun(): RunInfo | undefined {
+    return this.store.run;
+  }
+
+  /** Start a run in a new worker. Call {@link stop} first if one is training. */
+  start(opts: StartOptions): void {
+    if (this.isTraining) throw new Error('A training run is already in progress.');
+    this.store.begin(opts.run);
+    this.output.info(`Training ${opts.run.name} with ${opts.run.configPath} → ${opts.run.runDir}`);
+    const backend = vscode.workspace.getConfiguration('seq2seq').get<string>('backend', 'auto');
+    const env: Record<string, string> = backend && backend !== 'auto' ? { SEQ2SEQ_BACKEND: backend } : {};
+    const session = new TrainingSession(
+      { workerPath: path.join(this.context.extensionPath, 'dist', 'worker.js'), env },
+      {
+        onEvent: (e) => {
+          if (this.session === session) this.onEvent(e);
+        },
+        onEnded: (o) => {
+          if (this.session === session) this.onEnded(o);
+        },
+      },
+    );
+    this.session = session;
+    void vscode.commands.executeCommand('setContext', TRAINING_CONTEXT_KEY, true);
+    this.statusBar.show({ phase: 'preparing' }, `Preparing ${opts.run.name}…`);
+    if (vscode.workspace.getConfiguration('seq2seq').get<boolean>('showPanelOnStart', true)) this.panel.show(true);
+    this.panel.replay();
+    session.start({ type: 'start', config: opts.config, outDir: opts.run.runDir, resume: opts.resume ?? false });
+  }
+
+  /** Ask the running worker to stop (checkpoint, then `done`); resolves when it has ended. */
+  async stop(): Promise<void> {
+    const session = this.session;
+    if (!session?.active) return;
+    if (!session.stopping) {
+      this.output.info('Stopping after the current step…');
+      this.statusBar.show({ phase: 'stopping' });
+    }
+    await session.cancel();
+  }
+
+  showPanel(): void {
+    this.panel.show(false);
+  }
+
+  private onEvent(e: TrainingEvent): void {
+    this.store.append(e);
+    if (e.type === 'log' && e.level === 'warn') this.output.warn(eventLogLine(e));
+    else this.output.info(eventLogLine(e));
+    if (e.type === 'progress' && !this.session?.stopping) this.statusBar.showProgress(e);
+    this.panel.post({ type: 'event', event: e });
+  }
+
+  private onEnded(o: SessionOutcome): void {
+    void vscode.commands.executeCommand('setContext', TRAINING_CONTEXT_KEY, false);
+    const name = this.store.run?.name ?? 'run';
+    switch (o.kind) {
+      case 'finished':
+      case 'stopped':
+        if (o.done) {
+          this.statusBar.show({ phase: 'done', done: o.done }, `${name}: ${describeStopReason(o.done.reason)}. Click to show the panel.`);
+        } else {
+          this.store.end();
+          this.output.warn('The worker did not stop in time and was terminated; the last checkpoint may be missing.');
+          this.statusBar.show({ phase: 'failed' }, `${name} was terminated`);
+          this.panel.replay();
+        }
+        if (o.kind === 'finished') {
+          const bleu = Number.isFinite(o.done.bestBleu) ? ` Best BLEU ${formatBleu(o.done.bestBleu)}.` : '';
+          void vscode.window
+            .showInformationMessage(`Seq2Seq: ${name} finished (${describeStopReason(o.done.reason)}).${bleu}`, 'Show Panel', 'Reveal Run Folder')
+            .then((choice) => {
+              if (choice === 'Show Panel') this.showPanel();
+              else if (choice === 'Reveal Run Folder') this.revealRun();
+            });
+        }
+        break;
+      case 'failed':
+        this.store.fail(o.message);
+        this.output.error(o.message);
+        if (o.detail) this.output.debug(o.detail);
+        this.statusBar.show({ phase: 'failed' }, o.message);
+        this.panel.post({ type: 'failed', message: o.message });
+        void vscode.window.showErrorMessage(`Seq2Seq training failed: ${o.message}`, 'Show Log').then((c) => {
+          if (c === 'Show Log') this.output.show(true);
+        });
+        break;
+    }
+  }
+
+  private revealRun(): void {
+    const dir = this.store.run?.runDir;
+    if (dir) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(dir));
+  }
+
+  dispose(): void {
+    this.session?.dispose();
+    this.session = undefined;
+    void vscode.commands.executeCommand('setContext', TRAINING_CONTEXT_KEY, false);
+    this.panel.dispose();
+    this.statusBar.dispose();
+    this.output.dispose();
+  }
+}
