@@ -1,0 +1,655 @@
+/**
+ * End-to-end harness: a real VS Code (code-server, VS Code for the browser) driven by
+ * Chromium through playwright-core.
+ *
+ * Prerequisite: `bash scripts/e2e/setup.sh` (cached install of code-server + chromium).
+ *
+ * Typical use (mocha):
+ *
+ *   const server = await startCodeServer({ workspace, vsix: 'seq2seq-lab.vsix' });
+ *   const { browser, page } = await launchBrowser();
+ *   await openWorkbench(page, server.url);
+ *   await runCommand(page, 'Seq2Seq: Train');
+ *   await waitForNotification(page, /Training started/);
+ *   const frame = await webviewFrame(page, 'Seq2Seq Lab');
+ *   await screenshot(page, 'training');
+ *   await browser.close(); await server.stop();
+ *
+ * Every wait is bounded; on timeout the error says what was awaited and what was
+ * visible instead. Spawned code-server process groups are killed on stop() and, as a
+ * last resort, when the Node process exits.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
+
+/** code-server version installed by scripts/e2e/setup.sh. */
+export const CODE_SERVER_VERSION = process.env.SEQ2SEQ_E2E_CODE_SERVER_VERSION ?? '4.100.3';
+
+/** Repository root (two levels above this file). */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Default directory for screenshots taken during e2e runs (gitignored `.e2e/`). */
+export const DEFAULT_SCREENSHOT_DIR = path.join(REPO_ROOT, '.e2e', 'screenshots');
+
+/**
+ * User settings written before code-server starts: no welcome page, walkthroughs,
+ * telemetry, workspace trust prompt, update checks or recommendation toasts, so
+ * screenshots show only what the test does.
+ */
+export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
+  'workbench.startupEditor': 'none',
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'telemetry.telemetryLevel': 'off',
+  'security.workspace.trust.enabled': false,
+  'extensions.ignoreRecommendations': true,
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'update.mode': 'none',
+  'chat.commandCenter.enabled': false,
+  'git.openRepositoryInParentFolders': 'never',
+  'window.dialogStyle': 'custom',
+};
+
+/** Options for {@link startCodeServer}. */
+export interface CodeServerOptions {
+  /** Folder to open as the workspace (must exist). */
+  workspace: string;
+  /** `.vsix` file(s) to install (with `--install-extension`) before starting. */
+  vsix?: string | string[];
+  /** Port on 127.0.0.1; default: a free port picked by the OS. */
+  port?: number;
+  /** User settings merged over {@link DEFAULT_SETTINGS}. */
+  settings?: Record<string, unknown>;
+  /** code-server install dir; default: `$SEQ2SEQ_E2E_CODE_SERVER_DIR` or the setup.sh cache. */
+  codeServerDir?: string;
+  /** Reuse these dirs instead of fresh temp dirs (then they are not deleted on stop()). */
+  userDataDir?: string;
+  extensionsDir?: string;
+  /** Max time (ms) until the HTTP server answers; default 60 000. */
+  startTimeoutMs?: number;
+  /** Max time (ms) per `--install-extension` run; default 120 000. */
+  installTimeoutMs?: number;
+  /** Extra environment for the code-server process (e.g. SEQ2SEQ_* variables for the extension host). */
+  env?: Record<string, string>;
+  /** Keep temp dirs after stop() (for debugging). Default: false, or `SEQ2SEQ_E2E_KEEP=1`. */
+  keepDirs?: boolean;
+}
+
+/** A running code-server; see {@link startCodeServer}. */
+export interface CodeServer {
+  /** Workbench URL with the workspace folder, e.g. `http://127.0.0.1:PORT/?folder=/tmp/ws`. */
+  url: string;
+  port: number;
+  userDataDir: string;
+  extensionsDir: string;
+  /** Last lines of code-server's stdout/stderr (for failure messages). */
+  log(): string;
+  /** Kill the process group (SIGTERM, then SIGKILL after 5 s) and delete temp dirs. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Process groups still alive; killed synchronously if Node exits without stop(). */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const pgid of liveGroups) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  });
+}
+
+/**
+ * Locate the code-server install made by scripts/e2e/setup.sh.
+ * @throws Error telling the user to run the setup script when it is missing.
+ */
+export function findCodeServerDir(explicit?: string): string {
+  const cache = process.env.SEQ2SEQ_E2E_CACHE ?? path.join(os.homedir(), '.cache', 'seq2seq-lab-e2e');
+  const dir = explicit ?? process.env.SEQ2SEQ_E2E_CODE_SERVER_DIR ?? path.join(cache, `code-server-${CODE_SERVER_VERSION}`);
+  if (!fs.existsSync(path.join(dir, 'out', 'node', 'entry.js')) || !fs.existsSync(path.join(dir, '.seq2seq-e2e-ready'))) {
+    throw new Error(`code-server ${CODE_SERVER_VERSION} is not installed in ${dir}. Run: bash scripts/e2e/setup.sh`);
+  }
+  return dir;
+}
+
+/** Ask the OS for a free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function httpStatus(url: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Install one `.vsix` into the given dirs with code-server's `--install-extension`.
+ * @throws Error with the tool output if the install fails or exceeds `timeoutMs`.
+ */
+export function installVsix(codeServerDir: string, vsix: string, userDataDir: string, extensionsDir: string, timeoutMs = 120_000): void {
+  const abs = path.resolve(vsix);
+  if (!fs.existsSync(abs)) throw new Error(`vsix not found: ${abs}`);
+  const r = spawnSync(
+    process.execPath,
+    [path.join(codeServerDir, 'out', 'node', 'entry.js'), '--config', configFile(userDataDir), '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', abs, '--force'],
+    { encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, NODE_OPTIONS: '' } },
+  );
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+  if (r.error) throw new Error(`installing ${abs} failed: ${r.error.message}\n${out}`);
+  if (r.status !== 0 || !/successfully installed/i.test(out)) {
+    throw new Error(`installing ${abs} failed (exit ${r.status}):\n${out}`);
+  }
+}
+
+function configFile(userDataDir: string): string {
+  // An empty config file stops code-server from writing ~/.config/code-server/config.yaml.
+  const f = path.join(userDataDir, 'code-server-config.yaml');
+  if (!fs.existsSync(f)) fs.writeFileSync(f, '');
+  return f;
+}
+
+/**
+ * Start code-server on 127.0.0.1 with fresh (or given) user-data and extensions dirs,
+ * after installing `vsix` and writing user settings. Resolves once `/healthz` answers.
+ * The process runs in its own process group; stop() kills the whole group.
+ *
+ * @throws Error (including the server's last log lines) when the workspace is missing,
+ *   an install fails, the process exits early, or it is not ready within `startTimeoutMs`.
+ */
+export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServer> {
+  const codeServerDir = findCodeServerDir(opts.codeServerDir);
+  const workspace = path.resolve(opts.workspace);
+  if (!fs.statSync(workspace, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new Error(`workspace folder does not exist: ${workspace}`);
+  }
+  const keep = opts.keepDirs ?? process.env.SEQ2SEQ_E2E_KEEP === '1';
+  const ownedDirs: string[] = [];
+  const mk = (given: string | undefined, prefix: string) => {
+    if (given) {
+      fs.mkdirSync(given, { recursive: true });
+      return path.resolve(given);
+    }
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    ownedDirs.push(d);
+    return d;
+  };
+  const userDataDir = mk(opts.userDataDir, 's2s-e2e-user-');
+  const extensionsDir = mk(opts.extensionsDir, 's2s-e2e-ext-');
+  const removeDirs = () => {
+    if (keep) return;
+    for (const d of ownedDirs) fs.rmSync(d, { recursive: true, force: true });
+  };
+
+  try {
+    const settingsDir = path.join(userDataDir, 'User');
+    fs.mkdirSync(settingsDir, { recursive: true });
+    fs.writeFileSync(path.join(settingsDir, 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...opts.settings }, null, 2));
+
+    const vsixes = opts.vsix === undefined ? [] : Array.isArray(opts.vsix) ? opts.vsix : [opts.vsix];
+    for (const v of vsixes) installVsix(codeServerDir, v, userDataDir, extensionsDir, opts.installTimeoutMs);
+  } catch (e) {
+    removeDirs();
+    throw e;
+  }
+
+  const attempts = opts.port === undefined ? 3 : 1;
+  let lastErr: Error | undefined;
+  for (let i = 0; i < attempts; i++) {
+    const port = opts.port ?? (await freePort());
+    try {
+      return await launch(codeServerDir, workspace, port, userDataDir, extensionsDir, opts, removeDirs);
+    } catch (e) {
+      lastErr = e as Error;
+      if (!/EADDRINUSE/.test(lastErr.message)) break;
+    }
+  }
+  removeDirs();
+  throw lastErr;
+}
+
+async function launch(
+  codeServerDir: string,
+  workspace: string,
+  port: number,
+  userDataDir: string,
+  extensionsDir: string,
+  opts: CodeServerOptions,
+  removeDirs: () => void,
+): Promise<CodeServer> {
+  const args = [
+    path.join(codeServerDir, 'out', 'node', 'entry.js'),
+    '--config', configFile(userDataDir),
+    '--auth', 'none',
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--user-data-dir', userDataDir,
+    '--extensions-dir', extensionsDir,
+    workspace,
+  ];
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: workspace,
+    detached: true, // own process group, so stop() can kill the extension host and pty children too
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '', ...opts.env },
+  });
+  const pgid = child.pid!;
+  installExitHook();
+  liveGroups.add(pgid);
+
+  const lines: string[] = [];
+  const onData = (b: Buffer) => {
+    for (const l of b.toString('utf8').split('\n')) if (l.trim()) lines.push(l);
+    if (lines.length > 200) lines.splice(0, lines.length - 200);
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exitPromise = new Promise<void>((r) =>
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      liveGroups.delete(pgid);
+      r();
+    }),
+  );
+  const log = () => lines.join('\n');
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (!exited) {
+      try {
+        process.kill(-pgid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      const t = setTimeout(() => {
+        try {
+          process.kill(-pgid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, 5000);
+      await exitPromise;
+      clearTimeout(t);
+    }
+    // Children (extension host, ptys) may outlive the main process briefly.
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    liveGroups.delete(pgid);
+    removeDirs();
+  };
+
+  const base = `http://127.0.0.1:${port}`;
+  const timeoutMs = opts.startTimeoutMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    if (exited) {
+      stopped = true;
+      throw new Error(`code-server exited early (code ${exited.code}, signal ${exited.signal}):\n${log()}`);
+    }
+    if ((await httpStatus(`${base}/healthz`, 2000)) === 200) break;
+    if (Date.now() > deadline) {
+      const l = log();
+      await stop();
+      throw new Error(`code-server not ready on ${base} after ${timeoutMs} ms:\n${l}`);
+    }
+    await sleep(200);
+  }
+  return {
+    url: `${base}/?folder=${encodeURIComponent(workspace)}`,
+    port,
+    userDataDir,
+    extensionsDir,
+    log,
+    stop,
+  };
+}
+
+/** Options for {@link launchBrowser}. */
+export interface BrowserOptions {
+  /** Chromium binary; default `$SEQ2SEQ_E2E_CHROMIUM` or /usr/bin/chromium. */
+  executablePath?: string;
+  /** Default true; set `SEQ2SEQ_E2E_HEADED=1` or false to watch (needs a display). */
+  headless?: boolean;
+  viewport?: { width: number; height: number };
+  /** Launch timeout (ms); default 30 000. */
+  timeoutMs?: number;
+}
+
+/** A launched browser with one page; close() closes everything. */
+export interface BrowserSession {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** Chromium flags that work as root in a container without GPU or network. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--no-default-browser-check',
+];
+
+/**
+ * Launch headless Chromium with a 1400x900 page. Page default timeout is 30 s.
+ * @throws Error when the Chromium binary is missing (run scripts/e2e/setup.sh).
+ */
+export async function launchBrowser(opts: BrowserOptions = {}): Promise<BrowserSession> {
+  const executablePath = opts.executablePath ?? process.env.SEQ2SEQ_E2E_CHROMIUM ?? '/usr/bin/chromium';
+  if (!fs.existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}. Run: bash scripts/e2e/setup.sh`);
+  const browser = await chromium.launch({
+    executablePath,
+    headless: opts.headless ?? process.env.SEQ2SEQ_E2E_HEADED !== '1',
+    args: CHROMIUM_ARGS,
+    timeout: opts.timeoutMs ?? 30_000,
+  });
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  return {
+    browser,
+    context,
+    page,
+    close: async () => {
+      await browser.close().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Navigate to the workbench URL and wait until the workbench is usable (activity bar,
+ * editor area and status bar rendered; the workspace explorer restored).
+ * @throws Error after `timeoutMs` (default 60 000).
+ */
+export async function openWorkbench(page: Page, url: string, timeoutMs = 60_000): Promise<void> {
+  await page.goto(url, { timeout: timeoutMs, waitUntil: 'domcontentloaded' });
+  await waitForWorkbench(page, timeoutMs);
+}
+
+/** Wait until the VS Code workbench is rendered. @throws Error after `timeoutMs`. */
+export async function waitForWorkbench(page: Page, timeoutMs = 60_000): Promise<void> {
+  try {
+    await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: timeoutMs });
+    await page.locator('.monaco-workbench .part.editor').waitFor({ state: 'visible', timeout: timeoutMs });
+    await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch (e) {
+    throw new Error(`VS Code workbench did not appear within ${timeoutMs} ms at ${page.url()}: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Visible labels of the quick-input list (for failure messages). */
+async function quickPickLabels(page: Page): Promise<string[]> {
+  return page
+    .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? r.textContent ?? ''))
+    .catch(() => []);
+}
+
+/**
+ * Run a command by its palette title, e.g. `runCommand(page, 'View: Toggle Terminal')`:
+ * opens the command palette (F1, falling back to Ctrl+Shift+P), types the title, waits
+ * for a row whose label equals the title (or, failing that, starts with it) and selects it.
+ * @throws Error listing the palette rows shown when no row matches within `timeoutMs`.
+ */
+export async function runCommand(page: Page, title: string, timeoutMs = 15_000): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await page.keyboard.press('F1');
+  try {
+    await widget.waitFor({ state: 'visible', timeout: 3000 });
+  } catch {
+    await page.keyboard.press('Control+Shift+P');
+    await widget.waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+  await input.fill(`>${title}`);
+  const want = normalise(title);
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+    const labels = await rows.evaluateAll((els) =>
+      els.map((r) => {
+        const label = r.querySelector('.label-name')?.textContent ?? '';
+        const desc = r.querySelector('.label-description')?.textContent ?? '';
+        return { label, desc };
+      }),
+    );
+    let idx = labels.findIndex((l) => normalise(l.label) === want);
+    if (idx < 0) idx = labels.findIndex((l) => normalise(l.label).startsWith(want));
+    if (idx >= 0) {
+      await rows.nth(idx).click({ timeout: 5000 });
+      await widget.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+      return;
+    }
+    if (Date.now() > deadline) {
+      const shown = await quickPickLabels(page);
+      await page.keyboard.press('Escape');
+      throw new Error(`command "${title}" not found in the command palette within ${timeoutMs} ms; rows shown: ${JSON.stringify(shown)}`);
+    }
+    await sleep(150);
+  }
+}
+
+function normalise(s: string): string {
+  return s.replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+/** Messages of the notification toasts currently visible. */
+export async function visibleNotifications(page: Page): Promise<string[]> {
+  return page
+    .locator('.notifications-toasts .notification-toast .notification-list-item-message')
+    .evaluateAll((els) => els.filter((e) => (e as HTMLElement).offsetParent !== null).map((e) => e.textContent ?? ''))
+    .catch(() => []);
+}
+
+/**
+ * Wait until a notification toast whose message matches `text` is visible; returns
+ * its message text. (Toasts hide after ~10 s unless they have buttons; wait soon after
+ * triggering.) @throws Error listing the visible notifications after `timeoutMs`.
+ */
+export async function waitForNotification(page: Page, text: RegExp | string, timeoutMs = 20_000): Promise<string> {
+  const re = typeof text === 'string' ? new RegExp(escapeRegExp(text)) : text;
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const msgs = await visibleNotifications(page);
+    const hit = msgs.find((m) => re.test(m));
+    if (hit !== undefined) return hit;
+    if (Date.now() > deadline) {
+      throw new Error(`no notification matching ${re} within ${timeoutMs} ms; visible: ${JSON.stringify(msgs)}`);
+    }
+    await sleep(200);
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Matches a webview by its editor-tab / view title, or by a predicate on its content frame. */
+export type WebviewMatcher = string | RegExp | ((frame: Frame) => boolean | Promise<boolean>);
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Find a webview's content frame (the inner `#active-frame` inside the outer
+ * `iframe.webview.ready`), waiting up to `timeoutMs` (default 30 000).
+ *
+ * - string/RegExp: the title of an editor tab (webview panel / custom editor) or of a
+ *   view pane (webview view). An inactive matching tab is clicked to show it. The
+ *   webview is the visible iframe overlaid on that editor group or pane body
+ *   (VS Code renders webviews in an overlay, not inside the tab's DOM).
+ * - function: called with each loaded content frame; the first returning true wins.
+ *
+ * @throws Error listing the tab titles and number of webviews seen after `timeoutMs`.
+ */
+export async function webviewFrame(page: Page, match: WebviewMatcher, timeoutMs = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  let clicked = false;
+  while (true) {
+    const frames: { box: Box | null; frame: Frame }[] = [];
+    for (const outer of await page.locator('iframe.webview.ready').elementHandles()) {
+      const outerFrame = await outer.contentFrame().catch(() => null);
+      const inner = await outerFrame?.$('#active-frame').catch(() => null);
+      const frame = await inner?.contentFrame().catch(() => null);
+      if (!frame) continue;
+      const ready = await frame.evaluate(() => document.readyState === 'complete').catch(() => false);
+      if (!ready) continue;
+      frames.push({ box: await outer.boundingBox().catch(() => null), frame });
+    }
+
+    if (typeof match === 'function') {
+      for (const f of frames) {
+        if (await Promise.resolve(match(f.frame)).catch(() => false)) return f.frame;
+      }
+    } else {
+      const re = typeof match === 'string' ? new RegExp(`^${escapeRegExp(match)}$`) : match;
+      // Regions where a webview with this title would be shown.
+      const regions = await page.evaluate(
+        ({ src, flags }) => {
+          const re = new RegExp(src, flags);
+          const out: { box: { x: number; y: number; width: number; height: number }; active: boolean; tabIndex: number }[] = [];
+          const rect = (e: Element) => {
+            const r = e.getBoundingClientRect();
+            return { x: r.x, y: r.y, width: r.width, height: r.height };
+          };
+          const tabs = Array.from(document.querySelectorAll('.editor-group-container .tabs-container .tab'));
+          tabs.forEach((tab, tabIndex) => {
+            const label = tab.querySelector('.label-name')?.textContent?.trim() ?? '';
+            if (!re.test(label)) return;
+            const group = tab.closest('.editor-group-container');
+            const editor = group?.querySelector('.editor-container');
+            if (editor) out.push({ box: rect(editor), active: tab.classList.contains('active'), tabIndex });
+          });
+          for (const pane of Array.from(document.querySelectorAll('.pane'))) {
+            const title = pane.querySelector('.pane-header .title')?.textContent?.trim() ?? '';
+            const body = pane.querySelector('.pane-body');
+            if (re.test(title) && body) out.push({ box: rect(body), active: true, tabIndex: -1 });
+          }
+          return out;
+        },
+        { src: re.source, flags: re.flags.replace('g', '') },
+      );
+      const active = regions.filter((r) => r.active);
+      for (const r of active) {
+        const f = frames.find((fr) => fr.box && fr.box.width > 0 && contains(r.box, centre(fr.box)));
+        if (f) return f.frame;
+      }
+      if (active.length === 0 && regions.length > 0 && !clicked) {
+        clicked = true;
+        await page.locator('.editor-group-container .tabs-container .tab').nth(regions[0].tabIndex).click({ timeout: 5000 });
+        continue;
+      }
+      // Fall back to the webview document's own <title>.
+      for (const f of frames) {
+        const t = await f.frame.title().catch(() => '');
+        if (t && re.test(t)) return f.frame;
+      }
+    }
+
+    if (Date.now() > deadline) {
+      const tabs = await page
+        .locator('.tabs-container .tab .label-name')
+        .allTextContents()
+        .catch(() => [] as string[]);
+      throw new Error(
+        `no webview matching ${typeof match === 'function' ? 'the predicate' : String(match)} within ${timeoutMs} ms; ` +
+          `${frames.length} loaded webview(s); editor tabs: ${JSON.stringify(tabs)}`,
+      );
+    }
+    await sleep(250);
+  }
+}
+
+function centre(b: Box): { x: number; y: number } {
+  return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+}
+
+function contains(b: Box, p: { x: number; y: number }): boolean {
+  return p.x >= b.x && p.x <= b.x + b.width && p.y >= b.y && p.y <= b.y + b.height;
+}
+
+/**
+ * Open a workspace file through Quick Open (Ctrl+P) and wait for its editor tab.
+ * @throws Error after `timeoutMs` (default 15 000).
+ */
+export async function openFile(page: Page, relPath: string, timeoutMs = 15_000): Promise<void> {
+  const base = path.basename(relPath);
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  await input.fill(relPath);
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: base }).first();
+  try {
+    await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch {
+    const shown = await quickPickLabels(page);
+    await page.keyboard.press('Escape');
+    throw new Error(`"${relPath}" not offered by Quick Open within ${timeoutMs} ms; rows: ${JSON.stringify(shown)}`);
+  }
+  await page.keyboard.press('Enter');
+  await page
+    .locator('.tabs-container .tab.active .label-name', { hasText: base })
+    .waitFor({ state: 'visible', timeout: timeoutMs })
+    .catch((e: Error) => {
+      throw new Error(`editor tab for "${relPath}" did not become active within ${timeoutMs} ms: ${e.message.split('\n')[0]}`);
+    });
+}
+
+/**
+ * Save a full-page PNG screenshot as `<dir>/<name>.png` (name sanitised; dir created;
+ * default {@link DEFAULT_SCREENSHOT_DIR} or `$SEQ2SEQ_E2E_SCREENSHOTS`). Returns the path.
+ */
+export async function screenshot(page: Page, name: string, dir?: string): Promise<string> {
+  const outDir = dir ?? process.env.SEQ2SEQ_E2E_SCREENSHOTS ?? DEFAULT_SCREENSHOT_DIR;
+  fs.mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `${name.replace(/[^A-Za-z0-9._-]+/g, '_')}.png`);
+  await page.screenshot({ path: file, timeout: 15_000 });
+  return file;
+}
