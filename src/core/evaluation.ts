@@ -1,0 +1,122 @@
+/**
+ * Evaluation of a model on a set of sentence pairs: teacher-forced loss and
+ * perplexity, and corpus BLEU of decoded, detokenized outputs against the
+ * (normalised) references. Used for validation during training and by
+ * `seq2seq eval`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Batch, EncodedPair, makeBatch, makeBatches } from './data/batching';
+import { normalizeText, Tokenizer } from './data/tokenizer';
+import { Vocabulary } from './data/vocabulary';
+import { corpusBleu } from './metrics/bleu';
+import type { BatchTensors, Seq2SeqModel } from './model/seq2seq';
+import { Random } from './random';
+import { beamSearch, greedyDecode, Hypothesis, SourceBatch } from './search';
+
+/** Upload a batch's arrays as tensors (caller disposes). */
+export function batchTensors(b: Batch): BatchTensors {
+  return {
+    srcIds: tf.tensor2d(b.srcIds, [b.size, b.srcLen], 'int32'),
+    srcMask: tf.tensor2d(b.srcMask, [b.size, b.srcLen], 'float32'),
+    tgtIn: tf.tensor2d(b.tgtIn, [b.size, b.tgtLen], 'int32'),
+    tgtOut: tf.tensor2d(b.tgtOut, [b.size, b.tgtLen], 'int32'),
+    tgtMask: tf.tensor2d(b.tgtMask, [b.size, b.tgtLen], 'float32'),
+  };
+}
+
+/** Source-side tensors of a batch (caller disposes). */
+export function sourceTensors(b: Batch): SourceBatch {
+  return {
+    srcIds: tf.tensor2d(b.srcIds, [b.size, b.srcLen], 'int32'),
+    srcMask: tf.tensor2d(b.srcMask, [b.size, b.srcLen], 'float32'),
+    srcLengths: b.srcLengths,
+  };
+}
+
+/**
+ * Teacher-forced loss over pairs, without dropout.
+ * @returns total NLL (nats), number of target tokens, mean loss and perplexity = exp(mean loss)
+ */
+export function teacherForcedLoss(model: Seq2SeqModel, pairs: EncodedPair[], batchSize: number): { nll: number; tokens: number; loss: number; perplexity: number } {
+  let nll = 0;
+  let tokens = 0;
+  const random = new Random(0);
+  for (const b of makeBatches(pairs, batchSize, { shuffle: false, bucket: true })) {
+    const t = batchTensors(b);
+    const v = tf.tidy(() => model.loss(t, b.tokens, { training: false, teacherForcing: 1, random }).nllSum.dataSync()[0]);
+    tf.dispose(t as unknown as tf.TensorContainer);
+    nll += v;
+    tokens += b.tokens;
+  }
+  const loss = tokens > 0 ? nll / tokens : NaN;
+  return { nll, tokens, loss, perplexity: Math.exp(loss) };
+}
+
+/** Decoding settings. */
+export interface DecodeOptions {
+  /** 1 = greedy (batched); above 1 = beam search, one sentence at a time. */
+  beamSize: number;
+  /** GNMT length penalty α for beam search. */
+  lengthPenalty: number;
+  /** Output length limit: `ceil(ratio · srcLength) + 5`. */
+  maxOutputRatio: number;
+  /** Sentences per greedy batch. */
+  batchSize: number;
+}
+
+/**
+ * Decode source sentences (ids without `<eos>`), preserving input order.
+ * @param shouldStop polled between batches; decoding ends early (remaining outputs empty) when it returns true
+ */
+export function decodeAll(model: Seq2SeqModel, sources: number[][], opts: DecodeOptions, shouldStop?: () => boolean): Hypothesis[] {
+  const pairs: EncodedPair[] = sources.map((src) => ({ src, tgt: [] }));
+  const out: Hypothesis[] = new Array(sources.length);
+  const groups = opts.beamSize > 1 ? pairs.map((_, i) => [i]) : makeBatches(pairs, opts.batchSize, { shuffle: false, bucket: true }).map((b) => b.indices);
+  for (const idx of groups) {
+    if (shouldStop?.()) break;
+    const b = makeBatch(pairs, idx);
+    const s = sourceTensors(b);
+    const hyps =
+      opts.beamSize > 1
+        ? [beamSearch(model, s, opts.beamSize, opts.lengthPenalty, opts.maxOutputRatio)]
+        : greedyDecode(model, s, opts.maxOutputRatio, { attention: false });
+    tf.dispose([s.srcIds, s.srcMask]);
+    idx.forEach((pos, i) => (out[pos] = hyps[i]));
+  }
+  for (let i = 0; i < out.length; i++) out[i] ??= { ids: [], attention: [], logProb: 0, score: 0, finished: false };
+  return out;
+}
+
+/** Result of evaluating a model on a set of pairs. */
+export interface EvaluationResult {
+  loss: number;
+  perplexity: number;
+  /** Corpus BLEU (sacreBLEU default settings) of detokenized outputs. */
+  bleu: number;
+  sentences: number;
+  /** Detokenized outputs, in input order. */
+  hypotheses: string[];
+  /** Normalised references (NFC, optional lowercase, whitespace collapsed), in input order. */
+  references: string[];
+}
+
+/**
+ * Loss, perplexity and BLEU on a set of pairs.
+ * @param references raw reference sentences (same order as `pairs`)
+ */
+export function evaluate(
+  model: Seq2SeqModel,
+  pairs: EncodedPair[],
+  references: string[],
+  tgtVocab: Vocabulary,
+  tgtTokenizer: Tokenizer,
+  opts: DecodeOptions,
+  shouldStop?: () => boolean,
+): EvaluationResult {
+  const { loss, perplexity } = teacherForcedLoss(model, pairs, opts.batchSize);
+  const hyps = decodeAll(model, pairs.map((p) => p.src), opts, shouldStop);
+  const hypotheses = hyps.map((h) => tgtTokenizer.detokenize(tgtVocab.decode(h.ids)));
+  const refs = references.map((r) => normalizeText(r, tgtTokenizer.lowercase));
+  const bleu = pairs.length > 0 ? corpusBleu(hypotheses, refs).score : 0;
+  return { loss, perplexity, bleu, sentences: pairs.length, hypotheses, references: refs };
+}

@@ -1,0 +1,115 @@
+/**
+ * Named trainable parameters of a model, created with seeded initialisers so
+ * that a run is reproducible from `train.seed`. Checkpoints store parameters
+ * by these names (see `src/core/checkpoint.ts`).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Random } from '../random';
+
+/** Thrown when stored weights do not fit the model the config describes. */
+export class WeightsMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WeightsMismatchError';
+  }
+}
+
+/**
+ * A flat, ordered collection of `tf.Variable`s keyed by a path-like name
+ * (`encoder/l0/fwd/Wx`). Owns the variables: call `dispose()` when done.
+ */
+export class ParameterStore {
+  private readonly vars = new Map<string, tf.Variable>();
+
+  constructor(private readonly random: Random) {}
+
+  /**
+   * Glorot/Xavier uniform initialisation (Glorot & Bengio 2010, eq. 16):
+   * U(-a, a) with a = sqrt(6 / (fanIn + fanOut)).
+   * @param shape `[fanIn, fanOut]` for a weight matrix.
+   */
+  glorot(name: string, shape: [number, number]): tf.Variable {
+    const limit = Math.sqrt(6 / (shape[0] + shape[1]));
+    return this.uniform(name, shape, limit);
+  }
+
+  /** Uniform U(-limit, limit) initialisation, e.g. for embeddings and vectors. */
+  uniform(name: string, shape: number[], limit: number): tf.Variable {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(size);
+    for (let i = 0; i < size; i++) values[i] = (this.random.next() * 2 - 1) * limit;
+    return this.add(name, tf.tensor(values, shape, 'float32'));
+  }
+
+  /** Initialisation from explicit values (e.g. an LSTM bias with forget-gate ones). */
+  fromValues(name: string, shape: number[], values: Float32Array): tf.Variable {
+    return this.add(name, tf.tensor(values, shape, 'float32'));
+  }
+
+  /** Constant initialisation (biases). */
+  constant(name: string, shape: number[], value: number): tf.Variable {
+    return this.add(name, tf.fill(shape, value, 'float32'));
+  }
+
+  private add(name: string, init: tf.Tensor): tf.Variable {
+    if (this.vars.has(name)) throw new Error(`duplicate parameter name ${name}`);
+    const v = tf.variable(init, true, `${name}_${nextVariableId++}`);
+    init.dispose();
+    this.vars.set(name, v);
+    return v;
+  }
+
+  /** Variables in creation order. */
+  get variables(): tf.Variable[] {
+    return [...this.vars.values()];
+  }
+
+  /** Names in creation order. */
+  get names(): string[] {
+    return [...this.vars.keys()];
+  }
+
+  /** Total number of scalar parameters. */
+  get count(): number {
+    let n = 0;
+    for (const v of this.vars.values()) n += v.size;
+    return n;
+  }
+
+  /** The variable called `name`. @throws Error when absent. */
+  get(name: string): tf.Variable {
+    const v = this.vars.get(name);
+    if (!v) throw new Error(`no parameter named ${name}`);
+    return v;
+  }
+
+  /** Snapshot every parameter's values as `{name, shape, values}`. */
+  async export(): Promise<{ name: string; shape: number[]; values: Float32Array }[]> {
+    const out = [];
+    for (const [name, v] of this.vars) out.push({ name, shape: v.shape.slice(), values: (await v.data()) as Float32Array });
+    return out;
+  }
+
+  /**
+   * Overwrite parameters with stored values.
+   * @throws WeightsMismatchError when a name is missing or a shape differs.
+   */
+  import(weights: { name: string; shape: number[]; values: Float32Array }[]): void {
+    const byName = new Map(weights.map((w) => [w.name, w]));
+    for (const [name, v] of this.vars) {
+      const w = byName.get(name);
+      if (!w) throw new WeightsMismatchError(`checkpoint has no weights for ${name}`);
+      if (w.shape.join('x') !== v.shape.join('x')) {
+        throw new WeightsMismatchError(`${name}: checkpoint shape [${w.shape}] differs from the model's [${v.shape}]`);
+      }
+      tf.tidy(() => v.assign(tf.tensor(w.values, w.shape, 'float32')));
+    }
+  }
+
+  dispose(): void {
+    for (const v of this.vars.values()) v.dispose();
+    this.vars.clear();
+  }
+}
+
+let nextVariableId = 0;

@@ -1,0 +1,147 @@
+/**
+ * The encoder–decoder model: a `RecurrentEncoder`, a `RecurrentDecoder` with
+ * optional attention, and the masked cross-entropy loss.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelConfig } from '../config';
+import { Random } from '../random';
+import { EncodedSource, DecoderState, RecurrentDecoder } from './decoder';
+import { RecurrentEncoder } from './encoder';
+import { ParameterStore } from './parameters';
+
+/** A padded batch as tensors (see `src/core/data/batching.ts` for the layout). */
+export interface BatchTensors {
+  /** `[batch, srcLen]` int32, `<pad>`-padded, each sentence ends in `<eos>`. */
+  srcIds: tf.Tensor2D;
+  /** `[batch, srcLen]` float32, 1 for real tokens. */
+  srcMask: tf.Tensor2D;
+  /** `[batch, tgtLen]` int32: `<bos> y_1 … y_n` then padding (decoder inputs under teacher forcing). */
+  tgtIn: tf.Tensor2D;
+  /** `[batch, tgtLen]` int32: `y_1 … y_n <eos>` then padding (gold outputs). */
+  tgtOut: tf.Tensor2D;
+  /** `[batch, tgtLen]` float32, 1 for real target positions. */
+  tgtMask: tf.Tensor2D;
+}
+
+/** Options for a forward pass that computes the loss. */
+export interface LossOptions {
+  /** Apply dropout (training) or not (validation). */
+  training: boolean;
+  /**
+   * Probability of feeding the gold previous token (teacher forcing,
+   * Williams & Zipser 1989); below 1 the model's own argmax is fed otherwise
+   * (scheduled sampling, Bengio et al. 2015).
+   */
+  teacherForcing: number;
+  /** Source of randomness for dropout and the teacher-forcing coin. */
+  random: Random;
+}
+
+export interface LossResult {
+  /** Sum of token negative log-likelihoods (nats) over non-padding target positions, scalar. */
+  nllSum: tf.Scalar;
+  /** `nllSum / tokens`: mean per-token cross-entropy, scalar (the training objective). */
+  loss: tf.Scalar;
+}
+
+export class Seq2SeqModel {
+  readonly params: ParameterStore;
+  readonly encoder: RecurrentEncoder;
+  readonly decoder: RecurrentDecoder;
+
+  /**
+   * @param config model hyper-parameters
+   * @param srcVocabSize / tgtVocabSize vocabulary sizes including special tokens
+   * @param seed initialisation seed
+   * @throws Error on inconsistent hyper-parameters (e.g. odd hidden size with a bidirectional encoder)
+   */
+  constructor(readonly config: ModelConfig, readonly srcVocabSize: number, readonly tgtVocabSize: number, seed: number) {
+    this.params = new ParameterStore(new Random(seed));
+    this.encoder = new RecurrentEncoder(this.params, config, srcVocabSize);
+    this.decoder = new RecurrentDecoder(this.params, config, this.encoder.outputSize, tgtVocabSize);
+  }
+
+  /**
+   * Encode a batch and prepare it for decoding.
+   * @param srcIds `[batch, srcLen]` int32 @param srcMask `[batch, srcLen]`
+   */
+  encode(srcIds: tf.Tensor2D, srcMask: tf.Tensor2D, dropout?: { rate: number; random: Random }): EncodedSource {
+    const enc = this.encoder.encode(srcIds, srcMask, dropout);
+    return this.decoder.prepare(enc.outputs, enc.final, srcMask);
+  }
+
+  /**
+   * Masked cross-entropy of the gold targets: Σ over non-padding positions of
+   * −log p(y_t | y_<t, x), divided by the number of those positions. Padding
+   * neither adds to the sum nor to the count, so adding padding to a batch
+   * leaves the loss unchanged.
+   * @param tokens number of non-padding target positions (sum of `tgtMask`), known on the CPU
+   */
+  loss(batch: BatchTensors, tokens: number, opts: LossOptions): LossResult {
+    const dropout = opts.training && this.config.dropout > 0 ? { rate: this.config.dropout, random: opts.random } : undefined;
+    const [b, tgtLen] = batch.tgtIn.shape;
+    const src = this.encode(batch.srcIds, batch.srcMask, dropout);
+    let state = this.decoder.initialState(src);
+    let logits: tf.Tensor2D; // [b·tgtLen, vocab], batch-major
+    if (opts.teacherForcing >= 1) {
+      // All decoder inputs are known: embed and project them in one matMul.
+      const proj = this.decoder.embedAndProject(tf.reshape(batch.tgtIn, [b * tgtLen]) as tf.Tensor1D, dropout);
+      const steps = tf.unstack(tf.reshape(proj, [b, tgtLen, -1]), 1) as tf.Tensor2D[];
+      const outputs: tf.Tensor2D[] = [];
+      for (let t = 0; t < tgtLen; t++) {
+        const r = this.decoder.step(steps[t], state, src, dropout);
+        state = r.state;
+        outputs.push(r.output);
+      }
+      const stacked = tf.reshape(tf.stack(outputs, 1), [b * tgtLen, -1]) as tf.Tensor2D;
+      logits = this.decoder.logits(stacked, dropout);
+    } else {
+      const gold = tf.unstack(batch.tgtIn, 1) as tf.Tensor1D[];
+      const perStep: tf.Tensor2D[] = [];
+      let prev: tf.Tensor2D | undefined;
+      for (let t = 0; t < tgtLen; t++) {
+        let ids = gold[t];
+        if (prev) {
+          const coins = new Int32Array(b);
+          for (let i = 0; i < b; i++) coins[i] = opts.random.next() < opts.teacherForcing ? 1 : 0;
+          const predicted = tf.cast(tf.argMax(prev, 1), 'int32') as tf.Tensor1D;
+          ids = tf.where(tf.cast(tf.tensor1d(coins, 'int32'), 'bool'), gold[t], predicted);
+        }
+        const r = this.decoder.step(this.decoder.embedAndProject(ids, dropout), state, src, dropout);
+        state = r.state;
+        prev = this.decoder.logits(r.output, dropout);
+        perStep.push(prev);
+      }
+      logits = tf.reshape(tf.stack(perStep, 1), [b * tgtLen, this.tgtVocabSize]) as tf.Tensor2D;
+    }
+    const logProbs = tf.logSoftmax(logits);
+    const gold = tf.oneHot(tf.reshape(batch.tgtOut, [b * tgtLen]) as tf.Tensor1D, this.tgtVocabSize);
+    const nll = tf.neg(tf.sum(tf.mul(logProbs, gold), 1));
+    const nllSum = tf.sum(tf.mul(nll, tf.reshape(batch.tgtMask, [b * tgtLen]))) as tf.Scalar;
+    return { nllSum, loss: tf.div(nllSum, Math.max(tokens, 1)) as tf.Scalar };
+  }
+
+  /** Decoder initial state for an encoded batch. */
+  initialState(src: EncodedSource): DecoderState {
+    return this.decoder.initialState(src);
+  }
+
+  /**
+   * One inference step: feed `prevIds`, get log-probabilities of the next token.
+   * @param prevIds `[batch]` int32 previous tokens (`<bos>` first)
+   * @returns `logProbs [batch, vocab]`, the new state and attention weights `[batch, srcLen]` (absent for `none`)
+   */
+  decodeStep(prevIds: tf.Tensor1D, state: DecoderState, src: EncodedSource): { logProbs: tf.Tensor2D; state: DecoderState; weights?: tf.Tensor2D } {
+    const r = this.decoder.step(this.decoder.embedAndProject(prevIds), state, src);
+    return { logProbs: tf.logSoftmax(this.decoder.logits(r.output)), state: r.state, weights: r.weights };
+  }
+
+  /** Trainable parameters. */
+  get variables(): tf.Variable[] {
+    return this.params.variables;
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}

@@ -1,0 +1,357 @@
+/**
+ * The training loop (Joey NMT's `training.py` in spirit): Adam on the masked
+ * per-token cross-entropy with teacher forcing, gradient clipping by global
+ * norm (Pascanu et al. 2013, alg. 1), periodic validation (perplexity and
+ * BLEU), learning-rate decay on plateau, early stopping, best/last
+ * checkpoints and exact resume. Emits `TrainingEvent`s and appends each to
+ * `<runDir>/metrics.jsonl`.
+ */
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from './backend';
+import {
+  CheckpointMeta,
+  loadCheckpoint,
+  readRunManifest,
+  RUN_FORMAT,
+  RunManifest,
+  saveCheckpoint,
+  writeRunManifest,
+} from './checkpoint';
+import type { Seq2SeqConfig, StopMetric } from './config';
+import { makeBatches } from './data/batching';
+import { Dataset, loadDataset } from './data/dataset';
+import { Vocabulary } from './data/vocabulary';
+import type { DoneEvent, StopReason, TrainingEvent, TrainingListener, ValidationEvent } from './events';
+import { batchTensors, evaluate } from './evaluation';
+import { Seq2SeqModel } from './model/seq2seq';
+import { Random, RandomState } from './random';
+
+/** Options of one training run. */
+export interface TrainOptions {
+  /** Resolved config (absolute data paths, defaults filled in). */
+  config: Seq2SeqConfig;
+  /** Config file the run came from (recorded in run.json). */
+  configPath?: string;
+  /** Run folder; created when missing. */
+  outDir: string;
+  /** Continue from `<outDir>/last/` when it exists. */
+  resume: boolean;
+  /** Receives every event (after it is written to metrics.jsonl). */
+  listener?: TrainingListener;
+  /** Polled between steps; when it returns true the run saves `last/` and ends with reason `cancelled`. */
+  shouldStop?: () => boolean;
+}
+
+/** Trainer state saved in `last/trainer.json`. */
+interface TrainerState {
+  step: number;
+  epoch: number;
+  /** Batches of the current epoch already trained. */
+  stepInEpoch: number;
+  /** Shuffling RNG state at the start of the current epoch (to rebuild its batch order). */
+  epochRandom: RandomState;
+  dropoutRandom: RandomState;
+  learningRate: number;
+  best: number;
+  bestBleu: number;
+  bestPerplexity: number;
+  badValidations: number;
+  badSinceDecay: number;
+  elapsedSeconds: number;
+}
+
+const SAMPLE_COUNT = 4;
+
+/** True when `value` is better than `best` for the metric (BLEU up, perplexity/loss down). */
+function improves(metric: StopMetric, value: number, best: number): boolean {
+  if (!Number.isFinite(value)) return false;
+  return metric === 'bleu' ? value > best : value < best;
+}
+
+function metricOf(metric: StopMetric, v: { bleu: number; perplexity: number; loss: number }): number {
+  return metric === 'bleu' ? v.bleu : metric === 'perplexity' ? v.perplexity : v.loss;
+}
+
+/** Sum of squares of all gradients, square-rooted: the global norm ‖g‖₂. */
+function clipByGlobalNorm(grads: tf.Tensor[], clipNorm: number): tf.Tensor[] {
+  if (clipNorm <= 0) return grads;
+  const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+  const scale = tf.div(clipNorm, tf.maximum(norm, clipNorm));
+  return grads.map((g) => tf.mul(g, scale));
+}
+
+/**
+ * Train a model as configured, writing the run to `opts.outDir`.
+ * @returns the final `done` event
+ * @throws DataError / CheckpointError / Error for unusable data, a broken run folder or a failed backend
+ */
+export async function train(opts: TrainOptions): Promise<DoneEvent> {
+  const backend = await initBackend();
+  const runDir = path.resolve(opts.outDir);
+  await fs.mkdir(runDir, { recursive: true });
+  const metricsFile = path.join(runDir, 'metrics.jsonl');
+  const hasLast = await fs.stat(path.join(runDir, 'last', 'weights.json')).then(() => true, () => false);
+  const resuming = opts.resume && hasLast;
+
+  let config = opts.config;
+  let dataset: Dataset;
+  let manifest: RunManifest;
+  if (resuming) {
+    manifest = await readRunManifest(runDir);
+    config = { ...manifest.config, train: { ...manifest.config.train, maxMinutes: opts.config.train.maxMinutes, epochs: opts.config.train.epochs } };
+    dataset = await loadDataset(config, { src: Vocabulary.fromJSON(manifest.srcVocab), tgt: Vocabulary.fromJSON(manifest.tgtVocab) });
+  } else {
+    dataset = await loadDataset(config);
+    manifest = {
+      format: RUN_FORMAT,
+      config,
+      configPath: opts.configPath,
+      srcVocab: dataset.srcVocab.toJSON(),
+      tgtVocab: dataset.tgtVocab.toJSON(),
+      srcTokenizer: dataset.srcTokenizer.toJSON(),
+      tgtTokenizer: dataset.tgtTokenizer.toJSON(),
+      backend,
+      created: new Date().toISOString(),
+    };
+    await fs.rm(path.join(runDir, 'best'), { recursive: true, force: true });
+    await fs.rm(path.join(runDir, 'last'), { recursive: true, force: true });
+    await fs.writeFile(metricsFile, '');
+    await writeRunManifest(runDir, manifest);
+  }
+  const tc = config.train;
+  const model = new Seq2SeqModel(config.model, dataset.srcVocab.size, dataset.tgtVocab.size, tc.seed);
+  const optimizer = tf.train.adam(tc.learningRate);
+  const metrics = await fs.open(metricsFile, 'a');
+  const emit = async (e: TrainingEvent) => {
+    await metrics.write(JSON.stringify(e) + '\n');
+    opts.listener?.(e);
+  };
+
+  try {
+    const stepsPerEpoch = Math.ceil(dataset.train.encoded.length / tc.batchSize);
+    let state: TrainerState = {
+      step: 0,
+      epoch: 1,
+      stepInEpoch: 0,
+      epochRandom: new Random(tc.seed + 1).getState(),
+      dropoutRandom: new Random(tc.seed + 2).getState(),
+      learningRate: tc.learningRate,
+      best: tc.stopMetric === 'bleu' ? -Infinity : Infinity,
+      bestBleu: NaN,
+      bestPerplexity: NaN,
+      badValidations: 0,
+      badSinceDecay: 0,
+      elapsedSeconds: 0,
+    };
+    if (resuming) {
+      const last = await loadCheckpoint(path.join(runDir, 'last'));
+      model.params.import(last.weights);
+      if (last.optimizer) {
+        await optimizer.setWeights(last.optimizer.map((a) => ({ name: a.name, tensor: tf.tensor(a.values, a.shape, a.name === 'iter' ? 'int32' : 'float32') })));
+      }
+      state = { ...state, ...(last.trainerState as unknown as TrainerState) };
+      optimizer.learningRate = state.learningRate;
+    }
+    const startStep = state.step;
+    const totalSteps = tc.epochs * stepsPerEpoch;
+    await emit({
+      type: 'started',
+      runDir,
+      backend,
+      parameters: model.params.count,
+      trainPairs: dataset.train.encoded.length,
+      validPairs: dataset.valid.encoded.length,
+      testPairs: dataset.test.encoded.length,
+      srcVocabSize: dataset.srcVocab.size,
+      tgtVocabSize: dataset.tgtVocab.size,
+      stepsPerEpoch,
+      totalSteps,
+      startStep,
+      time: new Date().toISOString(),
+    });
+    if (resuming) await emit({ type: 'log', level: 'info', message: `resumed from step ${startStep} (epoch ${state.epoch})` });
+    if (dataset.filteredOut > 0) {
+      await emit({ type: 'log', level: 'info', message: `${dataset.filteredOut} pairs longer than data.maxLength = ${config.data.maxLength} tokens were left out` });
+    }
+
+    const dropoutRandom = Random.fromState(state.dropoutRandom);
+    const budgetSeconds = tc.maxMinutes > 0 ? tc.maxMinutes * 60 : Infinity;
+    const t0 = Date.now() - state.elapsedSeconds * 1000;
+    const elapsed = () => (Date.now() - t0) / 1000;
+    const validPairs = dataset.valid.encoded.slice(0, config.data.maxValidSentences);
+    const validRefs = dataset.valid.pairs.slice(0, config.data.maxValidSentences).map((p) => p.tgt);
+    let lastValidatedStep = -1;
+    let stopReason: StopReason | undefined;
+
+    const saveLast = async () => {
+      const meta: CheckpointMeta = { kind: 'last', step: state.step, epoch: state.epoch, time: new Date().toISOString() };
+      state.elapsedSeconds = elapsed();
+      state.dropoutRandom = dropoutRandom.getState();
+      const opt = await optimizer.getWeights();
+      const optArrays = await Promise.all(opt.map(async (w) => ({ name: w.name, shape: w.tensor.shape, values: Float32Array.from(await w.tensor.data()) })));
+      tf.dispose(opt[0].tensor); // the iteration scalar is created fresh by getWeights
+      const p = await saveCheckpoint(runDir, meta, await model.params.export(), optArrays, state);
+      await emit({ type: 'checkpoint', kind: 'last', step: state.step, path: p });
+    };
+
+    const validate = async () => {
+      lastValidatedStep = state.step;
+      const result = evaluate(
+        model,
+        validPairs,
+        validRefs,
+        dataset.tgtVocab,
+        dataset.tgtTokenizer,
+        { beamSize: tc.beamSize, lengthPenalty: tc.lengthPenalty, maxOutputRatio: tc.maxOutputRatio, batchSize: tc.batchSize },
+      );
+      const value = metricOf(tc.stopMetric, result);
+      const isBest = improves(tc.stopMetric, value, state.best);
+      if (isBest) {
+        state.best = value;
+        state.bestBleu = result.bleu;
+        state.bestPerplexity = result.perplexity;
+        state.badValidations = 0;
+        state.badSinceDecay = 0;
+      } else {
+        state.badValidations++;
+        state.badSinceDecay++;
+      }
+      const event: ValidationEvent = {
+        type: 'validation',
+        backend,
+        step: state.step,
+        epoch: state.epoch,
+        loss: result.loss,
+        perplexity: result.perplexity,
+        bleu: result.bleu,
+        samples: result.hypotheses.slice(0, SAMPLE_COUNT).map((h, i) => ({ source: dataset.valid.pairs[i].src, reference: result.references[i], hypothesis: h })),
+        isBest,
+        learningRate: state.learningRate,
+        elapsedSeconds: elapsed(),
+      };
+      await emit(event);
+      if (isBest) {
+        const meta: CheckpointMeta = {
+          kind: 'best',
+          step: state.step,
+          epoch: state.epoch,
+          time: new Date().toISOString(),
+          valid: { bleu: result.bleu, perplexity: result.perplexity, loss: result.loss },
+        };
+        const p = await saveCheckpoint(runDir, meta, await model.params.export());
+        await emit({ type: 'checkpoint', kind: 'best', step: state.step, path: p });
+      }
+      if (tc.decayPatience > 0 && state.badSinceDecay >= tc.decayPatience) {
+        state.learningRate *= tc.decayFactor;
+        optimizer.learningRate = state.learningRate;
+        state.badSinceDecay = 0;
+        await emit({ type: 'log', level: 'info', message: `validation ${tc.stopMetric} did not improve for ${tc.decayPatience} validations: learning rate now ${state.learningRate.toExponential(2)}` });
+        if (state.learningRate < tc.minLearningRate) stopReason = 'min-learning-rate';
+      }
+      if (tc.earlyStoppingPatience > 0 && state.badValidations >= tc.earlyStoppingPatience) stopReason = 'early-stopping';
+      await saveLast();
+    };
+
+    // Progress window.
+    let windowNll = 0;
+    let windowTokens = 0;
+    let windowStart = Date.now();
+    let windowStepsStart = state.step;
+
+    while (state.epoch <= tc.epochs && !stopReason) {
+      const epochRandom = Random.fromState(state.epochRandom);
+      const batches = makeBatches(dataset.train.encoded, tc.batchSize, { shuffle: true, random: epochRandom, bucket: true });
+      for (let i = state.stepInEpoch; i < batches.length; i++) {
+        if (opts.shouldStop?.()) {
+          stopReason = 'cancelled';
+          break;
+        }
+        if (elapsed() >= budgetSeconds) {
+          stopReason = 'time-limit';
+          break;
+        }
+        const batch = batches[i];
+        const tensors = batchTensors(batch);
+        const lossValue = tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(
+            () => model.loss(tensors, batch.tokens, { training: true, teacherForcing: tc.teacherForcing, random: dropoutRandom }).loss,
+            model.variables,
+          );
+          const vars = model.variables;
+          const clipped = clipByGlobalNorm(vars.map((v) => grads[v.name]), tc.clipNorm);
+          optimizer.applyGradients(vars.map((v, k) => ({ name: v.name, tensor: clipped[k] })));
+          return value;
+        });
+        tf.dispose(tensors as unknown as tf.TensorContainer);
+        const loss = (await lossValue.data())[0];
+        lossValue.dispose();
+        state.step++;
+        state.stepInEpoch = i + 1;
+        windowNll += loss * batch.tokens;
+        windowTokens += batch.tokens;
+        if (state.step % tc.logEvery === 0) {
+          const now = Date.now();
+          const secs = (now - windowStart) / 1000;
+          const secPerStep = secs / Math.max(1, state.step - windowStepsStart);
+          const remainingSteps = totalSteps - state.step;
+          const eta = Math.max(0, Math.min(remainingSteps * secPerStep, budgetSeconds - elapsed()));
+          const meanLoss = windowNll / windowTokens;
+          await emit({
+            type: 'progress',
+            backend,
+            step: state.step,
+            epoch: state.epoch,
+            loss: meanLoss,
+            perplexity: Math.exp(meanLoss),
+            tokensPerSecond: windowTokens / secs,
+            etaSeconds: eta,
+            learningRate: state.learningRate,
+            elapsedSeconds: elapsed(),
+          });
+          windowNll = 0;
+          windowTokens = 0;
+          windowStart = now;
+          windowStepsStart = state.step;
+        }
+        if (tc.validEvery > 0 && state.step % tc.validEvery === 0) {
+          await validate();
+          if (stopReason) break;
+          windowStart = Date.now(); // keep validation time out of tokens/s
+        }
+        // Let the event loop run (cancel messages, I/O) between steps.
+        await new Promise((r) => setImmediate(r));
+      }
+      if (stopReason) break;
+      if (tc.validEvery === 0 && state.step !== lastValidatedStep) await validate();
+      state.epoch++;
+      state.stepInEpoch = 0;
+      state.epochRandom = epochRandom.getState();
+      windowStart = Date.now();
+    }
+    if (!stopReason) {
+      stopReason = 'epochs';
+      state.epoch = tc.epochs;
+    }
+    if (stopReason === 'cancelled') await saveLast();
+    else if (state.step !== lastValidatedStep && state.step > 0) await validate();
+    const done: DoneEvent = {
+      type: 'done',
+      reason: stopReason,
+      backend,
+      step: state.step,
+      epoch: state.epoch,
+      elapsedSeconds: elapsed(),
+      bestBleu: state.bestBleu,
+      bestPerplexity: state.bestPerplexity,
+      runDir,
+    };
+    await emit(done);
+    return done;
+  } finally {
+    await metrics.close();
+    optimizer.dispose();
+    model.dispose();
+  }
+}
