@@ -1,0 +1,480 @@
+/**
+ * Training panel page (runs inside the VS Code webview). Receives the run's
+ * events from the host (src/protocol/trainingPanel.ts) and shows: a header
+ * with run name / backend / state and live numbers, three uPlot charts
+ * (training loss, validation perplexity, validation BLEU, all against the
+ * optimiser step), the latest sample translations and a Stop button.
+ *
+ * Event handling only updates arrays and marks what changed; drawing happens
+ * at most once per animation frame, so thousands of progress events (a
+ * replay) cost one redraw.
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import './training.css';
+import type { DoneEvent, ProgressEvent, RunStartedEvent, TrainingEvent, ValidationEvent } from '../../src/core/events';
+import type { HostToPanel, PanelToHost, RunInfo } from '../../src/protocol/trainingPanel';
+import {
+  describeStopReason,
+  formatBleu,
+  formatCount,
+  formatDuration,
+  formatLearningRate,
+  formatMetric,
+} from '../../src/host/logic/format';
+
+const vscode = acquireVsCodeApi();
+const send = (msg: PanelToHost) => vscode.postMessage(msg);
+
+type PanelState = 'waiting' | 'running' | 'stopping' | 'finished' | 'stopped' | 'failed';
+
+/** Everything the page shows, rebuilt from events. */
+interface Model {
+  run: RunInfo | undefined;
+  state: PanelState;
+  started: RunStartedEvent | undefined;
+  progress: ProgressEvent | undefined;
+  validation: ValidationEvent | undefined;
+  done: DoneEvent | undefined;
+  failure: string | undefined;
+  lastLog: string | undefined;
+  bestBleu: number;
+  backend: string | undefined;
+  lossSteps: number[];
+  loss: number[];
+  validSteps: number[];
+  perplexity: (number | null)[];
+  bleu: (number | null)[];
+}
+
+function emptyModel(): Model {
+  return {
+    run: undefined,
+    state: 'waiting',
+    started: undefined,
+    progress: undefined,
+    validation: undefined,
+    done: undefined,
+    failure: undefined,
+    lastLog: undefined,
+    bestBleu: NaN,
+    backend: undefined,
+    lossSteps: [],
+    loss: [],
+    validSteps: [],
+    perplexity: [],
+    bleu: [],
+  };
+}
+
+let model = emptyModel();
+const dirty = { header: true, loss: true, valid: true, samples: true };
+
+function markAll(): void {
+  dirty.header = dirty.loss = dirty.valid = dirty.samples = true;
+}
+
+/** Fold one event into the model (no DOM work). */
+function apply(e: TrainingEvent): void {
+  switch (e.type) {
+    case 'started':
+      model.started = e;
+      model.backend = e.backend;
+      if (model.state === 'waiting') model.state = 'running';
+      dirty.header = true;
+      break;
+    case 'progress':
+      model.progress = e;
+      model.backend = e.backend;
+      if (model.state === 'waiting') model.state = 'running';
+      // A resumed run may repeat steps: keep the x values increasing for uPlot.
+      while (model.lossSteps.length && model.lossSteps[model.lossSteps.length - 1] >= e.step) {
+        model.lossSteps.pop();
+        model.loss.pop();
+      }
+      model.lossSteps.push(e.step);
+      model.loss.push(e.loss);
+      dirty.header = dirty.loss = true;
+      break;
+    case 'validation':
+      model.validation = e;
+      model.backend = e.backend;
+      while (model.validSteps.length && model.validSteps[model.validSteps.length - 1] >= e.step) {
+        model.validSteps.pop();
+        model.perplexity.pop();
+        model.bleu.pop();
+      }
+      model.validSteps.push(e.step);
+      model.perplexity.push(Number.isFinite(e.perplexity) && e.perplexity > 0 ? e.perplexity : null);
+      model.bleu.push(Number.isFinite(e.bleu) ? e.bleu : null);
+      if (Number.isFinite(e.bleu) && !(e.bleu <= model.bestBleu)) model.bestBleu = e.bleu;
+      dirty.header = dirty.valid = dirty.samples = true;
+      break;
+    case 'log':
+      model.lastLog = e.message;
+      dirty.header = true;
+      break;
+    case 'done':
+      model.done = e;
+      model.backend = e.backend;
+      model.state = e.reason === 'cancelled' ? 'stopped' : 'finished';
+      dirty.header = true;
+      break;
+    case 'checkpoint':
+      break;
+  }
+}
+
+// ---------------------------------------------------------------- DOM
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+const app = document.getElementById('app') ?? document.body.appendChild(el('div'));
+app.textContent = '';
+
+const header = app.appendChild(el('header', 'header'));
+const titleRow = header.appendChild(el('div', 'title-row'));
+const titleEl = titleRow.appendChild(el('h1', 'run-name', 'Seq2Seq training'));
+const stateBadge = titleRow.appendChild(el('span', 'badge state-waiting', 'waiting'));
+const backendBadge = titleRow.appendChild(el('span', 'badge backend', ''));
+const actions = titleRow.appendChild(el('div', 'actions'));
+const revealButton = actions.appendChild(el('button', 'secondary', 'Open Run Folder'));
+const stopButton = actions.appendChild(el('button', 'stop', 'Stop'));
+stopButton.title = 'Stop after the current step and write the last checkpoint';
+revealButton.addEventListener('click', () => send({ type: 'revealRun' }));
+stopButton.addEventListener('click', () => {
+  if (model.state !== 'running') return;
+  model.state = 'stopping';
+  dirty.header = true;
+  schedule();
+  send({ type: 'stop' });
+});
+
+const runDirEl = header.appendChild(el('div', 'run-dir'));
+const banner = header.appendChild(el('div', 'banner'));
+banner.setAttribute('role', 'alert');
+
+const statsEl = header.appendChild(el('dl', 'stats'));
+const statNames = ['Epoch', 'Step', 'Tokens/s', 'ETA', 'Learning rate', 'Elapsed', 'Best BLEU'] as const;
+type StatName = (typeof statNames)[number];
+const statValues = new Map<StatName, HTMLElement>();
+for (const name of statNames) {
+  const cell = statsEl.appendChild(el('div', 'stat'));
+  cell.appendChild(el('dt', undefined, name));
+  statValues.set(name, cell.appendChild(el('dd', undefined, '–')));
+}
+const statusLine = header.appendChild(el('div', 'status-line'));
+
+const chartsEl = app.appendChild(el('section', 'charts'));
+interface ChartSlot {
+  box: HTMLElement;
+  plotEl: HTMLElement;
+  empty: HTMLElement;
+  /** Value readout in the caption: the point under the cursor, else the latest one. */
+  readout: HTMLElement;
+  format: (v: number) => string;
+  plot: uPlot | undefined;
+}
+function makeSlot(title: string, emptyText: string, format: (v: number) => string): ChartSlot {
+  const box = chartsEl.appendChild(el('figure', 'chart'));
+  const caption = box.appendChild(el('figcaption'));
+  caption.appendChild(el('span', 'chart-title', title));
+  const readout = caption.appendChild(el('span', 'readout'));
+  const plotEl = box.appendChild(el('div', 'plot'));
+  const empty = box.appendChild(el('div', 'empty', emptyText));
+  return { box, plotEl, empty, readout, format, plot: undefined };
+}
+const lossSlot = makeSlot('Training loss', 'Waiting for the first progress report…', formatMetric);
+const pplSlot = makeSlot('Validation perplexity', 'Waiting for the first validation…', formatMetric);
+const bleuSlot = makeSlot('Validation BLEU', 'Waiting for the first validation…', formatBleu);
+
+/** Show the value at data index `idx` (cursor) or, when null, the last point. */
+function updateReadout(slot: ChartSlot, idx: number | null | undefined): void {
+  const data = slot.plot?.data;
+  const xs = (data?.[0] ?? []) as number[];
+  const ys = (data?.[1] ?? []) as (number | null)[];
+  const i = idx ?? xs.length - 1;
+  const y = ys[i];
+  const text = i >= 0 && i < xs.length && y != null ? `${slot.format(y)} at step ${xs[i]}` : '';
+  if (slot.readout.textContent !== text) slot.readout.textContent = text;
+  slot.readout.classList.toggle('hover', idx != null);
+}
+
+const samplesEl = app.appendChild(el('section', 'samples'));
+const samplesTitle = samplesEl.appendChild(el('h2', undefined, 'Sample translations'));
+const samplesTable = samplesEl.appendChild(el('table'));
+const samplesHead = samplesTable.appendChild(el('thead')).appendChild(el('tr'));
+for (const h of ['Source', 'Reference', 'Hypothesis']) samplesHead.appendChild(el('th', undefined, h));
+const samplesBody = samplesTable.appendChild(el('tbody'));
+
+// ---------------------------------------------------------------- charts
+
+function cssVar(name: string, fallback: string): string {
+  const v = getComputedStyle(document.body).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+interface Theme {
+  fg: string;
+  grid: string;
+  font: string;
+  loss: string;
+  ppl: string;
+  bleu: string;
+}
+
+function readTheme(): Theme {
+  const family = cssVar('--vscode-font-family', 'sans-serif');
+  const size = cssVar('--vscode-font-size', '13px');
+  const fg = cssVar('--vscode-descriptionForeground', cssVar('--vscode-foreground', '#888'));
+  return {
+    fg,
+    grid: cssVar('--vscode-charts-lines', 'rgba(128,128,128,0.25)'),
+    font: `${parseInt(size, 10) - 1 || 12}px ${family}`,
+    loss: cssVar('--vscode-charts-blue', '#3794ff'),
+    ppl: cssVar('--vscode-charts-orange', '#d18616'),
+    bleu: cssVar('--vscode-charts-green', '#89d185'),
+  };
+}
+
+let theme = readTheme();
+
+function plotSize(slot: ChartSlot): { width: number; height: number } {
+  const style = getComputedStyle(slot.box);
+  const inner = slot.box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const width = Math.max(160, Math.floor(inner));
+  return { width, height: Math.max(200, Math.min(300, Math.round(width * 0.62))) };
+}
+
+function axis(label: string, t: Theme, extra: Partial<uPlot.Axis> = {}): uPlot.Axis {
+  return {
+    label,
+    stroke: t.fg,
+    font: t.font,
+    labelFont: t.font,
+    labelSize: 18,
+    grid: { stroke: t.grid, width: 1 },
+    ticks: { stroke: t.grid, width: 1, size: 4 },
+    ...extra,
+  };
+}
+
+/** On a log axis keep only 1, 2 and 5 × 10^k (uPlot otherwise draws every integer multiple). */
+const logSplitsFilter: uPlot.Axis['filter'] = (_u, splits) =>
+  splits.map((v) => {
+    if (v == null || v <= 0) return null;
+    const mantissa = Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
+    return mantissa === 1 || mantissa === 2 || mantissa === 5 ? v : null;
+  });
+
+const stepValues: uPlot.Axis['values'] = (_u, splits) => splits.map((v) => (v == null ? '' : formatCount(v)));
+
+function createPlot(slot: ChartSlot, yLabel: string, seriesLabel: string, color: string, opts: { log?: boolean; points?: boolean; valueFmt: (v: number) => string }): uPlot {
+  const t = theme;
+  const size = plotSize(slot);
+  return new uPlot(
+    {
+      ...size,
+      legend: { show: false },
+      cursor: { drag: { x: true, y: false } },
+      scales: {
+        x: { time: false },
+        y: opts.log ? { distr: 3 } : { auto: true },
+      },
+      axes: [axis('step', t, { values: stepValues, size: 26, gap: 4 }), axis(yLabel, t, opts.log ? { filter: logSplitsFilter, grid: { stroke: t.grid, width: 1, filter: logSplitsFilter }, ticks: { stroke: t.grid, width: 1, size: 4, filter: logSplitsFilter } } : {})],
+      hooks: { setCursor: [(u) => updateReadout(slot, u.cursor.idx)] },
+      series: [
+        { label: 'step', value: (_u, v) => (v == null ? '–' : String(v)) },
+        {
+          label: seriesLabel,
+          stroke: color,
+          width: 1.5,
+          points: { show: opts.points ?? false, size: 5, fill: color, stroke: color },
+          value: (_u, v) => (v == null ? '–' : opts.valueFmt(v)),
+          spanGaps: true,
+        },
+      ],
+    },
+    [[], []],
+    slot.plotEl,
+  );
+}
+
+function buildPlots(): void {
+  for (const s of [lossSlot, pplSlot, bleuSlot]) {
+    s.plot?.destroy();
+    s.plot = undefined;
+    s.plotEl.textContent = '';
+  }
+  lossSlot.plot = createPlot(lossSlot, 'loss (nats / token)', 'loss', theme.loss, { valueFmt: formatMetric });
+  pplSlot.plot = createPlot(pplSlot, 'perplexity (log scale)', 'perplexity', theme.ppl, { log: true, points: true, valueFmt: formatMetric });
+  bleuSlot.plot = createPlot(bleuSlot, 'BLEU', 'BLEU', theme.bleu, { points: true, valueFmt: formatBleu });
+  dirty.loss = dirty.valid = true;
+}
+
+// ---------------------------------------------------------------- render
+
+const STATE_TEXT: Record<PanelState, string> = {
+  waiting: 'waiting',
+  running: 'running',
+  stopping: 'stopping…',
+  finished: 'finished',
+  stopped: 'stopped',
+  failed: 'failed',
+};
+
+function setStat(name: StatName, value: string): void {
+  const node = statValues.get(name);
+  if (node && node.textContent !== value) node.textContent = value;
+}
+
+function renderHeader(): void {
+  const m = model;
+  titleEl.textContent = m.run ? m.run.name : 'No training run yet';
+  titleEl.title = m.run?.configPath ?? '';
+  runDirEl.textContent = m.run ? m.run.runDir : 'Run “Seq2Seq: Train Seq2Seq Model” from the Command Palette to start one.';
+  stateBadge.textContent = STATE_TEXT[m.state];
+  stateBadge.className = `badge state-${m.state}`;
+  backendBadge.textContent = m.backend ?? '';
+  backendBadge.hidden = !m.backend;
+  backendBadge.title = m.backend ? `TensorFlow.js backend: ${m.backend}` : '';
+  stopButton.hidden = !(m.state === 'running' || m.state === 'stopping');
+  stopButton.disabled = m.state !== 'running';
+  stopButton.textContent = m.state === 'stopping' ? 'Stopping…' : 'Stop';
+  revealButton.hidden = !m.run;
+
+  const p = m.progress;
+  const s = m.started;
+  const epochs = s && s.stepsPerEpoch > 0 ? Math.ceil(s.totalSteps / s.stepsPerEpoch) : undefined;
+  const live = m.state === 'running' || m.state === 'stopping';
+  setStat('Epoch', p ? (epochs ? `${p.epoch} / ${epochs}` : String(p.epoch)) : '–');
+  const step = m.done?.step ?? p?.step;
+  setStat('Step', step !== undefined ? (s ? `${step} / ${s.totalSteps}` : String(step)) : '–');
+  setStat('Tokens/s', p ? formatCount(p.tokensPerSecond) : '–');
+  setStat('ETA', live && p ? formatDuration(p.etaSeconds) : m.done ? 'done' : '–');
+  const lr = m.validation && p ? (m.validation.step > p.step ? m.validation.learningRate : p.learningRate) : (p ?? m.validation)?.learningRate;
+  setStat('Learning rate', lr !== undefined ? formatLearningRate(lr) : '–');
+  const elapsed = m.done?.elapsedSeconds ?? p?.elapsedSeconds;
+  setStat('Elapsed', elapsed !== undefined ? formatDuration(elapsed) : '–');
+  const best = m.done && Number.isFinite(m.done.bestBleu) ? m.done.bestBleu : m.bestBleu;
+  setStat('Best BLEU', formatBleu(best));
+
+  if (m.failure !== undefined) {
+    banner.textContent = m.failure;
+    banner.className = 'banner error';
+    banner.hidden = false;
+  } else if (m.done) {
+    banner.textContent = `Finished: ${describeStopReason(m.done.reason)} at step ${m.done.step} (epoch ${m.done.epoch}).`;
+    banner.className = 'banner info';
+    banner.hidden = false;
+  } else {
+    banner.hidden = true;
+  }
+  statusLine.textContent = live && !p ? (m.lastLog ?? 'Preparing data and model…') : s ? describeStart(s) : '';
+}
+
+function describeStart(s: RunStartedEvent): string {
+  return (
+    `${formatCount(s.parameters)} parameters · ${formatCount(s.trainPairs)} training pairs · ` +
+    `vocabulary ${formatCount(s.srcVocabSize)} → ${formatCount(s.tgtVocabSize)} · ${formatCount(s.stepsPerEpoch)} steps per epoch`
+  );
+}
+
+function renderSamples(): void {
+  const v = model.validation;
+  samplesTitle.textContent = v ? `Sample translations (step ${v.step}, epoch ${v.epoch})` : 'Sample translations';
+  samplesBody.textContent = '';
+  if (!v || v.samples.length === 0) {
+    const row = samplesBody.appendChild(el('tr'));
+    const td = row.appendChild(el('td', 'muted', 'Shown after the first validation.'));
+    td.colSpan = 3;
+    return;
+  }
+  for (const sample of v.samples) {
+    const row = samplesBody.appendChild(el('tr'));
+    row.appendChild(el('td', 'src', sample.source));
+    row.appendChild(el('td', 'ref', sample.reference));
+    const hyp = row.appendChild(el('td', 'hyp', sample.hypothesis));
+    if (sample.hypothesis.trim() === sample.reference.trim()) hyp.classList.add('exact');
+  }
+}
+
+function renderChart(slot: ChartSlot, xs: number[], ys: (number | null)[]): void {
+  const hasData = xs.length > 0;
+  slot.empty.hidden = hasData;
+  slot.plotEl.classList.toggle('hidden', !hasData);
+  slot.plot?.setData([xs, ys] as uPlot.AlignedData);
+  if (slot.plot?.cursor.idx == null) updateReadout(slot, null);
+}
+
+let frame = 0;
+function schedule(): void {
+  if (!frame) frame = requestAnimationFrame(render);
+}
+
+function render(): void {
+  frame = 0;
+  if (dirty.header) renderHeader();
+  if (dirty.loss) renderChart(lossSlot, model.lossSteps, model.loss);
+  if (dirty.valid) {
+    renderChart(pplSlot, model.validSteps, model.perplexity);
+    renderChart(bleuSlot, model.validSteps, model.bleu);
+  }
+  if (dirty.samples) renderSamples();
+  dirty.header = dirty.loss = dirty.valid = dirty.samples = false;
+}
+
+// ---------------------------------------------------------------- wiring
+
+window.addEventListener('message', (ev: MessageEvent<HostToPanel>) => {
+  const msg = ev.data;
+  switch (msg?.type) {
+    case 'replay':
+      model = emptyModel();
+      model.run = msg.run;
+      for (const e of msg.events) apply(e);
+      if (msg.running) {
+        if (model.state === 'waiting') model.state = 'running';
+      } else if (msg.run && (model.state === 'running' || model.state === 'waiting' || model.state === 'stopping')) {
+        model.state = 'stopped';
+      }
+      markAll();
+      break;
+    case 'event':
+      apply(msg.event);
+      break;
+    case 'failed':
+      model.failure = msg.message;
+      model.state = 'failed';
+      dirty.header = true;
+      break;
+  }
+  schedule();
+});
+
+// Resize charts with the panel (debounced to one frame).
+let resizeFrame = 0;
+new ResizeObserver(() => {
+  if (resizeFrame) return;
+  resizeFrame = requestAnimationFrame(() => {
+    resizeFrame = 0;
+    for (const s of [lossSlot, pplSlot, bleuSlot]) s.plot?.setSize(plotSize(s));
+  });
+}).observe(chartsEl);
+
+// VS Code swaps body classes (vscode-light / vscode-dark / vscode-high-contrast) on theme change: re-read colours.
+new MutationObserver(() => {
+  theme = readTheme();
+  buildPlots();
+  schedule();
+}).observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-id'] });
+
+buildPlots();
+renderHeader();
+schedule();
+send({ type: 'ready' });
