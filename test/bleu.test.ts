@@ -264,6 +264,56 @@ describe('corpusBleu known values and API', () => {
   });
 });
 
+/** Naive string-keyed n-gram statistics (sacreBLEU's algorithm written the obvious way), for cross-checking. */
+function naiveStats(hyps: string[], refStreams: string[][]): { counts: number[]; totals: number[]; sysLen: number; refLen: number } {
+  const grams = (toks: string[]): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (let n = 1; n <= 4; n++) {
+      for (let i = 0; i + n <= toks.length; i++) {
+        const k = toks.slice(i, i + n).join(' ');
+        m.set(k, (m.get(k) ?? 0) + 1);
+      }
+    }
+    return m;
+  };
+  const counts = [0, 0, 0, 0];
+  const totals = [0, 0, 0, 0];
+  let sysLen = 0;
+  let refLen = 0;
+  hyps.forEach((h, i) => {
+    const ht = h.split(' ').filter(Boolean);
+    const refs = refStreams.map((st) => st[i]!.split(' ').filter(Boolean));
+    const refMax = new Map<string, number>();
+    for (const r of refs) for (const [g, c] of grams(r)) refMax.set(g, Math.max(refMax.get(g) ?? 0, c));
+    for (const [g, c] of grams(ht)) {
+      const n = g.split(' ').length;
+      totals[n - 1]! += c;
+      counts[n - 1]! += Math.min(c, refMax.get(g) ?? 0);
+    }
+    sysLen += ht.length;
+    const lens = refs.map((r) => r.length).sort((a, b) => a - b);
+    refLen += lens.reduce((best, l) => (Math.abs(l - ht.length) < Math.abs(best - ht.length) ? l : best), lens[0]!);
+  });
+  return { counts, totals, sysLen, refLen };
+}
+
+describe('corpusBleu statistics match a naive implementation (random multi-reference corpora)', () => {
+  it('counts, totals, sysLen and refLen are identical', () => {
+    const word = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g');
+    const sent = fc.array(word, { minLength: 0, maxLength: 14 }).map((w) => w.join(' '));
+    const corpus = fc
+      .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }))
+      .chain(([n, k]) => fc.tuple(fc.array(sent, { minLength: n, maxLength: n }), fc.array(fc.array(sent, { minLength: n, maxLength: n }), { minLength: k, maxLength: k })));
+    fc.assert(
+      fc.property(corpus, ([hyps, refs]) => {
+        const r = corpusBleu(hyps, refs, { tokenize: 'none' });
+        assert.deepEqual({ counts: r.counts, totals: r.totals, sysLen: r.sysLen, refLen: r.refLen }, naiveStats(hyps, refs));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('perplexity', () => {
   it('is exp(totalNll / tokens)', () => {
     close(perplexity(0, 10), 1, 'ppl');

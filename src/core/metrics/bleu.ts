@@ -24,8 +24,10 @@
 /** Whitespace exactly as Python's `str.isspace()` / `str.split()` define it
  * (differs from JS `\s`: includes U+001C–U+001F and U+0085, excludes U+FEFF). */
 const PY_WS_CLASS = '[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
-const PY_WS_RUN = new RegExp(`${PY_WS_CLASS}+`, 'gu');
-const PY_WS_ONE = new RegExp(`^${PY_WS_CLASS}$`, 'u');
+// All Python whitespace characters are in the BMP, so no `u` flag is needed
+// (non-`u` regexes are markedly faster in V8).
+const PY_WS_RUN = new RegExp(`${PY_WS_CLASS}+`, 'g');
+const PY_WS_ONE = new RegExp(`^${PY_WS_CLASS}$`);
 
 /** Python `str.isspace()` for a single UTF-16 code unit (all Python
  * whitespace characters are in the BMP). */
@@ -55,13 +57,20 @@ function pySplit(s: string): string[] {
 // 1. Pad every ASCII symbol in { | } ~ [ \ ] ^ _ ` space ! " # $ % & ( ) * + : ; < = > ? @ /
 //    (i.e. ranges {-~, [-`, space-&, (-+, :-@ and '/') with spaces.
 //    Not padded here: apostrophe, hyphen, period, comma, digits, letters.
-const RE_SYMBOLS = /([{-~[-` -&(-+:-@/])/gu;
+//    The space itself (also in that class) is left out: padding a space with spaces
+//    only changes whitespace run lengths, which passes 2–4 treat alike and the final
+//    whitespace collapse removes, so the output is identical (and this is ~3× faster).
+const RE_SYMBOLS = /[{-~[-`!-&(-+:-@/]/g;
 // 2. Period/comma preceded by a non-digit.
-const RE_PUNCT_AFTER_NONDIGIT = /([^0-9])([.,])/gu;
+const RE_PUNCT_AFTER_NONDIGIT = /([^0-9])([.,])/g;
 // 3. Period/comma followed by a non-digit.
-const RE_PUNCT_BEFORE_NONDIGIT = /([.,])([^0-9])/gu;
+const RE_PUNCT_BEFORE_NONDIGIT = /([.,])([^0-9])/g;
 // 4. Dash preceded by a digit.
-const RE_DASH_AFTER_DIGIT = /([0-9])(-)/gu;
+const RE_DASH_AFTER_DIGIT = /([0-9])(-)/g;
+// No `u` flag: Python matches code points, these match UTF-16 code units, but
+// `[^0-9]` taking one surrogate half of an astral character instead of the whole
+// character inserts the spaces at the same places, so the output is identical
+// (checked against sacreBLEU on random strings with emoji).
 
 /**
  * The `13a` tokenizer of sacreBLEU, which reproduces the tokenisation of the
@@ -80,6 +89,11 @@ const RE_DASH_AFTER_DIGIT = /([0-9])(-)/gu;
  * @returns the tokens joined by single spaces ('' for a blank line)
  */
 export function tokenize13a(line: string): string {
+  return tokens13a(line).join(' ');
+}
+
+/** {@link tokenize13a} returning the token list (avoids a join + re-split). */
+function tokens13a(line: string): string[] {
   let s = line;
   if (s.includes('<skipped>')) s = s.replaceAll('<skipped>', '');
   if (s.includes('\n')) s = s.replaceAll('-\n', '').replaceAll('\n', ' ');
@@ -87,11 +101,14 @@ export function tokenize13a(line: string): string {
     s = s.replaceAll('&quot;', '"').replaceAll('&amp;', '&').replaceAll('&lt;', '<').replaceAll('&gt;', '>');
   }
   s = ` ${s} `;
-  s = s.replace(RE_SYMBOLS, ' $1 ');
-  s = s.replace(RE_PUNCT_AFTER_NONDIGIT, '$1 $2 ');
-  s = s.replace(RE_PUNCT_BEFORE_NONDIGIT, ' $1 $2');
-  s = s.replace(RE_DASH_AFTER_DIGIT, '$1 $2 ');
-  return pySplit(s).join(' ');
+  s = s.replace(RE_SYMBOLS, ' $& ');
+  // Passes 2–4 cannot match without their punctuation: skip them (same output, faster).
+  if (s.includes('.') || s.includes(',')) {
+    s = s.replace(RE_PUNCT_AFTER_NONDIGIT, '$1 $2 ');
+    s = s.replace(RE_PUNCT_BEFORE_NONDIGIT, ' $1 $2');
+  }
+  if (s.includes('-')) s = s.replace(RE_DASH_AFTER_DIGIT, '$1 $2 ');
+  return pySplit(s);
 }
 
 /** Sufficient statistics and score of a BLEU computation (sacreBLEU's `BLEUScore`). */
@@ -135,18 +152,121 @@ function myLog(x: number): number {
   return x === 0 ? -9999999999 : Math.log(x);
 }
 
-/** Count all 1..MAX_ORDER-grams of a token list; keys are tokens joined by ' '
- * (tokens never contain whitespace, so the key is unambiguous). */
-function countNgrams(tokens: string[], into: Map<string, number>): void {
-  const len = tokens.length;
-  for (let i = 0; i < len; i++) {
-    let key = tokens[i]!;
-    into.set(key, (into.get(key) ?? 0) + 1);
-    const last = Math.min(len, i + MAX_ORDER);
-    for (let j = i + 1; j < last; j++) {
-      key += ' ' + tokens[j]!;
-      into.set(key, (into.get(key) ?? 0) + 1);
+/**
+ * Reusable scratch space that counts clipped n-gram matches of one segment with
+ * integer n-gram ids instead of string keys (no per-n-gram string allocation).
+ *
+ * Per segment: every distinct reference token gets a unigram id; an n-gram id is
+ * found from (id of its (n−1)-gram prefix, unigram id of its last token) through
+ * one numeric-keyed Map. Hypothesis n-grams are only looked up: an n-gram absent
+ * from every reference cannot match, so it only adds to the totals.
+ */
+class SegmentMatcher {
+  private readonly tokIds = new Map<string, number>();
+  private readonly ext = new Map<number, number>();
+  private order = new Uint8Array(1024); // n-gram id -> order n (1..4)
+  private refMax = new Int32Array(1024); // n-gram id -> max count over references
+  private tmp = new Int32Array(1024); // n-gram id -> count in the current reference / hypothesis
+  private readonly seen: number[] = [];
+  private readonly hypIds: number[] = [];
+  private nextId = 0;
+  private radix = 1;
+
+  private grow(min: number): void {
+    let size = this.order.length;
+    while (size < min) size *= 2;
+    if (size === this.order.length) return;
+    const o = new Uint8Array(size);
+    o.set(this.order);
+    this.order = o;
+    const r = new Int32Array(size);
+    r.set(this.refMax);
+    this.refMax = r;
+    const t = new Int32Array(size);
+    t.set(this.tmp);
+    this.tmp = t;
+  }
+
+  /** Start a segment whose references total `refTokens` tokens. */
+  begin(refTokens: number): void {
+    this.refMax.fill(0, 0, this.nextId);
+    this.tokIds.clear();
+    this.ext.clear();
+    this.nextId = 0;
+    // Ids (unigrams and longer n-grams share one counter) stay below
+    // MAX_ORDER * refTokens + 1, so prefixId * radix + unigramId is a unique key
+    // (and exact in float64 for any segment below ~10^7 reference tokens).
+    this.radix = MAX_ORDER * refTokens + 1;
+    this.grow(this.radix);
+  }
+
+  /** Add one reference; counts are merged by per-n-gram maximum (sacreBLEU's multi-reference rule). */
+  addReference(tokens: readonly string[]): void {
+    const { tokIds, ext, seen } = this;
+    const len = tokens.length;
+    const uni: number[] = new Array<number>(len);
+    for (let i = 0; i < len; i++) {
+      const t = tokens[i]!;
+      let id = tokIds.get(t);
+      if (id === undefined) {
+        id = this.nextId++;
+        tokIds.set(t, id);
+        this.order[id] = 1;
+      }
+      uni[i] = id;
     }
+    const tmp = this.tmp;
+    for (let i = 0; i < len; i++) {
+      let g = uni[i]!;
+      if (tmp[g]++ === 0) seen.push(g);
+      const last = Math.min(len, i + MAX_ORDER);
+      for (let j = i + 1; j < last; j++) {
+        const key = g * this.radix + uni[j]!;
+        let h = ext.get(key);
+        if (h === undefined) {
+          h = this.nextId++;
+          ext.set(key, h);
+          this.order[h] = j - i + 1;
+        }
+        g = h;
+        if (tmp[g]++ === 0) seen.push(g);
+      }
+    }
+    const refMax = this.refMax;
+    for (const g of seen) {
+      if (tmp[g]! > refMax[g]!) refMax[g] = tmp[g]!;
+      tmp[g] = 0;
+    }
+    seen.length = 0;
+  }
+
+  /** Add the clipped match counts of the hypothesis to `counts[n-1]` and its n-gram counts to `totals[n-1]`. */
+  scoreHypothesis(tokens: readonly string[], counts: number[], totals: number[]): void {
+    const { tokIds, ext, seen, hypIds, tmp } = this;
+    const len = tokens.length;
+    for (let n = 1; n <= MAX_ORDER; n++) if (len >= n) totals[n - 1]! += len - n + 1;
+    hypIds.length = len;
+    for (let i = 0; i < len; i++) hypIds[i] = tokIds.get(tokens[i]!) ?? -1;
+    for (let i = 0; i < len; i++) {
+      let g = hypIds[i]!;
+      if (g < 0) continue;
+      if (tmp[g]++ === 0) seen.push(g);
+      const last = Math.min(len, i + MAX_ORDER);
+      for (let j = i + 1; j < last; j++) {
+        const u = hypIds[j]!;
+        if (u < 0) break;
+        const h = ext.get(g * this.radix + u);
+        if (h === undefined) break;
+        g = h;
+        if (tmp[g]++ === 0) seen.push(g);
+      }
+    }
+    const { refMax, order } = this;
+    for (const g of seen) {
+      counts[order[g]! - 1]! += Math.min(tmp[g]!, refMax[g]!);
+      tmp[g] = 0;
+    }
+    seen.length = 0;
   }
 }
 
@@ -281,7 +401,7 @@ export function corpusBleu(
     if (typeof sent !== 'string') throw new Error(`corpusBleu: ${what} must be a string, got ${describe(sent)}`);
     let s = lowercase ? sent.toLowerCase() : sent;
     s = pyRstrip(s);
-    return pySplit(tokenizeName === '13a' ? tokenize13a(s) : s);
+    return tokenizeName === '13a' ? tokens13a(s) : pySplit(s);
   };
 
   let sysLen = 0;
@@ -289,41 +409,25 @@ export function corpusBleu(
   const counts = [0, 0, 0, 0];
   const totals = [0, 0, 0, 0];
   const refLens: number[] = [];
-  const refNgrams = new Map<string, number>();
-  const tmp = new Map<string, number>();
-  const hypNgrams = new Map<string, number>();
+  const refToks: string[][] = new Array<string[]>(streams.length);
+  const matcher = new SegmentMatcher();
 
   for (let i = 0; i < n; i++) {
-    refNgrams.clear();
+    let refTokens = 0;
     refLens.length = 0;
     for (let k = 0; k < streams.length; k++) {
       const toks = preprocess(streams[k]![i], `references[${k}][${i}]`);
+      refToks[k] = toks;
       refLens.push(toks.length);
-      if (k === 0) {
-        countNgrams(toks, refNgrams);
-      } else {
-        tmp.clear();
-        countNgrams(toks, tmp);
-        for (const [g, c] of tmp) {
-          const prev = refNgrams.get(g);
-          if (prev === undefined || c > prev) refNgrams.set(g, c);
-        }
-      }
+      refTokens += toks.length;
     }
+    matcher.begin(refTokens);
+    for (let k = 0; k < streams.length; k++) matcher.addReference(refToks[k]!);
     const hypToks = preprocess(hypotheses[i], `hypotheses[${i}]`);
-    hypNgrams.clear();
-    countNgrams(hypToks, hypNgrams);
     const hypLen = hypToks.length;
     sysLen += hypLen;
     refLen += closestRefLen(hypLen, refLens);
-    for (const [g, c] of hypNgrams) {
-      // order = number of separating spaces + 1
-      let order = 0;
-      for (let p = g.indexOf(' '); p !== -1; p = g.indexOf(' ', p + 1)) order++;
-      totals[order]! += c;
-      const r = refNgrams.get(g);
-      if (r !== undefined) counts[order]! += Math.min(c, r);
-    }
+    matcher.scoreHypothesis(hypToks, counts, totals);
   }
   return computeBleu(counts, totals, sysLen, refLen, smooth, smoothValue, effectiveOrder);
 }
