@@ -1,0 +1,485 @@
+/**
+ * Custom / replacement kernels for the TensorFlow.js wasm backend
+ * (`@tensorflow/tfjs-backend-wasm` 4.x).
+ *
+ * Why: the wasm backend only reaches XNNPACK's fast GEMM (~40 GFLOP/s here)
+ * for `BatchMatMul` / `_FusedMatMul` when neither operand is transposed and
+ * both batch sizes are 1; every other case falls back to a naive blocked
+ * triple loop (2–4 GFLOP/s). Backprop through `a·b` produces exactly those
+ * transposed products (dA = dY·Bᵀ, dB = Aᵀ·dY), so training ran at the slow
+ * path's speed. The wasm backend also lacks `UnsortedSegmentSum`, the kernel
+ * behind the gradient of `tf.gather` (embedding lookups), so training an
+ * embedding failed outright.
+ *
+ * What is registered:
+ *  - `BatchMatMul` and `_FusedMatMul` wrappers: a transposed operand is first
+ *    materialised with the backend's own (fast) `Transpose` kernel into a
+ *    temporary; a batched left operand multiplied by an unbatched right operand
+ *    (`[B, M, K] x [1, K, N]`) is folded into one `[B·M, K] x [K, N]` product.
+ *    Then the original kernel runs, hitting the XNNPACK path. Genuinely batched
+ *    products (both batch sizes > 1, e.g. attention scores `[B,1,H] x [B,H,S]`)
+ *    are put into the operand layout the fallback loop reads contiguously
+ *    (A untransposed, B transposed) when that is cheaper.
+ *  - `UnsortedSegmentSum` (float32 / int32), implemented in TypeScript on the
+ *    wasm heap.
+ *
+ * Numerics are those of the original kernels (same float32 GEMM), up to
+ * summation order.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+
+/** Minimal view of the wasm backend used here (its class is not exported as a type we can rely on). */
+interface WasmBackendLike {
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number; shape: number[]; dtype: string } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+const BACKEND = 'wasm';
+/** Kernels replaced by this module, with the wasm backend's own config (or null when it had none). */
+const originals = new Map<string, KernelConfig | null>();
+let registered = false;
+
+
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+function mustGetKernel(name: string): KernelConfig {
+  const k = tf.getKernel(name, BACKEND);
+  if (k == null) throw new Error(`wasm kernels: the wasm backend has no '${name}' kernel to build on`);
+  return k;
+}
+
+/** Swaps the last two axes with the wasm backend's Transpose kernel; the result is a fresh tensor the caller must dispose. */
+function transposeLast2(x: TensorInfo, backend: WasmBackendLike): TensorInfo {
+  const rank = x.shape.length;
+  const perm = Array.from({ length: rank }, (_, i) => i);
+  perm[rank - 1] = rank - 2;
+  perm[rank - 2] = rank - 1;
+  return transposeWith(x, perm, backend);
+}
+
+/** Runs the wasm backend's Transpose kernel; the result is a fresh tensor the caller must dispose. */
+function transposeWith(x: TensorInfo, perm: number[], backend: WasmBackendLike): TensorInfo {
+  const transposeKernel = mustGetKernel('Transpose');
+  return transposeKernel.kernelFunc({
+    inputs: { x },
+    backend: backend as unknown as tf.KernelBackend,
+    attrs: { perm } as unknown as NamedAttrMap,
+  }) as TensorInfo;
+}
+
+function view(t: TensorInfo, shape: number[]): TensorInfo {
+  return { dataId: t.dataId, shape, dtype: t.dtype };
+}
+
+/**
+ * Makes the "matrix" of a rank-3 operand `[batch, r, c]` readable as
+ * untransposed: when `trans` is set and both r, c > 1, the last two axes are
+ * physically swapped (temporary pushed on `temps`); when one of them is 1 the
+ * transpose is a pure relabelling of the same memory.
+ */
+function plain(t: TensorInfo, trans: boolean, backend: WasmBackendLike, temps: TensorInfo[]): TensorInfo {
+  const [bt, r, c] = t.shape;
+  if (!trans) return t;
+  if (r === 1 || c === 1) return view(t, [bt, c, r]);
+  const out = transposeLast2(t, backend);
+  temps.push(out);
+  return out;
+}
+
+/** Elements that must be physically moved to transpose an `[r, c]` matrix (0 when r or c is 1). */
+function moveCost(r: number, c: number): number {
+  return r === 1 || c === 1 ? 0 : r * c;
+}
+
+interface Gemm {
+  /** `[batchX, rows, k]` untransposed left operand. */
+  x: TensorInfo;
+  /** `[batchY, k, cols]` untransposed right operand. */
+  y: TensorInfo;
+  /** Whether the product computed is `Cᵀ` (its last two axes must be swapped afterwards). */
+  swapped: boolean;
+}
+
+/**
+ * Chooses between computing `C = op(A)·op(B)` directly and computing
+ * `Cᵀ = op(B)ᵀ·op(A)ᵀ` (then transposing the result), whichever moves fewer
+ * elements, and materialises the operands untransposed. With A `[M,K]`, B `[K,N]`:
+ * direct moves `tA·MK + tB·KN`, swapped moves `¬tB·KN + ¬tA·MK + MN`
+ * (a transpose with a unit dimension is free).
+ */
+function planGemm(
+  a3: TensorInfo,
+  b3: TensorInfo,
+  tA: boolean,
+  tB: boolean,
+  backend: WasmBackendLike,
+  temps: TensorInfo[],
+  swapped = chooseSwapped(a3, b3, tA, tB),
+): Gemm {
+  if (swapped) {
+    // Cᵀ[N,M] = op(B)ᵀ[N,K] · op(A)ᵀ[K,M]; op(B)ᵀ is B itself when tB, etc.
+    return { x: plain(b3, !tB, backend, temps), y: plain(a3, !tA, backend, temps), swapped: true };
+  }
+  return { x: plain(a3, tA, backend, temps), y: plain(b3, tB, backend, temps), swapped: false };
+}
+
+/** Whether computing Cᵀ = op(B)ᵀ·op(A)ᵀ moves fewer elements than computing C directly (see {@link planGemm}). */
+function chooseSwapped(a3: TensorInfo, b3: TensorInfo, tA: boolean, tB: boolean): boolean {
+  const m = tA ? a3.shape[2] : a3.shape[1];
+  const k = tA ? a3.shape[1] : a3.shape[2];
+  const n = tB ? b3.shape[1] : b3.shape[2];
+  const batch = Math.max(a3.shape[0], b3.shape[0]);
+  const direct = a3.shape[0] * (tA ? moveCost(m, k) : 0) + b3.shape[0] * (tB ? moveCost(k, n) : 0);
+  const swapped =
+    b3.shape[0] * (tB ? 0 : moveCost(k, n)) + a3.shape[0] * (tA ? 0 : moveCost(m, k)) + batch * moveCost(m, n);
+  return swapped < direct;
+}
+
+type CBatchMatMul = (
+  aId: number,
+  aShape: Uint8Array,
+  aRank: number,
+  bId: number,
+  bShape: Uint8Array,
+  bRank: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  outId: number,
+) => void;
+
+interface WasmModuleLike {
+  cwrap(name: string, ret: null, args: string[]): unknown;
+  tfjs: { disposeData(id: number): void };
+}
+
+let cBatchMatMul: CBatchMatMul | null = null;
+let cBatchMatMulModule: unknown = null;
+
+function getCBatchMatMul(backend: WasmBackendLike): CBatchMatMul {
+  const wasm = (backend as unknown as { wasm: WasmModuleLike }).wasm;
+  if (cBatchMatMul === null || cBatchMatMulModule !== wasm) {
+    cBatchMatMul = wasm.cwrap('BatchMatMul', null, [
+      'number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number',
+    ]) as CBatchMatMul;
+    cBatchMatMulModule = wasm;
+  }
+  return cBatchMatMul;
+}
+
+const SHAPE_BYTES_CACHE = new Map<string, Uint8Array>();
+function shapeBytes(shape: number[]): Uint8Array {
+  const key = shape.join(',');
+  let b = SHAPE_BYTES_CACHE.get(key);
+  if (b === undefined) {
+    b = new Uint8Array(new Int32Array(shape).buffer);
+    if (SHAPE_BYTES_CACHE.size > 256) SHAPE_BYTES_CACHE.clear();
+    SHAPE_BYTES_CACHE.set(key, b);
+  }
+  return b;
+}
+
+/**
+ * Batched plain GEMM `out[i] = x[i]·y[i]` (`x` `[Bx,R,K]`, `y` `[By,K,C]`,
+ * Bx, By ∈ {1, B}) run as one XNNPACK product per batch entry, on
+ * zero-copy views of the operands' wasm heap memory.
+ */
+function gemmPerSlice(x: TensorInfo, y: TensorInfo, backend: WasmBackendLike): TensorInfo {
+  const [bx, r, k] = x.shape;
+  const [by, , c] = y.shape;
+  const batch = Math.max(bx, by);
+  const out = backend.makeOutput([batch, r, c], 'float32');
+  const fn = getCBatchMatMul(backend);
+  const wasm = (backend as unknown as { wasm: WasmModuleLike }).wasm;
+  const xOff = backend.dataIdMap.get(x.dataId)!.memoryOffset;
+  const yOff = backend.dataIdMap.get(y.dataId)!.memoryOffset;
+  const outOff = backend.dataIdMap.get(out.dataId)!.memoryOffset;
+  const xShape = shapeBytes([1, r, k]);
+  const yShape = shapeBytes([1, k, c]);
+  const views: TensorInfo[] = [];
+  const mkView = (offset: number, shape: number[]): number => {
+    const v = backend.makeOutput(shape, 'float32', offset);
+    views.push(v);
+    return backend.dataIdMap.get(v.dataId)!.id;
+  };
+  try {
+    const yShared = by === 1 ? mkView(yOff, [1, k, c]) : -1;
+    const xShared = bx === 1 ? mkView(xOff, [1, r, k]) : -1;
+    for (let i = 0; i < batch; i++) {
+      const xi = xShared >= 0 ? xShared : mkView(xOff + i * r * k * 4, [1, r, k]);
+      const yi = yShared >= 0 ? yShared : mkView(yOff + i * k * c * 4, [1, k, c]);
+      const oi = mkView(outOff + i * r * c * 4, [1, r, c]);
+      fn(xi, xShape, 3, yi, yShape, 3, false, false, oi);
+      // Release this slice's views right away: their XNNPACK operators (packed
+      // weights) are freed with them.
+      while (views.length > (yShared >= 0 ? 1 : 0) + (xShared >= 0 ? 1 : 0)) releaseView(views.pop()!, backend, wasm);
+    }
+  } finally {
+    while (views.length > 0) releaseView(views.pop()!, backend, wasm);
+  }
+  return out;
+}
+
+/** Forgets a view created with makeOutput(shape, dtype, offset) without freeing the memory it points into. */
+function releaseView(v: TensorInfo, backend: WasmBackendLike, wasm: WasmModuleLike): void {
+  const data = backend.dataIdMap.get(v.dataId);
+  if (data === undefined) return;
+  wasm.tfjs.disposeData(data.id);
+  (backend.dataIdMap as unknown as { delete(d: object): void }).delete(v.dataId);
+}
+
+/**
+ * Whether one XNNPACK product per batch entry (`[rows,k] x [k,cols]` each,
+ * paying operator creation + weight packing per entry) beats the wasm
+ * backend's scalar loop. Measured: attention for all decoder steps at once
+ * (`[64,20,256] x [64,256,20]`) and outer products (`k = 1`, the gradient of
+ * per-step attention) gain 2.5–4x; one-row products (per-step attention
+ * scores / context, rows = 1) lose, so they stay on the loop.
+ */
+function perSliceWorthIt(rows: number, k: number, cols: number): boolean {
+  if (rows < 8) return false;
+  return rows * k * cols >= 16384 || (k === 1 && rows * cols >= 1024);
+}
+
+function makeBatchMatMul(original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args) => {
+    const { inputs, attrs } = args;
+    const backend = args.backend as unknown as WasmBackendLike;
+    const a = inputs.a as TensorInfo;
+    const b = inputs.b as TensorInfo;
+    const transposeA = Boolean(attrs?.transposeA);
+    const transposeB = Boolean(attrs?.transposeB);
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) {
+      return original.kernelFunc(args);
+    }
+    const ra = a.shape.length;
+    const rb = b.shape.length;
+    const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+    const kA = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+    const kB = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+    const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+    if (kA !== kB) return original.kernelFunc(args); // let the original raise its error
+    const batchA = sizeOf(a.shape.slice(0, -2));
+    const batchB = sizeOf(b.shape.slice(0, -2));
+    if (!transposeA && !transposeB && batchA === 1 && batchB === 1) return original.kernelFunc(args);
+    if (batchA !== batchB && batchA !== 1 && batchB !== 1) return original.kernelFunc(args);
+    let batchShape: number[];
+    try {
+      batchShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+    } catch {
+      return original.kernelFunc(args);
+    }
+    if (sizeOf(batchShape) !== Math.max(batchA, batchB)) return original.kernelFunc(args);
+    const finalShape = [...batchShape, m, n];
+    const a3 = view(a, [batchA, a.shape[ra - 2], a.shape[ra - 1]]);
+    const b3 = view(b, [batchB, b.shape[rb - 2], b.shape[rb - 1]]);
+    const temps: TensorInfo[] = [];
+    try {
+      if (batchA === 1 && batchB === 1) {
+        // Unbatched: directly, or as Cᵀ = op(B)ᵀ·op(A)ᵀ when that moves less memory.
+        const g = planGemm(a3, b3, transposeA, transposeB, backend, temps);
+        let out = original.kernelFunc({
+          inputs: { a: g.x, b: g.y },
+          backend: args.backend,
+          attrs: { transposeA: false, transposeB: false } as unknown as NamedAttrMap,
+        }) as TensorInfo;
+        if (g.swapped) {
+          temps.push(out);
+          out = transposeLast2(view(out, [1, n, m]), backend);
+        }
+        out.shape = finalShape;
+        return out;
+      }
+      if (batchB === 1) {
+        // One big product: fold A's batch into its rows, [B·M, K] x [K, N].
+        const x = plain(a3, transposeA, backend, temps);
+        const y = plain(b3, transposeB, backend, temps);
+        const out = original.kernelFunc({
+          inputs: { a: view(x, [1, batchA * m, kA]), b: view(y, [1, kA, n]) },
+          backend: args.backend,
+          attrs: { transposeA: false, transposeB: false } as unknown as NamedAttrMap,
+        }) as TensorInfo;
+        out.shape = finalShape;
+        return out;
+      }
+      // Batched right operand: one XNNPACK product per batch entry when worth it.
+      const swap = chooseSwapped(a3, b3, transposeA, transposeB);
+      if (!perSliceWorthIt(swap ? n : m, kA, swap ? m : n)) return original.kernelFunc(args);
+      const g = planGemm(a3, b3, transposeA, transposeB, backend, temps, swap);
+      let out = gemmPerSlice(g.x, g.y, backend);
+      if (g.swapped) {
+        temps.push(out);
+        out = transposeLast2(out, backend);
+      }
+      out.shape = finalShape;
+      return out;
+    } finally {
+      for (const t of temps) backend.disposeData(t.dataId);
+    }
+  };
+  return { kernelName: 'BatchMatMul', backendName: BACKEND, setupFunc: original.setupFunc, kernelFunc };
+}
+
+function makeFusedMatMul(original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args) => {
+    const { inputs, attrs } = args;
+    const backend = args.backend as unknown as WasmBackendLike;
+    const a = inputs.a as TensorInfo;
+    const b = inputs.b as TensorInfo;
+    const transposeA = Boolean(attrs?.transposeA);
+    const transposeB = Boolean(attrs?.transposeB);
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length !== 3 || b.shape.length !== 3) {
+      return original.kernelFunc(args);
+    }
+    const batchA = a.shape[0];
+    const batchB = b.shape[0];
+    if (!transposeA && !transposeB && batchA === 1 && batchB === 1) return original.kernelFunc(args);
+    if (batchA !== batchB && batchA !== 1 && batchB !== 1) return original.kernelFunc(args);
+    const kA = transposeA ? a.shape[1] : a.shape[2];
+    const kB = transposeB ? b.shape[2] : b.shape[1];
+    if (kA !== kB) return original.kernelFunc(args);
+    // Bias and PReLU weights broadcast along the output's last axis, so the
+    // product must stay C = op(A)·op(B) (no Cᵀ trick). A's batch may be folded
+    // into rows when B is unbatched and the PReLU weights are at most rank 1.
+    const prelu = inputs.preluActivationWeights as TensorInfo | undefined;
+    const canFold = batchB === 1 && (prelu == null || prelu.shape.length <= 1);
+    if (!canFold && batchA * batchB > 1) return original.kernelFunc(args);
+    const m = transposeA ? a.shape[2] : a.shape[1];
+    const n = transposeB ? b.shape[1] : b.shape[2];
+    const temps: TensorInfo[] = [];
+    try {
+      const x = plain(a, transposeA, backend, temps);
+      const y = plain(b, transposeB, backend, temps);
+      const out = original.kernelFunc({
+        inputs: { ...inputs, a: view(x, [1, batchA * m, kA]), b: view(y, [1, kA, n]) },
+        backend: args.backend,
+        attrs: { ...(attrs ?? {}), transposeA: false, transposeB: false } as NamedAttrMap,
+      }) as TensorInfo;
+      out.shape = [batchA, m, n];
+      return out;
+    } finally {
+      for (const t of temps) backend.disposeData(t.dataId);
+    }
+  };
+  return { kernelName: '_FusedMatMul', backendName: BACKEND, setupFunc: original.setupFunc, kernelFunc };
+}
+
+/**
+ * `UnsortedSegmentSum` for wasm (TensorFlow semantics):
+ * `out[s, ...] = Σ_{i : segmentIds[i] = s} x[i, ...]`.
+ *
+ * Inputs: `x` `[d0, …, d(r-1), ...rest]` float32 or int32; `segmentIds` int32
+ * with shape `[d0, …, d(r-1)]` (a prefix of `x`'s shape, usually rank 1).
+ * Attr `numSegments`. Output `[numSegments, ...rest]`, dtype of `x`; rows with
+ * an id outside `[0, numSegments)` are dropped (TF drops negative ids).
+ * @throws Error when the shapes do not match.
+ */
+const unsortedSegmentSum: KernelFunc = ({ inputs, backend: kb, attrs }) => {
+  const backend = kb as unknown as WasmBackendLike;
+  const x = inputs.x as TensorInfo;
+  const ids = inputs.segmentIds as TensorInfo;
+  const numSegments = Number((attrs as { numSegments: number }).numSegments);
+  if (!Number.isInteger(numSegments) || numSegments < 0) {
+    throw new Error(`UnsortedSegmentSum: numSegments must be a non-negative integer, got ${numSegments}`);
+  }
+  const r = ids.shape.length;
+  for (let i = 0; i < r; i++) {
+    if (ids.shape[i] !== x.shape[i]) {
+      throw new Error(
+        `UnsortedSegmentSum: segmentIds shape [${ids.shape}] must be a prefix of x shape [${x.shape}]`,
+      );
+    }
+  }
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') {
+    throw new Error(`UnsortedSegmentSum: unsupported dtype ${x.dtype} on wasm`);
+  }
+  const rest = x.shape.slice(r);
+  const width = sizeOf(rest);
+  const rows = sizeOf(ids.shape);
+  const out = backend.makeOutput([numSegments, ...rest], x.dtype);
+  // Views are taken after makeOutput: malloc may grow (and detach) the heap.
+  const outArr = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
+  outArr.fill(0);
+  const xArr = backend.typedArrayFromHeap(x) as Float32Array | Int32Array;
+  const idArr = backend.typedArrayFromHeap({ dataId: ids.dataId, shape: ids.shape, dtype: ids.dtype });
+  if (ids.dtype === 'float32') {
+    // tolerate float ids (tfjs casts them), truncating like a cast would
+    for (let i = 0; i < rows; i++) addRow(outArr, xArr, Math.trunc(idArr[i]), i, width, numSegments);
+  } else {
+    for (let i = 0; i < rows; i++) addRow(outArr, xArr, idArr[i], i, width, numSegments);
+  }
+  return out;
+};
+
+function addRow(
+  out: Float32Array | Int32Array,
+  x: Float32Array | Int32Array,
+  seg: number,
+  row: number,
+  width: number,
+  numSegments: number,
+): void {
+  if (seg < 0 || seg >= numSegments) return;
+  let o = seg * width;
+  let s = row * width;
+  const end = s + width;
+  // Int32Array stores wrap modulo 2^32 like TF's int32 sums.
+  while (s < end) out[o++] += x[s++];
+}
+
+function replace(config: KernelConfig): void {
+  const name = config.kernelName;
+  if (!originals.has(name)) originals.set(name, tf.getKernel(name, BACKEND) ?? null);
+  if (tf.getKernel(name, BACKEND) != null) tf.unregisterKernel(name, BACKEND);
+  tf.registerKernel(config);
+}
+
+/**
+ * Registers this module's kernels for the `wasm` backend: faster `BatchMatMul`
+ * and `_FusedMatMul` (see the module comment) and the missing
+ * `UnsortedSegmentSum` (needed by the gradient of `tf.gather`).
+ *
+ * Idempotent. Safe before or after `tf.setBackend('wasm')`: the wrappers keep
+ * the originals' setup functions and the new kernel needs none. Requires
+ * `@tensorflow/tfjs-backend-wasm` to have been imported (its kernels must be
+ * registered).
+ * @throws Error when the wasm backend's own BatchMatMul / _FusedMatMul / Transpose kernels are missing.
+ */
+export function registerWasmKernels(): void {
+  if (registered) return;
+  mustGetKernel('Transpose');
+  const bmm = mustGetKernel('BatchMatMul');
+  const fused = mustGetKernel('_FusedMatMul');
+  replace(makeBatchMatMul(bmm));
+  replace(makeFusedMatMul(fused));
+  replace({ kernelName: 'UnsortedSegmentSum', backendName: BACKEND, kernelFunc: unsortedSegmentSum });
+  registered = true;
+}
+
+/**
+ * Restores the wasm backend's original kernels (and removes the ones it did
+ * not have). For benchmarks and tests comparing before/after; idempotent.
+ */
+export function unregisterWasmKernels(): void {
+  if (!registered) return;
+  for (const [name, config] of originals) {
+    if (tf.getKernel(name, BACKEND) != null) tf.unregisterKernel(name, BACKEND);
+    if (config !== null) tf.registerKernel(config);
+  }
+  originals.clear();
+  registered = false;
+}
+
+/** Whether {@link registerWasmKernels} is in effect. */
+export function wasmKernelsRegistered(): boolean {
+  return registered;
+}
+
+/** Names of the kernels this module registers for `wasm`. */
+export const WASM_KERNEL_NAMES: readonly string[] = ['BatchMatMul', '_FusedMatMul', 'UnsortedSegmentSum'];
