@@ -12,4 +12,4 @@ if (!fs.existsSync(cli)) {
   );
   process.exit(1);
 }
-require(cli);
+require(cli).main();

@@ -48,6 +48,8 @@ const entries = [
 const common = /** @type {import('esbuild').BuildOptions} */ ({
   absWorkingDir: root,
   bundle: true,
+  // jsonc-parser's UMD "main" build requires files dynamically; its ESM "module" build bundles cleanly.
+  mainFields: ['module', 'main'],
   target: 'node20',
   minify: production,
   sourcemap: production ? false : 'linked',

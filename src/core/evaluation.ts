@@ -10,6 +10,7 @@ import { normalizeText, Tokenizer } from './data/tokenizer';
 import { Vocabulary } from './data/vocabulary';
 import { corpusBleu } from './metrics/bleu';
 import type { BatchTensors, Seq2SeqModel } from './model/seq2seq';
+import { disposeAll } from './tensors';
 import { Random } from './random';
 import { beamSearch, greedyDecode, Hypothesis, SourceBatch } from './search';
 
@@ -44,7 +45,7 @@ export function teacherForcedLoss(model: Seq2SeqModel, pairs: EncodedPair[], bat
   for (const b of makeBatches(pairs, batchSize, { shuffle: false, bucket: true })) {
     const t = batchTensors(b);
     const v = tf.tidy(() => model.loss(t, b.tokens, { training: false, teacherForcing: 1, random }).nllSum.dataSync()[0]);
-    tf.dispose(t as unknown as tf.TensorContainer);
+    disposeAll(t);
     nll += v;
     tokens += b.tokens;
   }

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BOS_ID, EOS_ID } from './data/vocabulary';
+import { disposeAll, tidy } from './tensors';
 import type { DecoderState, EncodedSource } from './model/decoder';
 import type { Seq2SeqModel } from './model/seq2seq';
 
@@ -84,19 +85,19 @@ export function greedyDecode(
   const maxLen = Math.max(...limits);
   const wantAttention = opts.attention !== false && model.config.attention !== 'none';
   const hyps: Hypothesis[] = limits.map(() => ({ ids: [], attention: [], logProb: 0, score: 0, finished: false, ...(opts.topK ? { candidates: [] } : {}) }));
-  const src = tf.tidy(() => model.encode(batch.srcIds, batch.srcMask));
-  let state: DecoderState = tf.tidy(() => model.initialState(src));
+  const src = tidy(() => model.encode(batch.srcIds, batch.srcMask));
+  let state: DecoderState = tidy(() => model.initialState(src));
   let prev = tf.fill([n], BOS_ID, 'int32') as tf.Tensor1D;
   const srcLen = batch.srcIds.shape[1];
   try {
     for (let t = 0; t < maxLen; t++) {
-      const out = tf.tidy(() => {
+      const out = tidy(() => {
         const r = model.decodeStep(prev, state, src);
         const ids = tf.cast(tf.argMax(r.logProbs, 1), 'int32') as tf.Tensor1D;
         const chosen = tf.sum(tf.mul(r.logProbs, tf.oneHot(ids, model.tgtVocabSize)), 1);
         return { state: r.state, ids, chosen, weights: wantAttention ? r.weights : undefined, logProbs: opts.topK ? r.logProbs : undefined };
       });
-      tf.dispose([prev, state as unknown as tf.TensorContainer]);
+      disposeAll(prev, state);
       state = out.state;
       prev = out.ids;
       const ids = out.ids.dataSync();
@@ -120,7 +121,7 @@ export function greedyDecode(
       if (active === 0) break;
     }
   } finally {
-    tf.dispose([prev, state as unknown as tf.TensorContainer, src as unknown as tf.TensorContainer]);
+    disposeAll(prev, state, src);
   }
   for (const h of hyps) h.score = h.logProb;
   return hyps;
@@ -158,9 +159,9 @@ export function beamSearch(
   const limit = maxOutputLength(srcLength, maxRatio);
   const V = model.tgtVocabSize;
   const wantAttention = model.config.attention !== 'none';
-  const single = tf.tidy(() => model.encode(sentence.srcIds, sentence.srcMask));
+  const single = tidy(() => model.encode(sentence.srcIds, sentence.srcMask));
   let src: EncodedSource = single;
-  let state: DecoderState = tf.tidy(() => model.initialState(single));
+  let state: DecoderState = tidy(() => model.initialState(single));
   type Beam = { ids: number[]; attention: number[][]; logProb: number; candidates?: Candidate[][] };
   let beams: Beam[] = [{ ids: [], attention: [], logProb: 0, candidates: opts.topK ? [] : undefined }];
   const finished: Hypothesis[] = [];
@@ -170,11 +171,11 @@ export function beamSearch(
       const k = beams.length;
       if (src.outputs.shape[0] !== k) {
         const old = src;
-        src = tf.tidy(() => tileSource(single, k));
-        if (old !== single) tf.dispose(old as unknown as tf.TensorContainer);
+        src = tidy(() => tileSource(single, k));
+        if (old !== single) disposeAll(old);
       }
       const prev = tf.tensor1d(beams.map((b) => (b.ids.length ? b.ids[b.ids.length - 1] : BOS_ID)), 'int32');
-      const out = tf.tidy(() => model.decodeStep(prev, state, src));
+      const out = tidy(() => model.decodeStep(prev, state, src));
       prev.dispose();
       const logProbs = out.logProbs.dataSync() as Float32Array;
       const weights = wantAttention ? out.weights!.dataSync() : undefined;
@@ -205,16 +206,16 @@ export function beamSearch(
       const oldState = state;
       if (next.length > 0) {
         const idx = tf.tensor1d(origins, 'int32');
-        state = tf.tidy(() => gatherState(out.state, idx));
+        state = tidy(() => gatherState(out.state, idx));
         idx.dispose();
       }
-      tf.dispose([oldState as unknown as tf.TensorContainer, out.state as unknown as tf.TensorContainer]);
+      disposeAll(oldState, out.state);
       beams = next;
       if (finished.length >= beamSize) break;
     }
   } finally {
-    tf.dispose([state as unknown as tf.TensorContainer, single as unknown as tf.TensorContainer]);
-    if (src !== single) tf.dispose(src as unknown as tf.TensorContainer);
+    disposeAll(state, single);
+    if (src !== single) disposeAll(src);
   }
   if (finished.length === 0) {
     return beams.map((b) => ({ ...b, score: b.logProb, finished: false }))[0];

@@ -26,6 +26,7 @@ import { Vocabulary } from './data/vocabulary';
 import type { DoneEvent, StopReason, TrainingEvent, TrainingListener, ValidationEvent } from './events';
 import { batchTensors, evaluate } from './evaluation';
 import { Seq2SeqModel } from './model/seq2seq';
+import { disposeAll } from './tensors';
 import { Random, RandomState } from './random';
 
 /** Options of one training run. */
@@ -72,6 +73,11 @@ function improves(metric: StopMetric, value: number, best: number): boolean {
 
 function metricOf(metric: StopMetric, v: { bleu: number; perplexity: number; loss: number }): number {
   return metric === 'bleu' ? v.bleu : metric === 'perplexity' ? v.perplexity : v.loss;
+}
+
+/** Adam reads its learning rate at every update; tfjs marks the field protected. */
+function setLearningRate(optimizer: tf.AdamOptimizer, lr: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
 
 /** Sum of squares of all gradients, square-rooted: the global norm ‖g‖₂. */
@@ -152,7 +158,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
         await optimizer.setWeights(last.optimizer.map((a) => ({ name: a.name, tensor: tf.tensor(a.values, a.shape, a.name === 'iter' ? 'int32' : 'float32') })));
       }
       state = { ...state, ...(last.trainerState as unknown as TrainerState) };
-      optimizer.learningRate = state.learningRate;
+      setLearningRate(optimizer, state.learningRate);
     }
     const startStep = state.step;
     const totalSteps = tc.epochs * stepsPerEpoch;
@@ -245,7 +251,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       }
       if (tc.decayPatience > 0 && state.badSinceDecay >= tc.decayPatience) {
         state.learningRate *= tc.decayFactor;
-        optimizer.learningRate = state.learningRate;
+        setLearningRate(optimizer, state.learningRate);
         state.badSinceDecay = 0;
         await emit({ type: 'log', level: 'info', message: `validation ${tc.stopMetric} did not improve for ${tc.decayPatience} validations: learning rate now ${state.learningRate.toExponential(2)}` });
         if (state.learningRate < tc.minLearningRate) stopReason = 'min-learning-rate';
@@ -284,7 +290,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
           optimizer.applyGradients(vars.map((v, k) => ({ name: v.name, tensor: clipped[k] })));
           return value;
         });
-        tf.dispose(tensors as unknown as tf.TensorContainer);
+        disposeAll(tensors);
         const loss = (await lossValue.data())[0];
         lossValue.dispose();
         state.step++;

@@ -14,6 +14,8 @@ export interface StartRequest {
   outDir: string;
   /** Continue from `outDir`'s last checkpoint when one exists. */
   resume: boolean;
+  /** Config file the run came from (recorded in the run folder). */
+  configPath?: string;
 }
 
 /** Host → worker: stop as soon as the current step ends, write the last checkpoint, then send `done` with reason `cancelled`. */

@@ -94,7 +94,7 @@ export class BahdanauAttention implements Attention {
 export class LuongAttention implements Attention {
   private readonly wa: tf.Variable | undefined;
 
-  constructor(params: ParameterStore, readonly kind: 'luong-dot' | 'luong-general', queryDim: number, keyDim: number) {
+  constructor(params: ParameterStore, readonly kind: 'luong-dot' | 'luong-general', private readonly queryDim: number, keyDim: number) {
     if (kind === 'luong-general') this.wa = params.glorot('attention/Wa', [keyDim, queryDim]);
     else if (queryDim !== keyDim) throw new Error(`luong-dot attention needs equal query and key sizes (got ${queryDim} and ${keyDim})`);
   }
@@ -102,7 +102,7 @@ export class LuongAttention implements Attention {
   precompute(values: tf.Tensor3D): tf.Tensor3D {
     if (!this.wa) return values;
     const [b, s, d] = values.shape;
-    return tf.reshape(tf.matMul(tf.reshape(values, [b * s, d]), this.wa), [b, s, this.wa.shape[1]]);
+    return tf.reshape(tf.matMul(tf.reshape(values, [b * s, d]), this.wa), [b, s, this.queryDim]);
   }
 
   attend(query: tf.Tensor2D, keys: tf.Tensor3D, values: tf.Tensor3D, bias: tf.Tensor2D): AttentionResult {

@@ -1,0 +1,269 @@
+/**
+ * `seq2seq` command-line interface: the same engine as the VS Code
+ * extension, headless.
+ *
+ *   seq2seq train [--config FILE] [--out DIR] [--resume]
+ *   seq2seq eval --model DIR --test FILE [--beam K] [--json]
+ *   seq2seq translate --model DIR [--beam K] [--json]     (stdin → stdout)
+ *   seq2seq bleu --hyp FILE --ref FILE [--ref FILE …] [--json]
+ *
+ * Exit codes: 0 success, 1 bad input (message names file and line), 2
+ * internal failure.
+ */
+import { promises as fs, existsSync, readFileSync } from 'fs';
+import * as path from 'path';
+import * as readline from 'readline';
+import { Command, InvalidArgumentError } from 'commander';
+import { defaultRunConfig, loadConfig } from '../core/configLoader';
+import type { Seq2SeqConfig } from '../core/config';
+import { describeError } from '../core/errors';
+import type { TrainingEvent } from '../core/events';
+import { corpusBleu } from '../core/metrics/bleu';
+
+/** The folder holding this package's package.json (and sample-data/). */
+function packageRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const pj = path.join(dir, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        if (JSON.parse(readFileSync(pj, 'utf8')).name === 'seq2seq-lab') return dir;
+      } catch {
+        /* keep looking */
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('cannot find the seq2seq-lab package folder');
+    dir = up;
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number ≥ 0');
+  return n;
+}
+
+function timestamp(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'run';
+}
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+/** One human-readable line per training event (undefined: print nothing). */
+export function formatEvent(e: TrainingEvent): string | undefined {
+  switch (e.type) {
+    case 'started':
+      return (
+        `run ${e.runDir}\nbackend ${e.backend} · ${e.parameters.toLocaleString('en')} parameters · ` +
+        `${e.trainPairs} train / ${e.validPairs} valid / ${e.testPairs} test pairs · vocab ${e.srcVocabSize} → ${e.tgtVocabSize} · ` +
+        `${e.stepsPerEpoch} steps/epoch`
+      );
+    case 'progress':
+      return (
+        `step ${e.step} | epoch ${e.epoch} | loss ${e.loss.toFixed(3)} | ppl ${e.perplexity.toFixed(2)} | ` +
+        `${Math.round(e.tokensPerSecond)} tok/s | lr ${e.learningRate.toExponential(1)} | eta ${formatSeconds(e.etaSeconds)}`
+      );
+    case 'validation': {
+      const lines = [
+        `valid step ${e.step} | ppl ${e.perplexity.toFixed(2)} | BLEU ${e.bleu.toFixed(2)}${e.isBest ? ' | new best' : ''}`,
+      ];
+      for (const s of e.samples.slice(0, 2)) lines.push(`  src: ${s.source}\n  ref: ${s.reference}\n  hyp: ${s.hypothesis}`);
+      return lines.join('\n');
+    }
+    case 'checkpoint':
+      return undefined;
+    case 'log':
+      return `${e.level === 'warn' ? 'warning: ' : ''}${e.message}`;
+    case 'done':
+      return (
+        `done (${e.reason}) after ${e.step} steps, ${formatSeconds(e.elapsedSeconds)} · best valid BLEU ` +
+        `${Number.isFinite(e.bestBleu) ? e.bestBleu.toFixed(2) : 'n/a'} · model in ${e.runDir}`
+      );
+  }
+}
+
+async function readLines(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw Object.assign(new Error(code === 'ENOENT' ? `${file}: no such file` : `${file}: ${(e as Error).message}`), { name: 'DataError' });
+  }
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean; maxMinutes?: number; epochs?: number }): Promise<void> {
+  const { train } = await import('../core/training');
+  let config: Seq2SeqConfig;
+  let configPath: string | undefined;
+  if (opts.config) {
+    const loaded = await loadConfig(opts.config);
+    config = loaded.config;
+    configPath = loaded.path;
+  } else {
+    config = defaultRunConfig(packageRoot());
+    console.log(`no --config given: training the built-in example "${config.name}" on ${path.relative(process.cwd(), String(config.data.train)) || config.data.train}`);
+  }
+  if (opts.maxMinutes !== undefined) config.train.maxMinutes = opts.maxMinutes;
+  if (opts.epochs !== undefined) config.train.epochs = opts.epochs;
+  const name = config.name ?? (configPath ? path.basename(configPath).replace(/(\.seq2seq)?\.json$/, '') : 'run');
+  const outDir = opts.out ?? path.join('runs', `${slug(name)}-${timestamp()}`);
+  let stopping = false;
+  const onSigint = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    console.log('\nstopping after this step (press Ctrl+C again to quit at once)…');
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    await train({
+      config,
+      configPath,
+      outDir,
+      resume: opts.resume ?? false,
+      listener: (e) => {
+        const line = formatEvent(e);
+        if (line) console.log(line);
+      },
+      shouldStop: () => stopping,
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+async function cmdEval(opts: { model: string; test: string; beam: number; json?: boolean; batchSize: number }): Promise<void> {
+  const { Translator } = await import('../core/translator');
+  const { readPairs } = await import('../core/data/corpus');
+  const { evaluate } = await import('../core/evaluation');
+  const { encodeSentence } = await import('../core/data/dataset');
+  const translator = await Translator.load(opts.model);
+  try {
+    const cfg = translator.config;
+    const pairs = await readPairs(path.resolve(opts.test), { srcColumn: cfg.data.srcColumn, tgtColumn: cfg.data.tgtColumn });
+    const encoded = pairs.map((p) => ({
+      src: encodeSentence(p.src, translator.srcTokenizer, translator.srcVocab).ids,
+      tgt: encodeSentence(p.tgt, translator.tgtTokenizer, translator.tgtVocab).ids,
+    }));
+    const result = evaluate(translator.model, encoded, pairs.map((p) => p.tgt), translator.tgtVocab, translator.tgtTokenizer, {
+      beamSize: opts.beam,
+      lengthPenalty: cfg.train.lengthPenalty,
+      maxOutputRatio: cfg.train.maxOutputRatio,
+      batchSize: opts.batchSize,
+    });
+    if (opts.json) {
+      console.log(JSON.stringify({ bleu: result.bleu, perplexity: result.perplexity, sentences: result.sentences, loss: result.loss, beam: opts.beam, checkpoint: translator.checkpointDir }));
+    } else {
+      console.log(`BLEU ${result.bleu.toFixed(2)} · perplexity ${result.perplexity.toFixed(2)} · ${result.sentences} sentences · beam ${opts.beam} · ${translator.checkpointDir}`);
+    }
+  } finally {
+    translator.dispose();
+  }
+}
+
+async function cmdTranslate(opts: { model: string; beam?: number; json?: boolean }): Promise<void> {
+  const { Translator } = await import('../core/translator');
+  const translator = await Translator.load(opts.model);
+  try {
+    const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+    for await (const line of rl) {
+      if (line.trim() === '') {
+        console.log(opts.json ? JSON.stringify({ source: line, text: '' }) : '');
+        continue;
+      }
+      const t = translator.translate(line, { beamSize: opts.beam, topK: opts.json ? 5 : 0 });
+      console.log(opts.json ? JSON.stringify(t) : t.text);
+    }
+  } finally {
+    translator.dispose();
+  }
+}
+
+async function cmdBleu(opts: { hyp: string; ref: string[]; json?: boolean }): Promise<void> {
+  const hyps = await readLines(opts.hyp);
+  const refs = await Promise.all(opts.ref.map(readLines));
+  refs.forEach((r, i) => {
+    if (r.length !== hyps.length) {
+      throw Object.assign(new Error(`${opts.ref[i]} has ${r.length} lines but ${opts.hyp} has ${hyps.length}: the files must be line-aligned`), { name: 'DataError' });
+    }
+  });
+  const r = corpusBleu(hyps, refs);
+  if (opts.json) {
+    console.log(JSON.stringify({ bleu: r.score, precisions: r.precisions, bp: r.bp, sys_len: r.sysLen, ref_len: r.refLen, counts: r.counts, totals: r.totals }));
+  } else {
+    const p = r.precisions.map((x) => x.toFixed(1)).join('/');
+    console.log(`BLEU = ${r.score.toFixed(2)} ${p} (BP = ${r.bp.toFixed(3)} ratio = ${(r.sysLen / Math.max(r.refLen, 1)).toFixed(3)} hyp_len = ${r.sysLen} ref_len = ${r.refLen})`);
+  }
+}
+
+/** Build the commander program (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command();
+  program.name('seq2seq').description('Train, evaluate and run attention encoder–decoder models (Seq2Seq Lab).').showHelpAfterError();
+  program
+    .command('train')
+    .description('train a model; without --config, the built-in example on sample-data/')
+    .option('-c, --config <file>', 'JSON config (see schemas/config.schema.json)')
+    .option('-o, --out <dir>', 'run folder to write (default: runs/<name>-<time>)')
+    .option('--resume', 'continue from the run folder\'s last checkpoint')
+    .option('--max-minutes <n>', 'override train.maxMinutes', nonNegative)
+    .option('--epochs <n>', 'override train.epochs', positiveInt)
+    .action(cmdTrain);
+  program
+    .command('eval')
+    .description('BLEU and perplexity of a trained model on a test file')
+    .requiredOption('-m, --model <dir>', 'run folder (uses best/) or checkpoint folder')
+    .requiredOption('-t, --test <file>', 'TSV with the same columns as the training data')
+    .option('-b, --beam <k>', 'beam size (1 = greedy)', positiveInt, 1)
+    .option('--batch-size <n>', 'sentences per greedy decoding batch', positiveInt, 64)
+    .option('--json', 'print one JSON object {bleu, perplexity, sentences}')
+    .action(cmdEval);
+  program
+    .command('translate')
+    .description('translate source lines from stdin, one output line per input line')
+    .requiredOption('-m, --model <dir>', 'run folder (uses best/) or checkpoint folder')
+    .option('-b, --beam <k>', 'beam size (default: the run\'s train.beamSize)', positiveInt)
+    .option('--json', 'print one JSON object per line with tokens, attention and candidates')
+    .action(cmdTranslate);
+  program
+    .command('bleu')
+    .description('corpus BLEU of detokenized hypotheses (sacreBLEU 2.x default: 13a, exp smoothing)')
+    .requiredOption('--hyp <file>', 'hypotheses, one per line')
+    .requiredOption('--ref <file...>', 'references, one per line (repeat for several references)')
+    .option('--json', 'print {bleu, precisions, bp, sys_len, ref_len}')
+    .action(cmdBleu);
+  return program;
+}
+
+/** Entry point: parse argv, run, map errors to exit codes. */
+export async function main(argv: string[] = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    const { message, detail, expected } = describeError(e);
+    console.error(`seq2seq: ${message}`);
+    if (detail && process.env.SEQ2SEQ_DEBUG) console.error(detail);
+    process.exitCode = expected ? 1 : 2;
+  }
+}
+
+if (require.main === module) void main();
