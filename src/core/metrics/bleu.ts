@@ -77,7 +77,8 @@ const RE_DASH_AFTER_DIGIT = /([0-9])(-)/g;
  * NIST `mteval-v13a.pl` script:
  *
  * 1. remove `<skipped>`, join lines split by `-\n`, turn other `\n` into spaces;
- * 2. unescape `&quot;` `&amp;` `&lt;` `&gt;` (in that order, each once, left to right);
+ * 2. unescape `&quot;` `&amp;` `&lt;` `&gt;`, one replace-all after another in that
+ *    order (so `&amp;lt;` becomes `<`, as in sacreBLEU);
  * 3. split off ASCII punctuation/symbols (but not `'` or `-`), split `.` and `,`
  *    unless they sit between digits (`3.5`, `1,000` stay whole), split `-` after a digit;
  * 4. collapse whitespace to single spaces and trim.
