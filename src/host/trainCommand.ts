@@ -60,11 +60,13 @@ export async function trainWithConfig(ctrl: TrainingController, configUri: vscod
 
 async function showConfigError(configUri: vscode.Uri, err: unknown): Promise<void> {
   const message = err instanceof Error ? err.message : String(err);
-  const fields = err as { line?: unknown; column?: unknown; file?: unknown };
+  // ConfigError (src/core/configLoader.ts) carries `file` and `problems[]` with 1-based line/column; else parse `file:line:col:`.
+  const e = err as { file?: unknown; problems?: { line?: number; column?: number }[] };
+  const problem = Array.isArray(e?.problems) ? e.problems.find((p) => typeof p.line === 'number') : undefined;
   const parsed = parseErrorLocation(message);
-  const line = typeof fields?.line === 'number' ? fields.line : parsed?.line;
-  const column = typeof fields?.column === 'number' ? fields.column : parsed?.column;
-  const file = typeof fields?.file === 'string' ? fields.file : parsed?.file;
+  const line = problem?.line ?? parsed?.line;
+  const column = problem?.column ?? parsed?.column;
+  const file = typeof e?.file === 'string' ? e.file : parsed?.file;
   const target = file && path.isAbsolute(file) ? vscode.Uri.file(file) : configUri;
   const open = 'Open Config';
   const choice = await vscode.window.showErrorMessage(`Seq2Seq: invalid config. ${message}`, open);

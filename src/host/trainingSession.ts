@@ -5,6 +5,7 @@
  * stop) into exactly one `onEnded` call. No `vscode` import, so it is tested
  * in plain Node with a fake worker script.
  */
+import { existsSync } from 'fs';
 import { Worker } from 'worker_threads';
 import type { DoneEvent, TrainingEvent } from '../core/events';
 import type { HostToWorker, StartRequest, WorkerToHost } from '../protocol/worker';
@@ -60,6 +61,10 @@ export class TrainingSession {
   start(request: StartRequest): void {
     if (this.worker || this.ended) throw new Error('TrainingSession.start may be called only once');
     let worker: Worker;
+    if (!existsSync(this.options.workerPath)) {
+      this.finish({ kind: 'failed', message: `The training worker is missing (${this.options.workerPath}); build the extension with \`npm run build\`.` });
+      return;
+    }
     try {
       worker = new Worker(this.options.workerPath, { env: { ...process.env, ...(this.options.env ?? {}) } });
     } catch (err) {

@@ -1,0 +1,269 @@
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import fc from 'fast-check';
+import type { DoneEvent, ProgressEvent, TrainingEvent, ValidationEvent } from '../src/core/events';
+import { loadConfig } from '../src/core/configLoader';
+import {
+  eventLogLine,
+  formatCount,
+  formatDuration,
+  formatLearningRate,
+  formatMetric,
+  statusText,
+} from '../src/host/logic/format';
+import { RunStore } from '../src/host/logic/runStore';
+import {
+  chooseRunDir,
+  configNameFromPath,
+  parseErrorLocation,
+  runDirName,
+  sanitizeName,
+  uniqueFile,
+} from '../src/host/logic/runNaming';
+import { createConfigTemplate, renderConfigTemplate, templateStem } from '../src/host/logic/configTemplate';
+import { renderPanelHtml } from '../src/host/logic/panelHtml';
+
+const progress = (step: number, extra: Partial<ProgressEvent> = {}): ProgressEvent => ({
+  type: 'progress', backend: 'wasm', step, epoch: 1, loss: 2.3141, perplexity: Math.exp(2.3141),
+  tokensPerSecond: 1834, etaSeconds: 600, learningRate: 1e-3, elapsedSeconds: step, ...extra,
+});
+const validation = (step: number, bleu: number): ValidationEvent => ({
+  type: 'validation', backend: 'wasm', step, epoch: 1, loss: 2, perplexity: Math.exp(2), bleu,
+  samples: [{ source: 'a', reference: 'b', hypothesis: 'c' }], isBest: true, learningRate: 1e-3, elapsedSeconds: step,
+});
+const done = (reason: DoneEvent['reason'], step = 100): DoneEvent => ({
+  type: 'done', reason, backend: 'wasm', step, epoch: 2, elapsedSeconds: 90, bestBleu: 23.45, bestPerplexity: 7.1, runDir: '/r',
+});
+const RUN = { name: 'fra-eng', runDir: '/ws/runs/fra-eng-20250101-000000', configPath: '/ws/fra-eng.seq2seq.json' };
+
+describe('host: formatting', () => {
+  it('formats counts compactly', () => {
+    assert.equal(formatCount(950), '950');
+    assert.equal(formatCount(1834), '1.8k');
+    assert.equal(formatCount(1000), '1k');
+    assert.equal(formatCount(12_500), '13k');
+    assert.equal(formatCount(2_300_000), '2.3M');
+    assert.equal(formatCount(NaN), '–');
+  });
+
+  it('formats durations and unknown ETAs', () => {
+    assert.equal(formatDuration(45), '45s');
+    assert.equal(formatDuration(187), '3m 07s');
+    assert.equal(formatDuration(3900), '1h 05m');
+    assert.equal(formatDuration(2 * 86400 + 3 * 3600), '2d 03h');
+    assert.equal(formatDuration(-1), '–');
+    assert.equal(formatDuration(Infinity), '–');
+  });
+
+  it('formats metrics and learning rates', () => {
+    assert.equal(formatMetric(2.3141), '2.31');
+    assert.equal(formatMetric(15.26), '15.3');
+    assert.equal(formatMetric(152.3), '152');
+    assert.equal(formatLearningRate(0.001), '1e-3');
+    assert.equal(formatLearningRate(0.0005), '5e-4');
+    assert.equal(formatLearningRate(0.00025), '2.5e-4');
+  });
+
+  it('builds the status bar text for each phase', () => {
+    assert.equal(
+      statusText({ phase: 'training', progress: progress(1200) }),
+      '$(sync~spin) Seq2Seq: step 1200 · loss 2.31 · 1.8k tok/s',
+    );
+    assert.equal(statusText({ phase: 'done', done: done('epochs', 5000) }), '$(check) Seq2Seq: done at step 5000 · BLEU 23.4');
+    assert.equal(statusText({ phase: 'done', done: { ...done('cancelled', 40), bestBleu: NaN } }), '$(debug-stop) Seq2Seq: stopped at step 40');
+    assert.match(statusText({ phase: 'preparing' }), /^\$\(sync~spin\) Seq2Seq: /);
+    assert.match(statusText({ phase: 'failed' }), /^\$\(error\) /);
+  });
+
+  it('writes one readable line per event type', () => {
+    const events: TrainingEvent[] = [
+      { type: 'started', runDir: '/r', backend: 'wasm', parameters: 1_200_000, trainPairs: 10, validPairs: 2, testPairs: 2,
+        srcVocabSize: 50, tgtVocabSize: 60, stepsPerEpoch: 5, totalSteps: 50, startStep: 0, time: '2025-01-01T00:00:00Z' },
+      progress(1200),
+      validation(1500, 12.345),
+      { type: 'checkpoint', kind: 'best', step: 1500, path: '/r/best' },
+      { type: 'log', level: 'warn', message: 'hello' },
+      done('early-stopping'),
+    ];
+    const lines = events.map(eventLogLine);
+    assert.match(lines[0], /started on wasm: 1\.2M parameters, 10 train/);
+    assert.match(lines[1], /^epoch 1 step 1200: loss 2\.31, .*1\.8k tok\/s, lr 1e-3, ETA 10m 00s$/);
+    assert.match(lines[2], /validation at step 1500 .*BLEU 12\.3 \(best\)/);
+    assert.match(lines[3], /best checkpoint at step 1500/);
+    assert.equal(lines[4], 'hello');
+    assert.match(lines[5], /finished \(early stopping\) at step 100/);
+    for (const l of lines) assert.ok(!l.includes('\n'));
+  });
+});
+
+describe('host: RunStore', () => {
+  it('ignores events before a run begins', () => {
+    const s = new RunStore();
+    assert.equal(s.append(progress(1)), false);
+    assert.equal(s.state, undefined);
+    assert.deepEqual(s.replay(), { type: 'replay', run: undefined, events: [], running: false });
+  });
+
+  it('replays events in arrival order and tracks the latest ones', () => {
+    const s = new RunStore();
+    s.begin(RUN);
+    const evs: TrainingEvent[] = [progress(10), progress(20), validation(20, 5), progress(30)];
+    for (const e of evs) s.append(e);
+    const r = s.replay();
+    assert.equal(r.type, 'replay');
+    assert.deepEqual(r.run, RUN);
+    assert.equal(r.running, true);
+    assert.deepEqual(r.events, evs);
+    assert.equal(s.lastProgress?.step, 30);
+    assert.equal(s.lastValidation?.step, 20);
+    assert.equal(s.state, 'running');
+    // The replay is a snapshot: later events and mutations do not leak into it.
+    r.events.pop();
+    s.append(progress(40));
+    assert.equal(s.replay().events.length, 5);
+  });
+
+  it('derives finished / stopped / failed and starts clean on begin', () => {
+    const s = new RunStore();
+    s.begin(RUN);
+    s.append(done('epochs'));
+    assert.equal(s.running, false);
+    assert.equal(s.state, 'finished');
+    s.begin({ ...RUN, name: 'second' });
+    assert.equal(s.state, 'running');
+    assert.equal(s.events.length, 0);
+    assert.equal(s.done, undefined);
+    s.append(done('cancelled'));
+    assert.equal(s.state, 'stopped');
+    s.begin(RUN);
+    s.end();
+    assert.equal(s.state, 'stopped');
+    s.begin(RUN);
+    s.fail('boom');
+    assert.equal(s.state, 'failed');
+    assert.equal(s.failure, 'boom');
+    assert.equal(s.replay().running, false);
+  });
+
+  it('bounds progress history on long runs, keeping order, the latest progress and every other event', () => {
+    const s = new RunStore({ maxProgressEvents: 100 });
+    s.begin(RUN);
+    for (let step = 1; step <= 1000; step++) {
+      s.append(progress(step));
+      if (step % 100 === 0) s.append(validation(step, step / 10));
+    }
+    const events = s.events;
+    const steps = events.filter((e) => e.type === 'progress').map((e) => (e as ProgressEvent).step);
+    assert.ok(steps.length <= 100, `kept ${steps.length}`);
+    assert.ok(steps.length >= 50, `kept ${steps.length}`);
+    assert.equal(steps[steps.length - 1], 1000);
+    for (let i = 1; i < steps.length; i++) assert.ok(steps[i] > steps[i - 1]);
+    assert.equal(events.filter((e) => e.type === 'validation').length, 10);
+    // Events stay in step order overall.
+    const allSteps = events.map((e) => (e as { step: number }).step);
+    for (let i = 1; i < allSteps.length; i++) assert.ok(allSteps[i] >= allSteps[i - 1]);
+  });
+});
+
+describe('host: run and config naming', () => {
+  it('derives the run name from the config file name', () => {
+    assert.equal(configNameFromPath('/ws/fra-eng.seq2seq.json'), 'fra-eng');
+    assert.equal(configNameFromPath('/ws/sample-data/tiny.config.json'), 'tiny');
+    assert.equal(configNameFromPath('/ws/exp1/seq2seq.config.json'), 'exp1');
+    assert.equal(configNameFromPath('/ws/other.json'), 'other');
+  });
+
+  it('names run folders <name>-<YYYYMMDD-HHMMSS> in local time', () => {
+    assert.equal(runDirName('fra-eng', new Date(2025, 0, 2, 3, 4, 5)), 'fra-eng-20250102-030405');
+    assert.equal(runDirName('dates (built-in example)', new Date(2025, 11, 31, 23, 59, 59)), 'dates-built-in-example-20251231-235959');
+  });
+
+  it('sanitizes any name into a non-empty portable folder name', () => {
+    assert.equal(sanitizeName('Français → English'), 'Francais-English');
+    assert.equal(sanitizeName('../../etc'), 'etc');
+    assert.equal(sanitizeName('///'), 'run');
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        const out = sanitizeName(s);
+        return /^[A-Za-z0-9._-]+$/.test(out) && out.length <= 60 && !out.startsWith('.') && !out.startsWith('-');
+      }),
+    );
+  });
+
+  it('never reuses an existing run folder or config file', () => {
+    const taken = new Set([path.join('/ws', 'runs', 'a-20250102-030405'), path.join('/ws', 'runs', 'a-20250102-030405-2')]);
+    const dir = chooseRunDir('/ws', 'runs', 'a', new Date(2025, 0, 2, 3, 4, 5), (p) => taken.has(p));
+    assert.equal(dir, path.join('/ws', 'runs', 'a-20250102-030405-3'));
+    assert.equal(chooseRunDir('/ws', '/abs/runs', 'a', new Date(2025, 0, 2, 3, 4, 5), () => false), path.join('/abs/runs', 'a-20250102-030405'));
+    const f = uniqueFile('/ws', 'x', '.seq2seq.json', (p) => p === path.join('/ws', 'x.seq2seq.json'));
+    assert.equal(f, path.join('/ws', 'x-2.seq2seq.json'));
+  });
+
+  it('finds file:line:column in config error messages', () => {
+    assert.deepEqual(parseErrorLocation('/ws/a.seq2seq.json:12:5: expected a number (got "x")'), { file: '/ws/a.seq2seq.json', line: 12, column: 5 });
+    assert.deepEqual(parseErrorLocation('C:\\ws\\a.json:3:1: unknown key "foo"'), { file: 'C:\\ws\\a.json', line: 3, column: 1 });
+    assert.deepEqual(parseErrorLocation('a.json:7: bad'), { file: 'a.json', line: 7 });
+    assert.equal(parseErrorLocation('config file not found'), undefined);
+  });
+});
+
+describe('host: config template', () => {
+  let tmp: string;
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'seq2seq-host-'));
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('names templates after the data', () => {
+    assert.equal(templateStem({ kind: 'tsv', file: '/d/fra-eng.tsv' }), 'fra-eng');
+    assert.equal(templateStem({ kind: 'parallel', src: '/d/train.en', tgt: '/d/train.fr' }), 'train.en-fr');
+    assert.equal(templateStem({ kind: 'parallel', src: '/d/a.txt', tgt: '/d/b.txt' }), 'a-b');
+  });
+
+  it('writes data paths relative to the config with / separators', () => {
+    const cfg = createConfigTemplate({ kind: 'tsv', file: path.join(tmp, 'data', 'pairs.tsv') }, tmp, './schema.json') as {
+      $schema: string; name: string; data: { train: string; srcColumn: number }; model: object; train: object;
+    };
+    assert.equal(cfg.$schema, './schema.json');
+    assert.equal(cfg.name, 'pairs');
+    assert.equal(cfg.data.train, 'data/pairs.tsv');
+    assert.equal(cfg.data.srcColumn, 0);
+    const par = createConfigTemplate({ kind: 'parallel', src: path.join(tmp, 'x.en'), tgt: path.join(tmp, 'x.fr') }, path.join(tmp, 'cfg'), 's') as {
+      data: Record<string, unknown>;
+    };
+    assert.deepEqual(par.data.train, { src: '../x.en', tgt: '../x.fr' });
+    assert.ok(!('srcColumn' in par.data));
+  });
+
+  it('produces configs the config loader accepts, with paths resolving to the data', async () => {
+    const data = path.join(tmp, 'pairs.tsv');
+    fs.writeFileSync(data, 'hello\tbonjour\n');
+    const cfgDir = path.join(tmp, 'configs');
+    fs.mkdirSync(cfgDir);
+    const cfgFile = path.join(cfgDir, 'pairs.seq2seq.json');
+    fs.writeFileSync(cfgFile, renderConfigTemplate({ kind: 'tsv', file: data }, cfgDir, '../schemas/config.schema.json'));
+    const { config } = await loadConfig(cfgFile);
+    assert.equal(config.data.train, data);
+    assert.equal(config.name, 'pairs');
+
+    const par = path.join(cfgDir, 'par.seq2seq.json');
+    fs.writeFileSync(par, renderConfigTemplate({ kind: 'parallel', src: path.join(tmp, 'a.en'), tgt: path.join(tmp, 'a.fr') }, cfgDir, 'x'));
+    const loaded = await loadConfig(par);
+    assert.deepEqual(loaded.config.data.train, { src: path.join(tmp, 'a.en'), tgt: path.join(tmp, 'a.fr') });
+  });
+});
+
+describe('host: panel HTML', () => {
+  it('allows only nonce scripts and resources from the webview origin', () => {
+    const html = renderPanelHtml({ cspSource: 'https://x.vscode-cdn.net', nonce: 'abc123', scriptUri: 'https://x/t.js', styleUri: 'https://x/t.css' });
+    const csp = /Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'nonce-abc123'/);
+    assert.match(csp, /style-src https:\/\/x\.vscode-cdn\.net/);
+    assert.ok(!csp.includes('unsafe'));
+    assert.match(html, /<script nonce="abc123" src="https:\/\/x\/t\.js"><\/script>/);
+    assert.equal((html.match(/<script/g) ?? []).length, 1);
+  });
+});
