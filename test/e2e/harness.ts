@@ -92,6 +92,11 @@ export interface CodeServer {
   extensionsDir: string;
   /** Last lines of code-server's stdout/stderr (for failure messages). */
   log(): string;
+  /**
+   * Wait until a line of code-server's output matches `re` (e.g. the extension host
+   * launch, see {@link EXTENSION_HOST_LAUNCHED}). @throws Error after `timeoutMs`.
+   */
+  waitForLog(re: RegExp, timeoutMs?: number): Promise<string>;
   /** Kill the process group (SIGTERM, then SIGKILL after 5 s) and delete temp dirs. Idempotent. */
   stop(): Promise<void>;
 }
@@ -269,13 +274,22 @@ async function launch(
   installExitHook();
   liveGroups.add(pgid);
 
-  const lines: string[] = [];
-  const onData = (b: Buffer) => {
-    for (const l of b.toString('utf8').split('\n')) if (l.trim()) lines.push(l);
+  const lines: string[] = []; // last 200 lines, for error messages
+  let seen: string[] = []; // up to 5000 lines since start, for waitForLog
+  const partial = { out: '', err: '' };
+  const onData = (key: 'out' | 'err') => (b: Buffer) => {
+    const parts = (partial[key] + b.toString('utf8')).split('\n');
+    partial[key] = parts.pop() ?? '';
+    for (const l of parts) {
+      if (!l.trim()) continue;
+      lines.push(l);
+      seen.push(l);
+    }
     if (lines.length > 200) lines.splice(0, lines.length - 200);
+    if (seen.length > 5000) seen.splice(0, seen.length - 5000);
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout!.on('data', onData('out'));
+  child.stderr!.on('data', onData('err'));
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exitPromise = new Promise<void>((r) =>
     child.once('exit', (code, signal) => {
@@ -285,6 +299,16 @@ async function launch(
     }),
   );
   const log = () => lines.join('\n');
+  const waitForLog = async (re: RegExp, ms = 60_000): Promise<string> => {
+    const end = Date.now() + ms;
+    while (true) {
+      const hit = seen.find((l) => re.test(l));
+      if (hit !== undefined) return hit;
+      if (exited) throw new Error(`code-server exited before logging ${re}:\n${log()}`);
+      if (Date.now() > end) throw new Error(`code-server did not log ${re} within ${ms} ms:\n${log()}`);
+      await sleep(200);
+    }
+  };
 
   let stopped = false;
   const stop = async () => {
@@ -338,7 +362,11 @@ async function launch(
     userDataDir,
     extensionsDir,
     log,
-    stop,
+    waitForLog,
+    stop: async () => {
+      await stop();
+      seen = [];
+    },
   };
 }
 
@@ -399,14 +427,20 @@ export async function launchBrowser(opts: BrowserOptions = {}): Promise<BrowserS
   };
 }
 
+/** code-server log line printed when the extension host for a browser window has started. */
+export const EXTENSION_HOST_LAUNCHED = /Launched Extension Host Process/;
+
 /**
- * Navigate to the workbench URL and wait until the workbench is usable (activity bar,
- * editor area and status bar rendered; the workspace explorer restored).
+ * Navigate to the workbench and wait until it is usable (activity bar, editor area and
+ * status bar rendered). Given a {@link CodeServer} (not just a URL) it also waits until
+ * the extension host process has launched, so installed extensions can be driven.
  * @throws Error after `timeoutMs` (default 60 000).
  */
-export async function openWorkbench(page: Page, url: string, timeoutMs = 60_000): Promise<void> {
+export async function openWorkbench(page: Page, target: string | CodeServer, timeoutMs = 60_000): Promise<void> {
+  const url = typeof target === 'string' ? target : target.url;
   await page.goto(url, { timeout: timeoutMs, waitUntil: 'domcontentloaded' });
   await waitForWorkbench(page, timeoutMs);
+  if (typeof target !== 'string') await target.waitForLog(EXTENSION_HOST_LAUNCHED, timeoutMs);
 }
 
 /** Wait until the VS Code workbench is rendered. @throws Error after `timeoutMs`. */
@@ -447,6 +481,9 @@ export async function runCommand(page: Page, title: string, timeoutMs = 15_000):
   await input.fill(`>${title}`);
   const want = normalise(title);
   const deadline = Date.now() + timeoutMs;
+  // The palette snapshots the command list when it opens; commands contributed by an
+  // extension that is still being registered appear only after reopening it.
+  let reopenAt = Date.now() + 3000;
   while (true) {
     const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
     const labels = await rows.evaluateAll((els) =>
@@ -467,6 +504,14 @@ export async function runCommand(page: Page, title: string, timeoutMs = 15_000):
       const shown = await quickPickLabels(page);
       await page.keyboard.press('Escape');
       throw new Error(`command "${title}" not found in the command palette within ${timeoutMs} ms; rows shown: ${JSON.stringify(shown)}`);
+    }
+    if (Date.now() > reopenAt) {
+      reopenAt = Date.now() + 3000;
+      await page.keyboard.press('Escape');
+      await widget.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+      await page.keyboard.press('F1');
+      await widget.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(`>${title}`);
     }
     await sleep(150);
   }
@@ -495,7 +540,15 @@ export async function waitForNotification(page: Page, text: RegExp | string, tim
   while (true) {
     const msgs = await visibleNotifications(page);
     const hit = msgs.find((m) => re.test(m));
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      // Let the slide-in animation finish so a screenshot right after shows the toast.
+      await page
+        .locator('.notifications-toasts .notification-toast.notification-fade-in-done', { hasText: hit })
+        .first()
+        .waitFor({ state: 'visible', timeout: 2000 })
+        .catch(() => undefined);
+      return hit;
+    }
     if (Date.now() > deadline) {
       throw new Error(`no notification matching ${re} within ${timeoutMs} ms; visible: ${JSON.stringify(msgs)}`);
     }
@@ -516,6 +569,36 @@ interface Box {
   width: number;
   height: number;
 }
+
+/**
+ * Browser-side script (kept as a string: TS transpilers such as tsx/esbuild inject
+ * helpers like `__name` into functions, which do not exist in the page). Returns the
+ * regions (editor areas of tabs / bodies of view panes) whose title matches.
+ */
+const WEBVIEW_REGIONS_SCRIPT = `function (arg) {
+  var re = new RegExp(arg.src, arg.flags);
+  var out = [];
+  var tabs = Array.prototype.slice.call(document.querySelectorAll('.editor-group-container .tabs-container .tab'));
+  tabs.forEach(function (tab, tabIndex) {
+    var nameEl = tab.querySelector('.label-name');
+    var label = nameEl && nameEl.textContent ? nameEl.textContent.trim() : '';
+    if (!re.test(label)) return;
+    var group = tab.closest('.editor-group-container');
+    var editor = group && group.querySelector('.editor-container');
+    if (!editor) return;
+    var r = editor.getBoundingClientRect();
+    out.push({ box: { x: r.x, y: r.y, width: r.width, height: r.height }, active: tab.classList.contains('active'), tabIndex: tabIndex });
+  });
+  Array.prototype.slice.call(document.querySelectorAll('.pane')).forEach(function (pane) {
+    var t = pane.querySelector('.pane-header .title');
+    var title = t && t.textContent ? t.textContent.trim() : '';
+    var body = pane.querySelector('.pane-body');
+    if (!body || !re.test(title)) return;
+    var r = body.getBoundingClientRect();
+    out.push({ box: { x: r.x, y: r.y, width: r.width, height: r.height }, active: true, tabIndex: -1 });
+  });
+  return out;
+}`;
 
 /**
  * Find a webview's content frame (the inner `#active-frame` inside the outer
@@ -551,31 +634,11 @@ export async function webviewFrame(page: Page, match: WebviewMatcher, timeoutMs 
     } else {
       const re = typeof match === 'string' ? new RegExp(`^${escapeRegExp(match)}$`) : match;
       // Regions where a webview with this title would be shown.
-      const regions = await page.evaluate(
-        ({ src, flags }) => {
-          const re = new RegExp(src, flags);
-          const out: { box: { x: number; y: number; width: number; height: number }; active: boolean; tabIndex: number }[] = [];
-          const rect = (e: Element) => {
-            const r = e.getBoundingClientRect();
-            return { x: r.x, y: r.y, width: r.width, height: r.height };
-          };
-          const tabs = Array.from(document.querySelectorAll('.editor-group-container .tabs-container .tab'));
-          tabs.forEach((tab, tabIndex) => {
-            const label = tab.querySelector('.label-name')?.textContent?.trim() ?? '';
-            if (!re.test(label)) return;
-            const group = tab.closest('.editor-group-container');
-            const editor = group?.querySelector('.editor-container');
-            if (editor) out.push({ box: rect(editor), active: tab.classList.contains('active'), tabIndex });
-          });
-          for (const pane of Array.from(document.querySelectorAll('.pane'))) {
-            const title = pane.querySelector('.pane-header .title')?.textContent?.trim() ?? '';
-            const body = pane.querySelector('.pane-body');
-            if (re.test(title) && body) out.push({ box: rect(body), active: true, tabIndex: -1 });
-          }
-          return out;
-        },
-        { src: re.source, flags: re.flags.replace('g', '') },
-      );
+      const regions = (await page.evaluate(`(${WEBVIEW_REGIONS_SCRIPT})(${JSON.stringify({ src: re.source, flags: re.flags.replace('g', '') })})`)) as {
+        box: Box;
+        active: boolean;
+        tabIndex: number;
+      }[];
       const active = regions.filter((r) => r.active);
       for (const r of active) {
         const f = frames.find((fr) => fr.box && fr.box.width > 0 && contains(r.box, centre(fr.box)));

@@ -30,7 +30,7 @@ describe('e2e harness smoke (code-server + Chromium)', function () {
     server = await startCodeServer({ workspace });
     const t1 = Date.now();
     session = await launchBrowser();
-    await openWorkbench(session.page, server.url);
+    await openWorkbench(session.page, server);
     console.log(`      code-server ready in ${t1 - t0} ms; browser + workbench in ${Date.now() - t1} ms`);
   });
 
