@@ -1,0 +1,237 @@
+import { strict as assert } from 'assert';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { initBackend } from '../src/core/backend';
+import { WASM_KERNEL_NAMES, registerWasmKernels, wasmKernelsRegistered } from '../src/core/kernels/wasm';
+
+/** Deterministic pseudo-random values in [-1, 1). */
+function values(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** Runs `fn` on `backend`, returning every output tensor's values; restores wasm afterwards. */
+async function runOn(backend: 'wasm' | 'cpu', fn: () => tf.Tensor[]): Promise<{ shape: number[]; data: Float32Array }[]> {
+  await tf.setBackend(backend);
+  try {
+    const outs = tf.tidy(fn);
+    const res = outs.map((t) => ({ shape: t.shape.slice(), data: Float32Array.from(t.dataSync()) }));
+    tf.dispose(outs);
+    return res;
+  } finally {
+    await tf.setBackend('wasm');
+  }
+}
+
+async function assertSameOnCpu(fn: () => tf.Tensor[], tol = 1e-4, what = ''): Promise<void> {
+  const w = await runOn('wasm', fn);
+  const c = await runOn('cpu', fn);
+  assert.equal(w.length, c.length);
+  for (let i = 0; i < w.length; i++) {
+    assert.deepEqual(w[i].shape, c[i].shape, `${what} output ${i} shape`);
+    let worst = 0;
+    for (let j = 0; j < c[i].data.length; j++) {
+      const d = Math.abs(w[i].data[j] - c[i].data[j]) / Math.max(1, Math.abs(c[i].data[j]));
+      if (!(d <= worst)) worst = d; // also catches NaN
+    }
+    assert.ok(worst <= tol, `${what} output ${i}: max relative difference ${worst} > ${tol}`);
+  }
+}
+
+function transposed(shape: number[], t: boolean): number[] {
+  if (!t) return shape;
+  const r = shape.length;
+  return [...shape.slice(0, r - 2), shape[r - 1], shape[r - 2]];
+}
+
+describe('core/kernels/wasm', () => {
+  before(async function () {
+    const name = await initBackend('wasm');
+    if (name !== 'wasm') this.skip(); // e.g. SEQ2SEQ_BACKEND=cpu
+    await tf.setBackend('wasm');
+  });
+
+  it('registers its kernels on wasm (idempotently)', () => {
+    registerWasmKernels();
+    registerWasmKernels();
+    assert.ok(wasmKernelsRegistered());
+    for (const k of WASM_KERNEL_NAMES) assert.ok(tf.getKernel(k, 'wasm'), `${k} registered`);
+  });
+
+  // [label, A shape (untransposed), B shape (untransposed)]
+  const matMulShapes: [string, number[], number[]][] = [
+    ['2-D', [13, 17], [17, 11]],
+    ['2-D, one row', [1, 17], [17, 11]],
+    ['2-D, one column', [13, 17], [17, 1]],
+    ['2-D, outer product (k = 1)', [13, 1], [1, 11]],
+    ['3-D x 2-D (folded batch)', [4, 5, 7], [7, 3]],
+    ['batched, B broadcast', [4, 5, 7], [1, 7, 3]],
+    ['batched, A broadcast', [1, 9, 7], [4, 7, 10]],
+    ['batched small (original loop)', [4, 5, 7], [4, 7, 3]],
+    ['batched per-slice XNNPACK', [6, 24, 40], [6, 40, 30]],
+    ['batched one-row (attention step)', [8, 1, 32], [8, 32, 12]],
+    ['batched outer product (attention grad)', [5, 16, 1], [5, 1, 80]],
+    ['rank 4', [2, 3, 10, 12], [2, 3, 12, 9]],
+  ];
+  for (const [label, sa, sb] of matMulShapes) {
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        it(`matMul ${label} tA=${ta} tB=${tb} equals cpu`, async () => {
+          const A = transposed(sa, ta);
+          const B = transposed(sb, tb);
+          const av = values(A.reduce((p, d) => p * d, 1), 1);
+          const bv = values(B.reduce((p, d) => p * d, 1), 2);
+          await assertSameOnCpu(() => [tf.matMul(tf.tensor(av, A), tf.tensor(bv, B), ta, tb)], 1e-4, label);
+        });
+      }
+    }
+  }
+
+  it('fused matMul with bias + activation and transposes equals cpu', async () => {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as [boolean, boolean][]) {
+      for (const activation of ['linear', 'relu'] as const) {
+        const A = ta ? [17, 13] : [13, 17];
+        const B = tb ? [11, 17] : [17, 11];
+        await assertSameOnCpu(
+          () => [
+            tf.fused.matMul({
+              a: tf.tensor2d(values(13 * 17, 3), A as [number, number]),
+              b: tf.tensor2d(values(17 * 11, 4), B as [number, number]),
+              transposeA: ta,
+              transposeB: tb,
+              bias: tf.tensor1d(values(11, 5)),
+              activation,
+            }),
+          ],
+          1e-4,
+          `fused tA=${ta} tB=${tb} ${activation}`,
+        );
+      }
+    }
+  });
+
+  it('matMul gradients (all transpose combinations) equal cpu', async () => {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as [boolean, boolean][]) {
+      await assertSameOnCpu(() => {
+        const a = tf.tensor2d(values(6 * 9, 6), (ta ? [9, 6] : [6, 9]) as [number, number]);
+        const b = tf.tensor2d(values(9 * 5, 7), (tb ? [5, 9] : [9, 5]) as [number, number]);
+        const w = tf.tensor2d(values(6 * 5, 8), [6, 5]);
+        return tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, ta, tb), w)))([a, b]);
+      });
+    }
+  });
+
+  it('UnsortedSegmentSum equals cpu (float32 and int32, repeated and out-of-range ids)', async () => {
+    const ids = [3, 0, 3, 3, 1, -1, 0, 7];
+    await assertSameOnCpu(() => [
+      tf.unsortedSegmentSum(tf.tensor2d(values(8 * 5, 9), [8, 5]), tf.tensor1d(ids.map((i) => (i >= 5 ? 4 : i)), 'int32'), 5),
+      tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4, 5, 6, 7, 8], 'int32'), tf.tensor1d([0, 1, 0, 1, 2, 2, 0, 1], 'int32'), 3),
+      tf.unsortedSegmentSum(tf.tensor3d(values(4 * 2 * 3, 10), [4, 2, 3]), tf.tensor1d([1, 1, 0, 1], 'int32'), 2),
+    ]);
+    // TF semantics: negative ids are dropped.
+    const r = tf.unsortedSegmentSum(tf.tensor1d([1, 2, 4]), tf.tensor1d([0, -1, 0], 'int32'), 2);
+    assert.deepEqual(Array.from(r.dataSync()), [5, 0]);
+    r.dispose();
+  });
+
+  it('gather gradient (embedding lookup with repeated ids) equals cpu', async () => {
+    await assertSameOnCpu(() => {
+      const table = tf.tensor2d(values(10 * 6, 11), [10, 6]);
+      const ids = tf.tensor2d([[1, 3, 3, 9], [3, 0, 1, 1]], [2, 4], 'int32');
+      const w = tf.tensor3d(values(2 * 4 * 6, 12), [2, 4, 6]);
+      return [tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, ids), w)))(table)];
+    });
+  });
+
+  it('GRU-like step with attention and softmax cross-entropy: variableGrads equal cpu', async () => {
+    const B = 3, S = 4, E = 5, H = 6, V = 7;
+    const fn = (): tf.Tensor[] => {
+      const emb = tf.variable(tf.tensor2d(values(V * E, 21), [V, E]), true, 'emb');
+      const wx = tf.variable(tf.tensor2d(values(E * 3 * H, 22), [E, 3 * H]), true, 'wx');
+      const wh = tf.variable(tf.tensor2d(values(H * 3 * H, 23), [H, 3 * H]), true, 'wh');
+      const bias = tf.variable(tf.tensor1d(values(3 * H, 24)), true, 'b');
+      const wo = tf.variable(tf.tensor2d(values(2 * H * V, 25), [2 * H, V]), true, 'wo');
+      const enc = tf.tensor3d(values(B * S * H, 26), [B, S, H]);
+      const src = tf.tensor2d([[1, 2, 2], [0, 6, 3]], [2, B], 'int32');
+      const tgt = tf.tensor2d([[4, 1, 0], [2, 2, 5]], [2, B], 'int32');
+      const res = tf.variableGrads(() => {
+        let h = tf.zeros([B, H]) as tf.Tensor2D;
+        const losses: tf.Scalar[] = [];
+        for (let t = 0; t < 2; t++) {
+          const x = tf.gather(emb, tf.squeeze(tf.slice(src, [t, 0], [1, B]), [0]));
+          const gx = tf.add(tf.matMul(x as tf.Tensor2D, wx), bias);
+          const gh = tf.matMul(h, wh);
+          const [xr, xz, xn] = tf.split(gx, 3, 1);
+          const [hr, hz, hn] = tf.split(gh, 3, 1);
+          const r = tf.sigmoid(tf.add(xr, hr));
+          const z = tf.sigmoid(tf.add(xz, hz));
+          const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
+          h = tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, h)) as tf.Tensor2D;
+          // Luong dot attention over encoder states
+          const scores = tf.squeeze(tf.matMul(tf.expandDims(h, 1) as tf.Tensor3D, enc, false, true), [1]);
+          const mask = tf.tensor2d([[1, 1, 1, 0], [1, 1, 0, 0], [1, 1, 1, 1]], [B, S]);
+          const masked = tf.where(tf.greater(mask, 0), scores, tf.fill([B, S], -1e9));
+          const alpha = tf.softmax(masked);
+          const ctx = tf.squeeze(tf.matMul(tf.expandDims(alpha, 1) as tf.Tensor3D, enc), [1]);
+          const logits = tf.matMul(tf.concat([h, ctx], 1) as tf.Tensor2D, wo);
+          const y = tf.oneHot(tf.squeeze(tf.slice(tgt, [t, 0], [1, B]), [0]) as tf.Tensor1D, V);
+          losses.push(tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar);
+        }
+        return tf.addN(losses) as tf.Scalar;
+      });
+      const names = Object.keys(res.grads).sort();
+      const out = [res.value, ...names.map((k) => res.grads[k])];
+      // global-norm clipping, as the trainer does
+      const norm = tf.sqrt(tf.addN(names.map((k) => tf.sum(tf.square(res.grads[k])))));
+      out.push(norm, tf.mul(res.grads[names[0]], tf.minimum(1, tf.div(0.5, norm))));
+      tf.dispose([emb, wx, wh, bias, wo]);
+      return out;
+    };
+    await assertSameOnCpu(fn, 1e-4, 'GRU step');
+  });
+
+  it('Adam step on an embedding table leaves wasm and cpu weights equal', async () => {
+    const fn = (): tf.Tensor[] => {
+      const v = tf.variable(tf.tensor2d(values(8 * 4, 31), [8, 4]), true, 'adamEmb');
+      const opt = tf.train.adam(0.01);
+      for (let i = 0; i < 3; i++) {
+        opt.minimize(() => tf.sum(tf.square(tf.gather(v, tf.tensor1d([1, 1, 5, 7], 'int32')))) as tf.Scalar);
+      }
+      const out = v.clone();
+      opt.dispose();
+      v.dispose();
+      return [out];
+    };
+    await assertSameOnCpu(fn);
+  });
+
+  it('does not leak tensors across repeated calls', () => {
+    const a = tf.tensor3d(values(6 * 24 * 40, 41), [6, 24, 40]);
+    const b = tf.tensor3d(values(6 * 30 * 40, 42), [6, 30, 40]);
+    const b2 = tf.tensor3d(values(6 * 24 * 30, 45), [6, 24, 30]);
+    const w = tf.tensor2d(values(40 * 16, 43), [16, 40]);
+    const table = tf.tensor2d(values(10 * 40, 44), [10, 40]);
+    const ids = tf.tensor1d([1, 1, 2, 9], 'int32');
+    const step = (): void => {
+      tf.tidy(() => {
+        tf.matMul(a, b, false, true).dataSync();
+        tf.matMul(a, b2, true, false).dataSync();
+        tf.matMul(tf.reshape(a, [144, 40]) as tf.Tensor2D, w, false, true).dataSync();
+        tf.fused.matMul({ a: tf.reshape(a, [144, 40]) as tf.Tensor2D, b: w, transposeB: true, bias: tf.ones([16]) }).dataSync();
+        tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, ids)))(table).dataSync();
+      });
+    };
+    step();
+    const tensors = tf.memory().numTensors;
+    const bytes = tf.memory().numBytes;
+    for (let i = 0; i < 5; i++) step();
+    assert.equal(tf.memory().numTensors, tensors);
+    assert.equal(tf.memory().numBytes, bytes);
+    tf.dispose([a, b, b2, w, table, ids]);
+  });
+});
