@@ -2,6 +2,7 @@
 /**
  * Build script (esbuild). Bundles, each separately:
  *   src/host/extension.ts       -> dist/extension.js        (node, cjs, external vscode)
+ *   src/core/configLoader.ts    -> dist/configLoader.js     (node, cjs; required lazily by the extension)
  *   src/worker/trainingWorker.ts -> dist/worker.js          (node, cjs; worker_threads entry)
  *   src/cli/main.ts             -> dist/cli.js              (node, cjs)
  *   webview/training/main.ts    -> dist/webview/training.js (+ training.css; browser, iife)
@@ -29,6 +30,11 @@ const entries = [
   {
     name: 'extension',
     options: { entryPoints: ['src/host/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: nodeExternal },
+  },
+  {
+    // Loaded by the extension on first use (keeps ajv out of dist/extension.js, so activation stays fast).
+    name: 'configLoader',
+    options: { entryPoints: ['src/core/configLoader.ts'], outfile: 'dist/configLoader.js', platform: 'node', format: 'cjs', external: nodeExternal },
   },
   {
     name: 'worker',

@@ -45,8 +45,7 @@ export async function trainWithConfig(ctrl: TrainingController, configUri: vscod
 
   let config: Seq2SeqConfig;
   try {
-    const { loadConfig } = await import('../core/configLoader');
-    config = (await loadConfig(configPath)).config;
+    config = (await loadConfigModule().loadConfig(configPath)).config;
   } catch (err) {
     await showConfigError(configUri, err);
     return;
@@ -56,6 +55,16 @@ export async function trainWithConfig(ctrl: TrainingController, configUri: vscod
   const name = config.name ?? configNameFromPath(configPath);
   const runDir = chooseRunDir(folder, runsFolder, name, new Date(), fs.existsSync);
   ctrl.start({ run: { name, runDir, configPath }, config });
+}
+
+/**
+ * The config loader (ajv + schema) is bundled separately as dist/configLoader.js
+ * and required on first use, keeping extension activation fast. This module is
+ * bundled into dist/extension.js, so `__dirname` is dist/.
+ */
+function loadConfigModule(): typeof import('../core/configLoader') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(__dirname, 'configLoader.js')) as typeof import('../core/configLoader');
 }
 
 async function showConfigError(configUri: vscode.Uri, err: unknown): Promise<void> {
