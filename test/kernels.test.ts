@@ -139,6 +139,30 @@ describe('core/kernels/wasm', () => {
     r.dispose();
   });
 
+  it('gather (axis 0 / 1 / batchDims, float32 / int32) equals cpu and rejects bad indices', async () => {
+    await assertSameOnCpu(() => [
+      tf.gather(tf.tensor2d(values(10 * 20, 51), [10, 20]), tf.tensor2d([[1, 9, 9], [0, 3, 1]], [2, 3], 'int32')),
+      tf.gather(tf.tensor3d(values(4 * 5 * 3, 52), [4, 5, 3]), tf.tensor1d([4, 0, 4], 'int32'), 1),
+      tf.gather(tf.tensor3d(values(2 * 5 * 3, 53), [2, 5, 3]), tf.tensor2d([[1, 2], [4, 4]], [2, 2], 'int32'), 1, 1),
+      tf.cast(tf.gather(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), tf.tensor1d([2, 2, 0], 'int32')), 'float32'),
+    ]);
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const bad = tf.tensor1d([0, 2], 'int32');
+    const n = tf.memory().numTensors;
+    assert.throws(() => tf.gather(x, bad), /GatherV2: the index value 2 is not in \[0, 1\]/);
+    assert.equal(tf.memory().numTensors, n);
+    tf.dispose([x, bad]);
+  });
+
+  it('transpose (incl. permutations that only move size-1 axes) equals cpu', async () => {
+    await assertSameOnCpu(() => {
+      const a = tf.tensor3d(values(4 * 1 * 6, 54), [4, 1, 6]);
+      const b = tf.tensor3d(values(4 * 3 * 6, 55), [4, 3, 6]);
+      return [tf.transpose(a, [1, 0, 2]), tf.transpose(a, [0, 2, 1]), tf.transpose(b, [0, 1, 2]), tf.transpose(b, [2, 0, 1]),
+        tf.add(tf.transpose(a, [1, 0, 2]), 1)];
+    });
+  });
+
   it('gather gradient (embedding lookup with repeated ids) equals cpu', async () => {
     await assertSameOnCpu(() => {
       const table = tf.tensor2d(values(10 * 6, 11), [10, 6]);
@@ -224,6 +248,7 @@ describe('core/kernels/wasm', () => {
         tf.matMul(tf.reshape(a, [144, 40]) as tf.Tensor2D, w, false, true).dataSync();
         tf.fused.matMul({ a: tf.reshape(a, [144, 40]) as tf.Tensor2D, b: w, transposeB: true, bias: tf.ones([16]) }).dataSync();
         tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, ids)))(table).dataSync();
+        tf.transpose(tf.reshape(a, [6, 1, 960]), [1, 0, 2]).dataSync();
       });
     };
     step();

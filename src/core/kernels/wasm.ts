@@ -64,9 +64,11 @@ function transposeLast2(x: TensorInfo, backend: WasmBackendLike): TensorInfo {
   return transposeWith(x, perm, backend);
 }
 
-/** Runs the wasm backend's Transpose kernel; the result is a fresh tensor the caller must dispose. */
+let originalTranspose: KernelConfig | null = null;
+
+/** Runs the wasm backend's own Transpose kernel; the result is a fresh tensor the caller must dispose. */
 function transposeWith(x: TensorInfo, perm: number[], backend: WasmBackendLike): TensorInfo {
-  const transposeKernel = mustGetKernel('Transpose');
+  const transposeKernel = originalTranspose ?? mustGetKernel('Transpose');
   return transposeKernel.kernelFunc({
     inputs: { x },
     backend: backend as unknown as tf.KernelBackend,
@@ -404,33 +406,159 @@ const unsortedSegmentSum: KernelFunc = ({ inputs, backend: kb, attrs }) => {
   const rows = sizeOf(ids.shape);
   const out = backend.makeOutput([numSegments, ...rest], x.dtype);
   // Views are taken after makeOutput: malloc may grow (and detach) the heap.
-  const outArr = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
-  outArr.fill(0);
-  const xArr = backend.typedArrayFromHeap(x) as Float32Array | Int32Array;
   const idArr = backend.typedArrayFromHeap({ dataId: ids.dataId, shape: ids.shape, dtype: ids.dtype });
-  if (ids.dtype === 'float32') {
-    // tolerate float ids (tfjs casts them), truncating like a cast would
-    for (let i = 0; i < rows; i++) addRow(outArr, xArr, Math.trunc(idArr[i]), i, width, numSegments);
+  // tfjs casts segment ids to int32; tolerate float ids by truncating like a cast would
+  const ids32 = idArr instanceof Int32Array ? idArr : Int32Array.from(idArr, (v) => Math.trunc(v));
+  if (x.dtype === 'float32') {
+    const o = backend.typedArrayFromHeap(out) as Float32Array;
+    o.fill(0);
+    segmentSumF32(o, backend.typedArrayFromHeap(x) as Float32Array, ids32, rows, width, numSegments);
   } else {
-    for (let i = 0; i < rows; i++) addRow(outArr, xArr, idArr[i], i, width, numSegments);
+    const o = backend.typedArrayFromHeap(out) as Int32Array;
+    o.fill(0);
+    segmentSumI32(o, backend.typedArrayFromHeap(x) as Int32Array, ids32, rows, width, numSegments);
   }
   return out;
 };
 
-function addRow(
-  out: Float32Array | Int32Array,
-  x: Float32Array | Int32Array,
-  seg: number,
-  row: number,
-  width: number,
-  numSegments: number,
+function segmentSumF32(
+  out: Float32Array, x: Float32Array, ids: Int32Array, rows: number, width: number, numSegments: number,
 ): void {
-  if (seg < 0 || seg >= numSegments) return;
-  let o = seg * width;
-  let s = row * width;
-  const end = s + width;
+  for (let r = 0; r < rows; r++) {
+    const seg = ids[r];
+    if (seg < 0 || seg >= numSegments) continue;
+    const o = seg * width;
+    const s = r * width;
+    for (let j = 0; j < width; j++) out[o + j] += x[s + j];
+  }
+}
+
+function segmentSumI32(
+  out: Int32Array, x: Int32Array, ids: Int32Array, rows: number, width: number, numSegments: number,
+): void {
   // Int32Array stores wrap modulo 2^32 like TF's int32 sums.
-  while (s < end) out[o++] += x[s++];
+  for (let r = 0; r < rows; r++) {
+    const seg = ids[r];
+    if (seg < 0 || seg >= numSegments) continue;
+    const o = seg * width;
+    const s = r * width;
+    for (let j = 0; j < width; j++) out[o + j] += x[s + j];
+  }
+}
+
+/**
+ * `GatherV2` for wasm: the stock kernel's C++ loop computes every element's
+ * address separately (tens of ms for a `[1280]`-row embedding lookup); this
+ * one copies whole contiguous slices with `TypedArray.set`. Semantics (and the
+ * out-of-range error) follow tfjs: `out[b, o, i, :] = x[b, o, indices[b, i], :]`.
+ * @throws Error when an index is outside `[0, x.shape[axis] - 1]`.
+ */
+function makeGatherV2(original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args) => {
+    const backend = args.backend as unknown as WasmBackendLike;
+    const x = args.inputs.x as TensorInfo;
+    const indices = args.inputs.indices as TensorInfo;
+    const attrs = args.attrs as unknown as { axis: number | number[]; batchDims: number };
+    if ((x.dtype !== 'float32' && x.dtype !== 'int32') || sizeOf(x.shape) === 0) return original.kernelFunc(args);
+    const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
+    const info = tf.backend_util.segment_util.collectGatherOpShapeInfo(
+      x as unknown as tf.Tensor,
+      indices as unknown as tf.Tensor,
+      axis,
+      attrs.batchDims ?? 0,
+    );
+    const { batchSize, outerSize, dimSize, sliceSize, outputShape } = info;
+    const nIdx = sizeOf(indices.shape) / batchSize;
+    const out = backend.makeOutput(outputShape, x.dtype);
+    // Views after makeOutput (malloc may grow the heap and detach older views).
+    const ia = backend.typedArrayFromHeap(indices);
+    const bad = findBadIndex(ia, dimSize);
+    if (bad !== null) {
+      backend.disposeData(out.dataId);
+      throw new Error(`GatherV2: the index value ${bad} is not in [0, ${dimSize - 1}]`);
+    }
+    const ia32 = ia instanceof Int32Array ? ia : Int32Array.from(ia);
+    if (x.dtype === 'float32') {
+      gatherRowsF32(
+        backend.typedArrayFromHeap(out) as Float32Array, backend.typedArrayFromHeap(x) as Float32Array, ia32,
+        batchSize, outerSize, dimSize, sliceSize, nIdx,
+      );
+    } else {
+      gatherRowsI32(
+        backend.typedArrayFromHeap(out) as Int32Array, backend.typedArrayFromHeap(x) as Int32Array, ia32,
+        batchSize, outerSize, dimSize, sliceSize, nIdx,
+      );
+    }
+    return out;
+  };
+  return { kernelName: 'GatherV2', backendName: BACKEND, setupFunc: original.setupFunc, kernelFunc };
+}
+
+function findBadIndex(ia: ArrayLike<number>, dimSize: number): number | null {
+  for (let i = 0; i < ia.length; i++) {
+    const v = ia[i];
+    if (!(v >= 0 && v <= dimSize - 1)) return v;
+  }
+  return null;
+}
+
+// Monomorphic copies (one per element type) keep V8 on its fast typed-array paths.
+function gatherRowsF32(
+  oa: Float32Array, xa: Float32Array, ia: Int32Array,
+  batchSize: number, outerSize: number, dimSize: number, sliceSize: number, nIdx: number,
+): void {
+  let dst = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let o = 0; o < outerSize; o++) {
+      const base = (b * outerSize + o) * dimSize;
+      for (let i = 0; i < nIdx; i++) {
+        const src = (base + ia[b * nIdx + i]) * sliceSize;
+        if (sliceSize >= 16) oa.set(xa.subarray(src, src + sliceSize), dst);
+        else for (let j = 0; j < sliceSize; j++) oa[dst + j] = xa[src + j];
+        dst += sliceSize;
+      }
+    }
+  }
+}
+
+function gatherRowsI32(
+  oa: Int32Array, xa: Int32Array, ia: Int32Array,
+  batchSize: number, outerSize: number, dimSize: number, sliceSize: number, nIdx: number,
+): void {
+  let dst = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let o = 0; o < outerSize; o++) {
+      const base = (b * outerSize + o) * dimSize;
+      for (let i = 0; i < nIdx; i++) {
+        const src = (base + ia[b * nIdx + i]) * sliceSize;
+        if (sliceSize >= 16) oa.set(xa.subarray(src, src + sliceSize), dst);
+        else for (let j = 0; j < sliceSize; j++) oa[dst + j] = xa[src + j];
+        dst += sliceSize;
+      }
+    }
+  }
+}
+
+/**
+ * `Transpose` wrapper: when the permutation only moves size-1 axes (or is the
+ * identity) the data order is unchanged, so the result aliases the input
+ * (reference-counted, like wasm's own `Reshape`) instead of copying it. The
+ * gradient of `tf.gather` runs two identity transposes over the whole
+ * embedding table; per-step attention reshapes `[B,1,H]` this way too.
+ */
+function makeTranspose(original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args) => {
+    const x = args.inputs.x as TensorInfo;
+    const perm = (args.attrs as unknown as { perm: number[] }).perm;
+    const kept = perm.filter((p) => x.shape[p] !== 1);
+    let noop = true;
+    for (let i = 1; i < kept.length; i++) if (kept[i] < kept[i - 1]) noop = false;
+    if (!noop || x.dtype === 'string') return original.kernelFunc(args);
+    const backend = args.backend as unknown as { incRef(d: object): void };
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: perm.map((p) => x.shape[p]), dtype: x.dtype };
+  };
+  return { kernelName: 'Transpose', backendName: BACKEND, setupFunc: original.setupFunc, kernelFunc };
 }
 
 function replace(config: KernelConfig): void {
@@ -456,8 +584,14 @@ export function registerWasmKernels(): void {
   mustGetKernel('Transpose');
   const bmm = mustGetKernel('BatchMatMul');
   const fused = mustGetKernel('_FusedMatMul');
+  const gather = mustGetKernel('GatherV2');
+  const transpose = mustGetKernel('Transpose');
+  // Our matMul wrappers call the *original* Transpose (see transposeWith).
+  originalTranspose = transpose;
   replace(makeBatchMatMul(bmm));
   replace(makeFusedMatMul(fused));
+  replace(makeGatherV2(gather));
+  replace(makeTranspose(transpose));
   replace({ kernelName: 'UnsortedSegmentSum', backendName: BACKEND, kernelFunc: unsortedSegmentSum });
   registered = true;
 }
@@ -473,6 +607,7 @@ export function unregisterWasmKernels(): void {
     if (config !== null) tf.registerKernel(config);
   }
   originals.clear();
+  originalTranspose = null;
   registered = false;
 }
 
@@ -482,4 +617,4 @@ export function wasmKernelsRegistered(): boolean {
 }
 
 /** Names of the kernels this module registers for `wasm`. */
-export const WASM_KERNEL_NAMES: readonly string[] = ['BatchMatMul', '_FusedMatMul', 'UnsortedSegmentSum'];
+export const WASM_KERNEL_NAMES: readonly string[] = ['BatchMatMul', '_FusedMatMul', 'GatherV2', 'Transpose', 'UnsortedSegmentSum'];
