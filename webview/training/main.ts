@@ -369,7 +369,10 @@ function renderHeader(): void {
     banner.className = 'banner error';
     banner.hidden = false;
   } else if (m.done) {
-    banner.textContent = `Finished: ${describeStopReason(m.done.reason)} at step ${m.done.step} (epoch ${m.done.epoch}).`;
+    banner.textContent =
+      m.done.reason === 'cancelled'
+        ? `Stopped at step ${m.done.step} (epoch ${m.done.epoch}); the last checkpoint was saved.`
+        : `Finished: ${describeStopReason(m.done.reason)} at step ${m.done.step} (epoch ${m.done.epoch}).`;
     banner.className = 'banner info';
     banner.hidden = false;
   } else {
