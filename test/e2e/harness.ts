@@ -58,6 +58,44 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
   'window.dialogStyle': 'custom',
 };
 
+/** Options for {@link packageVsix}. */
+export interface PackageVsixOptions {
+  /** Extension folder containing package.json. */
+  cwd: string;
+  /** Output `.vsix` path; default `<cwd>/<name>-<version>.vsix` (vsce's default). */
+  out?: string;
+  /**
+   * Let vsce run `npm list --production` and include node_modules (default false:
+   * `--no-dependencies`, right for an esbuild-bundled extension).
+   */
+  dependencies?: boolean;
+  /** Default 180 000 ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * Package an extension folder with the repo's `@vscode/vsce`, non-interactively:
+ * `--allow-missing-repository --skip-license` stop vsce from prompting (or failing
+ * when stdin is not a TTY) about a missing `repository` field or LICENSE file.
+ * Returns the absolute `.vsix` path. @throws Error with vsce's output on failure.
+ */
+export function packageVsix(opts: PackageVsixOptions): string {
+  const cwd = path.resolve(opts.cwd);
+  const vsce = path.join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+  if (!fs.existsSync(vsce)) throw new Error(`@vscode/vsce not installed (expected ${vsce}); run npm install`);
+  const pkg = JSON.parse(fs.readFileSync(path.join(cwd, 'package.json'), 'utf8')) as { name: string; version: string };
+  const out = path.resolve(opts.out ?? path.join(cwd, `${pkg.name}-${pkg.version}.vsix`));
+  fs.mkdirSync(path.dirname(out), { recursive: true }); // vsce does not create it
+  const args = [vsce, 'package', '--allow-missing-repository', '--skip-license', '-o', out];
+  if (!opts.dependencies) args.push('--no-dependencies');
+  const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: opts.timeoutMs ?? 180_000, input: '' });
+  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+  if (r.error || r.status !== 0 || !fs.existsSync(out)) {
+    throw new Error(`vsce package failed in ${cwd} (exit ${r.status}${r.error ? `, ${r.error.message}` : ''}):\n${output}`);
+  }
+  return out;
+}
+
 /** Options for {@link startCodeServer}. */
 export interface CodeServerOptions {
   /** Folder to open as the workspace (must exist). */
@@ -372,7 +410,7 @@ async function launch(
 
 /** Options for {@link launchBrowser}. */
 export interface BrowserOptions {
-  /** Chromium binary; default `$SEQ2SEQ_E2E_CHROMIUM` or /usr/bin/chromium. */
+  /** Chromium binary; default `$SEQ2SEQ_E2E_CHROMIUM`, else `chromium` / `chromium-browser` on PATH. */
   executablePath?: string;
   /** Default true; set `SEQ2SEQ_E2E_HEADED=1` or false to watch (needs a display). */
   headless?: boolean;
@@ -387,6 +425,21 @@ export interface BrowserSession {
   context: BrowserContext;
   page: Page;
   close(): Promise<void>;
+}
+
+function findOnPath(names: string[]): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    for (const n of names) {
+      const f = path.join(dir, n);
+      try {
+        fs.accessSync(f, fs.constants.X_OK);
+        return f;
+      } catch {
+        /* next */
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Chromium flags that work as root in a container without GPU or network. */
@@ -406,8 +459,10 @@ export const CHROMIUM_ARGS = [
  * @throws Error when the Chromium binary is missing (run scripts/e2e/setup.sh).
  */
 export async function launchBrowser(opts: BrowserOptions = {}): Promise<BrowserSession> {
-  const executablePath = opts.executablePath ?? process.env.SEQ2SEQ_E2E_CHROMIUM ?? '/usr/bin/chromium';
-  if (!fs.existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}. Run: bash scripts/e2e/setup.sh`);
+  const executablePath = opts.executablePath ?? process.env.SEQ2SEQ_E2E_CHROMIUM ?? findOnPath(['chromium', 'chromium-browser']);
+  if (!executablePath || !fs.existsSync(executablePath)) {
+    throw new Error(`Chromium not found (${executablePath ?? 'no chromium on PATH'}). Run: bash scripts/e2e/setup.sh, or set SEQ2SEQ_E2E_CHROMIUM`);
+  }
   const browser = await chromium.launch({
     executablePath,
     headless: opts.headless ?? process.env.SEQ2SEQ_E2E_HEADED !== '1',
