@@ -210,6 +210,7 @@ export async function servePreview(port = 0): Promise<{ server: http.Server; url
         );
       return send('text/html; charset=utf-8', html);
     }
+    if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
     if (url.pathname === '/theme.css') return send('text/css', themeCss(q.get('theme') ?? 'dark'));
     if (url.pathname === '/stub.js') {
       return send('text/javascript', stubScript(q.get('scenario') ?? 'running', Number(q.get('steps') ?? 900), q.get('stream') === '1'));
