@@ -102,10 +102,12 @@ export class Seq2SeqModel {
       for (let t = 0; t < tgtLen; t++) {
         let ids = gold[t];
         if (prev) {
-          const coins = new Int32Array(b);
-          for (let i = 0; i < b; i++) coins[i] = opts.random.next() < opts.teacherForcing ? 1 : 0;
-          const predicted = tf.cast(tf.argMax(prev, 1), 'int32') as tf.Tensor1D;
-          ids = tf.where(tf.cast(tf.tensor1d(coins, 'int32'), 'bool'), gold[t], predicted);
+          // The model's own previous choice, read back so that no gradient flows through the arg-max.
+          const predicted = tf.argMax(prev, 1).dataSync();
+          const goldIds = gold[t].dataSync();
+          const mixed = new Int32Array(b);
+          for (let i = 0; i < b; i++) mixed[i] = opts.random.next() < opts.teacherForcing ? goldIds[i] : predicted[i];
+          ids = tf.tensor1d(mixed, 'int32');
         }
         const r = this.decoder.step(this.decoder.embedAndProject(ids, dropout), state, src, dropout);
         state = r.state;

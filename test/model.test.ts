@@ -1,0 +1,196 @@
+import { strict as assert } from 'assert';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/core/backend';
+import { AttentionKind, CellKind, DEFAULT_MODEL, ModelConfig } from '../src/core/config';
+import { makeBatch } from '../src/core/data/batching';
+import { batchTensors, sourceTensors } from '../src/core/evaluation';
+import { Seq2SeqModel } from '../src/core/model/seq2seq';
+import { Random } from '../src/core/random';
+import { disposeAll, tidy } from '../src/core/tensors';
+
+const ATTENTIONS: AttentionKind[] = ['none', 'bahdanau', 'luong-dot', 'luong-general'];
+const CELLS: CellKind[] = ['gru', 'lstm'];
+
+function config(over: Partial<ModelConfig> = {}): ModelConfig {
+  return { ...DEFAULT_MODEL, embeddingSize: 8, hiddenSize: 12, layers: 1, bidirectional: true, dropout: 0, ...over };
+}
+
+// Three pairs of different lengths → a batch with padding on both sides.
+const PAIRS = [
+  { src: [4, 5, 6], tgt: [7, 8, 9, 10] },
+  { src: [4, 5, 6, 7, 8], tgt: [7] },
+  { src: [9], tgt: [8, 9] },
+];
+
+describe('model', function () {
+  before(async () => {
+    await initBackend();
+  });
+
+  for (const attention of ATTENTIONS) {
+    for (const cell of CELLS) {
+      it(`${cell} + ${attention}: tensor shapes through encoder, attention and decoder`, () => {
+        const m = new Seq2SeqModel(config({ cell, attention, layers: 2 }), 15, 13, 1);
+        try {
+          const b = makeBatch(PAIRS, [0, 1, 2]);
+          const s = sourceTensors(b);
+          tidy(() => {
+            const src = m.encode(s.srcIds, s.srcMask);
+            assert.deepEqual(src.outputs.shape, [3, b.srcLen, 12]);
+            assert.deepEqual(src.final.shape, [3, 12]);
+            if (attention === 'none') assert.equal(src.keys, undefined);
+            else assert.deepEqual(src.keys!.shape.slice(0, 2), [3, b.srcLen]);
+            const state = m.initialState(src);
+            assert.equal(state.layers.length, 2);
+            const r = m.decodeStep(tf.tensor1d([2, 2, 2], 'int32'), state, src);
+            assert.deepEqual(r.logProbs.shape, [3, 13]);
+            assert.deepEqual(r.state.layers[1].h.shape, [3, 12]);
+            if (cell === 'lstm') assert.deepEqual(r.state.layers[0].c!.shape, [3, 12]);
+            if (attention === 'none') assert.equal(r.weights, undefined);
+            else assert.deepEqual(r.weights!.shape, [3, b.srcLen]);
+            // log-probabilities normalise
+            const sums = tf.sum(tf.exp(r.logProbs), 1).arraySync() as number[];
+            for (const x of sums) assert.ok(Math.abs(x - 1) < 1e-4);
+            return [];
+          });
+          disposeAll(s.srcIds, s.srcMask);
+        } finally {
+          m.dispose();
+        }
+      });
+    }
+  }
+
+  for (const attention of ['bahdanau', 'luong-dot', 'luong-general'] as AttentionKind[]) {
+    it(`${attention}: attention rows sum to 1 with exactly zero weight on padding`, () => {
+      const m = new Seq2SeqModel(config({ attention }), 15, 13, 2);
+      try {
+        const b = makeBatch(PAIRS, [0, 1, 2]);
+        const s = sourceTensors(b);
+        const weights = tidy(() => {
+          const src = m.encode(s.srcIds, s.srcMask);
+          let state = m.initialState(src);
+          const rows: number[][][] = [];
+          let prev = tf.tensor1d([2, 2, 2], 'int32');
+          for (let t = 0; t < 3; t++) {
+            const r = m.decodeStep(prev, state, src);
+            rows.push(r.weights!.arraySync() as number[][]);
+            state = r.state;
+            prev = tf.cast(tf.argMax(r.logProbs, 1), 'int32') as tf.Tensor1D;
+          }
+          return rows;
+        });
+        disposeAll(s.srcIds, s.srcMask);
+        for (const step of weights) {
+          step.forEach((row, i) => {
+            const sum = row.reduce((a, x) => a + x, 0);
+            assert.ok(Math.abs(sum - 1) < 1e-5, `row sums to ${sum}`);
+            for (let j = b.srcLengths[i]; j < b.srcLen; j++) assert.equal(row[j], 0, `padding position ${j} of row ${i} has weight ${row[j]}`);
+            for (let j = 0; j < b.srcLengths[i]; j++) assert.ok(row[j] > 0);
+          });
+        }
+      } finally {
+        m.dispose();
+      }
+    });
+  }
+
+  for (const attention of ATTENTIONS) {
+    for (const cell of CELLS) {
+      it(`${cell} + ${attention}: the loss is unchanged when extra padding is added to a batch`, () => {
+        const m = new Seq2SeqModel(config({ cell, attention, layers: 2 }), 15, 13, 3);
+        try {
+          // Same three pairs; the fourth pair is long on both sides, so the first three get more padding.
+          const long = { src: [4, 5, 6, 7, 8, 9, 10, 11, 12], tgt: [7, 8, 9, 10, 11, 12, 7, 8] };
+          const lossOf = (pairs: typeof PAIRS, idx: number[]) => {
+            const b = makeBatch(pairs, idx);
+            const t = batchTensors(b);
+            const nll = tidy(() => m.loss(t, b.tokens, { training: false, teacherForcing: 1, random: new Random(0) }).nllSum.dataSync()[0]);
+            disposeAll(t);
+            return nll;
+          };
+          const tight = lossOf(PAIRS, [0, 1, 2]);
+          const all = [...PAIRS, long];
+          const padded = lossOf(all, [0, 1, 2, 3]) - lossOf(all, [3]);
+          assert.ok(Math.abs(tight - padded) < 1e-3 * Math.max(1, Math.abs(tight)), `${tight} vs ${padded}`);
+          // and one sentence alone equals its share in the batch
+          const single = lossOf(PAIRS, [2]);
+          const rest = lossOf(PAIRS, [0, 1]);
+          assert.ok(Math.abs(single + rest - tight) < 1e-3 * Math.max(1, tight));
+        } finally {
+          m.dispose();
+        }
+      });
+    }
+  }
+
+  it('gradients reach every parameter, embeddings included (wasm gather gradient)', () => {
+    const m = new Seq2SeqModel(config({ attention: 'bahdanau', bridge: 'both' }), 15, 13, 4);
+    try {
+      const b = makeBatch(PAIRS, [0, 1, 2]);
+      const t = batchTensors(b);
+      const norms = tidy(() => {
+        const { grads } = tf.variableGrads(() => m.loss(t, b.tokens, { training: true, teacherForcing: 1, random: new Random(1) }).loss, m.variables);
+        return m.params.names.map((n, i) => [n, tf.sum(tf.abs(grads[m.variables[i].name])).dataSync()[0]] as const);
+      });
+      disposeAll(t);
+      for (const [name, norm] of norms) assert.ok(norm > 0, `no gradient for ${name}`);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('teacher forcing below 1 still gives a finite loss and gradients', () => {
+    const m = new Seq2SeqModel(config({ attention: 'luong-general', cell: 'lstm' }), 15, 13, 5);
+    try {
+      const b = makeBatch(PAIRS, [0, 1, 2]);
+      const t = batchTensors(b);
+      const loss = tidy(() => tf.variableGrads(() => m.loss(t, b.tokens, { training: true, teacherForcing: 0.5, random: new Random(1) }).loss, m.variables).value.dataSync()[0]);
+      disposeAll(t);
+      assert.ok(Number.isFinite(loss) && loss > 0);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('equal seeds give identical parameters; different seeds do not', async () => {
+    const a = new Seq2SeqModel(config(), 15, 13, 7);
+    const b = new Seq2SeqModel(config(), 15, 13, 7);
+    const c = new Seq2SeqModel(config(), 15, 13, 8);
+    try {
+      const [wa, wb, wc] = await Promise.all([a, b, c].map((m) => m.params.export()));
+      assert.deepEqual(wa.map((w) => Array.from(w.values)), wb.map((w) => Array.from(w.values)));
+      assert.notDeepEqual(wa[0].values, wc[0].values);
+    } finally {
+      [a, b, c].forEach((m) => m.dispose());
+    }
+  });
+
+  it('rejects an odd hidden size for a bidirectional encoder with a clear message', () => {
+    assert.throws(() => new Seq2SeqModel(config({ hiddenSize: 13 }), 15, 13, 1), /hiddenSize must be even/);
+  });
+
+  it('does not leak tensors across training steps', () => {
+    const m = new Seq2SeqModel(config({ attention: 'bahdanau' }), 15, 13, 9);
+    const opt = tf.train.adam(0.01);
+    try {
+      const b = makeBatch(PAIRS, [0, 1, 2]);
+      const step = () => {
+        const t = batchTensors(b);
+        tidy(() => {
+          const { value, grads } = tf.variableGrads(() => m.loss(t, b.tokens, { training: true, teacherForcing: 1, random: new Random(1) }).loss, m.variables);
+          opt.applyGradients(grads);
+          return value;
+        }).dispose();
+        disposeAll(t);
+      };
+      step(); // creates the optimizer's slots
+      const after1 = tf.memory().numTensors;
+      for (let i = 0; i < 20; i++) step();
+      assert.equal(tf.memory().numTensors, after1);
+    } finally {
+      opt.dispose();
+      m.dispose();
+    }
+  });
+});
