@@ -42,6 +42,22 @@ describe('core/backend', () => {
     assert.ok(info.threads >= 1);
   });
 
+  it('leaves no process-wide rethrowing error listeners behind (wasm glue installs some)', function () {
+    this.timeout(60000);
+    const script =
+      `const before = process.listeners('unhandledRejection').length + process.listeners('uncaughtException').length;` +
+      `require(${JSON.stringify(path.join(repoRoot, 'src/core/backend.ts'))}).initBackend('wasm').then(n => {` +
+      `const after = process.listeners('unhandledRejection').length + process.listeners('uncaughtException').length;` +
+      `process.stdout.write(JSON.stringify({ n, before, after })); });`;
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.SEQ2SEQ_BACKEND;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['-r', 'tsx/cjs', '-e', script], { cwd: repoRoot, env, encoding: 'utf8', timeout: 60000 }),
+    ) as { n: string; before: number; after: number };
+    assert.equal(out.n, 'wasm');
+    assert.equal(out.after, out.before);
+  });
+
   it('is idempotent: a second call returns the first result whatever its argument', async () => {
     const first = await initBackend();
     const second = await initBackend('cpu');

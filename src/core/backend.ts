@@ -115,11 +115,38 @@ async function tryWasm(): Promise<boolean> {
     const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(wasmBinaryDir());
     registerWasmKernels();
-    const ok = (await tf.setBackend('wasm')) === true;
+    // The Emscripten glue installs process-wide 'uncaughtException' and
+    // 'unhandledRejection' listeners that rethrow (turning any stray rejection
+    // into a crash, also in the VS Code extension host); remove the ones it adds.
+    const before = snapshotListeners();
+    let ok: boolean;
+    try {
+      ok = (await tf.setBackend('wasm')) === true;
+    } finally {
+      removeAddedListeners(before);
+    }
     if (ok) registerWasmKernels();
     return ok;
   } catch {
     return false;
+  }
+}
+
+type Listener = (...args: unknown[]) => void;
+const GUARDED_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+const proc = process as unknown as {
+  listeners(e: string): Listener[];
+  removeListener(e: string, l: Listener): void;
+};
+
+function snapshotListeners(): Map<string, Listener[]> {
+  return new Map(GUARDED_EVENTS.map((e) => [e, proc.listeners(e)]));
+}
+
+function removeAddedListeners(before: Map<string, Listener[]>): void {
+  for (const e of GUARDED_EVENTS) {
+    const old = before.get(e) ?? [];
+    for (const l of proc.listeners(e)) if (!old.includes(l)) proc.removeListener(e, l);
   }
 }
 
