@@ -67,6 +67,12 @@ fi
 
 # ---------------------------------------------------------------- code-server
 mkdir -p "$CACHE"
+# Serialise concurrent installs; another run may have finished while we waited.
+if command -v flock >/dev/null; then
+  exec 9>"$CACHE/.install.lock"
+  flock -w 900 9 || die "timed out waiting for another setup run (lock $CACHE/.install.lock)"
+  if [ $FORCE = 0 ] && [ -f "$STAMP" ]; then log "installed by a concurrent run: $DEST"; echo "$DEST"; exit 0; fi
+fi
 WORK="$CACHE/tmp-$$"
 rm -rf "$WORK" "$DEST"
 mkdir -p "$WORK"
@@ -116,6 +122,8 @@ log "code-server: $(echo "$VERSION_OUT" | head -1)"
   for (const m of ["@parcel/watcher","@vscode/spdlog","node-pty","native-watchdog","kerberos","@vscode/deviceid"]) {
     try { require(m); } catch (e) { console.error("cannot load " + m + ": " + e.message); process.exit(1); }
   }' ) || die "a rebuilt native module does not load"
+
+[ -x "$RGDIR/bin/rg" ] && "$RGDIR/bin/rg" --version >/dev/null || die "ripgrep link $RGDIR/bin/rg does not run"
 
 date -u +%FT%TZ > "$STAMP"
 log "done: $DEST (chromium: $CHROMIUM)"
