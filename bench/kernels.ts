@@ -23,7 +23,7 @@ const WINDOW_MS = quick ? 150 : 500;
  */
 function timeIt(fn: () => tf.Tensor | tf.Tensor[], windowMs = WINDOW_MS): number {
   const run = (): void => {
-    tf.tidy(fn);
+    tf.dispose(tf.tidy(fn));
   };
   run();
   let n = 0;
@@ -144,24 +144,25 @@ function attentionRows(): Row[] {
   const w = tf.randomNormal([bsz, 1, s]) as tf.Tensor3D; // attention weights
   const sq = tf.randomNormal([bsz, s, s]) as tf.Tensor3D; // all-steps score gradient
   const flops = 2 * bsz * s * h;
-  const cases: [string, () => tf.Tensor][] = [
+  const allSteps = 2 * bsz * s * s * h;
+  const cases: [string, () => tf.Tensor, number?][] = [
     ['scores q·Kᵀ  [64,1,256]x[64,20,256]^T (tB=1)', () => tf.matMul(q, keys, false, true)],
     ['scores q·K   [64,1,256]x[64,256,20]', () => tf.matMul(q, keysT)],
     ['scores as mul+sum  (q*K).sum(-1)', () => tf.sum(tf.mul(q, keys), -1)],
     ['context w·V  [64,1,20]x[64,20,256]', () => tf.matMul(w, keys)],
     ['context as mul+sum  (wᵀ*V).sum(1)', () => tf.sum(tf.mul(tf.reshape(w, [bsz, s, 1]), keys), 1)],
     ['grad of scores wrt K: dSᵀ·q  [64,20,1]x[64,1,256]', () => tf.matMul(w, q, true, false)],
-    ['all-steps scores Q·Kᵀ [64,20,256]x[64,20,256]^T', () => tf.matMul(keys, keys, false, true)],
-    ['all-steps scores Q·K  [64,20,256]x[64,256,20]', () => tf.matMul(keys, keysT)],
-    ['all-steps grad Qᵀ·dS  [64,256,20]^T x[64,20,20]', () => tf.matMul(keys, sq, true, false)],
+    ['all-steps scores Q·Kᵀ [64,20,256]x[64,20,256]^T', () => tf.matMul(keys, keys, false, true), allSteps],
+    ['all-steps scores Q·K  [64,20,256]x[64,256,20]', () => tf.matMul(keys, keysT), allSteps],
+    ['all-steps grad Qᵀ·dS  [64,256,20]^T x[64,20,20]', () => tf.matMul(keys, sq, true, false), allSteps],
   ];
-  for (const [label, fn] of cases) {
+  for (const [label, fn, caseFlops = flops] of cases) {
     const [before, after] = compare(fn);
     rows.push({
       label,
       before: before === null ? null : before * 1000,
       after: after * 1000,
-      unit: `µs/call (${(flops / 1e6).toFixed(2)} MFLOP)`,
+      unit: `µs/call (${(caseFlops / 1e6).toFixed(2)} MFLOP)`,
       lowerIsBetter: true,
     });
   }

@@ -12,16 +12,23 @@
  * embedding failed outright.
  *
  * What is registered:
- *  - `BatchMatMul` and `_FusedMatMul` wrappers: a transposed operand is first
- *    materialised with the backend's own (fast) `Transpose` kernel into a
- *    temporary; a batched left operand multiplied by an unbatched right operand
- *    (`[B, M, K] x [1, K, N]`) is folded into one `[B·M, K] x [K, N]` product.
- *    Then the original kernel runs, hitting the XNNPACK path. Genuinely batched
- *    products (both batch sizes > 1, e.g. attention scores `[B,1,H] x [B,H,S]`)
- *    are put into the operand layout the fallback loop reads contiguously
- *    (A untransposed, B transposed) when that is cheaper.
+ *  - `BatchMatMul` and `_FusedMatMul` wrappers. A transposed operand is
+ *    materialised with the backend's own `Transpose` kernel into a temporary
+ *    (or, for BatchMatMul, `Cᵀ = op(B)ᵀ·op(A)ᵀ` is computed instead when that
+ *    moves fewer elements; transposes with a unit dimension are free). A batched
+ *    left operand times an unbatched right one (`[B,M,K] x [K,N]`) is folded
+ *    into one `[B·M,K] x [K,N]` product. Genuinely batched products (attention
+ *    over all steps `[B,T,H] x [B,H,S]`, outer products `[B,S,1] x [B,1,H]`) run
+ *    as one XNNPACK product per batch entry on zero-copy heap views when that
+ *    pays (see `perSliceWorthIt`); one-row products stay on the original loop.
+ *    Then the original kernel / its C++ function runs, on the XNNPACK path.
+ *  - `GatherV2` copying contiguous slices (the stock C++ loop is ~5–10x slower
+ *    for embedding lookups).
+ *  - `Transpose` returning a reference-counted alias when the permutation only
+ *    moves size-1 axes (the gradient of `tf.gather` does two identity
+ *    transposes of the whole embedding table).
  *  - `UnsortedSegmentSum` (float32 / int32), implemented in TypeScript on the
- *    wasm heap.
+ *    wasm heap (needed by the gradient of `tf.gather`).
  *
  * Numerics are those of the original kernels (same float32 GEMM), up to
  * summation order.
