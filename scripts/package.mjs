@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+/**
+ * Package the extension as a .vsix:
+ *   1. `node scripts/build.mjs --production` (minified bundles in dist/, tfjs .wasm copied next to them);
+ *   2. `vsce package --no-dependencies` (everything the extension runs is bundled by esbuild,
+ *      so no node_modules are shipped; .vscodeignore decides the rest);
+ *   3. checks the archive: every runtime file present (bundles, webview, all tfjs .wasm binaries,
+ *      schema, icon), nothing that must not ship (sources, tests, source maps, node_modules, data).
+ *
+ * Output: dist-vsix/<name>-<version>.vsix (gitignored). Prints the size and the file list.
+ *
+ * Flags: --out <file.vsix>  write elsewhere;  --skip-build  package the current dist/ as is.
+ * Exit code 1 (with the reason) when the build, vsce or the content check fails.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const skipBuild = argv.includes('--skip-build');
+const outIdx = argv.indexOf('--out');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const out = resolve(outIdx >= 0 && argv[outIdx + 1] ? argv[outIdx + 1] : join(root, 'dist-vsix', `${pkg.name}-${pkg.version}.vsix`));
+
+/** Files the installed extension needs at runtime (paths inside the vsix, under extension/). */
+const REQUIRED = [
+  'package.json',
+  'dist/extension.js',
+  'dist/configLoader.js',
+  'dist/worker.js',
+  'dist/webview/training.js',
+  'dist/webview/training.css',
+  'dist/tfjs-backend-wasm.wasm',
+  'dist/tfjs-backend-wasm-simd.wasm',
+  'dist/tfjs-backend-wasm-threaded-simd.wasm',
+  'schemas/config.schema.json',
+  'media/seq2seq.svg',
+];
+/** Patterns that must never be in the vsix. */
+const FORBIDDEN = [
+  [/^node_modules\//, 'node_modules (everything is bundled)'],
+  [/\.map$/, 'source maps'],
+  [/^(src|webview|test|scripts|bench|runs|\.e2e|\.scratch|dist-vsix)\//, 'sources, tests or scratch'],
+  [/\.ts$/, 'TypeScript sources'],
+  [/\.tsv$/, 'data sets'],
+  [/\.vsix$/, 'other packages'],
+];
+
+function fail(msg) {
+  console.error(`[package] ${msg}`);
+  process.exit(1);
+}
+
+function run(cmd, args, what) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.error) fail(`${what} could not start: ${r.error.message}`);
+  if (r.status !== 0) fail(`${what} failed (exit ${r.status})`);
+}
+
+if (!skipBuild) run(process.execPath, [join(root, 'scripts', 'build.mjs'), '--production'], 'production build');
+
+const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
+if (!existsSync(vsce)) fail('@vscode/vsce is not installed: run npm install');
+mkdirSync(dirname(out), { recursive: true }); // vsce does not create the folder
+const vsceArgs = [vsce, 'package', '--no-dependencies', '-o', out];
+if (!pkg.repository) {
+  // No public repository to point README images at: keep links relative (VS Code resolves them
+  // against the installed extension folder, which contains media/) and do not prompt about it.
+  vsceArgs.push('--allow-missing-repository', '--no-rewrite-relative-links');
+}
+if (!existsSync(join(root, 'LICENSE')) && !existsSync(join(root, 'LICENSE.md'))) vsceArgs.push('--skip-license');
+run(process.execPath, vsceArgs, 'vsce package');
+if (!existsSync(out)) fail(`vsce reported success but ${out} does not exist`);
+
+// ------------------------------------------------------------------ content check
+const list = spawnSync('unzip', ['-Z1', out], { encoding: 'utf8' });
+let files;
+if (list.status === 0) {
+  files = list.stdout.split('\n').filter((l) => l.startsWith('extension/') && !l.endsWith('/')).map((l) => l.slice('extension/'.length));
+} else {
+  // No unzip on PATH: ask vsce for the list it packs (same .vscodeignore rules).
+  const ls = spawnSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' });
+  if (ls.status !== 0) fail(`cannot list the vsix contents: ${ls.stderr}`);
+  files = ls.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+}
+const have = new Set(files);
+const missing = REQUIRED.filter((f) => !have.has(f));
+const bad = [];
+for (const f of files) {
+  for (const [re, why] of FORBIDDEN) if (re.test(f)) bad.push(`${f} (${why})`);
+}
+
+const kb = (n) => `${(n / 1024).toFixed(0)} kB`;
+console.log(`\n[package] ${relative(root, out)}: ${kb(statSync(out).size)}, ${files.length} files`);
+for (const f of files.sort()) {
+  const p = join(root, f);
+  console.log(`  ${f}${existsSync(p) ? `  (${kb(statSync(p).size)})` : ''}`);
+}
+if (missing.length) fail(`missing from the vsix: ${missing.join(', ')}`);
+if (bad.length) fail(`must not be in the vsix (check .vscodeignore): ${bad.join(', ')}`);
