@@ -4,8 +4,10 @@
  *   src/host/extension.ts       -> dist/extension.js        (node, cjs, external vscode)
  *   src/core/configLoader.ts    -> dist/configLoader.js     (node, cjs; required lazily by the extension)
  *   src/worker/trainingWorker.ts -> dist/worker.js          (node, cjs; worker_threads entry)
+ *   src/worker/inferenceWorker.ts -> dist/inference.js     (node, cjs; worker_threads entry, keeps the active model loaded)
  *   src/cli/main.ts             -> dist/cli.js              (node, cjs)
  *   webview/training/main.ts    -> dist/webview/training.js (+ training.css; browser, iife)
+ *   webview/attention/main.ts   -> dist/webview/attention.js (+ attention.css; browser, iife)
  * and copies the tfjs wasm binaries next to the node bundles (dist/*.wasm).
  *
  * Flags: --watch (rebuild on change), --production (minify, no source maps).
@@ -41,6 +43,10 @@ const entries = [
     options: { entryPoints: ['src/worker/trainingWorker.ts'], outfile: 'dist/worker.js', platform: 'node', format: 'cjs', external: nodeExternal },
   },
   {
+    name: 'inference',
+    options: { entryPoints: ['src/worker/inferenceWorker.ts'], outfile: 'dist/inference.js', platform: 'node', format: 'cjs', external: nodeExternal },
+  },
+  {
     name: 'cli',
     options: { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: nodeExternal },
   },
@@ -48,6 +54,11 @@ const entries = [
     name: 'webview',
     // CSS imported by main.ts (its own stylesheet and uPlot's) is emitted as dist/webview/training.css.
     options: { entryPoints: ['webview/training/main.ts'], outfile: 'dist/webview/training.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  },
+  {
+    name: 'attentionView',
+    // attention.css imported by main.ts is emitted as dist/webview/attention.css.
+    options: { entryPoints: ['webview/attention/main.ts'], outfile: 'dist/webview/attention.js', platform: 'browser', format: 'iife', target: 'es2022' },
   },
 ];
 

@@ -1,0 +1,193 @@
+/**
+ * The runs under a workspace's runs folder, as the Models tree and
+ * "Translate Selection" see them: which runs exist, what they are, which one
+ * to use by default. Reads only small files (run.json and the checkpoints'
+ * weights.json manifests), never weights. No `vscode` import.
+ */
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import type { Seq2SeqConfig } from '../../core/config';
+import type { TrainingEvent } from '../../core/events';
+
+/** One run folder found under the runs folder. */
+export interface RunEntry {
+  /** Absolute run folder. */
+  runDir: string;
+  /** Folder name. */
+  folder: string;
+  /** Config name, else the folder name. */
+  name: string;
+  /** The run's resolved config (undefined when run.json is unreadable). */
+  config?: Seq2SeqConfig;
+  configPath?: string;
+  /** Backend the run was trained with. */
+  backend?: string;
+  /** Creation time (ms since epoch): run.json `created`, else the folder's mtime. */
+  created: number;
+  /** True when `best/weights.json` exists. */
+  hasBest: boolean;
+  /** True when `last/weights.json` exists. */
+  hasLast: boolean;
+  /** Validation BLEU of the best checkpoint, when recorded. */
+  bestBleu?: number;
+  /** Optimiser step of the best checkpoint. */
+  bestStep?: number;
+  /** Why run.json could not be used (the run is listed but cannot be loaded). */
+  problem?: string;
+}
+
+const exists = (p: string) => fs.stat(p).then(() => true, () => false);
+
+async function readJson(file: string): Promise<unknown> {
+  return JSON.parse(await fs.readFile(file, 'utf8'));
+}
+
+/**
+ * Read one run folder; undefined when it has no run.json (not a run).
+ * A malformed run.json gives an entry with `problem` set.
+ */
+export async function readRunEntry(runDir: string): Promise<RunEntry | undefined> {
+  const manifestFile = path.join(runDir, 'run.json');
+  if (!(await exists(manifestFile))) return undefined;
+  const folder = path.basename(runDir);
+  const stat = await fs.stat(runDir);
+  const entry: RunEntry = { runDir, folder, name: folder, created: stat.mtimeMs, hasBest: false, hasLast: false };
+  try {
+    const m = (await readJson(manifestFile)) as { format?: unknown; config?: Seq2SeqConfig; configPath?: string; backend?: string; created?: string };
+    if (m?.format !== 'seq2seq-lab/run@1' || typeof m.config !== 'object' || m.config === null) {
+      entry.problem = `${manifestFile}: not a seq2seq-lab run manifest (expected format "seq2seq-lab/run@1" and a config)`;
+    } else {
+      entry.config = m.config;
+      entry.name = m.config.name || folder;
+      entry.configPath = typeof m.configPath === 'string' ? m.configPath : undefined;
+      entry.backend = typeof m.backend === 'string' ? m.backend : undefined;
+      const t = typeof m.created === 'string' ? Date.parse(m.created) : NaN;
+      if (Number.isFinite(t)) entry.created = t;
+    }
+  } catch (e) {
+    entry.problem = `${manifestFile}: ${(e as Error).message}`;
+  }
+  entry.hasLast = await exists(path.join(runDir, 'last', 'weights.json'));
+  const bestManifest = path.join(runDir, 'best', 'weights.json');
+  if (await exists(bestManifest)) {
+    entry.hasBest = true;
+    try {
+      const w = (await readJson(bestManifest)) as { meta?: { step?: number; valid?: { bleu?: number } } };
+      if (typeof w?.meta?.valid?.bleu === 'number') entry.bestBleu = w.meta.valid.bleu;
+      if (typeof w?.meta?.step === 'number') entry.bestStep = w.meta.step;
+    } catch {
+      // A checkpoint being rewritten right now; the next refresh reads it.
+    }
+  }
+  return entry;
+}
+
+/**
+ * Every run directly under `runsDir` (folders holding a run.json), newest
+ * first. A missing `runsDir` gives an empty list.
+ */
+export async function listRuns(runsDir: string): Promise<RunEntry[]> {
+  let names: string[];
+  try {
+    names = (await fs.readdir(runsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+  const entries = await Promise.all(names.map((n) => readRunEntry(path.join(runsDir, n)).catch(() => undefined)));
+  return sortRuns(entries.filter((e): e is RunEntry => e !== undefined));
+}
+
+/** Newest first; ties by folder name (descending, so `-20250102` before `-20250101`). */
+export function sortRuns(runs: RunEntry[]): RunEntry[] {
+  return [...runs].sort((a, b) => b.created - a.created || b.folder.localeCompare(a.folder));
+}
+
+/** True when the run can translate: a readable run.json and a checkpoint. */
+export function isUsable(run: RunEntry): boolean {
+  return run.problem === undefined && (run.hasBest || run.hasLast);
+}
+
+/**
+ * The model "Translate Selection" uses: the remembered one when it is still
+ * usable, else the most recent run with a `best/` checkpoint, else the most
+ * recent run with any checkpoint, else undefined (no trained model yet).
+ */
+export function chooseActiveModel(runs: RunEntry[], remembered?: string): RunEntry | undefined {
+  if (remembered) {
+    const r = runs.find((x) => path.resolve(x.runDir) === path.resolve(remembered));
+    if (r && isUsable(r)) return r;
+  }
+  const sorted = sortRuns(runs);
+  return sorted.find((r) => r.problem === undefined && r.hasBest) ?? sorted.find(isUsable);
+}
+
+/** Absolute runs folder of a workspace folder (`setting` relative to it, or absolute). */
+export function runsFolderPath(workspaceFolder: string, setting: string | undefined): string {
+  return path.resolve(workspaceFolder, setting && setting.trim() ? setting.trim() : 'runs');
+}
+
+/** One line describing a model's architecture, e.g. "GRU 1×256 bi · bahdanau attention · emb 128". */
+export function configSummary(c: Seq2SeqConfig): string {
+  const m = c.model;
+  const att = m.attention === 'none' ? 'no attention' : `${m.attention} attention`;
+  return `${m.cell.toUpperCase()} ${m.layers}×${m.hiddenSize}${m.bidirectional ? ' bi' : ''} · ${att} · emb ${m.embeddingSize}`;
+}
+
+/** Local date as `YYYY-MM-DD HH:MM`. */
+export function formatRunDate(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** The tree item's description: best BLEU (or why there is none), backend, date. */
+export function runDescription(run: RunEntry): string {
+  const parts: string[] = [];
+  if (run.problem) parts.push('unreadable run.json');
+  else if (run.bestBleu !== undefined) parts.push(`BLEU ${run.bestBleu.toFixed(1)}`);
+  else if (!run.hasBest && !run.hasLast) parts.push('no checkpoint');
+  else if (!run.hasBest) parts.push('no best checkpoint');
+  if (run.backend) parts.push(run.backend);
+  parts.push(formatRunDate(run.created));
+  return parts.join(' · ');
+}
+
+/** Markdown tooltip lines for a run. */
+export function runTooltip(run: RunEntry): string {
+  const lines = [`**${run.name}** — \`${run.folder}\``, ''];
+  if (run.problem) lines.push(run.problem);
+  if (run.config) {
+    const c = run.config;
+    lines.push(configSummary(c), '');
+    lines.push(`Tokenizer ${c.data.tokenizer}, max length ${c.data.maxLength}; batch ${c.train.batchSize}, lr ${c.train.learningRate}, beam ${c.train.beamSize}`);
+  }
+  const ckpt = run.hasBest
+    ? `best checkpoint at step ${run.bestStep ?? '?'}${run.bestBleu !== undefined ? ` (BLEU ${run.bestBleu.toFixed(2)})` : ''}`
+    : run.hasLast
+      ? 'only a last checkpoint (no validation improved yet)'
+      : 'no checkpoint yet';
+  lines.push('', `Checkpoint: ${ckpt}`);
+  if (run.backend) lines.push(`Trained on: ${run.backend}`);
+  lines.push(`Created: ${formatRunDate(run.created)}`);
+  return lines.join('\n\n').replace(/\n\n\n\n/g, '\n\n');
+}
+
+/**
+ * Parse a run's metrics.jsonl (one training event per line). Unparsable or
+ * truncated lines (a run killed mid-write) are skipped and counted.
+ */
+export function parseMetricsJsonl(text: string): { events: TrainingEvent[]; badLines: number[] } {
+  const events: TrainingEvent[] = [];
+  const badLines: number[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      const e = JSON.parse(line) as TrainingEvent;
+      if (e && typeof e === 'object' && typeof e.type === 'string') events.push(e);
+      else badLines.push(i + 1);
+    } catch {
+      badLines.push(i + 1);
+    }
+  });
+  return { events, badLines };
+}

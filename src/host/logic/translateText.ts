@@ -1,0 +1,97 @@
+/**
+ * Selections → source sentences → edited text, for "Translate Selection".
+ * Each selected line is one source sentence; blank lines stay blank, and a
+ * line's leading/trailing whitespace (indentation) is kept around its
+ * translation. No `vscode` import.
+ */
+
+/** One line of a selection: the sentence and the whitespace around it. */
+export interface SourceLine {
+  /** Leading whitespace, kept in the output. */
+  indent: string;
+  /** The sentence (trimmed; empty for a blank line). */
+  text: string;
+  /** Trailing whitespace, kept in the output. */
+  trailing: string;
+}
+
+/** Split one selection's text into lines (`\n` or `\r\n`). */
+export function splitSelectionText(text: string): SourceLine[] {
+  return text.split(/\r?\n/).map((line) => {
+    const m = /^(\s*)(.*?)(\s*)$/s.exec(line)!;
+    return { indent: m[1], text: m[2], trailing: m[3] };
+  });
+}
+
+/** All selections' lines flattened, with where each selection's lines start (for re-assembly). */
+export interface SelectionBatch {
+  /** Source sentences to translate, in order (blank lines included, as ''). */
+  sentences: string[];
+  /** Per selection, its lines. */
+  selections: SourceLine[][];
+}
+
+/** Flatten several selections (in document order) into one list of sentences. */
+export function batchSelections(texts: string[]): SelectionBatch {
+  const selections = texts.map(splitSelectionText);
+  return { selections, sentences: selections.flatMap((lines) => lines.map((l) => l.text)) };
+}
+
+/** The number of sentences that are not blank. */
+export function countSentences(batch: SelectionBatch): number {
+  return batch.sentences.filter((s) => s !== '').length;
+}
+
+/**
+ * Per selection, the translated text for "replace": each line becomes its
+ * translation with the original indentation and trailing whitespace; blank
+ * lines stay as they were. `translations` align with `batch.sentences`.
+ * @throws RangeError when the counts differ
+ */
+export function replacementTexts(batch: SelectionBatch, translations: string[], eol: string): string[] {
+  if (translations.length !== batch.sentences.length) {
+    throw new RangeError(`expected ${batch.sentences.length} translations, got ${translations.length}`);
+  }
+  let k = 0;
+  return batch.selections.map((lines) =>
+    lines.map((l) => (l.text === '' ? (k++, l.indent + l.trailing) : l.indent + translations[k++] + l.trailing)).join(eol),
+  );
+}
+
+/**
+ * Per selection, the text to insert at the end of its last line for
+ * "insert below": a line break, then the translated lines (indented like
+ * their sources, blank lines dropped).
+ * @throws RangeError when the counts differ
+ */
+export function insertBelowTexts(batch: SelectionBatch, translations: string[], eol: string): string[] {
+  if (translations.length !== batch.sentences.length) {
+    throw new RangeError(`expected ${batch.sentences.length} translations, got ${translations.length}`);
+  }
+  let k = 0;
+  return batch.selections.map((lines) => {
+    const out: string[] = [];
+    for (const l of lines) {
+      const t = translations[k++];
+      if (l.text !== '') out.push(l.indent + t);
+    }
+    return out.length ? eol + out.join(eol) : '';
+  });
+}
+
+/**
+ * The notification text: one sentence → the translation in quotes;
+ * several → the first few, then how many more. At most `maxChars` characters.
+ */
+export function notificationText(translations: string[], maxShown = 3, maxChars = 400): string {
+  const nonBlank = translations.filter((t) => t !== '');
+  if (nonBlank.length === 0) return 'Nothing to translate: the selection is blank.';
+  let s: string;
+  if (nonBlank.length === 1) s = `Translation: “${nonBlank[0]}”`;
+  else {
+    const shown = nonBlank.slice(0, maxShown).map((t) => `“${t}”`).join(' · ');
+    const more = nonBlank.length - maxShown;
+    s = `Translations (${nonBlank.length}): ${shown}${more > 0 ? ` … and ${more} more` : ''}`;
+  }
+  return s.length > maxChars ? s.slice(0, maxChars - 1) + '…' : s;
+}

@@ -1,0 +1,290 @@
+/**
+ * Attention view page (runs inside the VS Code webview). Shows the latest
+ * translation request sent by the host (src/protocol/attentionView.ts):
+ * a heatmap of the attention weights — target tokens as rows, source tokens
+ * (with `<unk>` and `<eos>`) as columns, weight on hover, hovered row
+ * highlighted — and, per target step, the top candidate tokens with their
+ * probabilities. Plain SVG/DOM, colours only from VS Code theme variables.
+ */
+import './attention.css';
+import type { Translation } from '../../src/core/translator';
+import type { AttentionToHost, HostToAttention, ShowTranslationsMessage } from '../../src/protocol/attentionView';
+import { cellTextTone, formatCellWeight, layoutHeatmap, rowArgmax, weightOpacity } from '../../src/host/logic/attentionHeatmap';
+
+const vscode = acquireVsCodeApi();
+const send = (msg: AttentionToHost) => vscode.postMessage(msg);
+const SVG = 'http://www.w3.org/2000/svg';
+
+let current: ShowTranslationsMessage | undefined;
+let selected = 0;
+let hoverRow = -1;
+
+const app = document.getElementById('app')!;
+
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  if (cls) el.className = cls;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}): SVGElementTagNameMap[K] {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  return el;
+}
+
+function render(): void {
+  app.replaceChildren();
+  if (!current || current.translations.length === 0) {
+    const empty = h('div', 'empty');
+    empty.append(
+      h('h2', undefined, 'No translation yet'),
+      h('p', undefined, 'Select one or more sentences in an editor and run “Seq2Seq: Translate Selection”. The attention weights and the decoder’s top candidates of the latest translation appear here.'),
+    );
+    app.append(empty);
+    return;
+  }
+  const msg = current;
+  selected = Math.min(Math.max(0, selected), msg.translations.length - 1);
+  const t = msg.translations[selected];
+
+  const header = h('header', 'header');
+  const title = h('div', 'title-row');
+  title.append(h('h1', 'model-name', msg.model.name));
+  title.append(h('span', 'badge', msg.model.attention === 'none' ? 'no attention' : `${msg.model.attention} attention`));
+  title.append(h('span', 'badge', msg.model.beamSize > 1 ? `beam ${msg.model.beamSize}` : 'greedy'));
+  header.append(title);
+  if (msg.translations.length > 1) {
+    const row = h('div', 'picker');
+    const label = h('label', undefined, 'Sentence ');
+    const select = h('select');
+    select.id = 'sentence';
+    label.htmlFor = 'sentence';
+    msg.translations.forEach((tr, i) => {
+      const o = h('option', undefined, `${i + 1}. ${tr.source}`);
+      o.value = String(i);
+      o.selected = i === selected;
+      select.append(o);
+    });
+    select.addEventListener('change', () => {
+      selected = Number(select.value);
+      vscode.setState({ selected });
+      send({ type: 'select', index: selected });
+      render();
+    });
+    row.append(label, select);
+    if (msg.total > msg.translations.length) row.append(h('span', 'muted', ` (first ${msg.translations.length} of ${msg.total})`));
+    header.append(row);
+  }
+  const pair = h('dl', 'pair');
+  pair.append(h('dt', undefined, 'Source'), h('dd', 'source', t.source));
+  pair.append(h('dt', undefined, 'Output'), h('dd', 'target', t.text || '(empty)'));
+  pair.append(h('dt', undefined, 'Log-prob'), h('dd', 'muted', `${t.logProb.toFixed(2)} nats`));
+  header.append(pair);
+  app.append(header);
+
+  const heat = h('section', 'heatmap-section');
+  heat.append(h('h2', undefined, 'Attention weights'));
+  if (msg.model.attention === 'none' || t.attention.length === 0) {
+    const note = h('p', 'note');
+    note.id = 'no-attention';
+    note.textContent =
+      t.attention.length === 0 && msg.model.attention !== 'none'
+        ? 'No attention weights were recorded for this sentence.'
+        : 'No alignment to show: this model has no attention — the encoder compresses the whole source sentence into a single fixed context vector that every decoder step reads.';
+    heat.append(note);
+  } else {
+    heat.append(heatmap(t));
+    heat.append(legend());
+  }
+  app.append(heat);
+  app.append(candidatesSection(t));
+}
+
+/** The SVG heatmap of one translation, with hover tooltip and row highlight. */
+function heatmap(t: Translation): HTMLElement {
+  const wrap = h('div', 'heatmap-wrap');
+  const available = Math.max(240, (app.clientWidth || window.innerWidth) - 8);
+  const L = layoutHeatmap(t.sourceTokens, t.targetTokens, { availableWidth: available });
+  const svg = s('svg', { width: L.width, height: L.height, class: 'heatmap', role: 'img' });
+  svg.setAttribute('aria-label', `Attention weights: ${t.targetTokens.length} target tokens by ${t.sourceTokens.length} source tokens`);
+  const argmax = rowArgmax(t.attention);
+
+  L.columnLabels.forEach((label, j) => {
+    const x = L.left + j * L.cell + L.cell / 2;
+    const y = L.top - 6;
+    const text = s('text', L.rotateColumns
+      ? { x, y, transform: `rotate(-60 ${x} ${y})`, class: 'col-label', 'text-anchor': 'start', 'data-col': j }
+      : { x, y, class: 'col-label', 'text-anchor': 'middle', 'data-col': j });
+    text.textContent = label;
+    const full = s('title');
+    full.textContent = t.sourceTokens[j];
+    text.append(full);
+    svg.append(text);
+  });
+  L.rowLabels.forEach((label, i) => {
+    const text = s('text', { x: L.left - 8, y: L.top + i * L.cell + L.cell / 2, class: 'row-label', 'text-anchor': 'end', 'dominant-baseline': 'central', 'data-row': i });
+    text.textContent = label;
+    const full = s('title');
+    full.textContent = t.targetTokens[i];
+    text.append(full);
+    svg.append(text);
+  });
+  const grid = s('g', { class: 'cells' });
+  t.attention.forEach((row, i) => {
+    row.forEach((w, j) => {
+      const x = L.left + j * L.cell;
+      const y = L.top + i * L.cell;
+      grid.append(s('rect', { x: x + 0.5, y: y + 0.5, width: L.cell - 1, height: L.cell - 1, class: 'cell', 'fill-opacity': weightOpacity(w).toFixed(3), 'data-row': i, 'data-col': j }));
+      if (L.showNumbers && w >= 0.1) {
+        const n = s('text', { x: x + L.cell / 2, y: y + L.cell / 2, class: `num ${cellTextTone(w)}`, 'text-anchor': 'middle', 'dominant-baseline': 'central' });
+        n.textContent = formatCellWeight(w);
+        grid.append(n);
+      }
+    });
+    if (argmax[i] >= 0) {
+      grid.append(s('rect', { x: L.left + argmax[i] * L.cell + 1.5, y: L.top + i * L.cell + 1.5, width: L.cell - 3, height: L.cell - 3, class: 'argmax' }));
+    }
+  });
+  svg.append(grid);
+  const highlight = s('rect', { x: L.left - 2, y: 0, width: t.sourceTokens.length * L.cell + 4, height: L.cell, class: 'row-highlight', visibility: 'hidden' });
+  svg.append(highlight);
+
+  const tip = h('div', 'tooltip');
+  tip.setAttribute('role', 'tooltip');
+  tip.hidden = true;
+
+  const setHover = (row: number) => {
+    hoverRow = row;
+    if (row >= 0) {
+      highlight.setAttribute('y', String(L.top + row * L.cell));
+      highlight.setAttribute('visibility', 'visible');
+    } else highlight.setAttribute('visibility', 'hidden');
+    svg.querySelectorAll('.row-label').forEach((el) => el.classList.toggle('hover', Number(el.getAttribute('data-row')) === row));
+    document.querySelectorAll('.cand-row').forEach((el) => el.classList.toggle('hover', Number((el as HTMLElement).dataset.row) === row));
+  };
+  rowHoverHandlers = setHover;
+
+  svg.addEventListener('mousemove', (ev) => {
+    const target = ev.target as Element;
+    const r = target.getAttribute('data-row');
+    const c = target.getAttribute('data-col');
+    if (r === null) {
+      tip.hidden = true;
+      if (c === null) setHover(-1);
+      return;
+    }
+    const i = Number(r);
+    setHover(i);
+    if (c === null) {
+      tip.hidden = true;
+      return;
+    }
+    const j = Number(c);
+    const w = t.attention[i]?.[j] ?? 0;
+    tip.textContent = `${t.targetTokens[i]} ← ${t.sourceTokens[j]}: ${w.toFixed(3)}`;
+    tip.hidden = false;
+    const box = wrap.getBoundingClientRect();
+    tip.style.left = `${Math.min(ev.clientX - box.left + 12, Math.max(0, box.width - tip.offsetWidth - 4))}px`;
+    tip.style.top = `${ev.clientY - box.top + 16}px`;
+  });
+  svg.addEventListener('mouseleave', () => {
+    tip.hidden = true;
+    setHover(-1);
+  });
+  wrap.append(svg, tip);
+  return wrap;
+}
+
+let rowHoverHandlers: ((row: number) => void) | undefined;
+
+/** Colour legend: weight 0 … 1 in the same scale as the cells. */
+function legend(): HTMLElement {
+  const box = h('div', 'legend');
+  box.append(h('span', 'muted', 'weight 0'));
+  const steps = 10;
+  const svg = s('svg', { width: steps * 16, height: 12, class: 'legend-bar', 'aria-hidden': 'true' });
+  for (let k = 0; k < steps; k++) {
+    svg.append(s('rect', { x: k * 16, y: 0, width: 16, height: 12, class: 'cell', 'fill-opacity': weightOpacity((k + 0.5) / steps).toFixed(3) }));
+  }
+  box.append(svg, h('span', 'muted', '1'));
+  box.append(h('span', 'legend-key', ''));
+  const key = box.lastElementChild as HTMLElement;
+  key.append(s('svg', { width: 12, height: 12, class: 'argmax-key', 'aria-hidden': 'true' }));
+  (key.firstElementChild as SVGElement).append(s('rect', { x: 1, y: 1, width: 10, height: 10, class: 'argmax' }));
+  key.append(document.createTextNode(' largest weight in the row'));
+  return box;
+}
+
+/** Per target step, the top candidates with probability bars. */
+function candidatesSection(t: Translation): HTMLElement {
+  const sec = h('section', 'candidates-section');
+  sec.append(h('h2', undefined, 'Top candidates per step'));
+  if (t.candidates.length === 0) {
+    sec.append(h('p', 'note', 'No candidates were recorded for this sentence.'));
+    return sec;
+  }
+  const table = h('table', 'candidates');
+  const head = h('tr');
+  head.append(h('th', 'step', '#'), h('th', undefined, 'Output'), h('th', undefined, 'Candidates (probability)'));
+  const thead = h('thead');
+  thead.append(head);
+  table.append(thead);
+  const body = h('tbody');
+  t.candidates.forEach((cands, i) => {
+    const tr = h('tr', 'cand-row');
+    tr.dataset.row = String(i);
+    tr.append(h('td', 'step', String(i + 1)));
+    tr.append(h('td', 'chosen-token', t.targetTokens[i] ?? ''));
+    const cell = h('td');
+    const list = h('div', 'cand-list');
+    for (const c of cands.slice(0, 5)) {
+      const item = h('div', 'cand' + (c.token === t.targetTokens[i] ? ' chosen' : ''));
+      const label = h('span', 'cand-token', c.token);
+      label.title = c.token;
+      const bar = h('span', 'bar');
+      const fill = h('span', 'bar-fill');
+      fill.style.width = `${Math.max(0, Math.min(1, c.prob)) * 100}%`;
+      bar.append(fill);
+      item.append(label, bar, h('span', 'prob', `${(c.prob * 100).toFixed(c.prob < 0.1 ? 1 : 0)}%`));
+      item.title = `${c.token}: p = ${c.prob.toFixed(4)}`;
+      list.append(item);
+    }
+    cell.append(list);
+    tr.append(cell);
+    tr.addEventListener('mouseenter', () => rowHoverHandlers?.(i));
+    tr.addEventListener('mouseleave', () => rowHoverHandlers?.(-1));
+    body.append(tr);
+  });
+  table.append(body);
+  sec.append(table);
+  return sec;
+}
+
+window.addEventListener('message', (ev: MessageEvent<HostToAttention>) => {
+  const msg = ev.data;
+  if (msg?.type === 'show') {
+    current = msg;
+    selected = msg.selected;
+    rowHoverHandlers = undefined;
+    render();
+  } else if (msg?.type === 'empty') {
+    current = undefined;
+    render();
+  }
+});
+
+let resizeTimer: number | undefined;
+window.addEventListener('resize', () => {
+  window.clearTimeout(resizeTimer);
+  resizeTimer = window.setTimeout(() => {
+    if (current) render();
+    if (hoverRow >= 0) rowHoverHandlers?.(hoverRow);
+  }, 100);
+});
+
+const saved = vscode.getState() as { selected?: number } | undefined;
+if (typeof saved?.selected === 'number') selected = saved.selected;
+render();
+send({ type: 'ready' });
