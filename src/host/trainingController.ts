@@ -30,6 +30,9 @@ export class TrainingController implements vscode.Disposable {
   private readonly statusBar = new TrainingStatusBar();
   private readonly panel: TrainingPanel;
   private session: TrainingSession | undefined;
+  private readonly ended = new vscode.EventEmitter<RunInfo | undefined>();
+  /** Fires when a run ends (finished, stopped or failed), e.g. to refresh the Models tree. */
+  readonly onDidEndRun = this.ended.event;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('Seq2Seq', { log: true });
@@ -90,6 +93,21 @@ export class TrainingController implements vscode.Disposable {
     this.panel.show(false);
   }
 
+  /**
+   * Show a finished run's recorded events (its metrics.jsonl) in the Training
+   * panel. Returns false, showing nothing, while a run is training (the panel
+   * belongs to that run then).
+   */
+  showRecordedRun(run: RunInfo, events: TrainingEvent[]): boolean {
+    if (this.isTraining) return false;
+    this.store.begin(run);
+    for (const e of events) this.store.append(e);
+    this.store.end();
+    this.panel.show(false);
+    this.panel.replay();
+    return true;
+  }
+
   private onEvent(e: TrainingEvent): void {
     this.store.append(e);
     if (e.type === 'log' && e.level === 'warn') this.output.warn(eventLogLine(e));
@@ -100,6 +118,7 @@ export class TrainingController implements vscode.Disposable {
 
   private onEnded(o: SessionOutcome): void {
     void vscode.commands.executeCommand('setContext', TRAINING_CONTEXT_KEY, false);
+    this.ended.fire(this.store.run);
     const name = this.store.run?.name ?? 'run';
     switch (o.kind) {
       case 'finished':
@@ -145,6 +164,7 @@ export class TrainingController implements vscode.Disposable {
     this.session = undefined;
     void vscode.commands.executeCommand('setContext', TRAINING_CONTEXT_KEY, false);
     this.panel.dispose();
+    this.ended.dispose();
     this.statusBar.dispose();
     this.output.dispose();
   }

@@ -1,0 +1,184 @@
+/**
+ * The "Models" tree view (in the Seq2Seq view container): one item per run
+ * under the runs folder(s), newest first, the active model marked, with
+ * context actions Set Active, Open Training Panel (replays the run's
+ * metrics.jsonl), Open Config, Reveal Folder and Delete.
+ */
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { configSummary, parseMetricsJsonl, runDescription, runTooltip, type RunEntry } from './logic/modelsList';
+import type { ModelsService } from './models';
+import type { TrainingController } from './trainingController';
+
+export const MODELS_VIEW_ID = 'seq2seq.models';
+
+/** A run item. `contextValue` is `seq2seq.run` or `seq2seq.run.active` (menus use it). */
+export class RunItem extends vscode.TreeItem {
+  constructor(readonly run: RunEntry, active: boolean, training: boolean) {
+    super(run.name, vscode.TreeItemCollapsibleState.None);
+    this.id = run.runDir;
+    this.description = (active ? '● active · ' : '') + (training ? 'training… · ' : '') + runDescription(run);
+    const md = new vscode.MarkdownString(runTooltip(run) + (active ? '\n\n*Active model for Translate Selection.*' : ''));
+    this.tooltip = md;
+    this.resourceUri = vscode.Uri.file(run.runDir);
+    this.contextValue = active ? 'seq2seq.run.active' : 'seq2seq.run';
+    this.iconPath = run.problem
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+      : training
+        ? new vscode.ThemeIcon('sync~spin')
+        : active
+          ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('charts.green'))
+          : run.hasBest || run.hasLast
+            ? new vscode.ThemeIcon('circle-large-outline')
+            : new vscode.ThemeIcon('circle-slash');
+    this.accessibilityInformation = { label: `${run.name}, ${this.description}` };
+  }
+}
+
+/** Tree data for the Models view. */
+export class ModelsTreeProvider implements vscode.TreeDataProvider<RunItem>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly sub: vscode.Disposable;
+
+  constructor(
+    private readonly models: ModelsService,
+    private readonly ctrl: TrainingController,
+  ) {
+    this.sub = models.onDidChange(() => this.changed.fire());
+  }
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  getTreeItem(item: RunItem): vscode.TreeItem {
+    return item;
+  }
+
+  async getChildren(parent?: RunItem): Promise<RunItem[]> {
+    if (parent) return [];
+    const runs = await this.models.listRuns();
+    const active = await this.models.activeModel(runs);
+    const training = this.ctrl.isTraining ? this.ctrl.currentRun?.runDir : undefined;
+    void vscode.commands.executeCommand('setContext', 'seq2seq.hasRuns', runs.length > 0);
+    return runs.map((r) => new RunItem(r, r.runDir === active?.runDir, training !== undefined && path.resolve(training) === path.resolve(r.runDir)));
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.changed.dispose();
+  }
+}
+
+/** Resolve a command argument (tree item, or none: the selected item) to a run. */
+function runOf(arg: unknown, view: vscode.TreeView<RunItem>): RunEntry | undefined {
+  if (arg instanceof RunItem) return arg.run;
+  return view.selection[0]?.run;
+}
+
+/** Create the tree view and register its commands. */
+export function registerModelsTree(
+  context: vscode.ExtensionContext,
+  models: ModelsService,
+  ctrl: TrainingController,
+): vscode.Disposable[] {
+  const provider = new ModelsTreeProvider(models, ctrl);
+  const view = vscode.window.createTreeView(MODELS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: false });
+  const withRun = (fn: (run: RunEntry) => unknown) => (arg: unknown) => {
+    const run = runOf(arg, view);
+    if (!run) {
+      void vscode.window.showInformationMessage('Seq2Seq: select a run in the Models view first.');
+      return;
+    }
+    return fn(run);
+  };
+  return [
+    provider,
+    view,
+    ctrl.onDidEndRun(() => models.fire(200)),
+    vscode.commands.registerCommand('seq2seq.models.refresh', () => provider.refresh()),
+    vscode.commands.registerCommand(
+      'seq2seq.models.setActive',
+      withRun(async (run) => {
+        if (run.problem || (!run.hasBest && !run.hasLast)) {
+          void vscode.window.showWarningMessage(`Seq2Seq: ${run.name} cannot translate yet: ${run.problem ?? 'it has no checkpoint.'}`);
+          return;
+        }
+        await models.setActive(run.runDir);
+        vscode.window.setStatusBarMessage(`Seq2Seq: active model is ${run.name} (${run.folder})`, 4000);
+      }),
+    ),
+    vscode.commands.registerCommand(
+      'seq2seq.models.openTrainingPanel',
+      withRun(async (run) => {
+        let text: string;
+        try {
+          text = await fs.readFile(path.join(run.runDir, 'metrics.jsonl'), 'utf8');
+        } catch {
+          void vscode.window.showWarningMessage(`Seq2Seq: ${run.folder} has no metrics.jsonl to show.`);
+          return;
+        }
+        const { events, badLines } = parseMetricsJsonl(text);
+        const shown = ctrl.showRecordedRun({ name: run.name, runDir: run.runDir, configPath: run.configPath ?? '' }, events);
+        if (!shown) {
+          void vscode.window.showInformationMessage('Seq2Seq: the Training panel is showing the run in progress; open this run again when it has finished.', 'Show Panel').then((c) => {
+            if (c) ctrl.showPanel();
+          });
+        } else if (badLines.length) {
+          ctrl.output.warn(`${run.runDir}/metrics.jsonl: skipped unreadable lines ${badLines.slice(0, 10).join(', ')}${badLines.length > 10 ? ', …' : ''}`);
+        }
+      }),
+    ),
+    vscode.commands.registerCommand(
+      'seq2seq.models.openConfig',
+      withRun(async (run) => {
+        const candidates = [run.configPath, path.join(run.runDir, 'run.json')].filter((p): p is string => !!p);
+        for (const p of candidates) {
+          const ok = await fs.stat(p).then(() => true, () => false);
+          if (ok) {
+            await vscode.window.showTextDocument(vscode.Uri.file(p));
+            if (p !== run.configPath && run.configPath) {
+              vscode.window.setStatusBarMessage(`Seq2Seq: ${run.configPath} no longer exists; showing the run's recorded config (run.json).`, 6000);
+            }
+            return;
+          }
+        }
+        void vscode.window.showWarningMessage(`Seq2Seq: neither the config nor run.json of ${run.folder} exists.`);
+      }),
+    ),
+    vscode.commands.registerCommand(
+      'seq2seq.models.revealFolder',
+      withRun((run) => vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(run.runDir))),
+    ),
+    vscode.commands.registerCommand(
+      'seq2seq.models.delete',
+      withRun(async (run) => {
+        if (ctrl.isTraining && ctrl.currentRun && path.resolve(ctrl.currentRun.runDir) === path.resolve(run.runDir)) {
+          void vscode.window.showWarningMessage(`Seq2Seq: ${run.name} is training; stop it before deleting its folder.`);
+          return;
+        }
+        const del = 'Delete';
+        const choice = await vscode.window.showWarningMessage(
+          `Delete the run "${run.name}" (${run.folder})?`,
+          {
+            modal: true,
+            detail: `${run.config ? configSummary(run.config) + '\n' : ''}The whole folder — checkpoints, metrics and run.json — is deleted.`,
+          },
+          del,
+        );
+        if (choice !== del) return;
+        const uri = vscode.Uri.file(run.runDir);
+        try {
+          await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: true });
+        } catch {
+          // No trash available (e.g. remote or headless): delete outright; the user already confirmed.
+          await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: false });
+        }
+        if (models.remembered && path.resolve(models.remembered) === path.resolve(run.runDir)) await models.setActive(undefined);
+        models.fire(0);
+      }),
+    ),
+  ];
+}

@@ -1,0 +1,199 @@
+/**
+ * "Seq2Seq: Translate Selection": every selected line is one source
+ * sentence (several selections work); the active model (see
+ * ./models.ts) translates them in the inference worker, and the result
+ * replaces the selection, goes below it, or is shown in a notification with
+ * "Replace" / "Insert Below" actions (setting `seq2seq.translate.output`).
+ * More than {@link PROGRESS_THRESHOLD} lines show cancellable progress.
+ */
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { Translation } from '../core/translator';
+import type { AttentionView } from './attentionView';
+import { batchSelections, countSentences, insertBelowTexts, notificationText, replacementTexts, type SelectionBatch } from './logic/translateText';
+import type { ModelsService } from './models';
+import { InferenceClient, TranslationCancelledError } from './translateClient';
+
+/** Selections with more sentences than this show a cancellable progress notification. */
+export const PROGRESS_THRESHOLD = 20;
+
+export type TranslateOutput = 'replace' | 'insertBelow' | 'notify';
+
+/** Owns the inference worker and runs the command. */
+export class TranslateController implements vscode.Disposable {
+  readonly client: InferenceClient;
+  /** {@link checkpointStamp} of the loaded model when it was loaded. */
+  private loadedStamp: string | undefined;
+
+  constructor(
+    context: vscode.ExtensionContext,
+    private readonly models: ModelsService,
+    private readonly attention: AttentionView,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    const backend = vscode.workspace.getConfiguration('seq2seq').get<string>('backend', 'auto');
+    this.client = new InferenceClient({
+      workerPath: path.join(context.extensionPath, 'dist', 'inference.js'),
+      env: backend && backend !== 'auto' ? { SEQ2SEQ_BACKEND: backend } : {},
+    });
+  }
+
+  /** The command handler. */
+  async translateSelection(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showInformationMessage('Seq2Seq: open a text editor and select the sentences to translate (one per line).');
+      return;
+    }
+    const doc = editor.document;
+    const ranges = selectionRanges(editor);
+    const batch = batchSelections(ranges.map((r) => doc.getText(r)));
+    if (countSentences(batch) === 0) {
+      void vscode.window.showInformationMessage('Seq2Seq: nothing to translate — select one or more sentences (one per line).');
+      return;
+    }
+    const run = await this.models.activeModel();
+    if (!run) {
+      const train = 'Train Model';
+      const choice = await vscode.window.showWarningMessage(
+        `Seq2Seq: no trained model yet. Train one first; its run folder appears under "${this.models.runsFolders().map((d) => vscode.workspace.asRelativePath(d)).join('", "') || 'runs'}".`,
+        train,
+      );
+      if (choice === train) void vscode.commands.executeCommand('seq2seq.trainModel');
+      return;
+    }
+    const version = doc.version;
+    let translations: Translation[];
+    try {
+      translations = await this.run(run.runDir, batch);
+    } catch (e) {
+      if (e instanceof TranslationCancelledError) {
+        vscode.window.setStatusBarMessage(`Seq2Seq: translation cancelled after ${e.done} lines`, 4000);
+        return;
+      }
+      const message = e instanceof Error ? e.message : String(e);
+      this.output.error(`Translate Selection with ${run.runDir}: ${message}`);
+      void vscode.window.showErrorMessage(`Seq2Seq: ${message}`, 'Show Log').then((c) => {
+        if (c) this.output.show(true);
+      });
+      return;
+    }
+    const loaded = this.client.loaded;
+    this.attention.update(
+      { name: loaded?.summary.name ?? run.name, attention: loaded?.summary.attention ?? run.config?.model.attention ?? 'bahdanau', beamSize: loaded?.summary.beamSize ?? 1 },
+      translations,
+    );
+    const texts = translations.map((t) => t.text);
+    const mode = vscode.workspace.getConfiguration('seq2seq', doc.uri).get<TranslateOutput>('translate.output', 'notify');
+    if (mode === 'replace' || mode === 'insertBelow') {
+      await applyOutput(doc, version, ranges, batch, texts, mode);
+      return;
+    }
+    const replace = 'Replace';
+    const below = 'Insert Below';
+    const attention = 'Show Attention';
+    const choice = await vscode.window.showInformationMessage(notificationText(texts), replace, below, attention);
+    if (choice === replace) await applyOutput(doc, version, ranges, batch, texts, 'replace');
+    else if (choice === below) await applyOutput(doc, version, ranges, batch, texts, 'insertBelow');
+    else if (choice === attention) this.attention.show(false);
+  }
+
+  /** Load the model if needed and translate, with progress for long selections. */
+  private async run(runDir: string, batch: SelectionBatch): Promise<Translation[]> {
+    const total = countSentences(batch);
+    const t0 = Date.now();
+    const work = async (report?: (done: number, total: number) => void, token?: vscode.CancellationToken) => {
+      const stamp = await checkpointStamp(runDir);
+      if (this.client.loaded?.modelPath !== path.resolve(runDir) || stamp !== this.loadedStamp) {
+        // Not loaded yet, another model, or its checkpoint was rewritten since (training went on): (re)load.
+        const loaded = await this.client.ensureLoaded(runDir, true);
+        this.loadedStamp = stamp;
+        this.output.info(`Loaded ${loaded.summary.name} (${loaded.summary.checkpointDir}) on ${loaded.backend} in ${Math.round(loaded.loadMs)} ms`);
+      }
+      if (token?.isCancellationRequested) throw new TranslationCancelledError(0);
+      const req = this.client.translate(batch.sentences, { onProgress: report });
+      const sub = token?.onCancellationRequested(() => this.client.cancel(req.id));
+      try {
+        const r = await req.result;
+        this.output.info(`Translated ${total} sentence(s) in ${Math.round(r.ms)} ms (${Date.now() - t0} ms including model load and messaging)`);
+        return r.translations;
+      } finally {
+        sub?.dispose();
+      }
+    };
+    if (total <= PROGRESS_THRESHOLD) {
+      return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Seq2Seq: translating…' }, () => work());
+    }
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Seq2Seq: translating ${total} sentences`, cancellable: true },
+      (progress, token) => {
+        let last = 0;
+        return work((done, all) => {
+          const pct = (done / all) * 100;
+          progress.report({ increment: pct - last, message: `${done}/${all}` });
+          last = pct;
+        }, token);
+      },
+    );
+  }
+
+  dispose(): void {
+    this.client.dispose();
+  }
+}
+
+/** Which checkpoint a run folder would load and when it was written: `<dir>@<mtime>` (undefined if none). */
+async function checkpointStamp(runDir: string): Promise<string | undefined> {
+  for (const kind of ['best', 'last']) {
+    const st = await fs.stat(path.join(runDir, kind, 'weights.json')).catch(() => undefined);
+    if (st) return `${kind}@${st.mtimeMs}`;
+  }
+  return undefined;
+}
+
+/**
+ * The ranges to translate, in document order: each non-empty selection, a
+ * selection ending at column 0 of a later line shortened to the end of the
+ * previous line; when every selection is empty, the cursor lines.
+ */
+function selectionRanges(editor: vscode.TextEditor): vscode.Range[] {
+  const doc = editor.document;
+  const sels = [...editor.selections].sort((a, b) => a.start.compareTo(b.start));
+  const nonEmpty = sels.filter((s) => !s.isEmpty);
+  if (nonEmpty.length === 0) {
+    const lines = [...new Set(sels.map((s) => s.active.line))];
+    return lines.map((l) => doc.lineAt(l).range);
+  }
+  return nonEmpty.map((s) => {
+    if (s.end.character === 0 && s.end.line > s.start.line) {
+      return new vscode.Range(s.start, doc.lineAt(s.end.line - 1).range.end);
+    }
+    return new vscode.Range(s.start, s.end);
+  });
+}
+
+async function applyOutput(
+  doc: vscode.TextDocument,
+  version: number,
+  ranges: vscode.Range[],
+  batch: SelectionBatch,
+  texts: string[],
+  mode: 'replace' | 'insertBelow',
+): Promise<void> {
+  if (doc.isClosed || doc.version !== version) {
+    void vscode.window.showWarningMessage('Seq2Seq: the document changed while translating; the translation was not inserted. It is still shown in the attention view (Seq2Seq: Show Attention).');
+    return;
+  }
+  const eol = doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
+  const edit = new vscode.WorkspaceEdit();
+  if (mode === 'replace') {
+    replacementTexts(batch, texts, eol).forEach((t, i) => edit.replace(doc.uri, ranges[i], t));
+  } else {
+    insertBelowTexts(batch, texts, eol).forEach((t, i) => {
+      if (t) edit.insert(doc.uri, doc.lineAt(ranges[i].end.line).range.end, t);
+    });
+  }
+  const ok = await vscode.workspace.applyEdit(edit);
+  if (!ok) void vscode.window.showWarningMessage('Seq2Seq: could not edit the document (is it read-only?).');
+}
