@@ -179,7 +179,7 @@ describe('model', function () {
         const t = batchTensors(b);
         tidy(() => {
           const { value, grads } = tf.variableGrads(() => m.loss(t, b.tokens, { training: true, teacherForcing: 1, random: new Random(1) }).loss, m.variables);
-          opt.applyGradients(grads);
+          opt.applyGradients(m.variables.map((v) => ({ name: v.name, tensor: grads[v.name] })));
           return value;
         }).dispose();
         disposeAll(t);

@@ -78,6 +78,11 @@ export interface TrainConfig {
   clipNorm: number;
   /** Probability of feeding the gold previous token (1 = always teacher forcing). */
   teacherForcing: number;
+  /**
+   * Training-time softmax over the batch's gold words plus this many most
+   * frequent target words (Jean et al. 2015); 0 = full softmax.
+   */
+  softmaxCandidates: number;
   /** Seed for initialisation, shuffling and the data split. */
   seed: number;
   /** Validate every this many steps (0 = once per epoch). */
@@ -148,6 +153,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   epochs: 10,
   clipNorm: 5,
   teacherForcing: 1,
+  softmaxCandidates: 0,
   seed: 42,
   validEvery: 0,
   logEvery: 10,

@@ -14,14 +14,14 @@ import { disposeAll } from './tensors';
 import { Random } from './random';
 import { beamSearch, greedyDecode, Hypothesis, SourceBatch } from './search';
 
-/** Upload a batch's arrays as tensors (caller disposes). */
+/** Upload a batch's model inputs as tensors (caller disposes); gold outputs and mask stay on the CPU. */
 export function batchTensors(b: Batch): BatchTensors {
   return {
     srcIds: tf.tensor2d(b.srcIds, [b.size, b.srcLen], 'int32'),
     srcMask: tf.tensor2d(b.srcMask, [b.size, b.srcLen], 'float32'),
     tgtIn: tf.tensor2d(b.tgtIn, [b.size, b.tgtLen], 'int32'),
-    tgtOut: tf.tensor2d(b.tgtOut, [b.size, b.tgtLen], 'int32'),
-    tgtMask: tf.tensor2d(b.tgtMask, [b.size, b.tgtLen], 'float32'),
+    tgtOut: b.tgtOut,
+    tgtMask: b.tgtMask,
   };
 }
 

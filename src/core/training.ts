@@ -282,7 +282,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
         const tensors = batchTensors(batch);
         const lossValue = tf.tidy(() => {
           const { value, grads } = tf.variableGrads(
-            () => model.loss(tensors, batch.tokens, { training: true, teacherForcing: tc.teacherForcing, random: dropoutRandom }).loss,
+            () => model.loss(tensors, batch.tokens, { training: true, teacherForcing: tc.teacherForcing, random: dropoutRandom, softmaxCandidates: tc.softmaxCandidates }).loss,
             model.variables,
           );
           const vars = model.variables;

@@ -93,7 +93,8 @@ export class RecurrentDecoder {
     this.contextAtOutput = config.attention !== 'none' || this.feedInput;
     this.wAtt = params.glorot('decoder/Watt', [H + (this.contextAtOutput ? encoderSize : 0), H]);
     this.bAtt = params.constant('decoder/batt', [H], 0);
-    this.wOut = params.glorot('decoder/Wout', [H, vocabSize]);
+    // Stored as [vocab, hidden] so that a subset of output words is a cheap row gather.
+    this.wOut = params.glorot('decoder/Wout', [vocabSize, H]);
     this.bOut = params.constant('decoder/bout', [vocabSize], 0);
   }
 
@@ -162,9 +163,13 @@ export class RecurrentDecoder {
 
   /**
    * Output projection to vocabulary logits.
-   * @param outputs `[n, hidden]` attentional vectors @returns `[n, vocab]`
+   * @param outputs `[n, hidden]` attentional vectors
+   * @param candidates when given, `[c]` int32 ids: score only these output words (in this order)
+   * @returns `[n, vocab]`, or `[n, c]` with candidates
    */
-  logits(outputs: tf.Tensor2D, dropout?: Dropout): tf.Tensor2D {
-    return tf.add(tf.matMul(maybeDropout(outputs, dropout), this.wOut), this.bOut);
+  logits(outputs: tf.Tensor2D, dropout?: Dropout, candidates?: tf.Tensor1D): tf.Tensor2D {
+    const x = maybeDropout(outputs, dropout);
+    if (!candidates) return tf.add(tf.matMul(x, this.wOut, false, true), this.bOut);
+    return tf.add(tf.matMul(x, tf.gather(this.wOut, candidates), false, true), tf.gather(this.bOut, candidates));
   }
 }

@@ -7,6 +7,7 @@ import type { ModelConfig } from '../config';
 import { Random } from '../random';
 import { EncodedSource, DecoderState, RecurrentDecoder } from './decoder';
 import { RecurrentEncoder } from './encoder';
+import { maskedCrossEntropy } from './loss';
 import { ParameterStore } from './parameters';
 
 /** A padded batch as tensors (see `src/core/data/batching.ts` for the layout). */
@@ -17,10 +18,10 @@ export interface BatchTensors {
   srcMask: tf.Tensor2D;
   /** `[batch, tgtLen]` int32: `<bos> y_1 … y_n` then padding (decoder inputs under teacher forcing). */
   tgtIn: tf.Tensor2D;
-  /** `[batch, tgtLen]` int32: `y_1 … y_n <eos>` then padding (gold outputs). */
-  tgtOut: tf.Tensor2D;
-  /** `[batch, tgtLen]` float32, 1 for real target positions. */
-  tgtMask: tf.Tensor2D;
+  /** `[batch·tgtLen]` gold outputs `y_1 … y_n <eos>` then padding, kept on the CPU for the fused loss. */
+  tgtOut: Int32Array;
+  /** `[batch·tgtLen]` 1 for real target positions, kept on the CPU for the fused loss. */
+  tgtMask: Float32Array;
 }
 
 /** Options for a forward pass that computes the loss. */
@@ -35,6 +36,13 @@ export interface LossOptions {
   teacherForcing: number;
   /** Source of randomness for dropout and the teacher-forcing coin. */
   random: Random;
+  /**
+   * Training only: normalise the softmax over a subset of the target
+   * vocabulary — the batch's gold words plus this many most frequent words —
+   * instead of all of it (Jean, Cho, Memisevic & Bengio 2015, "On Using Very
+   * Large Target Vocabulary for NMT", sec. 3). 0 or undefined: full softmax.
+   */
+  softmaxCandidates?: number;
 }
 
 export interface LossResult {
@@ -42,6 +50,27 @@ export interface LossResult {
   nllSum: tf.Scalar;
   /** `nllSum / tokens`: mean per-token cross-entropy, scalar (the training objective). */
   loss: tf.Scalar;
+}
+
+/**
+ * The candidate output words of a batch: every id below `frequent` (the
+ * specials and, since vocabularies are sorted by frequency, the most frequent
+ * words) plus every gold word of the batch, in ascending order; and the gold
+ * targets re-indexed into that list.
+ * @param tgtOut `[positions]` gold ids; @param mask `[positions]`
+ */
+export function candidateSet(tgtOut: Int32Array, mask: Float32Array, frequent: number): { ids: Int32Array; targets: Int32Array } {
+  const extra = new Set<number>();
+  for (let i = 0; i < tgtOut.length; i++) if (mask[i] !== 0 && tgtOut[i] >= frequent) extra.add(tgtOut[i]);
+  const ids = new Int32Array(frequent + extra.size);
+  for (let i = 0; i < frequent; i++) ids[i] = i;
+  let j = frequent;
+  for (const id of [...extra].sort((a, b) => a - b)) ids[j++] = id;
+  const pos = new Map<number, number>();
+  for (let i = frequent; i < ids.length; i++) pos.set(ids[i], i);
+  const targets = new Int32Array(tgtOut.length);
+  for (let i = 0; i < tgtOut.length; i++) targets[i] = tgtOut[i] < frequent ? tgtOut[i] : (pos.get(tgtOut[i]) ?? 0);
+  return { ids, targets };
 }
 
 export class Seq2SeqModel {
@@ -94,6 +123,12 @@ export class Seq2SeqModel {
         outputs.push(r.output);
       }
       const stacked = tf.reshape(tf.stack(outputs, 1), [b * tgtLen, -1]) as tf.Tensor2D;
+      const k = opts.softmaxCandidates ?? 0;
+      if (k > 0 && k < this.tgtVocabSize) {
+        const { ids, targets } = candidateSet(batch.tgtOut, batch.tgtMask, k);
+        const nllSum = maskedCrossEntropy(this.decoder.logits(stacked, dropout, tf.tensor1d(ids, 'int32')), targets, batch.tgtMask, opts.training);
+        return { nllSum, loss: tf.div(nllSum, Math.max(tokens, 1)) as tf.Scalar };
+      }
       logits = this.decoder.logits(stacked, dropout);
     } else {
       const gold = tf.unstack(batch.tgtIn, 1) as tf.Tensor1D[];
@@ -116,10 +151,7 @@ export class Seq2SeqModel {
       }
       logits = tf.reshape(tf.stack(perStep, 1), [b * tgtLen, this.tgtVocabSize]) as tf.Tensor2D;
     }
-    const logProbs = tf.logSoftmax(logits);
-    const gold = tf.oneHot(tf.reshape(batch.tgtOut, [b * tgtLen]) as tf.Tensor1D, this.tgtVocabSize);
-    const nll = tf.neg(tf.sum(tf.mul(logProbs, gold), 1));
-    const nllSum = tf.sum(tf.mul(nll, tf.reshape(batch.tgtMask, [b * tgtLen]))) as tf.Scalar;
+    const nllSum = maskedCrossEntropy(logits, batch.tgtOut, batch.tgtMask, opts.training);
     return { nllSum, loss: tf.div(nllSum, Math.max(tokens, 1)) as tf.Scalar };
   }
 
