@@ -227,7 +227,11 @@ function candidatesSection(t: Translation): HTMLElement {
   }
   const table = h('table', 'candidates');
   const head = h('tr');
-  head.append(h('th', 'step', '#'), h('th', undefined, 'Output'), h('th', undefined, 'Candidates (probability)'));
+  head.append(h('th', 'step', '#'), h('th', undefined, 'Output'));
+  const width = Math.max(...t.candidates.map((c) => Math.min(5, c.length)));
+  const ranks = h('th', 'rank', 'Top candidates (probability)');
+  ranks.colSpan = Math.max(1, width);
+  head.append(ranks);
   const thead = h('thead');
   thead.append(head);
   table.append(thead);
@@ -237,28 +241,32 @@ function candidatesSection(t: Translation): HTMLElement {
     tr.dataset.row = String(i);
     tr.append(h('td', 'step', String(i + 1)));
     tr.append(h('td', 'chosen-token', t.targetTokens[i] ?? ''));
-    const cell = h('td');
-    const list = h('div', 'cand-list');
-    for (const c of cands.slice(0, 5)) {
-      const item = h('div', 'cand' + (c.token === t.targetTokens[i] ? ' chosen' : ''));
-      const label = h('span', 'cand-token', c.token);
-      label.title = c.token;
-      const bar = h('span', 'bar');
-      const fill = h('span', 'bar-fill');
-      fill.style.width = `${Math.max(0, Math.min(1, c.prob)) * 100}%`;
-      bar.append(fill);
-      item.append(label, bar, h('span', 'prob', `${(c.prob * 100).toFixed(c.prob < 0.1 ? 1 : 0)}%`));
-      item.title = `${c.token}: p = ${c.prob.toFixed(4)}`;
-      list.append(item);
+    for (let k = 0; k < width; k++) {
+      const td = h('td', 'cand-cell');
+      const c = cands[k];
+      if (c) {
+        const item = h('div', 'cand' + (c.token === t.targetTokens[i] ? ' chosen' : ''));
+        const top = h('div', 'cand-top');
+        const label = h('span', 'cand-token', c.token);
+        top.append(label, h('span', 'prob', `${(c.prob * 100).toFixed(c.prob < 0.1 ? 1 : 0)}%`));
+        const bar = h('span', 'bar');
+        const fill = h('span', 'bar-fill');
+        fill.style.width = `${Math.max(0, Math.min(1, c.prob)) * 100}%`;
+        bar.append(fill);
+        item.append(top, bar);
+        item.title = `${c.token}: p = ${c.prob.toFixed(4)}`;
+        td.append(item);
+      }
+      tr.append(td);
     }
-    cell.append(list);
-    tr.append(cell);
     tr.addEventListener('mouseenter', () => rowHoverHandlers?.(i));
     tr.addEventListener('mouseleave', () => rowHoverHandlers?.(-1));
     body.append(tr);
   });
   table.append(body);
-  sec.append(table);
+  const scroller = h('div', 'candidates-wrap');
+  scroller.append(table);
+  sec.append(scroller);
   return sec;
 }
 
