@@ -47,6 +47,10 @@ const entries = [
     options: { entryPoints: ['src/worker/inferenceWorker.ts'], outfile: 'dist/inference.js', platform: 'node', format: 'cjs', external: nodeExternal },
   },
   {
+    name: 'replica',
+    options: { entryPoints: ['src/worker/replicaWorker.ts'], outfile: 'dist/replica.js', platform: 'node', format: 'cjs', external: nodeExternal },
+  },
+  {
     name: 'cli',
     options: { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: nodeExternal },
   },

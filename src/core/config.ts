@@ -83,6 +83,11 @@ export interface TrainConfig {
    * frequent target words (Jean et al. 2015); 0 = full softmax.
    */
   softmaxCandidates: number;
+  /**
+   * Data-parallel training threads: each computes the gradients of a share of
+   * every batch (see `src/core/parallel.ts`). 1 = train on one thread.
+   */
+  threads: number;
   /** Seed for initialisation, shuffling and the data split. */
   seed: number;
   /** Validate every this many steps (0 = once per epoch). */
@@ -154,6 +159,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   clipNorm: 5,
   teacherForcing: 1,
   softmaxCandidates: 0,
+  threads: 1,
   seed: 42,
   validEvery: 0,
   logEvery: 10,

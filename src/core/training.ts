@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from './backend';
 import {
   CheckpointMeta,
+  NamedArray,
   loadCheckpoint,
   readRunManifest,
   RUN_FORMAT,
@@ -24,9 +25,10 @@ import { makeBatches } from './data/batching';
 import { Dataset, loadDataset } from './data/dataset';
 import { Vocabulary } from './data/vocabulary';
 import type { DoneEvent, StopReason, TrainingEvent, TrainingListener, ValidationEvent } from './events';
-import { batchTensors, evaluate } from './evaluation';
+import { evaluate } from './evaluation';
+import { DataParallel } from './parallel';
+import { Updater } from './updater';
 import { Seq2SeqModel } from './model/seq2seq';
-import { disposeAll } from './tensors';
 import { Random, RandomState } from './random';
 
 /** Options of one training run. */
@@ -75,19 +77,6 @@ function metricOf(metric: StopMetric, v: { bleu: number; perplexity: number; los
   return metric === 'bleu' ? v.bleu : metric === 'perplexity' ? v.perplexity : v.loss;
 }
 
-/** Adam reads its learning rate at every update; tfjs marks the field protected. */
-function setLearningRate(optimizer: tf.AdamOptimizer, lr: number): void {
-  (optimizer as unknown as { learningRate: number }).learningRate = lr;
-}
-
-/** Sum of squares of all gradients, square-rooted: the global norm ‖g‖₂. */
-function clipByGlobalNorm(grads: tf.Tensor[], clipNorm: number): tf.Tensor[] {
-  if (clipNorm <= 0) return grads;
-  const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
-  const scale = tf.div(clipNorm, tf.maximum(norm, clipNorm));
-  return grads.map((g) => tf.mul(g, scale));
-}
-
 /**
  * Train a model as configured, writing the run to `opts.outDir`.
  * @returns the final `done` event
@@ -128,8 +117,10 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
   }
   const tc = config.train;
   const model = new Seq2SeqModel(config.model, dataset.srcVocab.size, dataset.tgtVocab.size, tc.seed);
-  const optimizer = tf.train.adam(tc.learningRate);
+  const dropoutRandom0 = new Random(tc.seed + 2);
   const metrics = await fs.open(metricsFile, 'a');
+  let updater: Updater | undefined;
+  let parallel: DataParallel | undefined;
   const emit = async (e: TrainingEvent) => {
     await metrics.write(JSON.stringify(e) + '\n');
     opts.listener?.(e);
@@ -142,7 +133,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       epoch: 1,
       stepInEpoch: 0,
       epochRandom: new Random(tc.seed + 1).getState(),
-      dropoutRandom: new Random(tc.seed + 2).getState(),
+      dropoutRandom: dropoutRandom0.getState(),
       learningRate: tc.learningRate,
       best: tc.stopMetric === 'bleu' ? -Infinity : Infinity,
       bestBleu: NaN,
@@ -151,14 +142,35 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       badSinceDecay: 0,
       elapsedSeconds: 0,
     };
+    let optimizerState: NamedArray[] | undefined;
     if (resuming) {
       const last = await loadCheckpoint(path.join(runDir, 'last'));
       model.params.import(last.weights);
-      if (last.optimizer) {
-        await optimizer.setWeights(last.optimizer.map((a) => ({ name: a.name, tensor: tf.tensor(a.values, a.shape, a.name === 'iter' ? 'int32' : 'float32') })));
-      }
+      optimizerState = last.optimizer;
       state = { ...state, ...(last.trainerState as unknown as TrainerState) };
-      setLearningRate(optimizer, state.learningRate);
+    }
+    const dropoutRandom = Random.fromState(state.dropoutRandom);
+    updater = new Updater(model, tc, dropoutRandom);
+    if (optimizerState) {
+      await updater.optimizer.setWeights(optimizerState.map((a) => ({ name: a.name, tensor: tf.tensor(a.values, a.shape, a.name === 'iter' ? 'int32' : 'float32') })));
+    }
+    updater.learningRate = state.learningRate;
+    const optimizer = updater.optimizer;
+    const threads = backend === 'tensorflow' ? 1 : tc.threads;
+    if (threads > 1) {
+      parallel = await DataParallel.start(
+        threads,
+        {
+          model: config.model,
+          train: tc,
+          srcVocabSize: dataset.srcVocab.size,
+          tgtVocabSize: dataset.tgtVocab.size,
+          weights: await model.params.export(),
+          optimizer: optimizerState,
+          learningRate: state.learningRate,
+        },
+        model.variables.map((v) => v.shape.slice()),
+      );
     }
     const startStep = state.step;
     const totalSteps = tc.epochs * stepsPerEpoch;
@@ -182,7 +194,6 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       await emit({ type: 'log', level: 'info', message: `${dataset.filteredOut} pairs longer than data.maxLength = ${config.data.maxLength} tokens were left out` });
     }
 
-    const dropoutRandom = Random.fromState(state.dropoutRandom);
     const budgetSeconds = tc.maxMinutes > 0 ? tc.maxMinutes * 60 : Infinity;
     const t0 = Date.now() - state.elapsedSeconds * 1000;
     const elapsed = () => (Date.now() - t0) / 1000;
@@ -251,7 +262,8 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       }
       if (tc.decayPatience > 0 && state.badSinceDecay >= tc.decayPatience) {
         state.learningRate *= tc.decayFactor;
-        setLearningRate(optimizer, state.learningRate);
+        updater!.learningRate = state.learningRate;
+        parallel?.setLearningRate(state.learningRate);
         state.badSinceDecay = 0;
         await emit({ type: 'log', level: 'info', message: `validation ${tc.stopMetric} did not improve for ${tc.decayPatience} validations: learning rate now ${state.learningRate.toExponential(2)}` });
         if (state.learningRate < tc.minLearningRate) stopReason = 'min-learning-rate';
@@ -279,20 +291,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
           break;
         }
         const batch = batches[i];
-        const tensors = batchTensors(batch);
-        const lossValue = tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(
-            () => model.loss(tensors, batch.tokens, { training: true, teacherForcing: tc.teacherForcing, random: dropoutRandom, softmaxCandidates: tc.softmaxCandidates }).loss,
-            model.variables,
-          );
-          const vars = model.variables;
-          const clipped = clipByGlobalNorm(vars.map((v) => grads[v.name]), tc.clipNorm);
-          optimizer.applyGradients(vars.map((v, k) => ({ name: v.name, tensor: clipped[k] })));
-          return value;
-        });
-        disposeAll(tensors);
-        const loss = (await lossValue.data())[0];
-        lossValue.dispose();
+        const loss = parallel ? await parallel.step(updater, batch, dataset.train.encoded) : updater.step(batch);
         state.step++;
         state.stepInEpoch = i + 1;
         windowNll += loss * batch.tokens;
@@ -357,7 +356,8 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
     return done;
   } finally {
     await metrics.close();
-    optimizer.dispose();
+    await parallel?.dispose();
+    updater?.dispose();
     model.dispose();
   }
 }

@@ -1,0 +1,239 @@
+/**
+ * Synchronous data-parallel training on several threads of one machine.
+ *
+ * The wasm backend runs single-threaded in Node, so a second core only helps
+ * if a second model works on part of every batch. The trainer's thread
+ * (replica 0) and `threads − 1` worker threads each hold an identical copy of
+ * the model and the optimiser. Every step, each replica computes the
+ * gradients of its share of the batch and writes them to its own
+ * `SharedArrayBuffer`; then every replica reads all shares, combines them
+ * into the token-weighted mean in the same fixed order, clips and applies
+ * the same Adam update. The copies therefore stay bit-identical without ever
+ * sending weights (the scheme of synchronous SGD with all-reduce, e.g.
+ * Goyal et al. 2017, with the all-reduce done through shared memory).
+ *
+ * Message flow per step (main = replica 0):
+ *   main → r: step{batch share}      r: gradients → write sab[r] → computed{loss, tokens}
+ *   main: gradients(share 0) → wait until every r applied the previous step → write sab[0]
+ *   main waits for every computed → main → r: combine{tokens[]}
+ *   everyone: read the other shares, combine, clip, Adam → r → main: applied
+ */
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import type { ModelConfig, TrainConfig } from './config';
+import { Batch, EncodedPair, makeBatch } from './data/batching';
+import type { NamedArray } from './checkpoint';
+import { disposeAll } from './tensors';
+import { BatchGradients, Updater } from './updater';
+
+/** Everything a replica needs to build the same model and optimiser state. */
+export interface ReplicaInit {
+  model: ModelConfig;
+  train: TrainConfig;
+  srcVocabSize: number;
+  tgtVocabSize: number;
+  /** Current parameter values (in `model.params.names` order). */
+  weights: NamedArray[];
+  /** Current optimiser slots (`optimizer.getWeights()` order), absent before the first step. */
+  optimizer?: NamedArray[];
+  learningRate: number;
+}
+
+/** Messages main → replica. */
+export type ToReplica =
+  | { type: 'init'; init: ReplicaInit; index: number; buffers: SharedArrayBuffer[]; shapes: number[][] }
+  | { type: 'step'; batch: Batch | null }
+  | { type: 'combine'; tokens: number[] }
+  | { type: 'lr'; learningRate: number }
+  | { type: 'close' };
+
+/** Messages replica → main. */
+export type FromReplica =
+  | { type: 'ready' }
+  | { type: 'computed'; loss: number; tokens: number }
+  | { type: 'applied' }
+  | { type: 'error'; message: string; detail?: string };
+
+/** Size in floats of each shape and their running offsets. */
+export function layout(shapes: number[][]): { offsets: number[]; total: number } {
+  const offsets: number[] = [];
+  let total = 0;
+  for (const s of shapes) {
+    offsets.push(total);
+    total += s.reduce((a, b) => a * b, 1);
+  }
+  return { offsets, total };
+}
+
+/** Copy gradients into a shared buffer at the layout's offsets. */
+export function writeGradients(grads: tf.Tensor[], buffer: SharedArrayBuffer, offsets: number[]): void {
+  const view = new Float32Array(buffer);
+  grads.forEach((g, i) => view.set(g.dataSync() as Float32Array, offsets[i]));
+}
+
+/** Upload gradients from a shared buffer (caller disposes). */
+export function readGradients(buffer: SharedArrayBuffer, shapes: number[][], offsets: number[]): tf.Tensor[] {
+  const view = new Float32Array(buffer);
+  return shapes.map((s, i) => tf.tensor(view.slice(offsets[i], offsets[i] + s.reduce((a, b) => a * b, 1)), s, 'float32'));
+}
+
+/**
+ * Token-weighted mean of every replica's gradients in index order; own
+ * gradients are used as computed, the others are read from their buffers.
+ * Identical inputs in identical order give identical results on every replica.
+ */
+export function combineShares(
+  own: BatchGradients,
+  ownIndex: number,
+  tokens: number[],
+  buffers: SharedArrayBuffer[],
+  shapes: number[][],
+  offsets: number[],
+): tf.Tensor[] {
+  const total = tokens.reduce((a, b) => a + b, 0);
+  let acc: tf.Tensor[] | undefined;
+  for (let r = 0; r < tokens.length; r++) {
+    if (tokens[r] === 0) continue;
+    const g = r === ownIndex ? own.grads : readGradients(buffers[r], shapes, offsets);
+    const w = tokens[r] / total;
+    const next = g.map((t, i) => (acc ? tf.add(acc[i], tf.mul(t, w)) : tf.mul(t, w)));
+    if (acc) disposeAll(acc);
+    if (r !== ownIndex) disposeAll(g);
+    acc = next;
+  }
+  return acc ?? own.grads.map((g) => tf.zerosLike(g));
+}
+
+/** Split a batch's pairs into `k` contiguous shares (some may be empty). */
+export function shareBatch(batch: Batch, pairs: EncodedPair[], k: number): (Batch | null)[] {
+  const out: (Batch | null)[] = [];
+  const per = Math.ceil(batch.indices.length / k);
+  for (let r = 0; r < k; r++) {
+    const idx = batch.indices.slice(r * per, (r + 1) * per);
+    out.push(idx.length ? makeBatch(pairs, idx) : null);
+  }
+  return out;
+}
+
+function replicaEntry(): { file: string; execArgv: string[] } {
+  // Bundled: dist/replica.js next to this bundle. From sources (tests): the .ts file through tsx.
+  if (__filename.endsWith('.ts')) return { file: path.join(__dirname, '..', 'worker', 'replicaWorker.ts'), execArgv: ['--require', 'tsx/cjs'] };
+  return { file: path.join(__dirname, 'replica.js'), execArgv: [] };
+}
+
+interface ReplicaHandle {
+  worker: Worker;
+  queue: FromReplica[];
+  waiters: ((m: FromReplica) => void)[];
+  failed?: Error;
+}
+
+/** The main thread's side of data-parallel training. */
+export class DataParallel {
+  private applied: Promise<void> = Promise.resolve();
+  private readonly offsets: number[];
+
+  private constructor(
+    private readonly replicas: ReplicaHandle[],
+    private readonly buffers: SharedArrayBuffer[],
+    private readonly shapes: number[][],
+  ) {
+    this.offsets = layout(shapes).offsets;
+  }
+
+  /** Number of threads including the caller's. */
+  get threads(): number {
+    return this.replicas.length + 1;
+  }
+
+  /**
+   * Start `threads − 1` replica workers with the given state.
+   * @throws Error when a replica fails to start (e.g. its backend cannot load)
+   */
+  static async start(threads: number, init: ReplicaInit, shapes: number[][]): Promise<DataParallel> {
+    const { total } = layout(shapes);
+    const buffers = Array.from({ length: threads }, () => new SharedArrayBuffer(total * 4));
+    const entry = replicaEntry();
+    const replicas: ReplicaHandle[] = [];
+    for (let r = 1; r < threads; r++) {
+      const worker = new Worker(entry.file, { execArgv: entry.execArgv, env: process.env });
+      const h: ReplicaHandle = { worker, queue: [], waiters: [] };
+      worker.on('message', (m: FromReplica) => {
+        const w = h.waiters.shift();
+        if (w) w(m);
+        else h.queue.push(m);
+      });
+      const fail = (e: Error) => {
+        h.failed = e;
+        for (const w of h.waiters.splice(0)) w({ type: 'error', message: e.message });
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => fail(new Error(`data-parallel replica ${r} exited (code ${code})`)));
+      replicas.push(h);
+      worker.postMessage({ type: 'init', init, index: r, buffers, shapes } satisfies ToReplica);
+    }
+    const dp = new DataParallel(replicas, buffers, shapes);
+    try {
+      await Promise.all(replicas.map((h) => dp.expect(h, 'ready')));
+    } catch (e) {
+      await dp.dispose();
+      throw e;
+    }
+    return dp;
+  }
+
+  private next(h: ReplicaHandle): Promise<FromReplica> {
+    if (h.queue.length) return Promise.resolve(h.queue.shift()!);
+    if (h.failed) return Promise.resolve({ type: 'error', message: h.failed.message });
+    return new Promise((resolve) => h.waiters.push(resolve));
+  }
+
+  private async expect<T extends FromReplica['type']>(h: ReplicaHandle, type: T): Promise<Extract<FromReplica, { type: T }>> {
+    const m = await this.next(h);
+    if (m.type === 'error') throw new Error(`data-parallel replica failed: ${m.message}${m.detail ? `\n${m.detail}` : ''}`);
+    if (m.type !== type) throw new Error(`data-parallel replica sent ${m.type}, expected ${type}`);
+    return m as Extract<FromReplica, { type: T }>;
+  }
+
+  /**
+   * One synchronous data-parallel step.
+   * @param pairs the encoded pairs the batch's `indices` refer to
+   * @returns mean per-token loss over the whole batch
+   */
+  async step(updater: Updater, batch: Batch, pairs: EncodedPair[]): Promise<number> {
+    const shares = shareBatch(batch, pairs, this.threads);
+    this.replicas.forEach((h, i) => h.worker.postMessage({ type: 'step', batch: shares[i + 1] } satisfies ToReplica));
+    const own = updater.gradients(shares[0]!); // share 0 is never empty: a batch has at least one pair
+    try {
+      await this.applied; // replicas have read the previous step's buffers
+      writeGradients(own.grads, this.buffers[0], this.offsets);
+      const computed = await Promise.all(this.replicas.map((h) => this.expect(h, 'computed')));
+      const tokens = [own.tokens, ...computed.map((c) => c.tokens)];
+      this.replicas.forEach((h) => h.worker.postMessage({ type: 'combine', tokens } satisfies ToReplica));
+      const combined = combineShares(own, 0, tokens, this.buffers, this.shapes, this.offsets);
+      updater.apply(combined);
+      this.applied = Promise.all(this.replicas.map((h) => this.expect(h, 'applied'))).then(() => undefined);
+      const total = tokens.reduce((a, b) => a + b, 0);
+      return (own.loss * own.tokens + computed.reduce((a, c) => a + c.loss * c.tokens, 0)) / Math.max(total, 1);
+    } finally {
+      disposeAll(own.grads);
+    }
+  }
+
+  /** Change the learning rate on every replica (the caller changes its own). */
+  setLearningRate(lr: number): void {
+    for (const h of this.replicas) h.worker.postMessage({ type: 'lr', learningRate: lr } satisfies ToReplica);
+  }
+
+  /** Wait for the last step everywhere, then stop the replica threads. */
+  async dispose(): Promise<void> {
+    await this.applied.catch(() => undefined);
+    await Promise.all(
+      this.replicas.map(async (h) => {
+        h.worker.postMessage({ type: 'close' } satisfies ToReplica);
+        await h.worker.terminate();
+      }),
+    );
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * One optimisation step, split in two halves so that data-parallel replicas
+ * (see `src/core/parallel.ts`) can exchange gradients in between:
+ * `gradients()` runs the forward and backward pass of a batch, `apply()`
+ * clips the (possibly combined) gradients by their global norm (Pascanu,
+ * Mikolov & Bengio 2013, alg. 1) and takes an Adam step (Kingma & Ba 2015).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainConfig } from './config';
+import type { Batch } from './data/batching';
+import { batchTensors } from './evaluation';
+import type { Seq2SeqModel } from './model/seq2seq';
+import { Random } from './random';
+import { disposeAll, tidy } from './tensors';
+
+/** Scale gradients so that their global L2 norm is at most `clipNorm` (0 = no clipping). */
+export function clipByGlobalNorm(grads: tf.Tensor[], clipNorm: number): tf.Tensor[] {
+  if (clipNorm <= 0) return grads;
+  const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+  const scale = tf.div(clipNorm, tf.maximum(norm, clipNorm));
+  return grads.map((g) => tf.mul(g, scale));
+}
+
+/** Gradients of one batch: one tensor per model variable (mean per-token loss), in `model.variables` order. */
+export interface BatchGradients {
+  grads: tf.Tensor[];
+  /** Mean per-token cross-entropy of the batch (nats). */
+  loss: number;
+  /** Non-padding target tokens of the batch. */
+  tokens: number;
+}
+
+export class Updater {
+  readonly optimizer: tf.AdamOptimizer;
+
+  constructor(
+    private readonly model: Seq2SeqModel,
+    private readonly train: Pick<TrainConfig, 'learningRate' | 'clipNorm' | 'teacherForcing' | 'softmaxCandidates'>,
+    private readonly random: Random,
+  ) {
+    this.optimizer = tf.train.adam(train.learningRate);
+  }
+
+  /** Adam reads its learning rate at every update (tfjs marks the field protected). */
+  set learningRate(lr: number) {
+    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
+  }
+
+  /**
+   * Forward and backward pass of a batch (dropout on, teacher forcing as configured).
+   * The caller owns the returned tensors (pass them to `apply`).
+   */
+  gradients(batch: Batch): BatchGradients {
+    const tensors = batchTensors(batch);
+    try {
+      const { value, grads } = tidy(() =>
+        tf.variableGrads(
+          () =>
+            this.model.loss(tensors, batch.tokens, {
+              training: true,
+              teacherForcing: this.train.teacherForcing,
+              random: this.random,
+              softmaxCandidates: this.train.softmaxCandidates,
+            }).loss,
+          this.model.variables,
+        ),
+      );
+      const loss = value.dataSync()[0];
+      value.dispose();
+      return { grads: this.model.variables.map((v) => grads[v.name]), loss, tokens: batch.tokens };
+    } finally {
+      disposeAll(tensors);
+    }
+  }
+
+  /** Clip and apply gradients (in `model.variables` order); disposes them. */
+  apply(grads: tf.Tensor[]): void {
+    const vars = this.model.variables;
+    tidy(() => {
+      const clipped = clipByGlobalNorm(grads, this.train.clipNorm);
+      this.optimizer.applyGradients(vars.map((v, k) => ({ name: v.name, tensor: clipped[k] })));
+      return [];
+    });
+    disposeAll(grads);
+  }
+
+  /** One full step on one thread: gradients then update. @returns the batch's mean loss */
+  step(batch: Batch): number {
+    const g = this.gradients(batch);
+    this.apply(g.grads);
+    return g.loss;
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
+
+/**
+ * Token-weighted mean of two gradient sets: `(nA·gA + nB·gB) / (nA + nB)`,
+ * the gradient of the mean per-token loss over both halves of a batch.
+ * Computed in the same order on every replica so that all replicas get
+ * bit-identical results. Disposes nothing.
+ */
+export function combineGradients(a: tf.Tensor[], nA: number, b: tf.Tensor[] | undefined, nB: number): tf.Tensor[] {
+  const n = nA + nB;
+  if (!b || nB === 0) return a.map((g) => tf.clone(g));
+  if (nA === 0) return b.map((g) => tf.clone(g));
+  return a.map((g, i) => tf.add(tf.mul(g, nA / n), tf.mul(b[i], nB / n)));
+}

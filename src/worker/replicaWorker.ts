@@ -1,0 +1,82 @@
+/**
+ * A data-parallel replica (see `src/core/parallel.ts`): holds a copy of the
+ * model and optimiser, computes the gradients of its share of each batch and
+ * applies the same combined update as every other replica.
+ */
+import { parentPort } from 'worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../core/backend';
+import { describeError } from '../core/errors';
+import { Seq2SeqModel } from '../core/model/seq2seq';
+import { combineShares, FromReplica, layout, ToReplica, writeGradients } from '../core/parallel';
+import { Random } from '../core/random';
+import { BatchGradients, Updater } from '../core/updater';
+
+if (!parentPort) throw new Error('replicaWorker must run inside a worker_threads Worker');
+const port = parentPort;
+const post = (m: FromReplica) => port.postMessage(m);
+
+let model: Seq2SeqModel | undefined;
+let updater: Updater | undefined;
+let index = 0;
+let buffers: SharedArrayBuffer[] = [];
+let shapes: number[][] = [];
+let offsets: number[] = [];
+let pending: BatchGradients | undefined;
+
+async function handle(m: ToReplica): Promise<void> {
+  switch (m.type) {
+    case 'init': {
+      await initBackend();
+      const { init } = m;
+      index = m.index;
+      buffers = m.buffers;
+      shapes = m.shapes;
+      offsets = layout(shapes).offsets;
+      model = new Seq2SeqModel(init.model, init.srcVocabSize, init.tgtVocabSize, init.train.seed);
+      model.params.import(init.weights);
+      updater = new Updater(model, init.train, new Random(init.train.seed + 7919 * index));
+      updater.learningRate = init.learningRate;
+      if (init.optimizer) {
+        await updater.optimizer.setWeights(
+          init.optimizer.map((a) => ({ name: a.name, tensor: tf.tensor(a.values, a.shape, a.name === 'iter' ? 'int32' : 'float32') })),
+        );
+      }
+      post({ type: 'ready' });
+      break;
+    }
+    case 'step': {
+      pending = m.batch ? updater!.gradients(m.batch) : { grads: [], loss: 0, tokens: 0 };
+      if (pending.tokens > 0) writeGradients(pending.grads, buffers[index], offsets);
+      post({ type: 'computed', loss: pending.loss, tokens: pending.tokens });
+      break;
+    }
+    case 'combine': {
+      const own = pending!;
+      pending = undefined;
+      const combined = combineShares(own, index, m.tokens, buffers, shapes, offsets);
+      tf.dispose(own.grads);
+      updater!.apply(combined);
+      post({ type: 'applied' });
+      break;
+    }
+    case 'lr':
+      updater!.learningRate = m.learningRate;
+      break;
+    case 'close':
+      updater?.dispose();
+      model?.dispose();
+      break;
+  }
+}
+
+// Messages are handled strictly one after another.
+let chain = Promise.resolve();
+port.on('message', (m: ToReplica) => {
+  chain = chain.then(() =>
+    handle(m).catch((e: unknown) => {
+      const { message, detail } = describeError(e);
+      post({ type: 'error', message, detail });
+    }),
+  );
+});

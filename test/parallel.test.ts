@@ -1,0 +1,69 @@
+import { strict as assert } from 'assert';
+import { DEFAULT_TRAIN, ModelConfig, DEFAULT_MODEL } from '../src/core/config';
+import { EncodedPair, makeBatches } from '../src/core/data/batching';
+import { initBackend } from '../src/core/backend';
+import { Seq2SeqModel } from '../src/core/model/seq2seq';
+import { DataParallel, shareBatch } from '../src/core/parallel';
+import { Random } from '../src/core/random';
+import { Updater } from '../src/core/updater';
+
+const MODEL: ModelConfig = { ...DEFAULT_MODEL, embeddingSize: 8, hiddenSize: 16, dropout: 0, attention: 'luong-general' };
+const TRAIN = { ...DEFAULT_TRAIN, learningRate: 0.01, clipNorm: 1 };
+
+function pairs(n: number, seed: number): EncodedPair[] {
+  const r = new Random(seed);
+  return Array.from({ length: n }, () => {
+    const src = Array.from({ length: 1 + r.int(6) }, () => 4 + r.int(10));
+    return { src, tgt: src.map((x) => x + 1) };
+  });
+}
+
+async function weights(m: Seq2SeqModel): Promise<Float32Array[]> {
+  return (await m.params.export()).map((w) => w.values);
+}
+
+describe('data-parallel training', function () {
+  this.timeout(120000);
+  before(async () => {
+    await initBackend();
+  });
+
+  it('splits a batch into contiguous shares covering every pair once', () => {
+    const data = pairs(10, 1);
+    const [batch] = makeBatches(data, 10, { shuffle: false, bucket: false });
+    const shares = shareBatch(batch, data, 3);
+    assert.deepEqual(shares.map((s) => s?.indices), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    assert.equal(shareBatch(batch, data, 12).filter((s) => s === null).length, 2);
+  });
+
+  it('two threads follow the single-thread trajectory step for step (so the replica's copy stays in sync)', async () => {
+    const data = pairs(96, 2);
+    const batches = makeBatches(data, 32, { shuffle: false, bucket: true });
+    const single = new Seq2SeqModel(MODEL, 16, 16, 5);
+    const main = new Seq2SeqModel(MODEL, 16, 16, 5);
+    const u1 = new Updater(single, TRAIN, new Random(1));
+    const u2 = new Updater(main, TRAIN, new Random(1));
+    const dp = await DataParallel.start(
+      2,
+      { model: MODEL, train: TRAIN, srcVocabSize: 16, tgtVocabSize: 16, weights: await main.params.export(), learningRate: TRAIN.learningRate },
+      main.variables.map((v) => v.shape.slice()),
+    );
+    try {
+      for (const b of [...batches, ...batches]) {
+        const l1 = u1.step(b);
+        const l2 = await dp.step(u2, b, data);
+        assert.ok(Math.abs(l1 - l2) < 1e-4 * Math.max(1, l1), `loss ${l1} vs ${l2}`);
+      }
+      const [w1, w2] = [await weights(single), await weights(main)];
+      let maxDiff = 0;
+      w1.forEach((a, i) => a.forEach((x, j) => (maxDiff = Math.max(maxDiff, Math.abs(x - w2[i][j])))));
+      assert.ok(maxDiff < 1e-4, `parameters differ by ${maxDiff}`);
+    } finally {
+      await dp.dispose();
+      u1.dispose();
+      u2.dispose();
+      single.dispose();
+      main.dispose();
+    }
+  });
+});
