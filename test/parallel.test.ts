@@ -36,7 +36,7 @@ describe('data-parallel training', function () {
     assert.equal(shareBatch(batch, data, 12).filter((s) => s === null).length, 2);
   });
 
-  it('two threads follow the single-thread trajectory step for step (so the replica's copy stays in sync)', async () => {
+  it('two threads follow the single-thread trajectory step for step, so the replica copy stays in sync', async () => {
     const data = pairs(96, 2);
     const batches = makeBatches(data, 32, { shuffle: false, bucket: true });
     const single = new Seq2SeqModel(MODEL, 16, 16, 5);

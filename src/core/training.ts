@@ -151,9 +151,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
     }
     const dropoutRandom = Random.fromState(state.dropoutRandom);
     updater = new Updater(model, tc, dropoutRandom);
-    if (optimizerState) {
-      await updater.optimizer.setWeights(optimizerState.map((a) => ({ name: a.name, tensor: tf.tensor(a.values, a.shape, a.name === 'iter' ? 'int32' : 'float32') })));
-    }
+    if (optimizerState) updater.optimizer.importState(optimizerState);
     updater.learningRate = state.learningRate;
     const optimizer = updater.optimizer;
     const threads = backend === 'tensorflow' ? 1 : tc.threads;
@@ -206,10 +204,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       const meta: CheckpointMeta = { kind: 'last', step: state.step, epoch: state.epoch, time: new Date().toISOString() };
       state.elapsedSeconds = elapsed();
       state.dropoutRandom = dropoutRandom.getState();
-      const opt = await optimizer.getWeights();
-      const optArrays = await Promise.all(opt.map(async (w) => ({ name: w.name, shape: w.tensor.shape, values: Float32Array.from(await w.tensor.data()) })));
-      tf.dispose(opt[0].tensor); // the iteration scalar is created fresh by getWeights
-      const p = await saveCheckpoint(runDir, meta, await model.params.export(), optArrays, state);
+      const p = await saveCheckpoint(runDir, meta, await model.params.export(), optimizer.exportState(), state);
       await emit({ type: 'checkpoint', kind: 'last', step: state.step, path: p });
     };
 

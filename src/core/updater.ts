@@ -2,24 +2,17 @@
  * One optimisation step, split in two halves so that data-parallel replicas
  * (see `src/core/parallel.ts`) can exchange gradients in between:
  * `gradients()` runs the forward and backward pass of a batch, `apply()`
- * clips the (possibly combined) gradients by their global norm (Pascanu,
- * Mikolov & Bengio 2013, alg. 1) and takes an Adam step (Kingma & Ba 2015).
+ * clips the (possibly combined) gradients by their global norm and takes an
+ * Adam step (`src/core/optimizer.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from './config';
 import type { Batch } from './data/batching';
 import { batchTensors } from './evaluation';
 import type { Seq2SeqModel } from './model/seq2seq';
+import { Adam } from './optimizer';
 import { Random } from './random';
 import { disposeAll, tidy } from './tensors';
-
-/** Scale gradients so that their global L2 norm is at most `clipNorm` (0 = no clipping). */
-export function clipByGlobalNorm(grads: tf.Tensor[], clipNorm: number): tf.Tensor[] {
-  if (clipNorm <= 0) return grads;
-  const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
-  const scale = tf.div(clipNorm, tf.maximum(norm, clipNorm));
-  return grads.map((g) => tf.mul(g, scale));
-}
 
 /** Gradients of one batch: one tensor per model variable (mean per-token loss), in `model.variables` order. */
 export interface BatchGradients {
@@ -31,19 +24,18 @@ export interface BatchGradients {
 }
 
 export class Updater {
-  readonly optimizer: tf.AdamOptimizer;
+  readonly optimizer: Adam;
 
   constructor(
     private readonly model: Seq2SeqModel,
     private readonly train: Pick<TrainConfig, 'learningRate' | 'clipNorm' | 'teacherForcing' | 'softmaxCandidates'>,
     private readonly random: Random,
   ) {
-    this.optimizer = tf.train.adam(train.learningRate);
+    this.optimizer = new Adam(model.variables, { learningRate: train.learningRate, clipNorm: train.clipNorm });
   }
 
-  /** Adam reads its learning rate at every update (tfjs marks the field protected). */
   set learningRate(lr: number) {
-    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
+    this.optimizer.learningRate = lr;
   }
 
   /**
@@ -75,13 +67,11 @@ export class Updater {
 
   /** Clip and apply gradients (in `model.variables` order); disposes them. */
   apply(grads: tf.Tensor[]): void {
-    const vars = this.model.variables;
-    tidy(() => {
-      const clipped = clipByGlobalNorm(grads, this.train.clipNorm);
-      this.optimizer.applyGradients(vars.map((v, k) => ({ name: v.name, tensor: clipped[k] })));
-      return [];
-    });
-    disposeAll(grads);
+    try {
+      this.optimizer.apply(grads);
+    } finally {
+      disposeAll(grads);
+    }
   }
 
   /** One full step on one thread: gradients then update. @returns the batch's mean loss */
@@ -92,7 +82,7 @@ export class Updater {
   }
 
   dispose(): void {
-    this.optimizer.dispose();
+    /* the optimiser's state is plain arrays; nothing to free */
   }
 }
 

@@ -37,11 +37,7 @@ async function handle(m: ToReplica): Promise<void> {
       model.params.import(init.weights);
       updater = new Updater(model, init.train, new Random(init.train.seed + 7919 * index));
       updater.learningRate = init.learningRate;
-      if (init.optimizer) {
-        await updater.optimizer.setWeights(
-          init.optimizer.map((a) => ({ name: a.name, tensor: tf.tensor(a.values, a.shape, a.name === 'iter' ? 'int32' : 'float32') })),
-        );
-      }
+      if (init.optimizer) updater.optimizer.importState(init.optimizer);
       post({ type: 'ready' });
       break;
     }

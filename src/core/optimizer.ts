@@ -1,0 +1,120 @@
+/**
+ * Adam (Kingma & Ba 2015, algorithm 1) with gradient clipping by global norm
+ * (Pascanu, Mikolov & Bengio 2013, algorithm 1), fused into one pass over the
+ * parameters in plain JavaScript.
+ *
+ * tfjs's own `AdamOptimizer` runs about fifteen element-wise tensor ops per
+ * variable per step, and clipping adds four more; with millions of
+ * parameters (embeddings and the output projection dominate) that is a large
+ * share of a training step. Here the moment estimates live in ordinary
+ * `Float32Array`s, every gradient is read once, and each parameter tensor is
+ * replaced once — the same on every backend.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { NamedArray } from './checkpoint';
+
+export interface AdamOptions {
+  learningRate: number;
+  /** Exponential decay of the first moment (default 0.9). */
+  beta1?: number;
+  /** Exponential decay of the second moment (default 0.999). */
+  beta2?: number;
+  /** Added to √v̂ for numerical stability (default 1e-8). */
+  epsilon?: number;
+  /** Clip gradients to this global L2 norm before the update (0 = off). */
+  clipNorm?: number;
+}
+
+export class Adam {
+  learningRate: number;
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly epsilon: number;
+  private readonly clipNorm: number;
+  private readonly m: Float32Array[];
+  private readonly v: Float32Array[];
+  /** Updates taken so far (t in the paper). */
+  private t = 0;
+
+  /** @param variables the parameters to optimise, in a fixed order */
+  constructor(private readonly variables: tf.Variable[], opts: AdamOptions) {
+    this.learningRate = opts.learningRate;
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.999;
+    this.epsilon = opts.epsilon ?? 1e-8;
+    this.clipNorm = opts.clipNorm ?? 0;
+    this.m = variables.map((v) => new Float32Array(v.size));
+    this.v = variables.map((v) => new Float32Array(v.size));
+  }
+
+  /** Number of updates applied. */
+  get iterations(): number {
+    return this.t;
+  }
+
+  /**
+   * Clip and apply one update.
+   * @param grads one gradient per variable, same order and shapes (not disposed here)
+   * @returns the global gradient norm before clipping
+   * @throws RangeError when the number of gradients differs from the number of variables
+   */
+  apply(grads: tf.Tensor[]): number {
+    if (grads.length !== this.variables.length) {
+      throw new RangeError(`Adam.apply: ${grads.length} gradients for ${this.variables.length} variables`);
+    }
+    const g = grads.map((x) => x.dataSync() as Float32Array);
+    let sq = 0;
+    for (const a of g) for (let i = 0; i < a.length; i++) sq += a[i] * a[i];
+    const norm = Math.sqrt(sq);
+    const scale = this.clipNorm > 0 && norm > this.clipNorm ? this.clipNorm / norm : 1;
+    this.t++;
+    const { beta1: b1, beta2: b2, epsilon: eps } = this;
+    // Bias corrections folded into the step size (Kingma & Ba 2015, end of sec. 2).
+    const stepSize = (this.learningRate * Math.sqrt(1 - Math.pow(b2, this.t))) / (1 - Math.pow(b1, this.t));
+    const epsHat = eps * Math.sqrt(1 - Math.pow(b2, this.t));
+    for (let k = 0; k < this.variables.length; k++) {
+      const variable = this.variables[k];
+      const p = (variable.dataSync() as Float32Array).slice();
+      const m = this.m[k];
+      const v = this.v[k];
+      const gk = g[k];
+      for (let i = 0; i < p.length; i++) {
+        const gi = gk[i] * scale;
+        const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
+        const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
+        p[i] -= (stepSize * mi) / (Math.sqrt(vi) + epsHat);
+      }
+      tf.tidy(() => variable.assign(tf.tensor(p, variable.shape, 'float32')));
+    }
+    return norm;
+  }
+
+  /** Optimiser state for a checkpoint: `iter` then `<i>/m` and `<i>/v` per variable. */
+  exportState(): NamedArray[] {
+    return [
+      { name: 'iter', shape: [], values: Float32Array.of(this.t) },
+      ...this.m.map((a, i) => ({ name: `${i}/m`, shape: this.variables[i].shape.slice(), values: a.slice() })),
+      ...this.v.map((a, i) => ({ name: `${i}/v`, shape: this.variables[i].shape.slice(), values: a.slice() })),
+    ];
+  }
+
+  /**
+   * Restore state written by `exportState`.
+   * @throws RangeError when it does not fit these variables
+   */
+  importState(state: NamedArray[]): void {
+    const n = this.variables.length;
+    if (state.length !== 2 * n + 1 || state[0].name !== 'iter') {
+      throw new RangeError(`optimizer state has ${state.length} arrays; expected ${2 * n + 1} for ${n} variables`);
+    }
+    for (let i = 0; i < n; i++) {
+      const [m, v] = [state[1 + i], state[1 + n + i]];
+      if (m.values.length !== this.m[i].length || v.values.length !== this.v[i].length) {
+        throw new RangeError(`optimizer state for variable ${i} has ${m.values.length} values; expected ${this.m[i].length}`);
+      }
+      this.m[i].set(m.values);
+      this.v[i].set(v.values);
+    }
+    this.t = state[0].values[0];
+  }
+}
