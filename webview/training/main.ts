@@ -274,6 +274,10 @@ const logSplitsFilter: uPlot.Axis['filter'] = (_u, splits) =>
 
 const stepValues: uPlot.Axis['values'] = (_u, splits) => splits.map((v) => (v == null ? '' : formatCount(v)));
 
+/** Steps are integers: tick only at 1, 2, 5 × 10^k (uPlot's default increments include 0.5, 0.2…, which
+ * formatCount rounds into repeated labels such as "2 3 3 4" on a short run). */
+const stepIncrs = [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6].map((p) => m * p)).sort((a, b) => a - b);
+
 function createPlot(slot: ChartSlot, yLabel: string, seriesLabel: string, color: string, opts: { log?: boolean; points?: boolean; valueFmt: (v: number) => string }): uPlot {
   const t = theme;
   const size = plotSize(slot);
@@ -286,7 +290,7 @@ function createPlot(slot: ChartSlot, yLabel: string, seriesLabel: string, color:
         x: { time: false },
         y: opts.log ? { distr: 3 } : { auto: true },
       },
-      axes: [axis('step', t, { values: stepValues, size: 26, gap: 4 }), axis(yLabel, t, opts.log ? { filter: logSplitsFilter, grid: { stroke: t.grid, width: 1, filter: logSplitsFilter }, ticks: { stroke: t.grid, width: 1, size: 4, filter: logSplitsFilter } } : {})],
+      axes: [axis('step', t, { values: stepValues, incrs: stepIncrs, size: 26, gap: 4 }), axis(yLabel, t, opts.log ? { filter: logSplitsFilter, grid: { stroke: t.grid, width: 1, filter: logSplitsFilter }, ticks: { stroke: t.grid, width: 1, size: 4, filter: logSplitsFilter } } : {})],
       hooks: { setCursor: [(u) => updateReadout(slot, u.cursor.idx)] },
       series: [
         { label: 'step', value: (_u, v) => (v == null ? '–' : String(v)) },
