@@ -79,8 +79,9 @@ export interface TrainConfig {
   /** Probability of feeding the gold previous token (1 = always teacher forcing). */
   teacherForcing: number;
   /**
-   * Training-time softmax over the batch's gold words plus this many most
-   * frequent target words (Jean et al. 2015); 0 = full softmax.
+   * Training-time sampled softmax over the batch's gold words, this many
+   * most frequent target words and as many random others (Jean et al. 2015);
+   * 0 = full softmax.
    */
   softmaxCandidates: number;
   /**

@@ -37,10 +37,10 @@ export interface LossOptions {
   /** Source of randomness for dropout and the teacher-forcing coin. */
   random: Random;
   /**
-   * Training only: normalise the softmax over a subset of the target
-   * vocabulary — the batch's gold words plus this many most frequent words —
-   * instead of all of it (Jean, Cho, Memisevic & Bengio 2015, "On Using Very
-   * Large Target Vocabulary for NMT", sec. 3). 0 or undefined: full softmax.
+   * Training only: sampled softmax over the batch's gold words, this many
+   * most frequent words and this many further words drawn at random (see
+   * `candidateSet`) instead of the whole target vocabulary (Jean, Cho,
+   * Memisevic & Bengio 2015, sec. 3). 0 or undefined: full softmax.
    */
   softmaxCandidates?: number;
 }
@@ -52,25 +52,59 @@ export interface LossResult {
   loss: tf.Scalar;
 }
 
+/** Output words scored in one training step, with their logit corrections. */
+export interface CandidateSet {
+  /** `[c]` candidate word ids, ascending. */
+  ids: Int32Array;
+  /** `[positions]` gold targets as indices into `ids`. */
+  targets: Int32Array;
+  /** `[c]` added to each candidate's logit: 0 for words always included, −log π for words sampled with probability π. */
+  logitOffsets: Float32Array;
+}
+
 /**
- * The candidate output words of a batch: every id below `frequent` (the
- * specials and, since vocabularies are sorted by frequency, the most frequent
- * words) plus every gold word of the batch, in ascending order; and the gold
- * targets re-indexed into that list.
+ * The candidate output words of a training batch for a sampled softmax
+ * (Jean, Cho, Memisevic & Bengio 2015, sec. 3; Bengio & Senécal 2008): every
+ * id below `frequent` (the specials and, since vocabularies are sorted by
+ * frequency, the most frequent words) and every gold word of the batch are
+ * always included; `samples` further words are drawn uniformly without
+ * replacement from the rest of the vocabulary, so every word regularly
+ * receives negative gradient. A sampled word's logit is raised by −log π
+ * (π = its inclusion probability) so that the candidates' partition function
+ * estimates the full one.
  * @param tgtOut `[positions]` gold ids; @param mask `[positions]`
  */
-export function candidateSet(tgtOut: Int32Array, mask: Float32Array, frequent: number): { ids: Int32Array; targets: Int32Array } {
-  const extra = new Set<number>();
-  for (let i = 0; i < tgtOut.length; i++) if (mask[i] !== 0 && tgtOut[i] >= frequent) extra.add(tgtOut[i]);
-  const ids = new Int32Array(frequent + extra.size);
+export function candidateSet(
+  tgtOut: Int32Array,
+  mask: Float32Array,
+  vocabSize: number,
+  frequent: number,
+  samples: number,
+  random: Random,
+): CandidateSet {
+  const golds = new Set<number>();
+  for (let i = 0; i < tgtOut.length; i++) if (mask[i] !== 0 && tgtOut[i] >= frequent) golds.add(tgtOut[i]);
+  const pool = vocabSize - frequent - golds.size;
+  const draw = Math.max(0, Math.min(samples, pool));
+  const sampled = new Set<number>();
+  while (sampled.size < draw) {
+    const id = frequent + random.int(vocabSize - frequent);
+    if (!golds.has(id)) sampled.add(id);
+  }
+  const extra = [...golds, ...sampled].sort((a, b) => a - b);
+  const ids = new Int32Array(frequent + extra.length);
+  const logitOffsets = new Float32Array(ids.length);
   for (let i = 0; i < frequent; i++) ids[i] = i;
-  let j = frequent;
-  for (const id of [...extra].sort((a, b) => a - b)) ids[j++] = id;
+  const offset = draw > 0 ? -Math.log(draw / pool) : 0;
   const pos = new Map<number, number>();
-  for (let i = frequent; i < ids.length; i++) pos.set(ids[i], i);
+  extra.forEach((id, j) => {
+    ids[frequent + j] = id;
+    pos.set(id, frequent + j);
+    if (sampled.has(id)) logitOffsets[frequent + j] = offset;
+  });
   const targets = new Int32Array(tgtOut.length);
   for (let i = 0; i < tgtOut.length; i++) targets[i] = tgtOut[i] < frequent ? tgtOut[i] : (pos.get(tgtOut[i]) ?? 0);
-  return { ids, targets };
+  return { ids, targets, logitOffsets };
 }
 
 export class Seq2SeqModel {
@@ -125,8 +159,9 @@ export class Seq2SeqModel {
       const stacked = tf.reshape(tf.stack(outputs, 1), [b * tgtLen, -1]) as tf.Tensor2D;
       const k = opts.softmaxCandidates ?? 0;
       if (k > 0 && k < this.tgtVocabSize) {
-        const { ids, targets } = candidateSet(batch.tgtOut, batch.tgtMask, k);
-        const nllSum = maskedCrossEntropy(this.decoder.logits(stacked, dropout, tf.tensor1d(ids, 'int32')), targets, batch.tgtMask, opts.training);
+        const c = candidateSet(batch.tgtOut, batch.tgtMask, this.tgtVocabSize, k, k, opts.random);
+        const logits = tf.add(this.decoder.logits(stacked, dropout, tf.tensor1d(c.ids, 'int32')), tf.tensor1d(c.logitOffsets)) as tf.Tensor2D;
+        const nllSum = maskedCrossEntropy(logits, c.targets, batch.tgtMask, opts.training);
         return { nllSum, loss: tf.div(nllSum, Math.max(tokens, 1)) as tf.Scalar };
       }
       logits = this.decoder.logits(stacked, dropout);
