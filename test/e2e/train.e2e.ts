@@ -1,0 +1,456 @@
+/**
+ * "Train Model" end to end in a real VS Code (code-server + Chromium), with the
+ * packaged .vsix installed (not the source folder):
+ *
+ *   palette "Train seq2seq" → Seq2Seq: Train Seq2Seq Model → pick tiny.seq2seq.json →
+ *   Training panel beside the editor with live metrics (wasm backend, step counter,
+ *   loss chart, sample translations, finished) → status bar item → "Seq2Seq" output
+ *   channel → run folder on disk → panel in light / high-contrast themes →
+ *   Seq2Seq: Stop Training on a longer run.
+ *
+ * Run: npm run test:e2e   (or: bash scripts/e2e/setup.sh && npm run package &&
+ *      npx mocha --config test/e2e/.mocharc.json --spec test/e2e/train.e2e.ts)
+ * The vsix is taken from $SEQ2SEQ_E2E_VSIX, else dist-vsix/<name>-<version>.vsix when it
+ * is newer than every source file, else packaged here (scripts/package.mjs).
+ * Screenshots: .e2e/screenshots/train-*.png.
+ */
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+import {
+  REPO_ROOT,
+  launchBrowser,
+  openFile,
+  openWorkbench,
+  runCommand,
+  screenshot,
+  startCodeServer,
+  waitForNotification,
+  webviewFrame,
+  type BrowserSession,
+  type CodeServer,
+} from './harness';
+import { LONG_CONFIG, TINY_CONFIG, writeReverseWorkspace } from './fixtures/reverseTask';
+
+const PALETTE_QUERY = 'Train seq2seq';
+const TRAIN_COMMAND_LABEL = 'Seq2Seq: Train Seq2Seq Model';
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Newest mtime (ms) of the files under `dir` (recursively). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  if (!fs.existsSync(dir)) return 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** The packaged extension: env override, an up-to-date dist-vsix/ package, or a fresh `npm run package`. */
+function packagedVsix(): string {
+  if (process.env.SEQ2SEQ_E2E_VSIX) return path.resolve(process.env.SEQ2SEQ_E2E_VSIX);
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  const vsix = path.join(REPO_ROOT, 'dist-vsix', `${pkg.name}-${pkg.version}.vsix`);
+  const sources = Math.max(
+    ...['src', 'webview', 'schemas', 'media'].map((d) => newestMtime(path.join(REPO_ROOT, d))),
+    fs.statSync(path.join(REPO_ROOT, 'package.json')).mtimeMs,
+  );
+  if (!fs.existsSync(vsix) || fs.statSync(vsix).mtimeMs < sources) {
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`npm run package failed:\n${r.stdout}\n${r.stderr}`);
+  }
+  return vsix;
+}
+
+/** What the Training panel shows (read from its DOM). */
+interface PanelView {
+  title: string;
+  state: string;
+  backend: string;
+  step: string;
+  epoch: string;
+  banner: string;
+  /** Sample translation rows with a source cell. */
+  samples: number;
+  /** Loss chart: plot shown (not the "waiting" placeholder). */
+  lossShown: boolean;
+  lossReadout: string;
+  /** Pixels of the loss canvas drawn in the loss series colour (a drawn line, not just axes). */
+  lossPixels: number;
+  stopVisible: boolean;
+  /** Lowest text/background contrast ratio (WCAG) among the sample translation cells. */
+  samplesContrast: number;
+}
+
+/** Browser-side reader (a string: transpiler helpers such as __name do not exist in the page). */
+const PANEL_VIEW_SCRIPT = `(() => {
+  var q = function (s) { return document.querySelector(s); };
+  var text = function (s) { var e = q(s); return e && e.textContent ? e.textContent.trim() : ''; };
+  var stat = function (name) {
+    var cells = Array.prototype.slice.call(document.querySelectorAll('.stats .stat'));
+    for (var i = 0; i < cells.length; i++) {
+      var dt = cells[i].querySelector('dt');
+      if (dt && dt.textContent.trim() === name) return cells[i].querySelector('dd').textContent.trim();
+    }
+    return '';
+  };
+  var chart = document.querySelectorAll('.charts .chart')[0];
+  var plot = chart && chart.querySelector('.plot');
+  var canvas = chart && chart.querySelector('canvas');
+  var pixels = 0;
+  if (canvas && canvas.width > 0) {
+    var probe = document.createElement('span');
+    probe.style.color = getComputedStyle(document.body).getPropertyValue('--vscode-charts-blue').trim() || '#3794ff';
+    document.body.appendChild(probe);
+    var m = getComputedStyle(probe).color.match(/\\d+/g).map(Number);
+    probe.remove();
+    var data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    for (var k = 0; k < data.length; k += 4) {
+      if (data[k + 3] > 100 && Math.abs(data[k] - m[0]) + Math.abs(data[k + 1] - m[1]) + Math.abs(data[k + 2] - m[2]) < 60) pixels++;
+    }
+  }
+  // Lowest WCAG contrast ratio of the sample-translation cells against the page background.
+  var rgb = function (c) { var m = c.match(/[\\d.]+/g).map(Number); return m; };
+  var lum = function (c) {
+    var v = rgb(c).slice(0, 3).map(function (x) { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+  };
+  var bg = lum(getComputedStyle(document.body).backgroundColor);
+  var minContrast = Infinity;
+  Array.prototype.slice.call(document.querySelectorAll('.samples tbody td')).forEach(function (td) {
+    var l = lum(getComputedStyle(td).color);
+    var ratio = (Math.max(l, bg) + 0.05) / (Math.min(l, bg) + 0.05);
+    if (ratio < minContrast) minContrast = ratio;
+  });
+  var banner = q('.banner');
+  var stop = q('.actions button.stop');
+  return {
+    title: text('.run-name'),
+    state: text('.badge[class*="state-"]'),
+    backend: text('.badge.backend'),
+    step: stat('Step'),
+    epoch: stat('Epoch'),
+    banner: banner && !banner.hidden ? banner.textContent.trim() : '',
+    samples: document.querySelectorAll('.samples tbody td.src').length,
+    lossShown: !!plot && !plot.classList.contains('hidden'),
+    lossReadout: text('.charts .chart .readout'),
+    lossPixels: pixels,
+    stopVisible: !!stop && !stop.hidden,
+    samplesContrast: minContrast
+  };
+})()`;
+
+async function panelView(frame: Frame): Promise<PanelView> {
+  return (await frame.evaluate(PANEL_VIEW_SCRIPT)) as PanelView;
+}
+
+/** "12 / 102" → 12 (NaN when no step yet). */
+function stepNumber(v: PanelView): number {
+  return Number.parseInt(v.step, 10);
+}
+
+/** Text of the Seq2Seq status bar item ('' when hidden). */
+async function statusBarText(page: Page): Promise<string> {
+  const items = await page.locator('.part.statusbar .statusbar-item').allTextContents();
+  return items.map((t) => t.trim()).find((t) => t.includes('Seq2Seq:')) ?? '';
+}
+
+/** Poll the panel until `done(view)` or timeout; `each` sees every view. */
+async function watchPanel(
+  frame: Frame,
+  done: (v: PanelView) => boolean,
+  timeoutMs: number,
+  each?: (v: PanelView) => Promise<void> | void,
+): Promise<PanelView> {
+  const end = Date.now() + timeoutMs;
+  let last: PanelView | undefined;
+  while (true) {
+    last = await panelView(frame);
+    await each?.(last);
+    if (done(last)) return last;
+    if (Date.now() > end) throw new Error(`panel did not reach the expected state within ${timeoutMs} ms; last view: ${JSON.stringify(last)}`);
+    await sleep(150);
+  }
+}
+
+/**
+ * Open the palette, type `query` and wait for a row labelled `label` (reopening the
+ * palette while the extension's commands are still being registered). Leaves it open.
+ */
+async function paletteShows(page: Page, query: string, label: string, timeoutMs = 30_000): Promise<string[]> {
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('.quick-input-box input');
+  const rows = widget.locator('.quick-input-list .monaco-list-row');
+  const end = Date.now() + timeoutMs;
+  while (true) {
+    await page.keyboard.press('F1');
+    await widget.waitFor({ state: 'visible', timeout: 5000 });
+    await input.fill(`>${query}`);
+    const reopenAt = Date.now() + 3000;
+    while (Date.now() < reopenAt) {
+      const labels = (await rows.locator('.label-name').allTextContents()).map((l) => l.replace(/\s+/g, ' ').trim());
+      if (labels.includes(label)) return labels;
+      await sleep(150);
+    }
+    if (Date.now() > end) {
+      const labels = await rows.locator('.label-name').allTextContents();
+      throw new Error(`palette "${query}" did not offer "${label}" within ${timeoutMs} ms; rows: ${JSON.stringify(labels)}`);
+    }
+    await page.keyboard.press('Escape');
+    await widget.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+  }
+}
+
+/** In the open Train Model quick pick, choose the config named `file`. */
+async function pickConfig(page: Page, file: string): Promise<string[]> {
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('.quick-input-title', { hasText: 'Seq2Seq: Train Model' }).waitFor({ state: 'visible', timeout: 20_000 });
+  const row = widget.locator('.quick-input-list .monaco-list-row', { hasText: file }).first();
+  await row.waitFor({ state: 'visible', timeout: 20_000 });
+  const labels = (await widget.locator('.quick-input-list .monaco-list-row .label-name').allTextContents()).map((l) => l.trim());
+  await row.click();
+  await widget.waitFor({ state: 'hidden', timeout: 10_000 });
+  return labels;
+}
+
+/** Dismiss every notification toast (they cover the panel in screenshots). */
+async function clearNotifications(page: Page): Promise<void> {
+  await runCommand(page, 'Notifications: Clear All Notifications').catch(() => undefined);
+  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+}
+
+/**
+ * Switch the colour theme as a user does: "Preferences: Color Theme", choose `label`.
+ * Waits until the Training panel's page has the theme's body class.
+ */
+async function setTheme(page: Page, label: string, bodyClass: RegExp, frame: Frame): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('.quick-input-box input').fill(label);
+  const row = widget.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 10_000 });
+  await row.click();
+  await widget.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+  const end = Date.now() + 20_000;
+  while (!bodyClass.test((await frame.evaluate('document.body.className')) as string)) {
+    if (Date.now() > end) throw new Error(`the Training panel did not switch to ${label} (body class ${bodyClass})`);
+    await sleep(200);
+  }
+  await sleep(800); // charts are rebuilt on the next frame; let the workbench repaint too
+}
+
+describe('Train Model in VS Code (packaged extension, code-server + Chromium)', function () {
+  this.timeout(240_000);
+  let workspace: string;
+  let server: CodeServer | undefined;
+  let session: BrowserSession | undefined;
+  let page: Page;
+  let panel: Frame;
+  const statusTexts = new Set<string>();
+  const timings: Record<string, number> = {};
+
+  before(async function () {
+    let t = Date.now();
+    const vsix = packagedVsix();
+    timings.packageMs = Date.now() - t;
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 's2s-e2e-train-'));
+    writeReverseWorkspace(workspace);
+    t = Date.now();
+    server = await startCodeServer({
+      workspace,
+      vsix,
+      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'seq2seq.backend': 'wasm' },
+    });
+    // Installed from the vsix, not linked to the source folder.
+    const installed = fs.readdirSync(server.extensionsDir).filter((d) => d.startsWith('seq2seq-lab.seq2seq-lab-'));
+    assert.equal(installed.length, 1, `expected the vsix to be installed in ${server.extensionsDir}`);
+    assert.ok(!fs.existsSync(path.join(server.extensionsDir, installed[0], 'node_modules')), 'the installed extension must not contain node_modules');
+    session = await launchBrowser();
+    page = session.page;
+    await openWorkbench(page, server);
+    timings.startMs = Date.now() - t;
+  });
+
+  after(async function () {
+    console.log(`      timings: ${JSON.stringify(timings)}`);
+    await session?.close();
+    await server?.stop();
+    if (workspace && process.env.SEQ2SEQ_E2E_KEEP !== '1') fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('offers "Seq2Seq: Train Seq2Seq Model" in the command palette for "Train seq2seq"', async function () {
+    await openFile(page, TINY_CONFIG); // the panel opens beside this editor
+    const labels = await paletteShows(page, PALETTE_QUERY, TRAIN_COMMAND_LABEL);
+    assert.ok(labels.includes(TRAIN_COMMAND_LABEL), JSON.stringify(labels));
+    // Stop Training is only offered while a run is training.
+    assert.ok(!labels.some((l) => /Stop Training/.test(l)), `Stop Training offered while idle: ${JSON.stringify(labels)}`);
+    await page.locator('.part.statusbar', { hasText: 'Activating Extensions' }).waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+    await screenshot(page, 'train-01-palette');
+  });
+
+  it('runs it and lists the workspace configs in a quick pick', async function () {
+    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: TRAIN_COMMAND_LABEL }).first().click();
+    const t = Date.now();
+    const widget = page.locator('.quick-input-widget');
+    await widget.locator('.quick-input-list .monaco-list-row', { hasText: TINY_CONFIG }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    await screenshot(page, 'train-02-pick-config');
+    const labels = await pickConfig(page, TINY_CONFIG);
+    timings.trainStartedAt = t;
+    assert.ok(labels.some((l) => l.includes(TINY_CONFIG)) && labels.some((l) => l.includes(LONG_CONFIG)), JSON.stringify(labels));
+    assert.ok(labels.some((l) => /Create config from a data file/.test(l)), JSON.stringify(labels));
+  });
+
+  it('opens the Training panel beside the editor and shows live metrics until finished', async function () {
+    panel = await webviewFrame(page, /^Training: tiny$/, 30_000);
+    // Beside the config editor: two editor groups, the panel's tab in the second one.
+    const groups = page.locator('.editor-group-container');
+    assert.equal(await groups.count(), 2, 'expected the panel in a second editor group');
+    assert.equal(await groups.nth(1).locator('.tab .label-name', { hasText: 'Training: tiny' }).count(), 1);
+    assert.equal(await groups.nth(0).locator('.tab .label-name', { hasText: TINY_CONFIG }).count(), 1);
+
+    const steps: number[] = [];
+    let liveShot = false;
+    const final = await watchPanel(
+      panel,
+      (v) => v.state === 'finished',
+      120_000,
+      async (v) => {
+        const sb = await statusBarText(page);
+        if (sb) statusTexts.add(sb);
+        const s = stepNumber(v);
+        if (v.state === 'running' && Number.isFinite(s)) {
+          if (steps[steps.length - 1] !== s) steps.push(s);
+          if (!liveShot && s >= 20) {
+            liveShot = true;
+            await screenshot(page, 'train-03-panel-live');
+          }
+        }
+      },
+    );
+    timings.trainMs = Date.now() - timings.trainStartedAt;
+    assert.equal(final.title, 'tiny');
+    assert.equal(final.backend, 'wasm', 'backend badge');
+    assert.ok(steps.length >= 2, `the step counter should have changed while running; saw ${JSON.stringify(steps)}`);
+    for (let i = 1; i < steps.length; i++) assert.ok(steps[i] > steps[i - 1], `step counter went back: ${JSON.stringify(steps)}`);
+    assert.match(final.step, /^102 \/ 102$/, 'final step counter (6 epochs × 17 steps)');
+    assert.match(final.epoch, /^6 \/ 6$/);
+    assert.ok(final.lossShown, 'loss chart hidden');
+    assert.match(final.lossReadout, /^\d+(\.\d+)? at step \d+$/, 'loss readout');
+    assert.ok(final.lossPixels > 100, `loss chart has no drawn line (${final.lossPixels} pixels in the series colour)`);
+    assert.ok(final.samples >= 1, 'sample translations table is empty');
+    assert.match(final.banner, /^Finished: .* at step 102 \(epoch 6\)\.$/);
+    assert.ok(!final.stopVisible, 'Stop button still visible after the run finished');
+    await waitForNotification(page, /Seq2Seq: tiny finished/, 20_000);
+    await screenshot(page, 'train-04-finished-notification');
+  });
+
+  it('showed the status bar item while training, then the result', async function () {
+    const texts = [...statusTexts];
+    assert.ok(texts.some((t) => /Seq2Seq: step \d+ · loss [\d.]+ · [\d.,k]+ tok\/s/.test(t)), `no live status bar text; saw ${JSON.stringify(texts)}`);
+    assert.match(await statusBarText(page), /Seq2Seq: done at step 102/);
+  });
+
+  it('logs the run to the "Seq2Seq" output channel', async function () {
+    await runCommand(page, 'Output: Show Output Channels...');
+    const widget = page.locator('.quick-input-widget');
+    const row = widget.locator('.quick-input-list .monaco-list-row', { hasText: /^Seq2Seq/ }).first();
+    await row.waitFor({ state: 'visible', timeout: 10_000 });
+    await row.click();
+    const lines = page.locator('.part.panel .output-view .view-lines');
+    await lines.filter({ hasText: /finished\s\(.*\)\sat\sstep\s102/ }).waitFor({ state: 'visible', timeout: 15_000 });
+    // The output editor renders only the visible lines (the end of the log now, its start after Ctrl+Home)
+    // and wraps long ones anywhere: compare without whitespace.
+    const squash = (t: string) => t.replace(/\s+/g, '');
+    const tail = squash(await lines.first().innerText());
+    assert.match(tail, /epoch\dstep\d+:loss[\d.]+,perplexity[\d.]+/);
+    assert.match(tail, /validationatstep\d+\(epoch\d\):loss[\d.]+,perplexity[\d.]+,BLEU[\d.]+/);
+    await screenshot(page, 'train-05-output');
+    // Put the caret in the output editor (the .view-lines layer is taller than the viewport: click the editor box).
+    const editorBox = await page.locator('.part.panel .output-view .monaco-editor').first().boundingBox();
+    assert.ok(editorBox, 'output editor not shown');
+    await page.mouse.click(editorBox.x + 60, editorBox.y + 20);
+    await page.keyboard.press('Control+Home');
+    await lines.filter({ hasText: /started\son\swasm:/ }).waitFor({ state: 'visible', timeout: 10_000 });
+    const head = squash(await lines.first().innerText());
+    assert.match(head, /Trainingtinywith.*tiny\.seq2seq\.json→.*runs/);
+    assert.match(head, /startedonwasm:[\d.,k]+parameters,271train\/29valid\/0testpairs/);
+    await runCommand(page, 'View: Toggle Panel Visibility');
+    await page.locator('.part.panel .output-view').waitFor({ state: 'hidden', timeout: 5000 });
+  });
+
+  it('wrote the run folder (run.json, best/, metrics.jsonl) in the workspace', async function () {
+    const runsDir = path.join(workspace, 'runs');
+    const runs = fs.readdirSync(runsDir).filter((d) => d.startsWith('tiny-'));
+    assert.equal(runs.length, 1, `runs/: ${fs.readdirSync(runsDir).join(', ')}`);
+    const dir = path.join(runsDir, runs[0]);
+    assert.match(runs[0], /^tiny-\d{8}-\d{6}$/);
+    const run = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(run.format, 'seq2seq-lab/run@1', 'run.json format');
+    assert.ok(fs.statSync(path.join(dir, 'best')).isDirectory(), 'best/ missing');
+    assert.ok(fs.readdirSync(path.join(dir, 'best')).length > 0, 'best/ is empty');
+    const metrics = fs
+      .readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type?: string });
+    assert.ok(metrics.filter((m) => m.type === 'validation').length >= 5, 'expected ≥ 5 validations (every 20 of 102 steps + final)');
+    // The Explorer shows it too.
+    await page.keyboard.press('Control+Shift+E');
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'runs' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  });
+
+  it('renders the panel in dark, light and high-contrast themes', async function () {
+    await clearNotifications(page);
+    // README screenshots: the panel's editor group maximised (charts side by side), no side bar.
+    await runCommand(page, 'View: Close Primary Side Bar');
+    await page.locator('.tabs-container .tab .label-name', { hasText: 'Training: tiny' }).click();
+    await runCommand(page, 'View: Toggle Maximize Editor Group');
+    panel = await webviewFrame(page, /^Training: tiny$/);
+    const themes: [string, string, RegExp][] = [
+      ['Dark Modern', 'dark', /vscode-dark/],
+      ['Light Modern', 'light', /vscode-light/],
+      ['Dark High Contrast', 'hc', /vscode-high-contrast/],
+    ];
+    for (const [theme, short, bodyClass] of themes) {
+      await setTheme(page, theme, bodyClass, panel);
+      const v = await panelView(panel);
+      assert.equal(v.state, 'finished', `${theme}: state`);
+      assert.ok(v.lossPixels > 100, `${theme}: loss line not drawn after the theme change (${v.lossPixels} pixels)`);
+      assert.ok(v.samplesContrast >= 3, `${theme}: sample translations hard to read (contrast ${v.samplesContrast.toFixed(2)}:1)`);
+      await screenshot(page, `train-06-panel-${short}`);
+    }
+    await setTheme(page, 'Dark Modern', /vscode-dark/, panel);
+    await runCommand(page, 'View: Toggle Maximize Editor Group');
+  });
+
+  it('"Seq2Seq: Stop Training" stops a longer run and the panel shows it stopped', async function () {
+    await runCommand(page, TRAIN_COMMAND_LABEL);
+    await pickConfig(page, LONG_CONFIG);
+    panel = await webviewFrame(page, /^Training: long$/, 30_000);
+    const running = await watchPanel(panel, (v) => v.state === 'running' && stepNumber(v) >= 4, 60_000);
+    assert.ok(running.stopVisible, 'Stop button hidden while running');
+    const t = Date.now();
+    await runCommand(page, 'Seq2Seq: Stop Training');
+    const stopped = await watchPanel(panel, (v) => v.state === 'stopped', 60_000);
+    timings.stopMs = Date.now() - t;
+    assert.match(stopped.banner, /^Stopped at step \d+ \(epoch \d+\); the last checkpoint was saved\.$/);
+    assert.ok(!stopped.stopVisible, 'Stop button still shown after stopping');
+    assert.match(await statusBarText(page), /Seq2Seq: stopped at step \d+/);
+    await screenshot(page, 'train-07-stopped');
+    const runs = fs.readdirSync(path.join(workspace, 'runs')).filter((d) => d.startsWith('long-'));
+    assert.equal(runs.length, 1);
+    const last = path.join(workspace, 'runs', runs[0], 'last');
+    assert.ok(fs.existsSync(last) && fs.readdirSync(last).length > 0, 'no last/ checkpoint after Stop');
+    // Stop Training is gone from the palette again.
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget .quick-input-box input').fill('>Seq2Seq: Stop Training');
+    await sleep(500);
+    const rows = await page.locator('.quick-input-widget .quick-input-list .monaco-list-row .label-name').allTextContents();
+    await page.keyboard.press('Escape');
+    assert.ok(!rows.some((r) => /Stop Training/.test(r)), `Stop Training still offered: ${JSON.stringify(rows)}`);
+  });
+});
