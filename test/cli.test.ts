@@ -3,6 +3,7 @@ import { spawnSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Random } from '../src/core/random';
 
 const BIN = path.join(__dirname, '..', 'bin', 'seq2seq.js');
 
@@ -16,9 +17,10 @@ describe('seq2seq CLI', function () {
   let dir: string;
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'seq2seq-cli-'));
-    const lines = [];
-    for (let i = 0; i < 400; i++) {
-      const w = Array.from({ length: 2 + (i % 4) }, (_, k) => String.fromCharCode(97 + ((i * 5 + k * 3) % 7)));
+    const r = new Random(5);
+    const lines: string[] = ['f b e\tf b e'];
+    for (let i = 0; i < 600; i++) {
+      const w = Array.from({ length: 2 + r.int(4) }, () => 'abcdefg'[r.int(7)]);
       lines.push(`${w.join(' ')}\t${w.join(' ')}`);
     }
     await fs.writeFile(path.join(dir, 'copy.tsv'), lines.join('\n') + '\n');
@@ -27,8 +29,8 @@ describe('seq2seq CLI', function () {
       path.join(dir, 'tiny.seq2seq.json'),
       JSON.stringify({
         data: { train: 'copy.tsv', maxLength: 10 },
-        model: { embeddingSize: 16, hiddenSize: 32, dropout: 0 },
-        train: { epochs: 4, batchSize: 16, learningRate: 0.01, logEvery: 10 },
+        model: { embeddingSize: 16, hiddenSize: 64, dropout: 0 },
+        train: { epochs: 10, batchSize: 16, learningRate: 0.005, logEvery: 10, earlyStoppingPatience: 0 },
       }),
     );
   });
@@ -49,7 +51,7 @@ describe('seq2seq CLI', function () {
     const result = JSON.parse(e.stdout.trim());
     assert.deepEqual(Object.keys(result).slice(0, 3), ['bleu', 'perplexity', 'sentences']);
     assert.equal(result.sentences, 40);
-    assert.ok(result.bleu > 50, `BLEU ${result.bleu}`);
+    assert.ok(result.bleu > 80, `BLEU ${result.bleu}`);
     assert.ok(result.perplexity >= 1 && result.perplexity < 3);
 
     const beam = run(['eval', '--model', out, '--test', path.join(dir, 'test.tsv'), '--beam', '3', '--json']);
