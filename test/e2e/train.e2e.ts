@@ -408,6 +408,9 @@ describe('Train Model in VS Code (packaged extension, code-server + Chromium)', 
     // README screenshots: the panel's editor group maximised (charts side by side), no side bar.
     await runCommand(page, 'View: Close Primary Side Bar');
     await page.locator('.tabs-container .tab .label-name', { hasText: 'Training: tiny' }).click();
+    // VS Code moves focus into the webview a moment after the tab click; a palette opened before
+    // that would lose focus and close.
+    await sleep(1500);
     await runCommand(page, 'View: Toggle Maximize Editor Group');
     panel = await webviewFrame(page, /^Training: tiny$/);
     const themes: [string, string, RegExp][] = [
@@ -428,6 +431,10 @@ describe('Train Model in VS Code (packaged extension, code-server + Chromium)', 
   });
 
   it('"Seq2Seq: Stop Training" stops a longer run and the panel shows it stopped', async function () {
+    // Focus the config editor (first group), not the webview (see above).
+    await page.locator('.editor-group-container').first().locator('.tab .label-name', { hasText: TINY_CONFIG }).click();
+    await page.locator('.editor-group-container').first().locator('.monaco-editor .view-lines').click({ position: { x: 200, y: 20 } });
+    await sleep(500);
     await runCommand(page, TRAIN_COMMAND_LABEL);
     await pickConfig(page, LONG_CONFIG);
     panel = await webviewFrame(page, /^Training: long$/, 30_000);
