@@ -1,4 +1,5 @@
 import { strict as assert } from 'assert';
+import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_TRAIN, ModelConfig, DEFAULT_MODEL } from '../src/core/config';
 import { EncodedPair, makeBatches } from '../src/core/data/batching';
 import { initBackend } from '../src/core/backend';
@@ -49,11 +50,14 @@ describe('data-parallel training', function () {
       main.variables.map((v) => v.shape.slice()),
     );
     try {
+      let tensorsAfterFirst = -1;
       for (const b of [...batches, ...batches]) {
         const l1 = u1.step(b);
         const l2 = await dp.step(u2, b, data);
         assert.ok(Math.abs(l1 - l2) < 1e-4 * Math.max(1, l1), `loss ${l1} vs ${l2}`);
+        if (tensorsAfterFirst < 0) tensorsAfterFirst = tf.memory().numTensors;
       }
+      assert.equal(tf.memory().numTensors, tensorsAfterFirst, 'data-parallel steps leak tensors');
       const [w1, w2] = [await weights(single), await weights(main)];
       let maxDiff = 0;
       w1.forEach((a, i) => a.forEach((x, j) => (maxDiff = Math.max(maxDiff, Math.abs(x - w2[i][j])))));

@@ -97,7 +97,8 @@ export function combineShares(
     if (tokens[r] === 0) continue;
     const g = r === ownIndex ? own.grads : readGradients(buffers[r], shapes, offsets);
     const w = tokens[r] / total;
-    const next = g.map((t, i) => (acc ? tf.add(acc[i], tf.mul(t, w)) : tf.mul(t, w)));
+    const prev = acc;
+    const next = tf.tidy(() => g.map((t, i) => (prev ? tf.add(prev[i], tf.mul(t, w)) : tf.mul(t, w))));
     if (acc) disposeAll(acc);
     if (r !== ownIndex) disposeAll(g);
     acc = next;
