@@ -13,7 +13,7 @@
  * Exit code 1 (with the reason) when the build, vsce or the content check fails.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,29 +24,31 @@ const outIdx = argv.indexOf('--out');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const out = resolve(outIdx >= 0 && argv[outIdx + 1] ? argv[outIdx + 1] : join(root, 'dist-vsix', `${pkg.name}-${pkg.version}.vsix`));
 
-/** Files the installed extension needs at runtime (paths inside the vsix, under extension/). */
-const REQUIRED = [
-  'package.json',
-  'dist/extension.js',
-  'dist/configLoader.js',
-  'dist/worker.js',
-  'dist/webview/training.js',
-  'dist/webview/training.css',
-  'dist/tfjs-backend-wasm.wasm',
-  'dist/tfjs-backend-wasm-simd.wasm',
-  'dist/tfjs-backend-wasm-threaded-simd.wasm',
-  'schemas/config.schema.json',
-  'media/seq2seq.svg',
-];
+/** Files the installed extension needs at runtime besides dist/ (paths inside the vsix, under extension/). */
+const REQUIRED = ['package.json', 'schemas/config.schema.json', 'media/seq2seq.svg'];
+/** dist/ files that are not needed by the extension (the CLI is for the npm package). */
+const DIST_NOT_SHIPPED = [/\.map$/, /^dist\/cli\.js$/];
+/** Everything in the vsix must be under one of these (anything else is a stray file: fix .vscodeignore). */
+const ALLOWED = /^(dist\/|media\/|schemas\/|package\.json$|LICENSE\.txt$|README\.md$|CHANGELOG\.md$)/i;
 /** Patterns that must never be in the vsix. */
 const FORBIDDEN = [
-  [/^node_modules\//, 'node_modules (everything is bundled)'],
+  [/(^|\/)node_modules\//, 'node_modules (everything is bundled)'],
   [/\.map$/, 'source maps'],
-  [/^(src|webview|test|scripts|bench|runs|\.e2e|\.scratch|dist-vsix)\//, 'sources, tests or scratch'],
   [/\.ts$/, 'TypeScript sources'],
   [/\.tsv$/, 'data sets'],
   [/\.vsix$/, 'other packages'],
 ];
+
+/** Every file under dir (recursively), as repo-relative posix paths. */
+function walk(dir) {
+  const out = [];
+  for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
+    const rel = `${dir}/${e.name}`;
+    if (e.isDirectory()) out.push(...walk(rel));
+    else out.push(rel);
+  }
+  return out;
+}
 
 function fail(msg) {
   console.error(`[package] ${msg}`);
@@ -86,9 +88,14 @@ if (list.status === 0) {
   files = ls.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 const have = new Set(files);
-const missing = REQUIRED.filter((f) => !have.has(f));
+// Every bundle, webview asset and tfjs .wasm binary the build produced (the worker loads the .wasm
+// files from its own folder, see wasmBinaryDir() in src/core/backend.ts).
+const built = walk('dist').filter((f) => !DIST_NOT_SHIPPED.some((re) => re.test(f)));
+if (!built.some((f) => f.endsWith('.wasm'))) fail('dist/ has no tfjs .wasm binaries: the build did not copy them');
+const missing = [...REQUIRED, ...built].filter((f) => !have.has(f));
 const bad = [];
 for (const f of files) {
+  if (!ALLOWED.test(f)) bad.push(`${f} (not part of the extension)`);
   for (const [re, why] of FORBIDDEN) if (re.test(f)) bad.push(`${f} (${why})`);
 }
 
