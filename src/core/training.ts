@@ -78,6 +78,26 @@ function metricOf(metric: StopMetric, v: { bleu: number; perplexity: number; los
 }
 
 /**
+ * Write the validation and test pairs to `valid.tsv` / `test.tsv` in the run
+ * folder (in the config's column positions), so that the held-out split can
+ * be evaluated later with `seq2seq eval --test <run>/test.tsv`.
+ */
+async function writeSplits(runDir: string, config: Seq2SeqConfig, dataset: Dataset): Promise<void> {
+  const { srcColumn, tgtColumn } = config.data;
+  const width = Math.max(srcColumn, tgtColumn) + 1;
+  const clean = (t: string) => t.replace(/[\t\r\n]+/g, ' ');
+  for (const [name, split] of [['valid', dataset.valid], ['test', dataset.test]] as const) {
+    const lines = split.pairs.map((p) => {
+      const row = new Array<string>(width).fill('');
+      row[srcColumn] = clean(p.src);
+      row[tgtColumn] = clean(p.tgt);
+      return row.join('\t');
+    });
+    await fs.writeFile(path.join(runDir, `${name}.tsv`), lines.length ? lines.join('\n') + '\n' : '');
+  }
+}
+
+/**
  * Train a model as configured, writing the run to `opts.outDir`.
  * @returns the final `done` event
  * @throws DataError / CheckpointError / Error for unusable data, a broken run folder or a failed backend
@@ -114,6 +134,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
     await fs.rm(path.join(runDir, 'last'), { recursive: true, force: true });
     await fs.writeFile(metricsFile, '');
     await writeRunManifest(runDir, manifest);
+    await writeSplits(runDir, config, dataset);
   }
   const tc = config.train;
   const model = new Seq2SeqModel(config.model, dataset.srcVocab.size, dataset.tgtVocab.size, tc.seed);
