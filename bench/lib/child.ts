@@ -1,0 +1,244 @@
+/**
+ * Child process of `npm run bench`: runs one job (training cases or
+ * translation latency) on the backend named by `SEQ2SEQ_BACKEND` and writes a
+ * `ChildResult` JSON file. Usage (done by `bench/run.ts`):
+ *   node --require tsx/cjs bench/lib/child.ts <job.json>
+ */
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { describeBackend, initBackend } from '../../src/core/backend';
+import { RUN_FORMAT, saveCheckpoint, writeRunManifest } from '../../src/core/checkpoint';
+import { DEFAULT_DATA, DEFAULT_TRAIN, Seq2SeqConfig, TrainConfig } from '../../src/core/config';
+import { makeTokenizer } from '../../src/core/data/tokenizer';
+import { EOS_ID, SPECIAL_TOKENS } from '../../src/core/data/vocabulary';
+import { registerWasmKernels, unregisterWasmKernels } from '../../src/core/kernels/wasm';
+import { Seq2SeqModel } from '../../src/core/model/seq2seq';
+import { DataParallel } from '../../src/core/parallel';
+import { Random } from '../../src/core/random';
+import { Translator } from '../../src/core/translator';
+import { Updater } from '../../src/core/updater';
+import { prepare, readBatchFile } from './batches';
+import type { ChildResult, Job, KernelShare, TrainCase, TrainJob, TrainResult, TranslateJob, TranslateResult } from './jobs';
+import { summarize } from './stats';
+
+/** Training hyper-parameters of the job (learning rate, clipping), teacher forcing 1, with the case's levers. */
+function trainConfig(job: TrainJob, c: TrainCase, batchSize: number): TrainConfig {
+  return { ...DEFAULT_TRAIN, batchSize, learningRate: job.learningRate, clipNorm: job.clipNorm, teacherForcing: 1, softmaxCandidates: c.softmaxCandidates, threads: c.threads, seed: 42 };
+}
+
+/** Swap the project's wasm kernels for the stock ones, keeping only UnsortedSegmentSum (the stock backend has none). */
+function useStockKernels(): void {
+  registerWasmKernels();
+  const segmentSum = tf.getKernel('UnsortedSegmentSum', 'wasm');
+  unregisterWasmKernels();
+  if (segmentSum) tf.registerKernel(segmentSum);
+}
+
+function useProjectKernels(): void {
+  if (tf.getKernel('UnsortedSegmentSum', 'wasm') != null) tf.unregisterKernel('UnsortedSegmentSum', 'wasm');
+  registerWasmKernels();
+}
+
+async function profileStep(step: () => number): Promise<NonNullable<TrainResult['profile']>> {
+  const t0 = performance.now();
+  const info = await tf.profile(() => {
+    step();
+    return [] as tf.Tensor[];
+  });
+  const wallMs = performance.now() - t0;
+  const byKernel = new Map<string, { calls: number; ms: number }>();
+  let kernelMs = 0;
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    const e = byKernel.get(k.name) ?? { calls: 0, ms: 0 };
+    e.calls++;
+    e.ms += ms;
+    byKernel.set(k.name, e);
+    kernelMs += ms;
+  }
+  const top: KernelShare[] = [...byKernel.entries()]
+    .map(([kernel, e]) => ({ kernel, calls: e.calls, ms: e.ms, share: e.ms / wallMs }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 8);
+  return { wallMs, kernelMs, top };
+}
+
+async function runTrainCase(job: TrainJob, c: TrainCase, backend: string): Promise<TrainResult> {
+  const modelConfig = job.model;
+  const file = await readBatchFile(c.batchFile);
+  const prepared = prepare(file);
+  if (c.kernels === 'stock') {
+    if (backend !== 'wasm') throw new Error('stock vs project kernels only applies to the wasm backend');
+    if (c.threads > 1) throw new Error('stock kernels are measured on one thread only (replicas register the project kernels)');
+    useStockKernels();
+  }
+  const model = new Seq2SeqModel(modelConfig, file.srcVocabSize, file.tgtVocabSize, 42);
+  const train = trainConfig(job, c, file.batchSize);
+  const updater = new Updater(model, train, new Random(7));
+  let dp: DataParallel | undefined;
+  try {
+    if (c.threads > 1) {
+      dp = await DataParallel.start(
+        c.threads,
+        { model: modelConfig, train, srcVocabSize: file.srcVocabSize, tgtVocabSize: file.tgtVocabSize, weights: await model.params.export(), learningRate: train.learningRate },
+        model.variables.map((v) => v.shape.slice()),
+      );
+    }
+    const step = async (i: number): Promise<number> => {
+      const p = prepared[i % prepared.length];
+      return dp ? dp.step(updater, p.batch, p.pairs) : updater.step(p.batch);
+    };
+    let i = 0;
+    for (; i < c.warmup; i++) await step(i);
+    const times: number[] = [];
+    let tokens = 0;
+    let sentences = 0;
+    let firstLoss = NaN;
+    let lastLoss = NaN;
+    for (let k = 0; k < c.steps; k++, i++) {
+      const t0 = performance.now();
+      const loss = await step(i);
+      times.push(performance.now() - t0);
+      const b = prepared[i % prepared.length].batch;
+      tokens += b.tokens;
+      sentences += b.size;
+      if (k === 0) firstLoss = loss;
+      lastLoss = loss;
+    }
+    const total = times.reduce((a, b) => a + b, 0) / 1000;
+    const result: TrainResult = {
+      id: c.id,
+      parameters: model.params.count,
+      stepMs: summarize(times),
+      tokensPerSec: tokens / total,
+      sentencesPerSec: sentences / total,
+      tokensPerBatch: tokens / c.steps,
+      firstLoss,
+      lastLoss,
+    };
+    if (c.profile && !dp) result.profile = await profileStep(() => updater.step(prepared[0].batch));
+    return result;
+  } finally {
+    if (dp) await dp.dispose();
+    model.dispose();
+    if (c.kernels === 'stock') useProjectKernels();
+  }
+}
+
+/** Word tokens `w4 … w{V−1}` after the four specials. */
+function vocabTokens(size: number): string[] {
+  return [...SPECIAL_TOKENS, ...Array.from({ length: size - SPECIAL_TOKENS.length }, (_, i) => `w${i + SPECIAL_TOKENS.length}`)];
+}
+
+/**
+ * Save a freshly initialised model as a run folder. The `<eos>` output bias is
+ * set to −10⁴ so that decoding never stops early: every output has the
+ * length limit `ceil(maxOutputRatio · (n + 1)) + 5` with `maxOutputRatio` 1.
+ */
+async function saveRandomRun(job: TranslateJob, backend: string): Promise<{ runDir: string; parameters: number }> {
+  const runDir = await fs.mkdtemp(path.join(os.tmpdir(), 'seq2seq-bench-run-'));
+  const config: Seq2SeqConfig = {
+    name: 'bench (random weights)',
+    data: { ...DEFAULT_DATA, train: path.join(runDir, 'unused.tsv') },
+    model: job.model,
+    train: { ...DEFAULT_TRAIN, beamSize: 1, maxOutputRatio: 1 },
+  };
+  const model = new Seq2SeqModel(job.model, job.srcVocab, job.tgtVocab, 42);
+  const weights = await model.params.export();
+  const parameters = model.params.count;
+  model.dispose();
+  const bout = weights.find((w) => w.name === 'decoder/bout');
+  if (!bout) throw new Error('the decoder has no decoder/bout parameter to suppress <eos> with');
+  bout.values[EOS_ID] = -1e4;
+  await saveCheckpoint(runDir, { kind: 'best', step: 0, epoch: 0, time: new Date().toISOString() }, weights);
+  const tok = makeTokenizer('word', true).toJSON();
+  await writeRunManifest(runDir, {
+    format: RUN_FORMAT,
+    config,
+    srcVocab: { tokens: vocabTokens(job.srcVocab) },
+    tgtVocab: { tokens: vocabTokens(job.tgtVocab) },
+    srcTokenizer: tok,
+    tgtTokenizer: tok,
+    backend,
+    created: new Date().toISOString(),
+  });
+  return { runDir, parameters };
+}
+
+async function runTranslate(job: TranslateJob, backend: string): Promise<TranslateResult> {
+  const { runDir, parameters } = await saveRandomRun(job, backend);
+  try {
+    const loadTimes: number[] = [];
+    let translator: Translator | undefined;
+    for (let i = 0; i < job.loads; i++) {
+      translator?.dispose();
+      const t0 = performance.now();
+      translator = await Translator.load(runDir);
+      loadTimes.push(performance.now() - t0);
+    }
+    const tr = translator!;
+    const latency: TranslateResult['latency'] = [];
+    const random = new Random(11);
+    for (const n of job.lengths) {
+      const sentence = Array.from({ length: n }, () => `w${SPECIAL_TOKENS.length + random.int(job.srcVocab - SPECIAL_TOKENS.length)}`).join(' ');
+      for (const beam of job.beams) {
+        for (let w = 0; w < 2; w++) tr.translate(sentence, { beamSize: beam });
+        const times: number[] = [];
+        let outputTokens = 0;
+        for (let r = 0; r < job.repeats; r++) {
+          const t0 = performance.now();
+          const out = tr.translate(sentence, { beamSize: beam });
+          times.push(performance.now() - t0);
+          outputTokens = out.targetTokens.length;
+        }
+        latency.push({ srcTokens: n, beam, outputTokens, ms: summarize(times) });
+      }
+    }
+    tr.dispose();
+    const weightsBytes = (await fs.stat(path.join(runDir, 'best', 'weights.bin'))).size;
+    return { loadFirstMs: loadTimes[0], loadMs: summarize(loadTimes.slice(1).length ? loadTimes.slice(1) : loadTimes), weightsBytes, parameters, latency };
+  } finally {
+    await fs.rm(runDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const jobPath = process.argv[2];
+  if (!jobPath) throw new Error('usage: child.ts <job.json>');
+  const job = JSON.parse(await fs.readFile(jobPath, 'utf8')) as Job;
+  const backend = await initBackend(job.backend);
+  const info = describeBackend();
+  const result: ChildResult = { backend, simd: info.simd, peakRssMb: 0, parameters: 0 };
+  try {
+    if (backend !== job.backend) throw new Error(`backend ${job.backend} is not available here (got ${backend})`);
+    if (job.kind === 'train') {
+      result.train = [];
+      const t: TrainJob = job;
+      for (const c of t.cases) {
+        try {
+          result.train.push(await runTrainCase(t, c, backend));
+        } catch (e) {
+          const empty = summarize([0]);
+          result.train.push({ id: c.id, parameters: 0, stepMs: empty, tokensPerSec: 0, sentencesPerSec: 0, tokensPerBatch: 0, firstLoss: NaN, lastLoss: NaN, error: (e as Error).message });
+        }
+      }
+    } else {
+      result.translate = await runTranslate(job, backend);
+      result.parameters = result.translate.parameters;
+    }
+  } catch (e) {
+    result.error = (e as Error).message;
+  }
+  result.peakRssMb = process.resourceUsage().maxRSS / 1024;
+  await fs.writeFile(job.out, JSON.stringify(result, null, 1));
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

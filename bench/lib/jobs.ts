@@ -1,0 +1,107 @@
+/**
+ * Job and result shapes exchanged between the bench orchestrator
+ * (`bench/run.ts`) and its child processes (`bench/lib/child.ts`). Each child
+ * runs on one backend, so that backends never share a process and every
+ * child's peak RSS belongs to its own measurements.
+ */
+import type { ModelConfig } from '../../src/core/config';
+import type { Summary } from './stats';
+
+/** One training-speed measurement. */
+export interface TrainCase {
+  /** Identifies the row in the results, e.g. `default/wasm/synthetic/t1/full`. */
+  id: string;
+  /** Batch file to train on (see `bench/lib/batches.ts`). */
+  batchFile: string;
+  /** Data-parallel threads (1 = `Updater.step`, more = `DataParallel`). */
+  threads: number;
+  /** `train.softmaxCandidates` (0 = full softmax). */
+  softmaxCandidates: number;
+  /** `project`: the kernels of `src/core/kernels/wasm.ts`; `stock`: the wasm backend's own (plus the project's UnsortedSegmentSum, without which the stock backend cannot train embeddings). */
+  kernels: 'project' | 'stock';
+  warmup: number;
+  steps: number;
+  /** Profile one extra step with `tf.profile` and report the top kernels. */
+  profile: boolean;
+}
+
+export interface TrainJob {
+  kind: 'train';
+  model: ModelConfig;
+  /** Adam learning rate and global-norm clipping threshold (the example config's). */
+  learningRate: number;
+  clipNorm: number;
+  cases: TrainCase[];
+}
+
+export interface TranslateJob {
+  kind: 'translate';
+  model: ModelConfig;
+  /** Vocabulary sizes of the saved run (source, target). */
+  srcVocab: number;
+  tgtVocab: number;
+  /** Source sentence lengths in tokens. */
+  lengths: number[];
+  beams: number[];
+  /** Timed translations per (length, beam). */
+  repeats: number;
+  loads: number;
+}
+
+export type Job = (TrainJob | TranslateJob) & {
+  /** `SEQ2SEQ_BACKEND` for the child. */
+  backend: 'wasm' | 'cpu' | 'tensorflow';
+  /** Where the child writes its `ChildResult` JSON. */
+  out: string;
+};
+
+/** Share of one kernel in a profiled step. */
+export interface KernelShare {
+  kernel: string;
+  calls: number;
+  ms: number;
+  /** ms / wall time of the profiled step. */
+  share: number;
+}
+
+export interface TrainResult {
+  id: string;
+  /** Trainable parameters of the model. */
+  parameters: number;
+  /** Per-step wall times (ms), warm-up excluded. */
+  stepMs: Summary;
+  /** Target tokens (non-padding positions incl. `<eos>`) per second: Σ tokens / Σ step time. */
+  tokensPerSec: number;
+  /** Sentences per second. */
+  sentencesPerSec: number;
+  /** Mean target tokens per batch. */
+  tokensPerBatch: number;
+  /** Loss of the last timed step (sanity: finite and falling). */
+  firstLoss: number;
+  lastLoss: number;
+  /** Top kernels of one profiled step (kernel time as share of the step's wall time), when requested. */
+  profile?: { wallMs: number; kernelMs: number; top: KernelShare[] };
+  /** Why the case could not run (the other fields are then zero). */
+  error?: string;
+}
+
+export interface TranslateResult {
+  /** `Translator.load` of a saved run: first load and the median of the following ones (ms). */
+  loadFirstMs: number;
+  loadMs: Summary;
+  /** Size of the checkpoint's weights.bin in bytes. */
+  weightsBytes: number;
+  parameters: number;
+  latency: { srcTokens: number; beam: number; outputTokens: number; ms: Summary }[];
+}
+
+export interface ChildResult {
+  backend: string;
+  simd: boolean;
+  /** Peak resident set size of the child process (MB), worker threads included. */
+  peakRssMb: number;
+  parameters: number;
+  train?: TrainResult[];
+  translate?: TranslateResult;
+  error?: string;
+}

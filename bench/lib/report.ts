@@ -1,0 +1,239 @@
+/**
+ * Result shapes of `npm run bench` (`bench/results/latest.json`) and their
+ * Markdown rendering (`bench/results/latest.md`). Pure: no I/O.
+ */
+import type { TrainResult, TranslateResult } from './jobs';
+import type { Summary } from './stats';
+
+/** What the PyTorch peer prints (`bench/pytorch/seq2seq_peer.py`). */
+export interface PeerResult {
+  torch: string;
+  python: string;
+  threads: number;
+  parameters: number;
+  stepMs: Summary;
+  tokensPerSec: number;
+  sentencesPerSec: number;
+  firstLoss: number;
+  lastLoss: number;
+}
+
+/** One training measurement (a row of the training tables). */
+export interface TrainingRow {
+  id: string;
+  config: string;
+  backend: string;
+  simd: boolean;
+  /** `synthetic` or `tatoeba`. */
+  data: string;
+  dataNote: string;
+  /** Set for rows of the sequence-length / vocabulary sweeps, e.g. `seqLen=40`. */
+  sweep?: string;
+  threads: number;
+  softmaxCandidates: number;
+  kernels: 'project' | 'stock';
+  model: { embeddingSize: number; hiddenSize: number; srcVocab: number; tgtVocab: number; batchSize: number };
+  parameters: number;
+  warmup: number;
+  steps: number;
+  stepMs?: Summary;
+  /** Target tokens per second (non-padding target positions incl. `<eos>`). */
+  tokensPerSec?: number;
+  tokensPerBatch?: number;
+  /** Loss of the first and last timed step. */
+  loss?: [number, number];
+  profile?: TrainResult['profile'];
+  /** Peak RSS (MB) of the process that ran this row's group of cases. */
+  peakRssMb: number;
+  pytorch?: PeerResult;
+  pytorchError?: string;
+  /** Our tokens/s ÷ PyTorch's on the same batches, threads and softmax; null without a peer. */
+  ratioToPyTorch: number | null;
+  error?: string;
+}
+
+/** One lever, everything else fixed. */
+export interface Lever {
+  config: string;
+  lever: string;
+  data: string;
+  fromTokensPerSec: number;
+  toTokensPerSec: number;
+  /** to / from. */
+  speedup: number;
+}
+
+/** Our tokens/s next to PyTorch's on the identical model and batches. */
+export interface ComparisonEntry {
+  tokensPerSec: number | null;
+  pytorchTokensPerSec: number | null;
+  ratioToPyTorch: number | null;
+}
+
+export interface BenchResults {
+  format: 'seq2seq-lab/bench@1';
+  machine: { cpu: string; cores: number; memoryGb: number; platform: string; node: string; tfjs: string; date: string; commit?: string };
+  settings: { quick: boolean; configs: string[]; defaultModel: { embeddingSize: number; hiddenSize: number }; learningRate: number; clipNorm: number; batchSize: number; warmup: number; steps: number; heavyWarmup: number; heavySteps: number; softmaxCandidates: number };
+  pytorch: { available: boolean; torch?: string; python?: string; note: string };
+  notes: string[];
+  /** Per configuration: our target tokens/s, PyTorch's and their ratio (wasm vs torch, same threads and softmax). */
+  summary: Record<string, { parameters: number } & Record<'synthetic', ComparisonEntry> & Partial<Record<'syntheticCandidates' | 'syntheticTwoThreads' | 'tatoeba', ComparisonEntry>>>;
+  training: TrainingRow[];
+  levers: Lever[];
+  translation?: TranslateResult & { peakRssMb: number };
+  translationError?: string;
+  durationSec: number;
+}
+
+const f0 = (x: number | undefined | null) => (x == null || !Number.isFinite(x) ? '–' : Math.round(x).toLocaleString('en-US'));
+const f1 = (x: number | undefined | null) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(1));
+const f2 = (x: number | undefined | null) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(2));
+const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+const softmaxLabel = (k: number) => (k ? `cand ${k}` : 'full');
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
+}
+
+function trainingTable(rows: TrainingRow[], withSweep: boolean): string {
+  return table(
+    [
+      ...(withSweep ? ['sweep'] : ['config', 'params']),
+      'backend',
+      'data',
+      'threads',
+      'softmax',
+      'kernels',
+      'ms/step (median)',
+      'p95',
+      'target tok/s',
+      'PyTorch ms/step',
+      'PyTorch tok/s',
+      'ratio',
+      'peak RSS MB',
+    ],
+    rows.map((r) => [
+      ...(withSweep ? [r.sweep ?? ''] : [r.config, r.parameters ? `${(r.parameters / 1e6).toFixed(2)} M` : '–']),
+      r.backend,
+      r.data,
+      String(r.threads),
+      softmaxLabel(r.softmaxCandidates),
+      r.kernels,
+      r.error ? `error: ${r.error}` : f1(r.stepMs?.median),
+      f1(r.stepMs?.p95),
+      f0(r.tokensPerSec),
+      f1(r.pytorch?.stepMs.median),
+      f0(r.pytorch?.tokensPerSec),
+      r.ratioToPyTorch == null ? '–' : f2(r.ratioToPyTorch),
+      f0(r.peakRssMb),
+    ]),
+  );
+}
+
+/** The whole report as Markdown. */
+export function renderMarkdown(res: BenchResults): string {
+  const m = res.machine;
+  const s = res.settings;
+  const out: string[] = [];
+  out.push(`# Seq2Seq Lab benchmark${s.quick ? ' (quick)' : ''}\n\n`);
+  out.push(
+    `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB · ${m.platform} · Node ${m.node} · tfjs ${m.tfjs} · ` +
+      (res.pytorch.available ? `PyTorch ${res.pytorch.torch}` : 'no PyTorch') +
+      ` · ${m.date.slice(0, 16).replace('T', ' ')} UTC${m.commit ? ` · commit ${m.commit}` : ''} · ${Math.round(res.durationSec)} s\n\n`,
+  );
+  out.push(
+    `Batch ${s.batchSize} sentences; ms/step = median over ${s.steps} timed steps after ${s.warmup} warm-up steps ` +
+      `(large config and sweeps: ${s.heavySteps} after ${s.heavyWarmup}); a step is forward + backward + clipping + Adam. ` +
+      `target tok/s = non-padding target tokens (incl. <eos>) per second of step time. ratio = our tok/s ÷ PyTorch tok/s on the same batches, ` +
+      `threads (torch.set_num_threads) and softmax. cand k = train.softmaxCandidates k; threads 2 = DataParallel (train.threads 2).\n\n`,
+  );
+  for (const n of res.notes) out.push(`> ${n}\n\n`);
+
+  const cmp = Object.entries(res.summary);
+  if (cmp.length) {
+    out.push('\n## Summary: ours vs PyTorch (target tokens/s, wasm vs torch, same batches)\n\n');
+    const cell = (e?: ComparisonEntry) => (e ? `${f0(e.tokensPerSec)} / ${f0(e.pytorchTokensPerSec)} = **${e.ratioToPyTorch == null ? '–' : f2(e.ratioToPyTorch)}**` : '–');
+    out.push(
+      table(
+        ['config', 'params', 'synthetic, 1 thread, full softmax', 'synthetic, 1 thread, cand 1000', 'synthetic, 2 threads, full softmax', 'Tatoeba, 1 thread, full softmax'],
+        cmp.map(([name, e]) => [name, `${(e.parameters / 1e6).toFixed(2)} M`, cell(e.synthetic), cell(e.syntheticCandidates), cell(e.syntheticTwoThreads), cell(e.tatoeba)]),
+      ),
+    );
+  }
+
+  const main = res.training.filter((r) => !r.sweep);
+  out.push('\n## Training speed\n\n');
+  out.push(trainingTable(main, false));
+  const dataNotes = [...new Map(res.training.map((r) => [r.data === 'synthetic' ? `synthetic (${r.model.tgtVocab})` : r.data, r.dataNote])).entries()];
+  out.push('\n' + dataNotes.map(([k, v]) => `- **${k}**: ${v}`).join('\n') + '\n');
+
+  if (res.levers.length) {
+    out.push('\n## Levers, one at a time\n\n');
+    out.push(
+      table(
+        ['config', 'lever', 'data', 'tok/s before', 'tok/s after', 'speed-up'],
+        res.levers.map((l) => [l.config, l.lever, l.data, f0(l.fromTokensPerSec), f0(l.toTokensPerSec), `${l.speedup.toFixed(2)}×`]),
+      ),
+    );
+  }
+
+  const sweeps = res.training.filter((r) => r.sweep || (r.config === 'default' && r.backend === 'wasm' && r.data === 'synthetic' && r.threads === 1 && r.kernels === 'project'));
+  if (res.training.some((r) => r.sweep)) {
+    const lenRows = sweeps.filter((r) => (r.sweep?.startsWith('seqLen') || !r.sweep) && r.softmaxCandidates === 0).map((r) => ({ ...r, sweep: r.sweep ?? 'seqLen=10' }));
+    const vocabRows = sweeps.filter((r) => r.sweep?.startsWith('tgtVocab') || !r.sweep).map((r) => ({ ...r, sweep: r.sweep ?? `tgtVocab=${r.model.tgtVocab}` }));
+    const byNum = (a: TrainingRow, b: TrainingRow) => Number(a.sweep!.split('=')[1]) - Number(b.sweep!.split('=')[1]) || a.softmaxCandidates - b.softmaxCandidates;
+    out.push('\n## Step time vs sequence length (default model, wasm, 1 thread, full softmax)\n\n');
+    out.push('Synthetic batches with every sentence exactly this long on both sides.\n\n');
+    out.push(trainingTable(lenRows.sort(byNum), true));
+    out.push('\n## Step time vs target vocabulary (default model, wasm, 1 thread, 10-token sentences)\n\n');
+    out.push(trainingTable(vocabRows.sort(byNum), true));
+  }
+
+  const profiled = res.training.filter((r) => r.profile);
+  if (profiled.length) {
+    out.push('\n## Where a training step spends its time (tf.profile of one step)\n\n');
+    out.push(
+      'Kernel time as a share of the profiled step\'s wall time (profiling adds a read-back per kernel, so the step is slower than above). ' +
+        '"outside kernels" is JavaScript between kernels: the fused cross-entropy (`src/core/model/loss.ts`), the fused Adam (`src/core/optimizer.ts`), tensor bookkeeping.\n\n',
+    );
+    out.push(
+      table(
+        ['config', 'backend', 'softmax', 'kernels', 'profiled step ms', 'top kernels (share of step)', 'outside kernels'],
+        profiled.map((r) => [
+          r.config,
+          r.backend,
+          softmaxLabel(r.softmaxCandidates),
+          r.kernels,
+          f0(r.profile!.wallMs),
+          r.profile!.top
+            .slice(0, 6)
+            .map((k) => `${k.kernel} ${pct(k.share)}`)
+            .join(', '),
+          pct(Math.max(0, 1 - r.profile!.kernelMs / r.profile!.wallMs)),
+        ]),
+      ),
+    );
+  }
+
+  if (res.translation) {
+    const t = res.translation;
+    out.push('\n## Translation latency (default model shape, wasm, one sentence)\n\n');
+    out.push(
+      'Random weights with the `<eos>` logit suppressed, so every output runs to the length limit ceil(1·(n+1))+5 (maxOutputRatio 1); ' +
+        '`Translator.translate` as the extension calls it (top-5 candidates and attention recorded).\n\n',
+    );
+    out.push(
+      table(
+        ['source tokens', 'output tokens', 'search', 'median ms', 'p95 ms', 'ms per output token'],
+        t.latency.map((l) => [String(l.srcTokens), String(l.outputTokens), l.beam > 1 ? `beam ${l.beam}` : 'greedy', f1(l.ms.median), f1(l.ms.p95), f2(l.ms.median / l.outputTokens)]),
+      ),
+    );
+    out.push(
+      `\nModel load (\`Translator.load\` of a saved run, ${(t.parameters / 1e6).toFixed(2)} M parameters, weights.bin ${(t.weightsBytes / 2 ** 20).toFixed(1)} MiB): ` +
+        `first ${f1(t.loadFirstMs)} ms, then median ${f1(t.loadMs.median)} ms (p95 ${f1(t.loadMs.p95)}). Peak RSS of that process ${f0(t.peakRssMb)} MB.\n`,
+    );
+  } else if (res.translationError) {
+    out.push(`\nTranslation latency: not measured (${res.translationError}).\n`);
+  }
+  return out.join('');
+}

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""PyTorch peer of the Seq2Seq Lab training benchmark (`npm run bench`).
+
+The same architecture as the project's default model (src/core/model/*):
+  - source embedding, bidirectional GRU encoder with hidden/2 units per
+    direction (packed sequences, so padding is skipped);
+  - bridge s_0 = tanh(W_b [h_fwd_final; h_bwd_final] + b_b);
+  - Bahdanau attention score(s, h_j) = v^T tanh(W_q s_{t-1} + W_k h_j) with the
+    previous decoder state as query, padding masked before the softmax;
+  - GRU decoder reading [emb(y_{t-1}); c_t];
+  - attentional vector o_t = tanh(W_o [s_t; c_t] + b_o);
+  - output projection stored [vocab, hidden] (nn.Linear), cross-entropy
+    summed over non-padding targets and divided by their number;
+  - Adam, gradients clipped by global norm (clip_grad_norm_).
+Optionally the same candidate-set ("sampled") softmax as the project's
+`train.softmaxCandidates`: the k most frequent ids, the batch's gold ids and
+k ids drawn uniformly from the rest, whose logits get -log(draw/pool).
+
+Reads the batch file written by bench/run.ts (JSON: srcVocabSize,
+tgtVocabSize, batches[].pairs[].{src,tgt} ids without <bos>/<eos>), trains
+for warm-up + timed steps, and prints one JSON object on stdout.
+"""
+import argparse
+import json
+import math
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+PAD, BOS, EOS = 0, 2, 3
+
+
+class Seq2Seq(nn.Module):
+    def __init__(self, src_vocab, tgt_vocab, emb, hidden):
+        super().__init__()
+        if hidden % 2:
+            raise ValueError(f"hidden size must be even for the bidirectional encoder (got {hidden})")
+        self.src_emb = nn.Embedding(src_vocab, emb)
+        self.encoder = nn.GRU(emb, hidden // 2, batch_first=True, bidirectional=True)
+        self.bridge = nn.Linear(hidden, hidden)
+        self.tgt_emb = nn.Embedding(tgt_vocab, emb)
+        self.w_k = nn.Linear(hidden, hidden, bias=False)
+        self.w_q = nn.Linear(hidden, hidden, bias=False)
+        self.v = nn.Linear(hidden, 1, bias=False)
+        self.decoder = nn.GRUCell(emb + hidden, hidden)
+        self.w_o = nn.Linear(2 * hidden, hidden)
+        self.out = nn.Linear(hidden, tgt_vocab)  # weight [vocab, hidden]
+
+    def decode(self, src, src_lengths, src_mask, tgt_in):
+        """Attentional vectors [batch * tgtLen, hidden] under teacher forcing."""
+        b, s = src.shape
+        packed = pack_padded_sequence(self.src_emb(src), src_lengths, batch_first=True, enforce_sorted=False)
+        enc_packed, h_n = self.encoder(packed)
+        enc, _ = pad_packed_sequence(enc_packed, batch_first=True, total_length=s)  # [b, s, hidden]
+        state = torch.tanh(self.bridge(torch.cat([h_n[0], h_n[1]], dim=1)))
+        keys = self.w_k(enc)  # precomputed once per batch
+        bias = (src_mask - 1.0) * 1e9
+        emb = self.tgt_emb(tgt_in)  # [b, t, emb]
+        outputs = []
+        for t in range(tgt_in.shape[1]):
+            scores = self.v(torch.tanh(keys + self.w_q(state).unsqueeze(1))).squeeze(2) + bias
+            weights = torch.softmax(scores, dim=1)
+            context = torch.bmm(weights.unsqueeze(1), enc).squeeze(1)
+            state = self.decoder(torch.cat([emb[:, t], context], dim=1), state)
+            outputs.append(torch.tanh(self.w_o(torch.cat([state, context], dim=1))))
+        return torch.stack(outputs, dim=1).reshape(b * tgt_in.shape[1], -1)
+
+
+def tensors(batch):
+    pairs = batch["pairs"]
+    s_len = max(len(p["src"]) for p in pairs) + 1
+    t_len = max(len(p["tgt"]) for p in pairs) + 1
+    n = len(pairs)
+    src = torch.full((n, s_len), PAD, dtype=torch.long)
+    tgt_in = torch.full((n, t_len), PAD, dtype=torch.long)
+    tgt_out = torch.full((n, t_len), PAD, dtype=torch.long)
+    lengths = []
+    for i, p in enumerate(pairs):
+        x = p["src"] + [EOS]
+        src[i, : len(x)] = torch.tensor(x)
+        lengths.append(len(x))
+        y = p["tgt"]
+        tgt_in[i, : len(y) + 1] = torch.tensor([BOS] + y)
+        tgt_out[i, : len(y) + 1] = torch.tensor(y + [EOS])
+    src_mask = (src != PAD).float()  # real tokens and <eos>: ids are never PAD inside a sentence
+    tgt_mask = (tgt_out != PAD).float().reshape(-1)
+    return {
+        "src": src,
+        "lengths": torch.tensor(lengths),
+        "src_mask": src_mask,
+        "tgt_in": tgt_in,
+        "tgt_out": tgt_out.reshape(-1),
+        "tgt_mask": tgt_mask,
+        "tokens": int(tgt_mask.sum().item()),
+        "size": n,
+    }
+
+
+def candidate_logits(model, hidden, tgt_out, tgt_mask, k, generator):
+    """Logits over the candidate set and the targets re-indexed into it (see module doc)."""
+    vocab = model.out.weight.shape[0]
+    golds = torch.unique(tgt_out[tgt_mask > 0])
+    golds = golds[golds >= k]
+    rest = torch.ones(vocab, dtype=torch.bool)
+    rest[:k] = False
+    rest[golds] = False
+    pool_ids = rest.nonzero().squeeze(1)
+    pool = pool_ids.numel()
+    draw = min(k, pool)
+    sampled = pool_ids[torch.randperm(pool, generator=generator)[:draw]]
+    ids = torch.cat([torch.arange(k), golds, sampled])
+    offsets = torch.zeros(ids.numel())
+    if draw > 0:
+        offsets[k + golds.numel():] = -math.log(draw / pool)
+    position = torch.zeros(vocab, dtype=torch.long)
+    position[ids] = torch.arange(ids.numel())
+    logits = hidden @ model.out.weight[ids].t() + model.out.bias[ids] + offsets
+    return logits, position[tgt_out]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--batches", required=True, help="batch file written by bench/run.ts")
+    ap.add_argument("--embedding", type=int, required=True)
+    ap.add_argument("--hidden", type=int, required=True)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--softmax-candidates", type=int, default=0)
+    ap.add_argument("--lr", type=float, default=0.003)
+    ap.add_argument("--clip", type=float, default=5.0)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(42)
+    with open(args.batches, encoding="utf-8") as f:
+        data = json.load(f)
+    batches = [tensors(b) for b in data["batches"]]
+    model = Seq2Seq(data["srcVocabSize"], data["tgtVocabSize"], args.embedding, args.hidden)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    generator = torch.Generator().manual_seed(7)
+    k = args.softmax_candidates if 0 < args.softmax_candidates < data["tgtVocabSize"] else 0
+
+    def step(b):
+        opt.zero_grad(set_to_none=True)
+        hidden = model.decode(b["src"], b["lengths"], b["src_mask"], b["tgt_in"])
+        if k:
+            logits, targets = candidate_logits(model, hidden, b["tgt_out"], b["tgt_mask"], k, generator)
+        else:
+            logits, targets = model.out(hidden), b["tgt_out"]
+        nll = F.cross_entropy(logits, targets, reduction="none")
+        loss = (nll * b["tgt_mask"]).sum() / max(b["tokens"], 1)
+        loss.backward()
+        if args.clip > 0:  # 0 = no clipping, as train.clipNorm
+            torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
+        opt.step()
+        return loss.item()
+
+    i = 0
+    for _ in range(args.warmup):
+        step(batches[i % len(batches)])
+        i += 1
+    times, tokens, sentences, losses = [], 0, 0, []
+    for _ in range(args.steps):
+        b = batches[i % len(batches)]
+        t0 = time.perf_counter()
+        losses.append(step(b))
+        times.append((time.perf_counter() - t0) * 1000)
+        tokens += b["tokens"]
+        sentences += b["size"]
+        i += 1
+    total = sum(times) / 1000
+    srt = sorted(times)
+
+    def q(p):
+        h = (len(srt) - 1) * p
+        lo, hi = math.floor(h), math.ceil(h)
+        return srt[lo] + (h - lo) * (srt[hi] - srt[lo])
+
+    print(json.dumps({
+        "torch": torch.__version__,
+        "python": sys.version.split()[0],
+        "threads": torch.get_num_threads(),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "stepMs": {"n": len(times), "median": q(0.5), "p95": q(0.95), "mean": total * 1000 / len(times), "min": srt[0], "max": srt[-1]},
+        "tokensPerSec": tokens / total,
+        "sentencesPerSec": sentences / total,
+        "firstLoss": losses[0],
+        "lastLoss": losses[-1],
+    }))
+
+
+if __name__ == "__main__":
+    main()

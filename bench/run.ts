@@ -1,0 +1,450 @@
+/**
+ * `npm run bench`: training and decoding speed of the project's seq2seq
+ * model, next to a PyTorch implementation of the identical model.
+ *
+ *   npm run bench                          # full run (about 10 minutes on 2 cores)
+ *   npm run bench -- --quick               # about a minute: fewer steps, fewer cases
+ *   npm run bench -- --configs default,small --no-pytorch --out bench/results
+ *
+ * Every group of measurements runs in its own child process on one backend
+ * (`bench/lib/child.ts`), so backends never share a process and each group's
+ * peak RSS is its own. Training batches are written once to a temporary
+ * folder (`bench/lib/batches.ts`) and read by both the TypeScript side and the
+ * PyTorch peer (`bench/pytorch/seq2seq_peer.py`), so both train on the same
+ * token ids. Results go to `<out>/latest.json` and `<out>/latest.md`; the
+ * Markdown is also printed. See `bench/README.md` for what each number means.
+ */
+import { spawn, spawnSync } from 'child_process';
+import { promises as fs, existsSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Command } from 'commander';
+import { loadConfig } from '../src/core/configLoader';
+import type { ModelConfig } from '../src/core/config';
+import { BatchFile, realBatches, syntheticBatches, writeBatchFile } from './lib/batches';
+import type { ChildResult, Job, TrainCase, TrainResult, TranslateResult } from './lib/jobs';
+import { renderMarkdown } from './lib/report';
+import type { BenchResults, Lever, PeerResult, TrainingRow } from './lib/report';
+import { ratio } from './lib/stats';
+
+const ROOT = path.resolve(__dirname, '..');
+const EXAMPLE = path.join(ROOT, 'examples', 'tatoeba-fra-eng.seq2seq.json');
+const CHILD = path.join(__dirname, 'lib', 'child.ts');
+const PEER = path.join(__dirname, 'pytorch', 'seq2seq_peer.py');
+const CONFIG_NAMES = ['default', 'small', 'large'] as const;
+type ConfigName = (typeof CONFIG_NAMES)[number];
+
+interface Options {
+  quick: boolean;
+  configs: ConfigName[];
+  out: string;
+  pytorch: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const program = new Command()
+    .name('npm run bench --')
+    .description('Training and decoding speed of the seq2seq model, with a PyTorch peer on the identical model')
+    .option('--quick', 'about one minute: fewer steps and cases', false)
+    .option('--configs <list>', `comma-separated subset of ${CONFIG_NAMES.join(',')}`, CONFIG_NAMES.join(','))
+    .option('--out <dir>', 'folder for latest.json and latest.md', path.join('bench', 'results'))
+    .option('--no-pytorch', 'skip the PyTorch peer')
+    .parse(argv);
+  const o = program.opts<{ quick: boolean; configs: string; out: string; pytorch: boolean }>();
+  const configs = o.configs
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const c of configs) {
+    if (!(CONFIG_NAMES as readonly string[]).includes(c)) program.error(`--configs: unknown configuration "${c}" (expected some of ${CONFIG_NAMES.join(', ')})`);
+  }
+  if (configs.length === 0) program.error('--configs: name at least one configuration');
+  return { quick: o.quick, configs: configs as ConfigName[], out: path.resolve(o.out), pytorch: o.pytorch };
+}
+
+/** Run one child job; @returns its result (an `error` result when the process failed). */
+async function runChild(job: Job, dir: string, label: string): Promise<ChildResult> {
+  const jobFile = path.join(dir, `job-${label}.json`);
+  await fs.writeFile(jobFile, JSON.stringify(job));
+  const t0 = Date.now();
+  process.stderr.write(`  ${label} (${job.backend}) … `);
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD, jobFile], {
+      cwd: ROOT,
+      env: { ...process.env, SEQ2SEQ_BACKEND: job.backend },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    child.on('close', (c) => {
+      if (c !== 0 && err) process.stderr.write(`\n${err}\n`);
+      resolve(c);
+    });
+  });
+  process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  try {
+    return JSON.parse(await fs.readFile(job.out, 'utf8')) as ChildResult;
+  } catch {
+    return { backend: job.backend, simd: false, peakRssMb: 0, parameters: 0, error: `child process exited with code ${code} without a result` };
+  }
+}
+
+/** A Python interpreter that can import torch, or null. */
+function findPython(): { python: string; torch: string } | null {
+  for (const python of ['python3', '/usr/bin/python3', 'python']) {
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60000 });
+    if (r.status === 0) return { python, torch: r.stdout.trim() };
+  }
+  return null;
+}
+
+interface PeerArgs {
+  batchFile: string;
+  model: ModelConfig;
+  learningRate: number;
+  clipNorm: number;
+  threads: number;
+  softmaxCandidates: number;
+  warmup: number;
+  steps: number;
+}
+
+async function runPeer(python: string, a: PeerArgs): Promise<PeerResult | { error: string }> {
+  const args = [
+    PEER,
+    '--batches', a.batchFile,
+    '--embedding', String(a.model.embeddingSize),
+    '--hidden', String(a.model.hiddenSize),
+    '--threads', String(a.threads),
+    '--softmax-candidates', String(a.softmaxCandidates),
+    '--warmup', String(a.warmup),
+    '--steps', String(a.steps),
+    '--lr', String(a.learningRate),
+    '--clip', String(a.clipNorm),
+  ];
+  return new Promise((resolve) => {
+    const child = spawn(python, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: String(a.threads) } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        if (code !== 0) throw new Error();
+        resolve(JSON.parse(line) as PeerResult);
+      } catch {
+        resolve({ error: `PyTorch peer failed (exit ${code}): ${err.trim().split('\n').pop() ?? ''}` });
+      }
+    });
+  });
+}
+
+function modelOf(base: ModelConfig, name: ConfigName): ModelConfig {
+  if (name === 'small') return { ...base, embeddingSize: 64, hiddenSize: 64 };
+  if (name === 'large') return { ...base, embeddingSize: 256, hiddenSize: 512 };
+  return { ...base };
+}
+
+function tfjsVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('@tensorflow/tfjs-core/package.json') as { version: string }).version;
+}
+
+function tensorflowLoadable(): string | null {
+  try {
+    require.resolve('@tensorflow/tfjs-node');
+    return null;
+  } catch {
+    return '@tensorflow/tfjs-node is not installed (it cannot be installed on this machine): tensorflow backend not measured';
+  }
+}
+
+function gitCommit(): string | undefined {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** One planned training case with what the report needs to know about it. */
+interface Planned {
+  group: string;
+  backend: 'wasm' | 'cpu';
+  config: ConfigName;
+  model: ModelConfig;
+  data: string;
+  batch: BatchFile;
+  batchFile: string;
+  case: TrainCase;
+  /** Sweep label (e.g. `seqLen=40`) for sweep rows. */
+  sweep?: string;
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv);
+  const started = Date.now();
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'seq2seq-bench-'));
+  const notes: string[] = [];
+  const { config: example } = await loadConfig(EXAMPLE);
+  const base: ModelConfig = { ...example.model, dropout: 0 };
+  const batchSize = example.train.batchSize;
+  const V = example.data.maxVocabSize;
+  const q = opts.quick;
+  const std = q ? { warmup: 1, steps: 3 } : { warmup: 2, steps: 10 };
+  const heavy = q ? { warmup: 1, steps: 2 } : { warmup: 1, steps: 5 };
+  const cand = example.train.softmaxCandidates || 1000;
+
+  // --- batches -------------------------------------------------------------
+  process.stderr.write('preparing batches …\n');
+  const files = new Map<string, { batch: BatchFile; path: string }>();
+  const addFile = async (b: BatchFile) => {
+    files.set(b.name, { batch: b, path: await writeBatchFile(work, b) });
+    return files.get(b.name)!;
+  };
+  const syn = (length: number, vocab: number) => syntheticBatches({ srcVocab: V, tgtVocab: vocab, length, batchSize, count: 8, seed: 1234 });
+  const synMain = await addFile(syn(10, V));
+  let real: { batch: BatchFile; path: string } | undefined;
+  const trainPath = typeof example.data.train === 'string' ? example.data.train : example.data.train.src;
+  if (existsSync(trainPath)) {
+    const t0 = Date.now();
+    real = await addFile(await realBatches(example, 16, example.train.seed));
+    process.stderr.write(`  real batches from the Tatoeba file in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  } else {
+    notes.push('The Tatoeba file (../shared/data/tatoeba-fra-eng/fra-eng.tsv) is absent: real-data rows skipped.');
+  }
+  const sweepLens = q ? [40] : [20, 40, 80];
+  const sweepVocabs = q ? [32000] : [2000, 32000];
+  const lenFiles = new Map<number, { batch: BatchFile; path: string }>([[10, synMain]]);
+  const vocabFiles = new Map<number, { batch: BatchFile; path: string }>([[V, synMain]]);
+  if (opts.configs.includes('default')) {
+    for (const L of sweepLens) lenFiles.set(L, await addFile(syn(L, V)));
+    for (const v of sweepVocabs) vocabFiles.set(v, await addFile(syn(10, v)));
+  }
+
+  // --- plan ----------------------------------------------------------------
+  const planned: Planned[] = [];
+  const add = (p: Omit<Planned, 'case' | 'batchFile'> & { c: Omit<TrainCase, 'id' | 'batchFile'>; file: { batch: BatchFile; path: string } }) => {
+    const { c, file, ...rest } = p;
+    const id = [p.config, p.backend, p.data, `t${c.threads}`, c.softmaxCandidates ? `cand${c.softmaxCandidates}` : 'full', c.kernels, p.sweep ?? ''].filter(Boolean).join('/');
+    planned.push({ ...rest, batchFile: file.path, case: { ...c, id, batchFile: file.path } });
+  };
+  for (const config of opts.configs) {
+    const model = modelOf(base, config);
+    const steps = config === 'large' ? heavy : std;
+    const group = `${config}-wasm`;
+    for (const softmax of [0, cand]) {
+      for (const threads of [1, 2]) {
+        if (config === 'large' && softmax && threads === 2) continue;
+        add({ group, backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads, softmaxCandidates: softmax, kernels: 'project', profile: threads === 1, ...steps } });
+      }
+    }
+    if (real) {
+      for (const threads of [1, 2]) {
+        add({ group, backend: 'wasm', config, model, data: 'tatoeba', batch: real.batch, file: real, c: { threads, softmaxCandidates: 0, kernels: 'project', profile: false, ...steps } });
+        if (config === 'default') add({ group, backend: 'wasm', config, model, data: 'tatoeba', batch: real.batch, file: real, c: { threads, softmaxCandidates: cand, kernels: 'project', profile: false, ...steps } });
+      }
+    }
+    if (config === 'default') {
+      // Lever: the stock wasm kernels (own process: switching kernels back and forth mid-process is not what users run).
+      add({ group: 'default-wasm-stock', backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'stock', profile: true, ...heavy } });
+      for (const [L, f] of lenFiles) {
+        if (L === 10) continue;
+        add({ group: 'default-wasm-sweep', backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `seqLen=${L}`, c: { threads: 1, softmaxCandidates: 0, kernels: 'project', profile: false, ...heavy } });
+      }
+      for (const [v, f] of vocabFiles) {
+        if (v === V) continue;
+        for (const softmax of [0, cand]) {
+          if (softmax >= v) continue;
+          add({ group: 'default-wasm-sweep', backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `tgtVocab=${v}`, c: { threads: 1, softmaxCandidates: softmax, kernels: 'project', profile: false, ...heavy } });
+        }
+      }
+    }
+    if (config === 'small') {
+      add({ group: 'small-cpu', backend: 'cpu', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'project', profile: true, warmup: 1, steps: q ? 2 : 3 } });
+    }
+  }
+  const tfNote = tensorflowLoadable();
+  if (tfNote) notes.push(tfNote);
+
+  // --- run TypeScript groups ------------------------------------------------
+  process.stderr.write('training measurements:\n');
+  const groups = [...new Set(planned.map((p) => p.group))];
+  const childResults = new Map<string, ChildResult>();
+  for (const g of groups) {
+    const cases = planned.filter((p) => p.group === g);
+    const job: Job = {
+      kind: 'train',
+      backend: cases[0].backend,
+      out: path.join(work, `result-${g}.json`),
+      model: cases[0].model,
+      learningRate: example.train.learningRate,
+      clipNorm: example.train.clipNorm,
+      cases: cases.map((p) => p.case),
+    };
+    childResults.set(g, await runChild(job, work, g));
+  }
+
+  // --- PyTorch peer --------------------------------------------------------
+  let pytorch: BenchResults['pytorch'] = { available: false, note: 'skipped (--no-pytorch)' };
+  const peerCache = new Map<string, PeerResult | { error: string }>();
+  if (opts.pytorch) {
+    const found = findPython();
+    if (!found) {
+      pytorch = { available: false, note: 'PyTorch peer not available (no python3 that can import torch; see bench/README.md)' };
+      notes.push(pytorch.note);
+    } else {
+      pytorch = { available: true, torch: found.torch, python: found.python, note: 'torch.set_num_threads(threads), same batches, full or the same candidate-set softmax' };
+      process.stderr.write(`PyTorch peer (torch ${found.torch}):\n`);
+      for (const p of planned) {
+        if (p.case.kernels !== 'project' || p.backend !== 'wasm') continue;
+        const key = peerKey(p);
+        if (peerCache.has(key)) continue;
+        const t0 = Date.now();
+        process.stderr.write(`  ${key} … `);
+        peerCache.set(key, await runPeer(found.python, { batchFile: p.batchFile, model: p.model, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, threads: p.case.threads, softmaxCandidates: p.case.softmaxCandidates, warmup: p.case.warmup, steps: p.case.steps }));
+        process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+      }
+    }
+  }
+
+  // --- translation ---------------------------------------------------------
+  let translation: TranslateResult | undefined;
+  let translationRss = 0;
+  let translationError: string | undefined;
+  {
+    process.stderr.write('translation latency:\n');
+    const r = await runChild(
+      { kind: 'translate', backend: 'wasm', out: path.join(work, 'result-translate.json'), model: base, srcVocab: V, tgtVocab: V, lengths: [10, 30], beams: [1, 5], repeats: q ? 5 : 20, loads: q ? 3 : 6 },
+      work,
+      'translate',
+    );
+    translation = r.translate;
+    translationRss = r.peakRssMb;
+    translationError = r.error;
+    if (r.error) notes.push(`translation latency failed: ${r.error}`);
+  }
+
+  // --- assemble ------------------------------------------------------------
+  const rows: TrainingRow[] = planned.map((p) => {
+    const child = childResults.get(p.group)!;
+    const r: TrainResult | undefined = child.train?.find((t) => t.id === p.case.id);
+    const peer = peerCache.get(peerKey({ ...p, case: { ...p.case, threads: p.backend === 'cpu' ? 1 : p.case.threads } }));
+    const peerOk = peer && !('error' in peer) ? peer : undefined;
+    return {
+      id: p.case.id,
+      config: p.config,
+      backend: p.backend,
+      simd: child.simd,
+      data: p.data,
+      dataNote: p.batch.note,
+      sweep: p.sweep,
+      threads: p.case.threads,
+      softmaxCandidates: p.case.softmaxCandidates,
+      kernels: p.case.kernels,
+      model: { embeddingSize: p.model.embeddingSize, hiddenSize: p.model.hiddenSize, srcVocab: p.batch.srcVocabSize, tgtVocab: p.batch.tgtVocabSize, batchSize: p.batch.batchSize },
+      parameters: r?.parameters ?? 0,
+      warmup: p.case.warmup,
+      steps: p.case.steps,
+      stepMs: r?.stepMs,
+      tokensPerSec: r?.tokensPerSec,
+      tokensPerBatch: r?.tokensPerBatch,
+      loss: r ? [r.firstLoss, r.lastLoss] : undefined,
+      profile: r?.profile,
+      peakRssMb: child.peakRssMb,
+      pytorch: peerOk,
+      pytorchError: peer && 'error' in peer ? peer.error : undefined,
+      ratioToPyTorch: ratio(r?.tokensPerSec, peerOk?.tokensPerSec),
+      error: r?.error ?? child.error,
+    };
+  });
+  const results: BenchResults = {
+    format: 'seq2seq-lab/bench@1',
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      platform: `${os.platform()} ${os.release()}`,
+      node: process.version,
+      tfjs: tfjsVersion(),
+      date: new Date().toISOString(),
+      commit: gitCommit(),
+    },
+    settings: { quick: q, configs: opts.configs, defaultModel: { embeddingSize: base.embeddingSize, hiddenSize: base.hiddenSize }, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, batchSize, warmup: std.warmup, steps: std.steps, heavyWarmup: heavy.warmup, heavySteps: heavy.steps, softmaxCandidates: cand },
+    pytorch,
+    notes,
+    summary: summary(rows),
+    training: rows,
+    levers: levers(rows),
+    translation: translation ? { ...translation, peakRssMb: translationRss } : undefined,
+    translationError,
+    durationSec: (Date.now() - started) / 1000,
+  };
+  await fs.mkdir(opts.out, { recursive: true });
+  const md = renderMarkdown(results);
+  await fs.writeFile(path.join(opts.out, 'latest.json'), JSON.stringify(results, null, 1) + '\n');
+  await fs.writeFile(path.join(opts.out, 'latest.md'), md);
+  await fs.rm(work, { recursive: true, force: true });
+  process.stdout.write(md);
+  process.stderr.write(`\nwrote ${path.relative(process.cwd(), path.join(opts.out, 'latest.json'))} and latest.md in ${results.durationSec.toFixed(0)} s\n`);
+}
+
+function peerKey(p: Pick<Planned, 'config' | 'batchFile' | 'case'>): string {
+  return `${p.config}/${path.basename(p.batchFile, '.batches.json')}/t${p.case.threads}/${p.case.softmaxCandidates ? `cand${p.case.softmaxCandidates}` : 'full'}`;
+}
+
+/**
+ * Per configuration, the like-for-like comparison with PyTorch: synthetic
+ * batches, wasm, one thread, full softmax (and, where measured, the same with
+ * the candidate-set softmax and on Tatoeba batches).
+ */
+function summary(rows: TrainingRow[]): BenchResults['summary'] {
+  const out: BenchResults['summary'] = {};
+  for (const config of CONFIG_NAMES) {
+    const pick = (data: string, cand: number, threads: number) =>
+      rows.find((r) => r.config === config && r.backend === 'wasm' && r.kernels === 'project' && !r.sweep && r.data === data && r.softmaxCandidates === cand && r.threads === threads && !r.error);
+    const main = pick('synthetic', 0, 1);
+    if (!main) continue;
+    const entry = (r: TrainingRow | undefined) => (r ? { tokensPerSec: r.tokensPerSec ?? null, pytorchTokensPerSec: r.pytorch?.tokensPerSec ?? null, ratioToPyTorch: r.ratioToPyTorch } : undefined);
+    out[config] = {
+      parameters: main.parameters,
+      synthetic: entry(main)!,
+      syntheticCandidates: entry(pick('synthetic', 1000, 1)),
+      syntheticTwoThreads: entry(pick('synthetic', 0, 2)),
+      tatoeba: entry(pick('tatoeba', 0, 1)),
+    };
+  }
+  return out;
+}
+
+/** The levers, one at a time, as speed-ups of target tokens/s. */
+function levers(rows: TrainingRow[]): Lever[] {
+  const out: Lever[] = [];
+  const find = (f: (r: TrainingRow) => boolean) => rows.find((r) => f(r) && !r.error && r.tokensPerSec);
+  const push = (config: string, lever: string, data: string, from?: TrainingRow, to?: TrainingRow) => {
+    if (from?.tokensPerSec && to?.tokensPerSec) out.push({ config, lever, data, fromTokensPerSec: from.tokensPerSec, toTokensPerSec: to.tokensPerSec, speedup: to.tokensPerSec / from.tokensPerSec });
+  };
+  for (const config of CONFIG_NAMES) {
+    for (const data of ['synthetic', 'tatoeba']) {
+      for (const cand of [0, 1000]) {
+        const sm = cand ? `softmaxCandidates ${cand}` : 'full softmax';
+        const base = (r: TrainingRow) => r.config === config && r.backend === 'wasm' && r.data === data && !r.sweep && r.kernels === 'project';
+        push(config, `2 threads (DataParallel) vs 1, ${sm}`, data, find((r) => base(r) && r.threads === 1 && r.softmaxCandidates === cand), find((r) => base(r) && r.threads === 2 && r.softmaxCandidates === cand));
+      }
+      const base = (r: TrainingRow) => r.config === config && r.backend === 'wasm' && r.data === data && !r.sweep && r.kernels === 'project' && r.threads === 1;
+      push(config, 'softmaxCandidates 1000 vs full softmax (1 thread)', data, find((r) => base(r) && r.softmaxCandidates === 0), find((r) => base(r) && r.softmaxCandidates > 0));
+    }
+    const stock = find((r) => r.config === config && r.kernels === 'stock');
+    push(config, "project wasm kernels vs stock (1 thread, full softmax)", 'synthetic', stock, find((r) => r.config === config && r.backend === 'wasm' && r.data === 'synthetic' && !r.sweep && r.kernels === 'project' && r.threads === 1 && r.softmaxCandidates === 0));
+    const cpu = find((r) => r.config === config && r.backend === 'cpu');
+    push(config, 'wasm vs cpu backend (1 thread, full softmax)', 'synthetic', cpu, find((r) => r.config === config && r.backend === 'wasm' && r.data === 'synthetic' && !r.sweep && r.kernels === 'project' && r.threads === 1 && r.softmaxCandidates === 0));
+    for (const v of [2000, 32000]) {
+      const base = (r: TrainingRow) => r.config === config && r.sweep === `tgtVocab=${v}`;
+      push(config, `softmaxCandidates 1000 vs full softmax, target vocabulary ${v}`, 'synthetic', find((r) => base(r) && r.softmaxCandidates === 0), find((r) => base(r) && r.softmaxCandidates > 0));
+    }
+  }
+  return out;
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
