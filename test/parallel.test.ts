@@ -1,5 +1,11 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { withDefaults } from '../src/core/config';
+import type { TrainingEvent } from '../src/core/events';
+import { train } from '../src/core/training';
 import { DEFAULT_TRAIN, ModelConfig, DEFAULT_MODEL } from '../src/core/config';
 import { EncodedPair, makeBatches } from '../src/core/data/batching';
 import { initBackend } from '../src/core/backend';
@@ -68,6 +74,34 @@ describe('data-parallel training', function () {
       u2.dispose();
       single.dispose();
       main.dispose();
+    }
+  });
+
+  it('the trainer runs data-parallel with train.threads = 2 and reports it', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'seq2seq-dp-'));
+    try {
+      const r = new Random(9);
+      const lines = Array.from({ length: 200 }, () => {
+        const w = Array.from({ length: 2 + r.int(4) }, () => 'abcdef'[r.int(6)]).join(' ');
+        return `${w}\t${w}`;
+      });
+      await fs.writeFile(path.join(dir, 'copy.tsv'), lines.join('\n') + '\n');
+      const events: TrainingEvent[] = [];
+      const done = await train({
+        config: withDefaults({
+          data: { train: path.join(dir, 'copy.tsv') },
+          model: { embeddingSize: 8, hiddenSize: 16, dropout: 0 },
+          train: { epochs: 2, batchSize: 16, threads: 2, logEvery: 5 },
+        }),
+        outDir: path.join(dir, 'run'),
+        resume: false,
+        listener: (e) => events.push(e),
+      });
+      assert.equal(done.reason, 'epochs');
+      assert.ok(events.some((e) => e.type === 'log' && /data-parallel training on 2 threads/.test(e.message)));
+      assert.ok(events.filter((e) => e.type === 'progress').length >= 2);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
     }
   });
 });

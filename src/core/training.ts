@@ -138,7 +138,6 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
   }
   const tc = config.train;
   const model = new Seq2SeqModel(config.model, dataset.srcVocab.size, dataset.tgtVocab.size, tc.seed);
-  const dropoutRandom0 = new Random(tc.seed + 2);
   const metrics = await fs.open(metricsFile, 'a');
   let updater: Updater | undefined;
   let parallel: DataParallel | undefined;
@@ -154,7 +153,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       epoch: 1,
       stepInEpoch: 0,
       epochRandom: new Random(tc.seed + 1).getState(),
-      dropoutRandom: dropoutRandom0.getState(),
+      dropoutRandom: new Random(tc.seed + 2).getState(),
       learningRate: tc.learningRate,
       best: tc.stopMetric === 'bleu' ? -Infinity : Infinity,
       bestBleu: NaN,
@@ -175,21 +174,29 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
     if (optimizerState) updater.optimizer.importState(optimizerState);
     updater.learningRate = state.learningRate;
     const optimizer = updater.optimizer;
+    // tfjs-node is known to fail loading in a second worker thread: train on one thread there.
+    const notes: string[] = [];
     const threads = backend === 'tensorflow' ? 1 : tc.threads;
     if (threads > 1) {
-      parallel = await DataParallel.start(
-        threads,
-        {
-          model: config.model,
-          train: tc,
-          srcVocabSize: dataset.srcVocab.size,
-          tgtVocabSize: dataset.tgtVocab.size,
-          weights: await model.params.export(),
-          optimizer: optimizerState,
-          learningRate: state.learningRate,
-        },
-        model.variables.map((v) => v.shape.slice()),
-      );
+      try {
+        parallel = await DataParallel.start(
+          threads,
+          {
+            model: config.model,
+            train: tc,
+            srcVocabSize: dataset.srcVocab.size,
+            tgtVocabSize: dataset.tgtVocab.size,
+            weights: await model.params.export(),
+            optimizer: optimizerState,
+            learningRate: state.learningRate,
+          },
+          model.variables.map((v) => v.shape.slice()),
+        );
+      } catch (e) {
+        notes.push(`data-parallel training could not start (${(e as Error).message}); training on one thread`);
+      }
+    } else if (tc.threads > 1) {
+      notes.push(`train.threads = ${tc.threads} is ignored with the ${backend} backend; training on one thread`);
     }
     const startStep = state.step;
     const totalSteps = tc.epochs * stepsPerEpoch;
@@ -208,6 +215,8 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       startStep,
       time: new Date().toISOString(),
     });
+    for (const message of notes) await emit({ type: 'log', level: 'warn', message });
+    if (parallel) await emit({ type: 'log', level: 'info', message: `data-parallel training on ${parallel.threads} threads` });
     if (resuming) await emit({ type: 'log', level: 'info', message: `resumed from step ${startStep} (epoch ${state.epoch})` });
     if (dataset.filteredOut > 0) {
       await emit({ type: 'log', level: 'info', message: `${dataset.filteredOut} pairs longer than data.maxLength = ${config.data.maxLength} tokens were left out` });
