@@ -55,7 +55,7 @@ export class Adam {
   /**
    * Clip and apply one update.
    * @param grads one gradient per variable, same order and shapes (not disposed here)
-   * @returns the global gradient norm before clipping
+   * @returns the global gradient norm before clipping; when it is not finite the update is skipped
    * @throws RangeError when the number of gradients differs from the number of variables
    */
   apply(grads: tf.Tensor[]): number {
@@ -66,6 +66,10 @@ export class Adam {
     let sq = 0;
     for (const a of g) for (let i = 0; i < a.length; i++) sq += a[i] * a[i];
     const norm = Math.sqrt(sq);
+    // A non-finite gradient (overflow somewhere in the step) would poison every
+    // parameter it touches: skip the update instead, as mixed-precision
+    // trainers do on overflow. The caller sees the non-finite norm.
+    if (!Number.isFinite(norm)) return norm;
     const scale = this.clipNorm > 0 && norm > this.clipNorm ? this.clipNorm / norm : 1;
     this.t++;
     const { beta1: b1, beta2: b2, epsilon: eps } = this;

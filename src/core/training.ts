@@ -316,11 +316,17 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
           break;
         }
         const batch = batches[i];
+        const skippedBefore = updater.skippedUpdates;
         const loss = parallel ? await parallel.step(updater, batch, dataset.train.encoded) : updater.step(batch);
+        if (updater.skippedUpdates > skippedBefore) {
+          await emit({ type: 'log', level: 'warn', message: `step ${state.step + 1}: the gradient was not finite; update skipped (${updater.skippedUpdates} so far)` });
+        }
         state.step++;
         state.stepInEpoch = i + 1;
-        windowNll += loss * batch.tokens;
-        windowTokens += batch.tokens;
+        if (Number.isFinite(loss)) {
+          windowNll += loss * batch.tokens;
+          windowTokens += batch.tokens;
+        }
         if (state.step % tc.logEvery === 0) {
           const now = Date.now();
           const secs = (now - windowStart) / 1000;

@@ -25,6 +25,8 @@ export interface BatchGradients {
 
 export class Updater {
   readonly optimizer: Adam;
+  /** Updates skipped because the gradient was not finite (see `Adam.apply`). */
+  skippedUpdates = 0;
 
   constructor(
     private readonly model: Seq2SeqModel,
@@ -65,10 +67,10 @@ export class Updater {
     }
   }
 
-  /** Clip and apply gradients (in `model.variables` order); disposes them. */
+  /** Clip and apply gradients (in `model.variables` order), or skip a non-finite one; disposes them. */
   apply(grads: tf.Tensor[]): void {
     try {
-      this.optimizer.apply(grads);
+      if (!Number.isFinite(this.optimizer.apply(grads))) this.skippedUpdates++;
     } finally {
       disposeAll(grads);
     }
