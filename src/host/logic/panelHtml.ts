@@ -25,6 +25,15 @@ const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;
 
 /** The panel's HTML document: CSP with nonce, one stylesheet, one script; the script builds the UI. */
 export function renderPanelHtml(o: PanelHtmlOptions): string {
+  return renderWebviewHtml({ ...o, title: 'Seq2Seq Training', liveRegion: true });
+}
+
+/**
+ * A webview page of this extension: a Content Security Policy that allows
+ * only the webview's own resources and the script carrying the nonce, one
+ * stylesheet, and an empty `#app` element the script fills.
+ */
+export function renderWebviewHtml(o: PanelHtmlOptions & { title: string; liveRegion?: boolean }): string {
   const csp = [
     `default-src 'none'`,
     `img-src ${o.cspSource} data:`,
@@ -39,10 +48,10 @@ export function renderPanelHtml(o: PanelHtmlOptions): string {
 <meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${escapeAttr(o.styleUri)}">
-<title>Seq2Seq Training</title>
+<title>${escapeAttr(o.title)}</title>
 </head>
 <body>
-<div id="app" aria-live="polite"></div>
+<div id="app"${o.liveRegion ? ' aria-live="polite"' : ''}></div>
 <script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>
 </body>
 </html>
