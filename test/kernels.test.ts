@@ -234,6 +234,69 @@ describe('core/kernels/wasm', () => {
     await assertSameOnCpu(fn);
   });
 
+  // XNNPACK caches its packed-weights operator under the right operand's tensor
+  // id only; the same memory relabelled with a unit dimension ([G,1] vs [1,G],
+  // via free transposes, Transpose aliases or Reshape) must not reuse it.
+  it('the same tensor as right operand with [K,1] and [1,K] labellings gives correct products', () => {
+    const K = 192, M = 64;
+    const v = tf.tensor2d(values(K, 61), [K, 1]);
+    const h = tf.tensor2d(values(M * K, 62), [M, K]);
+    const d = tf.tensor2d(values(M, 63), [M, 1]);
+    const vv = v.dataSync(), hv = h.dataSync(), dv = d.dataSync();
+    const expectClose = (t: tf.Tensor, ref: (i: number, j: number) => number, what: string): void => {
+      const [r, c] = t.shape;
+      const got = t.dataSync();
+      for (let i = 0; i < r; i++) {
+        for (let j = 0; j < c; j++) {
+          const e = ref(i, j);
+          assert.ok(Math.abs(got[i * c + j] - e) <= 1e-4 * Math.max(1, Math.abs(e)), `${what} [${i},${j}]: ${got[i * c + j]} vs ${e}`);
+        }
+      }
+      t.dispose();
+    };
+    const dot = (i: number): number => {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += hv[i * K + k] * vv[k];
+      return s;
+    };
+    expectClose(tf.matMul(h, v), (i) => dot(i), 'h·v'); // v as [K, 1]
+    expectClose(tf.matMul(d, v, false, true), (i, j) => dv[i] * vv[j], 'd·vᵀ'); // v relabelled [1, K]
+    const vt = tf.transpose(v); // aliasing transpose: same memory, [1, K]
+    expectClose(tf.matMul(d, vt), (i, j) => dv[i] * vv[j], 'd·transpose(v)');
+    const vr = tf.reshape(vt, [K, 1]);
+    expectClose(tf.matMul(h, vr), (i) => dot(i), 'h·reshape(vᵀ)');
+    tf.dispose([v, h, d, vt, vr]);
+  });
+
+  it('one-sentence batch: GRU-style weight gradients Xᵀ·dY with X = [1, hidden] equal cpu', async () => {
+    // With batch 1, dY [1, G] is first read as [G, 1] (dX = dY·Wᵀ computed as
+    // (W·dYᵀ)ᵀ) and then as [1, G] (dW = Xᵀ·dY): the second product used to reuse
+    // the first one's XNNPACK operator and return mostly uninitialised memory.
+    const H = 64, G = 3 * H, E = 32;
+    const fn = (): tf.Tensor[] => {
+      const wx = tf.variable(tf.tensor2d(values(E * G, 71), [E, G]), true, 'b1wx');
+      const wh = tf.variable(tf.tensor2d(values(H * G, 72), [H, G]), true, 'b1wh');
+      const wq = tf.variable(tf.tensor2d(values(H * H, 73), [H, H]), true, 'b1wq');
+      const x = tf.tensor2d(values(3 * E, 74), [3, E]);
+      const res = tf.variableGrads(() => {
+        let h = tf.tanh(tf.matMul(tf.tensor2d(values(H, 75), [1, H]), wq)) as tf.Tensor2D;
+        const xs = tf.split(tf.matMul(x, wx), 3, 0) as tf.Tensor2D[];
+        let loss = tf.scalar(0);
+        for (const xt of xs) {
+          const g = tf.add(xt, tf.matMul(h, wh));
+          const [r, z, n] = tf.split(g, 3, 1);
+          h = tf.add(tf.mul(tf.sigmoid(z), h), tf.mul(tf.sigmoid(r), tf.tanh(n))) as tf.Tensor2D;
+          loss = tf.add(loss, tf.sum(tf.square(h)));
+        }
+        return loss as tf.Scalar;
+      }, [wx, wh, wq]);
+      const out = [res.value, res.grads[wx.name], res.grads[wh.name], res.grads[wq.name]];
+      tf.dispose([wx, wh, wq, x]);
+      return out;
+    };
+    await assertSameOnCpu(fn, 1e-4, 'batch-1 GRU grads');
+  });
+
   it('does not leak tensors across repeated calls', () => {
     const a = tf.tensor3d(values(6 * 24 * 40, 41), [6, 24, 40]);
     const b = tf.tensor3d(values(6 * 30 * 40, 42), [6, 30, 40]);

@@ -22,6 +22,9 @@
  *    as one XNNPACK product per batch entry on zero-copy heap views when that
  *    pays (see `perSliceWorthIt`); one-row products stay on the original loop.
  *    Then the original kernel / its C++ function runs, on the XNNPACK path.
+ *    XNNPACK caches a packed operator per right-operand tensor id regardless
+ *    of shape, so every call that reaches it goes through `runOriginal`, which
+ *    never lets one id be read with two different `[K, N]` labellings.
  *  - `GatherV2` copying contiguous slices (the stock C++ loop is ~5–10x slower
  *    for embedding lookups).
  *  - `Transpose` returning a reference-counted alias when the permutation only
@@ -244,6 +247,66 @@ function releaseView(v: TensorInfo, backend: WasmBackendLike, wasm: WasmModuleLi
 }
 
 /**
+ * XNNPACK operator-cache guard.
+ *
+ * The wasm backend's XNNPACK path (`BatchMatMul` / `_FusedMatMul` with
+ * untransposed, unbatched operands) creates one fully-connected operator per
+ * right operand `b`, packs `b`'s weights into it, and caches it under the key
+ * (b's tensor id, bias id, activation) until that id is disposed. The key holds
+ * neither `b`'s shape nor its memory: a later product that passes the same id
+ * labelled as a different `[K, N]` (e.g. `[192, 1]` then `[1, 192]`, which is
+ * the same memory) silently reuses the operator built for the first labelling:
+ * it reads `a` with the wrong stride (past its end) and writes only part of the
+ * output, leaving the rest uninitialised heap memory (stale values, sometimes
+ * NaN/Inf). Such relabellings are common once a dimension is 1: this module's
+ * free transposes (`plain`, the aliasing `Transpose`) and tfjs' own `Reshape`
+ * all keep the tensor id. With a one-sentence batch every weight gradient
+ * `Xᵀ·dY` whose X is a `[1, hidden]` state was garbage.
+ *
+ * So every call that can reach XNNPACK goes through {@link runOriginal}: the
+ * first `[K, N]` labelling of each `b` (keyed by its dataId, shared by all
+ * aliases) is remembered, and a product that wants another labelling of the
+ * same memory gets a zero-copy view under a fresh tensor id instead (its own,
+ * uncached operator, freed with the view right after the call).
+ */
+const xnnRightLabelling = new WeakMap<object, string>();
+
+type KernelArgs = Parameters<KernelFunc>[0];
+
+/** Whether the wasm backend's BatchMatMul / _FusedMatMul would run these operands on XNNPACK (and cache an operator for `b`). */
+function reachesXnnpack(a: TensorInfo, b: TensorInfo, attrs: unknown): boolean {
+  const at = (attrs ?? {}) as { transposeA?: unknown; transposeB?: unknown };
+  if (Boolean(at.transposeA) || Boolean(at.transposeB)) return false;
+  if (a.shape.length < 2 || b.shape.length < 2 || b.dtype !== 'float32') return false;
+  return sizeOf(a.shape.slice(0, -2)) === 1 && sizeOf(b.shape.slice(0, -2)) === 1 && sizeOf(b.shape) > 0;
+}
+
+/**
+ * Runs the wasm backend's own `BatchMatMul` / `_FusedMatMul` kernel, first
+ * making sure XNNPACK cannot reuse an operator packed for a different `[K, N]`
+ * labelling of the right operand (see {@link xnnRightLabelling}).
+ */
+function runOriginal(original: KernelConfig, args: KernelArgs): TensorInfo {
+  const a = args.inputs.a as TensorInfo;
+  const b = args.inputs.b as TensorInfo;
+  if (a == null || b == null || !reachesXnnpack(a, b, args.attrs)) return original.kernelFunc(args) as TensorInfo;
+  const rb = b.shape.length;
+  const labelling = `${b.shape[rb - 2]}x${b.shape[rb - 1]}`;
+  const seen = xnnRightLabelling.get(b.dataId);
+  if (seen === undefined) xnnRightLabelling.set(b.dataId, labelling);
+  if (seen === undefined || seen === labelling) return original.kernelFunc(args) as TensorInfo;
+  const backend = args.backend as unknown as WasmBackendLike;
+  const data = backend.dataIdMap.get(b.dataId);
+  if (data === undefined) return original.kernelFunc(args) as TensorInfo;
+  const fresh = backend.makeOutput(b.shape.slice(), 'float32', data.memoryOffset);
+  try {
+    return original.kernelFunc({ ...args, inputs: { ...args.inputs, b: fresh } }) as TensorInfo;
+  } finally {
+    releaseView(fresh, backend, (backend as unknown as { wasm: WasmModuleLike }).wasm);
+  }
+}
+
+/**
  * Whether one XNNPACK product per batch entry (`[rows,k] x [k,cols]` each,
  * paying operator creation + weight packing per entry) beats the wasm
  * backend's scalar loop. Measured: attention for all decoder steps at once
@@ -265,7 +328,7 @@ function makeBatchMatMul(original: KernelConfig): KernelConfig {
     const transposeA = Boolean(attrs?.transposeA);
     const transposeB = Boolean(attrs?.transposeB);
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) {
-      return original.kernelFunc(args);
+      return runOriginal(original, args);
     }
     const ra = a.shape.length;
     const rb = b.shape.length;
@@ -273,18 +336,18 @@ function makeBatchMatMul(original: KernelConfig): KernelConfig {
     const kA = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
     const kB = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
     const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
-    if (kA !== kB) return original.kernelFunc(args); // let the original raise its error
+    if (kA !== kB) return runOriginal(original, args); // let the original raise its error
     const batchA = sizeOf(a.shape.slice(0, -2));
     const batchB = sizeOf(b.shape.slice(0, -2));
-    if (!transposeA && !transposeB && batchA === 1 && batchB === 1) return original.kernelFunc(args);
-    if (batchA !== batchB && batchA !== 1 && batchB !== 1) return original.kernelFunc(args);
+    if (!transposeA && !transposeB && batchA === 1 && batchB === 1) return runOriginal(original, args);
+    if (batchA !== batchB && batchA !== 1 && batchB !== 1) return runOriginal(original, args);
     let batchShape: number[];
     try {
       batchShape = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
     } catch {
-      return original.kernelFunc(args);
+      return runOriginal(original, args);
     }
-    if (sizeOf(batchShape) !== Math.max(batchA, batchB)) return original.kernelFunc(args);
+    if (sizeOf(batchShape) !== Math.max(batchA, batchB)) return runOriginal(original, args);
     const finalShape = [...batchShape, m, n];
     const a3 = view(a, [batchA, a.shape[ra - 2], a.shape[ra - 1]]);
     const b3 = view(b, [batchB, b.shape[rb - 2], b.shape[rb - 1]]);
@@ -293,7 +356,7 @@ function makeBatchMatMul(original: KernelConfig): KernelConfig {
       if (batchA === 1 && batchB === 1) {
         // Unbatched: directly, or as Cᵀ = op(B)ᵀ·op(A)ᵀ when that moves less memory.
         const g = planGemm(a3, b3, transposeA, transposeB, backend, temps);
-        let out = original.kernelFunc({
+        let out = runOriginal(original, {
           inputs: { a: g.x, b: g.y },
           backend: args.backend,
           attrs: { transposeA: false, transposeB: false } as unknown as NamedAttrMap,
@@ -309,7 +372,7 @@ function makeBatchMatMul(original: KernelConfig): KernelConfig {
         // One big product: fold A's batch into its rows, [B·M, K] x [K, N].
         const x = plain(a3, transposeA, backend, temps);
         const y = plain(b3, transposeB, backend, temps);
-        const out = original.kernelFunc({
+        const out = runOriginal(original, {
           inputs: { a: view(x, [1, batchA * m, kA]), b: view(y, [1, kA, n]) },
           backend: args.backend,
           attrs: { transposeA: false, transposeB: false } as unknown as NamedAttrMap,
@@ -319,7 +382,7 @@ function makeBatchMatMul(original: KernelConfig): KernelConfig {
       }
       // Batched right operand: one XNNPACK product per batch entry when worth it.
       const swap = chooseSwapped(a3, b3, transposeA, transposeB);
-      if (!perSliceWorthIt(swap ? n : m, kA, swap ? m : n)) return original.kernelFunc(args);
+      if (!perSliceWorthIt(swap ? n : m, kA, swap ? m : n)) return runOriginal(original, args);
       const g = planGemm(a3, b3, transposeA, transposeB, backend, temps, swap);
       let out = gemmPerSlice(g.x, g.y, backend);
       if (g.swapped) {
@@ -344,28 +407,28 @@ function makeFusedMatMul(original: KernelConfig): KernelConfig {
     const transposeA = Boolean(attrs?.transposeA);
     const transposeB = Boolean(attrs?.transposeB);
     if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length !== 3 || b.shape.length !== 3) {
-      return original.kernelFunc(args);
+      return runOriginal(original, args);
     }
     const batchA = a.shape[0];
     const batchB = b.shape[0];
-    if (!transposeA && !transposeB && batchA === 1 && batchB === 1) return original.kernelFunc(args);
-    if (batchA !== batchB && batchA !== 1 && batchB !== 1) return original.kernelFunc(args);
+    if (!transposeA && !transposeB && batchA === 1 && batchB === 1) return runOriginal(original, args);
+    if (batchA !== batchB && batchA !== 1 && batchB !== 1) return runOriginal(original, args);
     const kA = transposeA ? a.shape[1] : a.shape[2];
     const kB = transposeB ? b.shape[2] : b.shape[1];
-    if (kA !== kB) return original.kernelFunc(args);
+    if (kA !== kB) return runOriginal(original, args);
     // Bias and PReLU weights broadcast along the output's last axis, so the
     // product must stay C = op(A)·op(B) (no Cᵀ trick). A's batch may be folded
     // into rows when B is unbatched and the PReLU weights are at most rank 1.
     const prelu = inputs.preluActivationWeights as TensorInfo | undefined;
     const canFold = batchB === 1 && (prelu == null || prelu.shape.length <= 1);
-    if (!canFold && batchA * batchB > 1) return original.kernelFunc(args);
+    if (!canFold && batchA * batchB > 1) return runOriginal(original, args);
     const m = transposeA ? a.shape[2] : a.shape[1];
     const n = transposeB ? b.shape[1] : b.shape[2];
     const temps: TensorInfo[] = [];
     try {
       const x = plain(a, transposeA, backend, temps);
       const y = plain(b, transposeB, backend, temps);
-      const out = original.kernelFunc({
+      const out = runOriginal(original, {
         inputs: { ...inputs, a: view(x, [1, batchA * m, kA]), b: view(y, [1, kA, n]) },
         backend: args.backend,
         attrs: { ...(attrs ?? {}), transposeA: false, transposeB: false } as NamedAttrMap,
@@ -606,6 +669,9 @@ export function registerWasmKernels(): void {
 /**
  * Restores the wasm backend's original kernels (and removes the ones it did
  * not have). For benchmarks and tests comparing before/after; idempotent.
+ * While unregistered, the stock kernels are exposed to XNNPACK's id-keyed
+ * operator cache again (see `runOriginal`); a tensor used as right operand
+ * then should not be reused with another `[K, N]` labelling afterwards.
  */
 export function unregisterWasmKernels(): void {
   if (!registered) return;
