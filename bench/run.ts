@@ -45,13 +45,15 @@ function parseOptions(argv: string[]): Options {
   const program = new Command()
     .name('npm run bench --')
     .description('Training and decoding speed of the seq2seq model, with a PyTorch peer on the identical model')
-    .option('--quick', 'about one minute: fewer steps and cases', false)
+    .option('--quick', 'about one minute: fewer steps, shorter sweeps, no large config unless --configs names it', false)
     .option('--configs <list>', `comma-separated subset of ${CONFIG_NAMES.join(',')}`, CONFIG_NAMES.join(','))
     .option('--out <dir>', 'folder for latest.json and latest.md', path.join('bench', 'results'))
     .option('--no-pytorch', 'skip the PyTorch peer')
     .parse(argv);
   const o = program.opts<{ quick: boolean; configs: string; out: string; pytorch: boolean }>();
-  const configs = o.configs
+  // --quick without --configs leaves out the large configuration (its steps take seconds each).
+  const list = o.quick && program.getOptionValueSource('configs') === 'default' ? 'default,small' : o.configs;
+  const configs = list
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -63,7 +65,7 @@ function parseOptions(argv: string[]): Options {
 }
 
 /** Run one child job; @returns its result (an `error` result when the process failed). */
-async function runChild(job: Job, dir: string, label: string): Promise<ChildResult> {
+async function runChild(job: Job, dir: string, label: string, timeoutMs = 0): Promise<ChildResult> {
   const jobFile = path.join(dir, `job-${label}.json`);
   await fs.writeFile(jobFile, JSON.stringify(job));
   const t0 = Date.now();
@@ -76,7 +78,9 @@ async function runChild(job: Job, dir: string, label: string): Promise<ChildResu
     });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    const timer = timeoutMs > 0 ? setTimeout(() => child.kill('SIGKILL'), timeoutMs) : undefined;
     child.on('close', (c) => {
+      if (timer) clearTimeout(timer);
       if (c !== 0 && err) process.stderr.write(`\n${err}\n`);
       resolve(c);
     });
@@ -85,7 +89,8 @@ async function runChild(job: Job, dir: string, label: string): Promise<ChildResu
   try {
     return JSON.parse(await fs.readFile(job.out, 'utf8')) as ChildResult;
   } catch {
-    return { backend: job.backend, simd: false, peakRssMb: 0, parameters: 0, error: `child process exited with code ${code} without a result` };
+    const why = timeoutMs > 0 && Date.now() - t0 >= timeoutMs ? `did not finish within ${Math.round(timeoutMs / 1000)} s (stopped)` : `child process exited with code ${code} without a result`;
+    return { backend: job.backend, simd: false, peakRssMb: 0, parameters: 0, error: why };
   }
 }
 
@@ -189,8 +194,10 @@ async function main(): Promise<void> {
   const batchSize = example.train.batchSize;
   const V = example.data.maxVocabSize;
   const q = opts.quick;
-  const std = q ? { warmup: 1, steps: 3 } : { warmup: 2, steps: 10 };
-  const heavy = q ? { warmup: 1, steps: 2 } : { warmup: 1, steps: 5 };
+  // Steps are seconds long on this model (full softmax over 8000 words): few, but after a warm-up step.
+  const std = q ? { warmup: 1, steps: 2 } : { warmup: 1, steps: 4 };
+  const heavy = q ? { warmup: 1, steps: 1 } : { warmup: 1, steps: 2 };
+  const cpuTimeoutMs = q ? 20000 : 60000;
   const cand = example.train.softmaxCandidates || 1000;
 
   // --- batches -------------------------------------------------------------
@@ -231,24 +238,25 @@ async function main(): Promise<void> {
     const model = modelOf(base, config);
     const steps = config === 'large' ? heavy : std;
     const group = `${config}-wasm`;
-    for (const softmax of [0, cand]) {
-      for (const threads of [1, 2]) {
-        if (config === 'large' && softmax && threads === 2) continue;
-        add({ group, backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads, softmaxCandidates: softmax, kernels: 'project', profile: threads === 1, ...steps } });
-      }
-    }
-    if (real) {
-      for (const threads of [1, 2]) {
-        add({ group, backend: 'wasm', config, model, data: 'tatoeba', batch: real.batch, file: real, c: { threads, softmaxCandidates: 0, kernels: 'project', profile: false, ...steps } });
-        if (config === 'default') add({ group, backend: 'wasm', config, model, data: 'tatoeba', batch: real.batch, file: real, c: { threads, softmaxCandidates: cand, kernels: 'project', profile: false, ...steps } });
-      }
-    }
+    const wasm = (data: 'synthetic' | 'tatoeba', threads: number, softmax: number, profile = false) => {
+      const file = data === 'synthetic' ? synMain : real;
+      if (file) add({ group, backend: 'wasm', config, model, data, batch: file.batch, file, c: { threads, softmaxCandidates: softmax, kernels: 'project', profile, ...steps } });
+    };
+    wasm('synthetic', 1, 0, true);
+    wasm('synthetic', 2, 0);
+    wasm('synthetic', 1, cand, true);
     if (config === 'default') {
-      // Lever: the stock wasm kernels (own process: switching kernels back and forth mid-process is not what users run).
+      wasm('synthetic', 2, cand);
+      wasm('tatoeba', 1, 0);
+      // The example config as shipped: Tatoeba, candidate softmax, one and two threads.
+      wasm('tatoeba', 1, cand);
+      wasm('tatoeba', 2, cand);
+      // Lever: the stock wasm kernels, in their own process.
       add({ group: 'default-wasm-stock', backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'stock', profile: true, ...heavy } });
+      // Sweeps, one thread. Sequence length with the shipped candidate softmax (the full one at 80 tokens takes ~20 s a step).
       for (const [L, f] of lenFiles) {
         if (L === 10) continue;
-        add({ group: 'default-wasm-sweep', backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `seqLen=${L}`, c: { threads: 1, softmaxCandidates: 0, kernels: 'project', profile: false, ...heavy } });
+        add({ group: 'default-wasm-sweep', backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `seqLen=${L}`, c: { threads: 1, softmaxCandidates: cand, kernels: 'project', profile: false, ...heavy } });
       }
       for (const [v, f] of vocabFiles) {
         if (v === V) continue;
@@ -257,9 +265,12 @@ async function main(): Promise<void> {
           add({ group: 'default-wasm-sweep', backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `tgtVocab=${v}`, c: { threads: 1, softmaxCandidates: softmax, kernels: 'project', profile: false, ...heavy } });
         }
       }
+    } else {
+      wasm('tatoeba', 1, 0);
     }
     if (config === 'small') {
-      add({ group: 'small-cpu', backend: 'cpu', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'project', profile: true, warmup: 1, steps: q ? 2 : 3 } });
+      // One step, no warm-up, stopped after cpuTimeoutMs: the cpu backend's UnsortedSegmentSum (gradient of the embedding lookups) loops over all 8000 rows.
+      add({ group: 'small-cpu', backend: 'cpu', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'project', profile: false, warmup: 0, steps: 1 } });
     }
   }
   const tfNote = tensorflowLoadable();
@@ -280,7 +291,7 @@ async function main(): Promise<void> {
       clipNorm: example.train.clipNorm,
       cases: cases.map((p) => p.case),
     };
-    childResults.set(g, await runChild(job, work, g));
+    childResults.set(g, await runChild(job, work, g, job.backend === 'cpu' ? cpuTimeoutMs : 0));
   }
 
   // --- PyTorch peer --------------------------------------------------------

@@ -179,10 +179,10 @@ export function renderMarkdown(res: BenchResults): string {
 
   const sweeps = res.training.filter((r) => r.sweep || (r.config === 'default' && r.backend === 'wasm' && r.data === 'synthetic' && r.threads === 1 && r.kernels === 'project'));
   if (res.training.some((r) => r.sweep)) {
-    const lenRows = sweeps.filter((r) => (r.sweep?.startsWith('seqLen') || !r.sweep) && r.softmaxCandidates === 0).map((r) => ({ ...r, sweep: r.sweep ?? 'seqLen=10' }));
+    const lenRows = sweeps.filter((r) => (r.sweep?.startsWith('seqLen') || !r.sweep) && r.softmaxCandidates === s.softmaxCandidates).map((r) => ({ ...r, sweep: r.sweep ?? 'seqLen=10' }));
     const vocabRows = sweeps.filter((r) => r.sweep?.startsWith('tgtVocab') || !r.sweep).map((r) => ({ ...r, sweep: r.sweep ?? `tgtVocab=${r.model.tgtVocab}` }));
     const byNum = (a: TrainingRow, b: TrainingRow) => Number(a.sweep!.split('=')[1]) - Number(b.sweep!.split('=')[1]) || a.softmaxCandidates - b.softmaxCandidates;
-    out.push('\n## Step time vs sequence length (default model, wasm, 1 thread, full softmax)\n\n');
+    out.push(`\n## Step time vs sequence length (default model, wasm, 1 thread, cand ${s.softmaxCandidates})\n\n`);
     out.push('Synthetic batches with every sentence exactly this long on both sides.\n\n');
     out.push(trainingTable(lenRows.sort(byNum), true));
     out.push('\n## Step time vs target vocabulary (default model, wasm, 1 thread, 10-token sentences)\n\n');
