@@ -253,16 +253,17 @@ async function main(): Promise<void> {
       wasm('tatoeba', 2, cand);
       // Lever: the stock wasm kernels, in their own process.
       add({ group: 'default-wasm-stock', backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'stock', profile: true, ...heavy } });
+      // Sweeps, one thread, each case in its own process: a long sequence can exhaust the 4 GB wasm heap, which kills the module for the rest of the process.
       // Sweeps, one thread. Sequence length with the shipped candidate softmax (the full one at 80 tokens takes ~20 s a step).
       for (const [L, f] of lenFiles) {
         if (L === 10) continue;
-        add({ group: 'default-wasm-sweep', backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `seqLen=${L}`, c: { threads: 1, softmaxCandidates: cand, kernels: 'project', profile: false, ...heavy } });
+        add({ group: `default-wasm-seqLen${L}`, backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `seqLen=${L}`, c: { threads: 1, softmaxCandidates: cand, kernels: 'project', profile: false, ...heavy } });
       }
       for (const [v, f] of vocabFiles) {
         if (v === V) continue;
         for (const softmax of [0, cand]) {
           if (softmax >= v) continue;
-          add({ group: 'default-wasm-sweep', backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `tgtVocab=${v}`, c: { threads: 1, softmaxCandidates: softmax, kernels: 'project', profile: false, ...heavy } });
+          add({ group: `default-wasm-tgtVocab${v}-${softmax ? 'cand' : 'full'}`, backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `tgtVocab=${v}`, c: { threads: 1, softmaxCandidates: softmax, kernels: 'project', profile: false, ...heavy } });
         }
       }
     } else {
