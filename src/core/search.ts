@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BOS_ID, EOS_ID } from './data/vocabulary';
 import { disposeAll, tidy } from './tensors';
 import type { DecoderState, EncodedSource } from './model/decoder';
+import type { InferenceModel, InferenceState } from './model/inference';
 import type { Seq2SeqModel } from './model/seq2seq';
 
 /** A candidate next token and its probability. */
@@ -49,7 +50,12 @@ export function maxOutputLength(srcLength: number, ratio: number): number {
   return Math.ceil(ratio * srcLength) + 5;
 }
 
-function topCandidates(row: Float32Array, offset: number, vocab: number, k: number): Candidate[] {
+/**
+ * The `k` most probable entries of one row of log-probabilities, best first (ties: lower id first).
+ * @param row log-probabilities; the row starts at `offset` and has `vocab` entries
+ * @returns ids with probabilities `exp(logProb)`
+ */
+export function topCandidates(row: Float32Array, offset: number, vocab: number, k: number): Candidate[] {
   const best: Candidate[] = [];
   for (let v = 0; v < vocab; v++) {
     const lp = row[offset + v];
@@ -238,4 +244,98 @@ function gatherState(state: DecoderState, idx: tf.Tensor1D): DecoderState {
     layers: state.layers.map((l) => (l.c ? { h: tf.gather(l.h, idx), c: tf.gather(l.c, idx) } : { h: tf.gather(l.h, idx) })),
     attentional: tf.gather(state.attentional, idx),
   };
+}
+
+/**
+ * Greedy decoding of one sentence on the fast inference path
+ * (`src/core/model/inference.ts`): the same search as `greedyDecode` for a
+ * batch of one, with the same result up to float32 rounding.
+ * @param srcIds source token ids ending in `<eos>`
+ * @param maxRatio output length limit `ceil(maxRatio · srcIds.length) + 5`
+ * @param opts.topK also record the top-K candidates at each step
+ * @param opts.attention record the attention matrix (default true)
+ */
+export function greedyDecodeFast(model: InferenceModel, srcIds: ArrayLike<number>, maxRatio: number, opts: { topK?: number; attention?: boolean } = {}): Hypothesis {
+  const limit = maxOutputLength(srcIds.length, maxRatio);
+  const V = model.vocabSize;
+  const wantAttention = opts.attention !== false && model.hasAttention;
+  const h: Hypothesis = { ids: [], attention: [], logProb: 0, score: 0, finished: false, ...(opts.topK ? { candidates: [] } : {}) };
+  const src = model.encode(srcIds);
+  let state = model.initialState(src);
+  let prev = BOS_ID;
+  for (let t = 0; t < limit; t++) {
+    const out = model.step([prev], [state], src);
+    state = out.states[0];
+    const lp = out.logProbs;
+    let best = 0;
+    for (let v = 1; v < V; v++) if (lp[v] > lp[best]) best = v;
+    h.logProb += lp[best];
+    if (wantAttention && out.weights) h.attention.push(Array.from(out.weights));
+    if (h.candidates) h.candidates.push(topCandidates(lp, 0, V, opts.topK!));
+    if (best === EOS_ID) {
+      h.finished = true;
+      break;
+    }
+    h.ids.push(best);
+    if (h.ids.length >= limit) break;
+    prev = best;
+  }
+  h.score = h.logProb;
+  return h;
+}
+
+/**
+ * Beam search for one sentence on the fast inference path
+ * (`src/core/model/inference.ts`): the same search as `beamSearch` (same
+ * expansion, finishing and ranking rules), with the same result up to
+ * float32 rounding.
+ * @param srcIds source token ids ending in `<eos>`
+ * @throws RangeError when `beamSize < 1`
+ */
+export function beamSearchFast(model: InferenceModel, srcIds: ArrayLike<number>, beamSize: number, alpha: number, maxRatio: number, opts: { topK?: number } = {}): Hypothesis {
+  if (beamSize < 1 || !Number.isInteger(beamSize)) throw new RangeError(`beam size must be a positive integer (got ${beamSize})`);
+  const srcLength = srcIds.length;
+  const limit = maxOutputLength(srcLength, maxRatio);
+  const V = model.vocabSize;
+  const src = model.encode(srcIds);
+  type Beam = { ids: number[]; attention: number[][]; logProb: number; candidates?: Candidate[][]; state: InferenceState };
+  let beams: Beam[] = [{ ids: [], attention: [], logProb: 0, candidates: opts.topK ? [] : undefined, state: model.initialState(src) }];
+  const finished: Hypothesis[] = [];
+  for (let t = 0; t < limit && beams.length > 0; t++) {
+    const k = beams.length;
+    const out = model.step(
+      beams.map((b) => (b.ids.length ? b.ids[b.ids.length - 1] : BOS_ID)),
+      beams.map((b) => b.state),
+      src,
+    );
+    const logProbs = out.logProbs;
+    const weights = out.weights;
+    const want = Math.min(2 * beamSize, k * V);
+    const cand: { beam: number; id: number; logProb: number }[] = [];
+    for (let b = 0; b < k; b++) {
+      for (const c of topCandidates(logProbs, b * V, V, want)) cand.push({ beam: b, id: c.id, logProb: beams[b].logProb + Math.log(c.prob) });
+    }
+    cand.sort((a, b) => b.logProb - a.logProb);
+    const next: Beam[] = [];
+    for (const c of cand.slice(0, want)) {
+      const parent = beams[c.beam];
+      const attention = weights ? [...parent.attention, Array.from(weights.subarray(c.beam * srcLength, (c.beam + 1) * srcLength))] : [];
+      const candidates = parent.candidates && [...parent.candidates, topCandidates(logProbs, c.beam * V, V, opts.topK!)];
+      if (c.id === EOS_ID || parent.ids.length + 1 >= limit) {
+        const isEos = c.id === EOS_ID;
+        const ids = isEos ? parent.ids : [...parent.ids, c.id];
+        finished.push({ ids, attention, logProb: c.logProb, score: c.logProb / lengthPenalty(ids.length + 1, alpha), candidates, finished: isEos });
+      } else if (next.length < beamSize) {
+        next.push({ ids: [...parent.ids, c.id], attention, logProb: c.logProb, candidates, state: out.states[c.beam] });
+      }
+    }
+    beams = next;
+    if (finished.length >= beamSize) break;
+  }
+  if (finished.length === 0) {
+    const b = beams[0];
+    return { ids: b.ids, attention: b.attention, logProb: b.logProb, candidates: b.candidates, score: b.logProb, finished: false };
+  }
+  finished.sort((a, b) => b.score - a.score);
+  return finished[0];
 }

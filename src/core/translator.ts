@@ -14,8 +14,9 @@ import { encodeSentence } from './data/dataset';
 import { Tokenizer, tokenizerFromJSON } from './data/tokenizer';
 import { EOS, Vocabulary } from './data/vocabulary';
 import { sourceTensors } from './evaluation';
+import { InferenceModel } from './model/inference';
 import { Seq2SeqModel } from './model/seq2seq';
-import { beamSearch, greedyDecode, Hypothesis } from './search';
+import { beamSearch, beamSearchFast, greedyDecode, greedyDecodeFast, Hypothesis } from './search';
 
 /** One translated sentence with everything needed to show how it was produced. */
 export interface Translation {
@@ -43,6 +44,14 @@ export interface TranslateOptions {
   lengthPenalty?: number;
   /** How many candidates per step to report (default 5; 0 = none). */
   topK?: number;
+  /**
+   * `fast` (default): the inference path of `src/core/model/inference.ts`
+   * (small products on the CPU, one output-projection matMul per step);
+   * `tensor`: the training graph's TensorFlow.js ops (`greedyDecode` /
+   * `beamSearch`), the reference the fast path is tested against. Both give
+   * the same tokens up to float32 rounding.
+   */
+  engine?: 'fast' | 'tensor';
 }
 
 /** A loaded model ready to translate. Call `dispose()` to free its tensors. */
@@ -58,6 +67,8 @@ export class Translator {
     readonly checkpointDir: string,
     /** Run folder. */
     readonly runDir: string,
+    /** Weight snapshot for the fast inference path. */
+    private readonly inference: InferenceModel,
   ) {}
 
   /** The run's config. */
@@ -78,8 +89,10 @@ export class Translator {
     const tgtVocab = Vocabulary.fromJSON(manifest.tgtVocab);
     const ckpt = await loadCheckpoint(checkpointDir);
     const model = new Seq2SeqModel(manifest.config.model, srcVocab.size, tgtVocab.size, manifest.config.train.seed);
+    let inference: InferenceModel;
     try {
       model.params.import(ckpt.weights);
+      inference = new InferenceModel(model);
     } catch (e) {
       model.dispose();
       throw e;
@@ -93,6 +106,7 @@ export class Translator {
       tokenizerFromJSON(manifest.tgtTokenizer),
       checkpointDir,
       runDir,
+      inference,
     );
   }
 
@@ -106,16 +120,25 @@ export class Translator {
     const topK = opts.topK ?? 5;
     const { ids } = encodeSentence(text, this.srcTokenizer, this.srcVocab);
     const batch = makeBatch([{ src: ids, tgt: [] }], [0]);
-    const s = sourceTensors(batch);
+    const ratio = this.config.train.maxOutputRatio;
     let hyp: Hypothesis;
-    try {
-      const ratio = this.config.train.maxOutputRatio;
+    if (opts.engine !== 'tensor') {
+      // The batch's source row: the sentence's ids followed by <eos>, no padding.
+      const src = Array.from(batch.srcIds.subarray(0, batch.srcLengths[0]));
       hyp =
         beamSize > 1
-          ? beamSearch(this.model, s, beamSize, alpha, ratio, { topK: topK || undefined })
-          : greedyDecode(this.model, s, ratio, { topK: topK || undefined })[0];
-    } finally {
-      tf.dispose([s.srcIds, s.srcMask]);
+          ? beamSearchFast(this.inference, src, beamSize, alpha, ratio, { topK: topK || undefined })
+          : greedyDecodeFast(this.inference, src, ratio, { topK: topK || undefined });
+    } else {
+      const s = sourceTensors(batch);
+      try {
+        hyp =
+          beamSize > 1
+            ? beamSearch(this.model, s, beamSize, alpha, ratio, { topK: topK || undefined })
+            : greedyDecode(this.model, s, ratio, { topK: topK || undefined })[0];
+      } finally {
+        tf.dispose([s.srcIds, s.srcMask]);
+      }
     }
     const targetTokens = this.tgtVocab.decode(hyp.ids);
     return {
@@ -130,6 +153,7 @@ export class Translator {
   }
 
   dispose(): void {
+    this.inference.dispose();
     this.model.dispose();
   }
 }

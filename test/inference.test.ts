@@ -1,0 +1,139 @@
+import { strict as assert } from 'assert';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../src/core/backend';
+import { AttentionKind, BridgeKind, CellKind, DEFAULT_MODEL, ModelConfig } from '../src/core/config';
+import { makeBatch } from '../src/core/data/batching';
+import { EOS_ID } from '../src/core/data/vocabulary';
+import { sourceTensors } from '../src/core/evaluation';
+import { InferenceModel } from '../src/core/model/inference';
+import { Seq2SeqModel } from '../src/core/model/seq2seq';
+import { beamSearch, beamSearchFast, greedyDecode, greedyDecodeFast, Hypothesis } from '../src/core/search';
+
+const ATTENTIONS: AttentionKind[] = ['none', 'bahdanau', 'luong-dot', 'luong-general'];
+const CELLS: CellKind[] = ['gru', 'lstm'];
+const SRC_VOCAB = 23;
+const TGT_VOCAB = 19;
+const SENTENCES = [[4, 5, 6, 7, 8, 9, 10], [11], [12, 4, 20, 21, 22, 5, 6, 7, 8, 9, 13, 14]];
+
+function config(over: Partial<ModelConfig>): ModelConfig {
+  return { ...DEFAULT_MODEL, embeddingSize: 8, hiddenSize: 10, layers: 1, bidirectional: true, dropout: 0, ...over };
+}
+
+/** A random model whose `<eos>` logit is lowered, so that outputs are long enough to compare many steps. */
+function randomModel(c: ModelConfig, seed: number): Seq2SeqModel {
+  const m = new Seq2SeqModel(c, SRC_VOCAB, TGT_VOCAB, seed);
+  tf.tidy(() => {
+    const bout = m.params.get('decoder/bout');
+    // Larger output weights make the distributions peaked (no near-ties between float32 and float64 arithmetic).
+    const wout = m.params.get('decoder/Wout');
+    wout.assign(tf.mul(wout, 4));
+    bout.assign(tf.add(bout, tf.oneHot(tf.tensor1d([EOS_ID], 'int32'), TGT_VOCAB).reshape([TGT_VOCAB]).mul(-2)));
+  });
+  return m;
+}
+
+function assertSame(fast: Hypothesis, ref: Hypothesis, what: string): void {
+  assert.deepEqual(fast.ids, ref.ids, `${what}: tokens`);
+  assert.equal(fast.finished, ref.finished, `${what}: finished`);
+  assert.ok(Math.abs(fast.logProb - ref.logProb) < 1e-4, `${what}: logProb ${fast.logProb} vs ${ref.logProb}`);
+  assert.ok(Math.abs(fast.score - ref.score) < 1e-4, `${what}: score ${fast.score} vs ${ref.score}`);
+  assert.equal(fast.attention.length, ref.attention.length, `${what}: attention rows`);
+  fast.attention.forEach((row, t) => {
+    assert.equal(row.length, ref.attention[t].length, `${what}: attention row ${t} length`);
+    row.forEach((w, j) => assert.ok(Math.abs(w - ref.attention[t][j]) < 1e-5, `${what}: attention[${t}][${j}] ${w} vs ${ref.attention[t][j]}`));
+  });
+  assert.equal(fast.candidates?.length, ref.candidates?.length, `${what}: candidate rows`);
+  fast.candidates?.forEach((row, t) => {
+    assert.deepEqual(
+      row.map((c) => c.id),
+      ref.candidates![t].map((c) => c.id),
+      `${what}: candidate ids at step ${t}`,
+    );
+    row.forEach((c, i) => assert.ok(Math.abs(c.prob - ref.candidates![t][i].prob) < 1e-5, `${what}: candidate prob at step ${t}`));
+  });
+}
+
+describe('fast inference path (src/core/model/inference.ts) against the tensor path', function () {
+  before(async () => {
+    await initBackend();
+  });
+
+  const cases: { cell: CellKind; attention: AttentionKind; bridge: BridgeKind; layers: number; bidirectional: boolean }[] = [];
+  for (const cell of CELLS) for (const attention of ATTENTIONS) cases.push({ cell, attention, bridge: 'both', layers: 1, bidirectional: true });
+  cases.push({ cell: 'gru', attention: 'bahdanau', bridge: 'init', layers: 2, bidirectional: false });
+  cases.push({ cell: 'lstm', attention: 'luong-general', bridge: 'input', layers: 2, bidirectional: true });
+  cases.push({ cell: 'lstm', attention: 'none', bridge: 'init', layers: 1, bidirectional: false });
+  cases.push({ cell: 'gru', attention: 'luong-dot', bridge: 'init', layers: 1, bidirectional: true });
+
+  for (const c of cases) {
+    const name = `${c.cell} + ${c.attention}, bridge ${c.bridge}, ${c.layers} layer(s)${c.bidirectional ? ', bidirectional' : ''}`;
+    it(`${name}: greedy and beam search give the same tokens, attention and probabilities`, () => {
+      const model = randomModel(config(c), 3 + c.layers);
+      // All products on the CPU, and all on the backend: both code paths of every product.
+      const fastModels = [new InferenceModel(model, { backendMinMacs: Infinity }), new InferenceModel(model, { backendMinMacs: 0 })];
+      const before = tf.memory().numTensors;
+      try {
+        for (const sentence of SENTENCES) {
+          const batch = makeBatch([{ src: sentence, tgt: [] }], [0]);
+          const src = Array.from(batch.srcIds);
+          const s = sourceTensors(batch);
+          try {
+            const ref = greedyDecode(model, s, 1.5, { topK: 3 })[0];
+            assert.ok(ref.ids.length > 2, 'the reference output is long enough to compare several steps');
+            const refBeam = beamSearch(model, s, 3, 1, 1.5, { topK: 3 });
+            const refBeam1 = beamSearch(model, s, 1, 0.6, 1.5);
+            for (const [i, fast] of fastModels.entries()) {
+              const tag = `${name}, sentence of ${sentence.length}, ${i ? 'backend' : 'CPU'} products`;
+              assertSame(greedyDecodeFast(fast, src, 1.5, { topK: 3 }), ref, `greedy, ${tag}`);
+              assertSame(beamSearchFast(fast, src, 3, 1, 1.5, { topK: 3 }), refBeam, `beam 3, ${tag}`);
+              assertSame(beamSearchFast(fast, src, 1, 0.6, 1.5), refBeam1, `beam 1, ${tag}`);
+            }
+          } finally {
+            tf.dispose([s.srcIds, s.srcMask]);
+          }
+        }
+        assert.equal(tf.memory().numTensors, before, 'decoding leaks no tensors');
+      } finally {
+        for (const f of fastModels) f.dispose();
+        model.dispose();
+      }
+    });
+  }
+
+  it('greedyDecodeFast without attention or candidates records neither', () => {
+    const model = randomModel(config({ attention: 'bahdanau' }), 1);
+    const fast = new InferenceModel(model);
+    try {
+      const h = greedyDecodeFast(fast, [4, 5, EOS_ID], 2, { attention: false });
+      assert.deepEqual(h.attention, []);
+      assert.equal(h.candidates, undefined);
+    } finally {
+      fast.dispose();
+      model.dispose();
+    }
+  });
+
+  it('rejects ids outside the vocabulary, an empty source and a bad beam size', () => {
+    const model = randomModel(config({}), 1);
+    const fast = new InferenceModel(model);
+    try {
+      assert.throws(() => fast.encode([4, SRC_VOCAB]), /outside the vocabulary/);
+      assert.throws(() => fast.encode([]), /empty source/);
+      assert.throws(() => beamSearchFast(fast, [4, EOS_ID], 0, 1, 1), /beam size/);
+    } finally {
+      fast.dispose();
+      model.dispose();
+    }
+  });
+
+  it('dispose frees every tensor the snapshot holds', () => {
+    const model = randomModel(config({ attention: 'luong-general', cell: 'lstm' }), 2);
+    try {
+      const before = tf.memory().numTensors;
+      new InferenceModel(model).dispose();
+      assert.equal(tf.memory().numTensors, before);
+    } finally {
+      model.dispose();
+    }
+  });
+});
