@@ -5,6 +5,7 @@
  *   npm run bench                          # full run (about 10 minutes on 2 cores)
  *   npm run bench -- --quick               # about a minute: fewer steps, fewer cases
  *   npm run bench -- --configs default,small --no-pytorch --out bench/results
+ *   npm run bench -- --only translate,activation   # only translation latency / load time and extension activation
  *
  * Every group of measurements runs in its own child process on one backend
  * (`bench/lib/child.ts`), so backends never share a process and each group's
@@ -22,16 +23,19 @@ import { Command } from 'commander';
 import { loadConfig } from '../src/core/configLoader';
 import type { ModelConfig } from '../src/core/config';
 import { BatchFile, realBatches, syntheticBatches, writeBatchFile } from './lib/batches';
-import type { ChildResult, Job, TrainCase, TrainResult, TranslateResult } from './lib/jobs';
+import type { ActivationResult, ChildResult, Job, TrainCase, TrainResult, TranslateResult } from './lib/jobs';
 import { renderMarkdown } from './lib/report';
 import type { BenchResults, Lever, PeerResult, TrainingRow } from './lib/report';
-import { ratio } from './lib/stats';
+import { ratio, summarize } from './lib/stats';
 
 const ROOT = path.resolve(__dirname, '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'tatoeba-fra-eng.seq2seq.json');
 const CHILD = path.join(__dirname, 'lib', 'child.ts');
 const PEER = path.join(__dirname, 'pytorch', 'seq2seq_peer.py');
 const CONFIG_NAMES = ['default', 'small', 'large'] as const;
+const PARTS = ['train', 'translate', 'activation'] as const;
+type Part = (typeof PARTS)[number];
+const PROBE = path.join(__dirname, 'lib', 'activationProbe.cjs');
 type ConfigName = (typeof CONFIG_NAMES)[number];
 
 interface Options {
@@ -39,6 +43,8 @@ interface Options {
   configs: ConfigName[];
   out: string;
   pytorch: boolean;
+  /** Parts to run (default all). */
+  parts: Part[];
 }
 
 function parseOptions(argv: string[]): Options {
@@ -49,8 +55,17 @@ function parseOptions(argv: string[]): Options {
     .option('--configs <list>', `comma-separated subset of ${CONFIG_NAMES.join(',')}`, CONFIG_NAMES.join(','))
     .option('--out <dir>', 'folder for latest.json and latest.md', path.join('bench', 'results'))
     .option('--no-pytorch', 'skip the PyTorch peer')
+    .option('--only <parts>', `comma-separated subset of ${PARTS.join(',')} (training includes the PyTorch peer)`, PARTS.join(','))
     .parse(argv);
-  const o = program.opts<{ quick: boolean; configs: string; out: string; pytorch: boolean }>();
+  const o = program.opts<{ quick: boolean; configs: string; out: string; pytorch: boolean; only: string }>();
+  const parts = o.only
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const p of parts) {
+    if (!(PARTS as readonly string[]).includes(p)) program.error(`--only: unknown part "${p}" (expected some of ${PARTS.join(', ')})`);
+  }
+  if (parts.length === 0) program.error('--only: name at least one part');
   // --quick without --configs leaves out the large configuration (its steps take seconds each).
   const list = o.quick && program.getOptionValueSource('configs') === 'default' ? 'default,small' : o.configs;
   const configs = list
@@ -61,7 +76,7 @@ function parseOptions(argv: string[]): Options {
     if (!(CONFIG_NAMES as readonly string[]).includes(c)) program.error(`--configs: unknown configuration "${c}" (expected some of ${CONFIG_NAMES.join(', ')})`);
   }
   if (configs.length === 0) program.error('--configs: name at least one configuration');
-  return { quick: o.quick, configs: configs as ConfigName[], out: path.resolve(o.out), pytorch: o.pytorch };
+  return { quick: o.quick, configs: configs as ConfigName[], out: path.resolve(o.out), pytorch: o.pytorch, parts: parts as Part[] };
 }
 
 /** Run one child job; @returns its result (an `error` result when the process failed). */
@@ -184,9 +199,40 @@ interface Planned {
   sweep?: string;
 }
 
+/**
+ * Extension activation: `runs` fresh plain-Node processes each load
+ * dist/extension.js with a stand-in vscode and call activate()
+ * (`bench/lib/activationProbe.cjs`); medians of require + activate.
+ */
+async function measureActivation(runs: number): Promise<ActivationResult> {
+  const bundle = path.join(ROOT, 'dist', 'extension.js');
+  const empty = summarize([0]);
+  if (!existsSync(bundle)) return { totalMs: empty, requireMs: empty, activateMs: empty, runs: 0, registeredCommands: 0, tfjsModules: [], bundleMentionsTfjs: false, bundleBytes: 0, error: 'dist/extension.js is missing (run npm run build)' };
+  const text = await fs.readFile(bundle, 'utf8');
+  const samples: { requireMs: number; activateMs: number; totalMs: number; registeredCommands: number; tfjsModules: string[]; error?: string }[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(process.execPath, [PROBE, bundle], { cwd: ROOT, encoding: 'utf8', timeout: 60000 });
+    if (r.status !== 0) return { totalMs: empty, requireMs: empty, activateMs: empty, runs: i, registeredCommands: 0, tfjsModules: [], bundleMentionsTfjs: false, bundleBytes: text.length, error: `probe exited with ${r.status}: ${r.stderr.trim().split('\n').pop()}` };
+    samples.push(JSON.parse(r.stdout.trim().split('\n').pop()!));
+  }
+  return {
+    totalMs: summarize(samples.map((x) => x.totalMs)),
+    requireMs: summarize(samples.map((x) => x.requireMs)),
+    activateMs: summarize(samples.map((x) => x.activateMs)),
+    runs,
+    registeredCommands: samples[0].registeredCommands,
+    tfjsModules: [...new Set(samples.flatMap((x) => x.tfjsModules))],
+    bundleMentionsTfjs: ['@tensorflow/', 'tfjs-core', 'registerKernel'].some((m) => text.includes(m)),
+    bundleBytes: Buffer.byteLength(text),
+    error: samples.find((x) => x.error)?.error,
+  };
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv);
   const started = Date.now();
+  const loadStart = os.loadavg()[0];
+  const has = (p: Part) => opts.parts.includes(p);
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'seq2seq-bench-'));
   const notes: string[] = [];
   const { config: example } = await loadConfig(EXAMPLE);
@@ -201,17 +247,19 @@ async function main(): Promise<void> {
   const cand = example.train.softmaxCandidates || 1000;
 
   // --- batches -------------------------------------------------------------
-  process.stderr.write('preparing batches …\n');
+  if (has('train')) process.stderr.write('preparing batches …\n');
   const files = new Map<string, { batch: BatchFile; path: string }>();
   const addFile = async (b: BatchFile) => {
     files.set(b.name, { batch: b, path: await writeBatchFile(work, b) });
     return files.get(b.name)!;
   };
   const syn = (length: number, vocab: number) => syntheticBatches({ srcVocab: V, tgtVocab: vocab, length, batchSize, count: 8, seed: 1234 });
-  const synMain = await addFile(syn(10, V));
+  const synMain = has('train') ? await addFile(syn(10, V)) : { batch: syn(10, V), path: '' };
   let real: { batch: BatchFile; path: string } | undefined;
   const trainPath = typeof example.data.train === 'string' ? example.data.train : example.data.train.src;
-  if (existsSync(trainPath)) {
+  if (!has('train')) {
+    // training not requested (--only)
+  } else if (existsSync(trainPath)) {
     const t0 = Date.now();
     real = await addFile(await realBatches(example, 16, example.train.seed));
     process.stderr.write(`  real batches from the Tatoeba file in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
@@ -222,7 +270,7 @@ async function main(): Promise<void> {
   const sweepVocabs = q ? [32000] : [2000, 32000];
   const lenFiles = new Map<number, { batch: BatchFile; path: string }>([[10, synMain]]);
   const vocabFiles = new Map<number, { batch: BatchFile; path: string }>([[V, synMain]]);
-  if (opts.configs.includes('default')) {
+  if (has('train') && opts.configs.includes('default')) {
     for (const L of sweepLens) lenFiles.set(L, await addFile(syn(L, V)));
     for (const v of sweepVocabs) vocabFiles.set(v, await addFile(syn(10, v)));
   }
@@ -234,7 +282,7 @@ async function main(): Promise<void> {
     const id = [p.config, p.backend, p.data, `t${c.threads}`, c.softmaxCandidates ? `cand${c.softmaxCandidates}` : 'full', c.kernels, p.sweep ?? ''].filter(Boolean).join('/');
     planned.push({ ...rest, batchFile: file.path, case: { ...c, id, batchFile: file.path } });
   };
-  for (const config of opts.configs) {
+  for (const config of has('train') ? opts.configs : []) {
     const model = modelOf(base, config);
     const steps = config === 'large' ? heavy : std;
     const group = `${config}-wasm`;
@@ -278,7 +326,7 @@ async function main(): Promise<void> {
   if (tfNote) notes.push(tfNote);
 
   // --- run TypeScript groups ------------------------------------------------
-  process.stderr.write('training measurements:\n');
+  if (planned.length) process.stderr.write('training measurements:\n');
   const groups = [...new Set(planned.map((p) => p.group))];
   const childResults = new Map<string, ChildResult>();
   for (const g of groups) {
@@ -298,7 +346,9 @@ async function main(): Promise<void> {
   // --- PyTorch peer --------------------------------------------------------
   let pytorch: BenchResults['pytorch'] = { available: false, note: 'skipped (--no-pytorch)' };
   const peerCache = new Map<string, PeerResult | { error: string }>();
-  if (opts.pytorch) {
+  if (opts.pytorch && !has('train')) {
+    pytorch = { available: false, note: 'not run (--only without train)' };
+  } else if (opts.pytorch) {
     const found = findPython();
     if (!found) {
       pytorch = { available: false, note: 'PyTorch peer not available (no python3 that can import torch; see bench/README.md)' };
@@ -322,10 +372,10 @@ async function main(): Promise<void> {
   let translation: TranslateResult | undefined;
   let translationRss = 0;
   let translationError: string | undefined;
-  {
+  if (has('translate')) {
     process.stderr.write('translation latency:\n');
     const r = await runChild(
-      { kind: 'translate', backend: 'wasm', out: path.join(work, 'result-translate.json'), model: base, srcVocab: V, tgtVocab: V, lengths: [10, 30], beams: [1, 5], repeats: q ? 5 : 20, loads: q ? 3 : 6 },
+      { kind: 'translate', backend: 'wasm', out: path.join(work, 'result-translate.json'), model: base, srcVocab: V, tgtVocab: V, lengths: [10, 30], beams: [1, 5], repeats: q ? 5 : 20, loads: q ? 3 : 6, engines: ['fast', 'tensor'] },
       work,
       'translate',
     );
@@ -333,6 +383,15 @@ async function main(): Promise<void> {
     translationRss = r.peakRssMb;
     translationError = r.error;
     if (r.error) notes.push(`translation latency failed: ${r.error}`);
+  }
+
+  // --- extension activation ------------------------------------------------
+  let activation: ActivationResult | undefined;
+  if (has('activation')) {
+    process.stderr.write('extension activation … ');
+    activation = await measureActivation(q ? 5 : 11);
+    process.stderr.write(`${activation.error ?? `median ${activation.totalMs.median.toFixed(1)} ms`}\n`);
+    if (activation.error) notes.push(`extension activation: ${activation.error}`);
   }
 
   // --- assemble ------------------------------------------------------------
@@ -388,6 +447,9 @@ async function main(): Promise<void> {
     levers: levers(rows),
     translation: translation ? { ...translation, peakRssMb: translationRss } : undefined,
     translationError,
+    activation,
+    parts: opts.parts.length === PARTS.length ? undefined : opts.parts,
+    loadAverage: { start: loadStart, end: os.loadavg()[0] },
     durationSec: (Date.now() - started) / 1000,
   };
   await fs.mkdir(opts.out, { recursive: true });

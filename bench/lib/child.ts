@@ -183,17 +183,19 @@ async function runTranslate(job: TranslateJob, backend: string): Promise<Transla
     const random = new Random(11);
     for (const n of job.lengths) {
       const sentence = Array.from({ length: n }, () => `w${SPECIAL_TOKENS.length + random.int(job.srcVocab - SPECIAL_TOKENS.length)}`).join(' ');
-      for (const beam of job.beams) {
-        for (let w = 0; w < 2; w++) tr.translate(sentence, { beamSize: beam });
-        const times: number[] = [];
-        let outputTokens = 0;
-        for (let r = 0; r < job.repeats; r++) {
-          const t0 = performance.now();
-          const out = tr.translate(sentence, { beamSize: beam });
-          times.push(performance.now() - t0);
-          outputTokens = out.targetTokens.length;
+      for (const engine of job.engines ?? ['fast']) {
+        for (const beam of job.beams) {
+          for (let w = 0; w < 2; w++) tr.translate(sentence, { beamSize: beam, engine });
+          const times: number[] = [];
+          let outputTokens = 0;
+          for (let r = 0; r < job.repeats; r++) {
+            const t0 = performance.now();
+            const out = tr.translate(sentence, { beamSize: beam, engine });
+            times.push(performance.now() - t0);
+            outputTokens = out.targetTokens.length;
+          }
+          latency.push({ srcTokens: n, beam, outputTokens, ms: summarize(times), engine });
         }
-        latency.push({ srcTokens: n, beam, outputTokens, ms: summarize(times) });
       }
     }
     tr.dispose();

@@ -43,9 +43,11 @@ export interface TranslateJob {
   /** Source sentence lengths in tokens. */
   lengths: number[];
   beams: number[];
-  /** Timed translations per (length, beam). */
+  /** Timed translations per (length, beam, engine). */
   repeats: number;
   loads: number;
+  /** `Translator.translate` engines to time (default: `fast` only). */
+  engines?: ('fast' | 'tensor')[];
 }
 
 export type Job = (TrainJob | TranslateJob) & {
@@ -92,7 +94,23 @@ export interface TranslateResult {
   /** Size of the checkpoint's weights.bin in bytes. */
   weightsBytes: number;
   parameters: number;
-  latency: { srcTokens: number; beam: number; outputTokens: number; ms: Summary }[];
+  latency: { srcTokens: number; beam: number; outputTokens: number; ms: Summary; engine?: 'fast' | 'tensor' }[];
+}
+
+/** Extension activation measured by `bench/lib/activationProbe.cjs`, one fresh process per run. */
+export interface ActivationResult {
+  /** require(dist/extension.js) + activate(context), ms per run. */
+  totalMs: Summary;
+  requireMs: Summary;
+  activateMs: Summary;
+  runs: number;
+  registeredCommands: number;
+  /** Files matching @tensorflow / tfjs loaded by require + activate (must be empty). */
+  tfjsModules: string[];
+  /** Whether the bundle's text mentions tfjs (`@tensorflow/`, `registerKernel`). */
+  bundleMentionsTfjs: boolean;
+  bundleBytes: number;
+  error?: string;
 }
 
 export interface ChildResult {

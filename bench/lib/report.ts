@@ -2,7 +2,7 @@
  * Result shapes of `npm run bench` (`bench/results/latest.json`) and their
  * Markdown rendering (`bench/results/latest.md`). Pure: no I/O.
  */
-import type { TrainResult, TranslateResult } from './jobs';
+import type { TrainResult, TranslateResult, ActivationResult } from './jobs';
 import type { Summary } from './stats';
 
 /** What the PyTorch peer prints (`bench/pytorch/seq2seq_peer.py`). */
@@ -82,8 +82,18 @@ export interface BenchResults {
   levers: Lever[];
   translation?: TranslateResult & { peakRssMb: number };
   translationError?: string;
+  activation?: ActivationResult;
+  /** Which parts ran (`--only`); absent = all. */
+  parts?: string[];
+  /** 1-minute load average when the run started and ended (other processes sharing the cores inflate every time). */
+  loadAverage?: { start: number; end: number };
   durationSec: number;
 }
+
+/** Issue 4 latency targets (ms). */
+export const TARGETS = { greedy10Ms: 20, beam10Ms: 100, loadMs: 1000, activationMs: 50 };
+
+const verdict = (value: number | undefined, limit: number) => (value == null || !Number.isFinite(value) ? '–' : value <= limit ? `**pass** (≤ ${limit})` : `**FAIL** (> ${limit})`);
 
 const f0 = (x: number | undefined | null) => (x == null || !Number.isFinite(x) ? '–' : Math.round(x).toLocaleString('en-US'));
 const f1 = (x: number | undefined | null) => (x == null || !Number.isFinite(x) ? '–' : x.toFixed(1));
@@ -141,6 +151,11 @@ export function renderMarkdown(res: BenchResults): string {
       (res.pytorch.available ? `PyTorch ${res.pytorch.torch}` : 'no PyTorch') +
       ` · ${m.date.slice(0, 16).replace('T', ' ')} UTC${m.commit ? ` · commit ${m.commit}` : ''} · ${Math.round(res.durationSec)} s\n\n`,
   );
+  if (res.parts) out.push(`Parts run: ${res.parts.join(', ')} (\`--only\`).\n\n`);
+  if (res.loadAverage) {
+    const busy = Math.max(res.loadAverage.start, res.loadAverage.end) > m.cores * 0.5;
+    out.push(`1-minute load average ${res.loadAverage.start.toFixed(2)} at the start, ${res.loadAverage.end.toFixed(2)} at the end (${m.cores} cores)${busy ? ': **measured under load** — other processes shared the cores, every time here is inflated' : ''}.\n\n`);
+  }
   out.push(
     `Batch ${s.batchSize} sentences; ms/step = median over ${s.steps} timed steps after ${s.warmup} warm-up steps ` +
       `(large config and sweeps: ${s.heavySteps} after ${s.heavyWarmup}); a step is forward + backward + clipping + Adam. ` +
@@ -162,10 +177,12 @@ export function renderMarkdown(res: BenchResults): string {
   }
 
   const main = res.training.filter((r) => !r.sweep);
-  out.push('\n## Training speed\n\n');
-  out.push(trainingTable(main, false));
-  const dataNotes = [...new Map(res.training.map((r) => [r.data === 'synthetic' ? `synthetic (${r.model.tgtVocab})` : r.data, r.dataNote])).entries()];
-  out.push('\n' + dataNotes.map(([k, v]) => `- **${k}**: ${v}`).join('\n') + '\n');
+  if (main.length) {
+    out.push('\n## Training speed\n\n');
+    out.push(trainingTable(main, false));
+    const dataNotes = [...new Map(res.training.map((r) => [r.data === 'synthetic' ? `synthetic (${r.model.tgtVocab})` : r.data, r.dataNote])).entries()];
+    out.push('\n' + dataNotes.map(([k, v]) => `- **${k}**: ${v}`).join('\n') + '\n');
+  }
 
   if (res.levers.length) {
     out.push('\n## Levers, one at a time\n\n');
@@ -220,20 +237,51 @@ export function renderMarkdown(res: BenchResults): string {
     out.push('\n## Translation latency (default model shape, wasm, one sentence)\n\n');
     out.push(
       'Random weights with the `<eos>` logit suppressed, so every output runs to the length limit ceil(1·(n+1))+5 (maxOutputRatio 1); ' +
-        '`Translator.translate` as the extension calls it (top-5 candidates and attention recorded).\n\n',
+        '`Translator.translate` as the extension calls it (top-5 candidates and attention recorded). ' +
+        'engine `fast` = `src/core/model/inference.ts` (the default); `tensor` = the training graph\'s ops (the previous path, for comparison). ' +
+        `Targets (issue 4, 10-token sentence, default engine): greedy ≤ ${TARGETS.greedy10Ms} ms median, beam 5 ≤ ${TARGETS.beam10Ms} ms, model load ≤ ${TARGETS.loadMs} ms.\n\n`,
     );
     out.push(
       table(
-        ['source tokens', 'output tokens', 'search', 'median ms', 'p95 ms', 'ms per output token'],
-        t.latency.map((l) => [String(l.srcTokens), String(l.outputTokens), l.beam > 1 ? `beam ${l.beam}` : 'greedy', f1(l.ms.median), f1(l.ms.p95), f2(l.ms.median / l.outputTokens)]),
+        ['engine', 'source tokens', 'output tokens', 'search', 'median ms', 'p95 ms', 'ms per output token', 'target'],
+        t.latency.map((l) => {
+          const engine = l.engine ?? 'fast';
+          const target = engine === 'fast' && l.srcTokens === 10 ? verdict(l.ms.median, l.beam > 1 ? TARGETS.beam10Ms : TARGETS.greedy10Ms) : '';
+          return [engine, String(l.srcTokens), String(l.outputTokens), l.beam > 1 ? `beam ${l.beam}` : 'greedy', f1(l.ms.median), f1(l.ms.p95), f2(l.ms.median / l.outputTokens), target];
+        }),
       ),
     );
     out.push(
       `\nModel load (\`Translator.load\` of a saved run, ${(t.parameters / 1e6).toFixed(2)} M parameters, weights.bin ${(t.weightsBytes / 2 ** 20).toFixed(1)} MiB): ` +
-        `first ${f1(t.loadFirstMs)} ms, then median ${f1(t.loadMs.median)} ms (p95 ${f1(t.loadMs.p95)}). Peak RSS of that process ${f0(t.peakRssMb)} MB.\n`,
+        `first ${f1(t.loadFirstMs)} ms, then median ${f1(t.loadMs.median)} ms (p95 ${f1(t.loadMs.p95)}) — ${verdict(t.loadMs.median, TARGETS.loadMs)}. Peak RSS of that process ${f0(t.peakRssMb)} MB.\n`,
     );
   } else if (res.translationError) {
     out.push(`\nTranslation latency: not measured (${res.translationError}).\n`);
+  }
+
+  if (res.activation) {
+    const a = res.activation;
+    out.push('\n## Extension activation\n\n');
+    out.push(
+      '`dist/extension.js` loaded in a fresh plain-Node process with a stand-in `vscode` module (`bench/lib/activationProbe.cjs`): ' +
+        `time of \`require\` + \`activate(context)\`, over ${a.runs} processes (VS Code's own extension-host overhead not included). ` +
+        `Targets (issue 4): activation ≤ ${TARGETS.activationMs} ms; TensorFlow.js never loaded on the extension host.\n\n`,
+    );
+    if (a.error) out.push(`Activation: error (${a.error}).\n`);
+    out.push(
+      table(
+        ['measure', 'value', 'target'],
+        [
+          ['require + activate, median ms', f1(a.totalMs.median), verdict(a.totalMs.median, TARGETS.activationMs)],
+          ['require + activate, p95 ms', f1(a.totalMs.p95), ''],
+          ['require only, median ms', f1(a.requireMs.median), ''],
+          ['activate() only, median ms', f2(a.activateMs.median), ''],
+          ['commands registered', String(a.registeredCommands), ''],
+          ['tfjs modules loaded by require + activate', a.tfjsModules.length ? a.tfjsModules.join(', ') : 'none', a.tfjsModules.length ? '**FAIL**' : '**pass**'],
+          [`bundle mentions tfjs (${f0(a.bundleBytes / 1024)} KiB)`, a.bundleMentionsTfjs ? 'yes' : 'no', a.bundleMentionsTfjs ? '**FAIL**' : '**pass**'],
+        ],
+      ),
+    );
   }
   return out.join('');
 }
