@@ -425,6 +425,7 @@ describe('Translate Selection, attention view and Models tree in VS Code (packag
     // A click right after the menu opens can be taken for the end of the right-click: hover first.
     await setActive.hover();
     await sleep(200);
+    await screenshot(page, 'translate-07-models-menu');
     await setActive.click();
     await menu.waitFor({ state: 'hidden', timeout: 5000 });
     const after = await waitForModels(page, (r) => r.find((x) => x.label === 'flat')?.description.startsWith('● active') === true);
@@ -440,7 +441,7 @@ describe('Translate Selection, attention view and Models tree in VS Code (packag
     assert.deepEqual(v.badges, ['no attention', 'greedy']);
     assert.match(v.noAttention, /^No alignment to show: this model has no attention — .*single fixed context vector/);
     assert.equal(v.rowLabels.length, 0);
-    await screenshot(page, 'translate-07-no-attention');
+    await screenshot(page, 'translate-08-no-attention');
   });
 
   it('with no trained model: the Models welcome and a warning whose button starts Train Model', async function () {
@@ -459,7 +460,7 @@ describe('Translate Selection, attention view and Models tree in VS Code (packag
     await runCommand(page, 'Seq2Seq: Translate Selection');
     const msg = await waitForNotification(page, /no trained model yet/, 20_000);
     assert.match(msg, /^Seq2Seq: no trained model yet\. Train one first; its run folder appears under "empty-runs"\.$/);
-    await screenshot(page, 'translate-08-no-model');
+    await screenshot(page, 'translate-09-no-model');
     await toast(page, /no trained model yet/).locator('.monaco-button', { hasText: 'Train Model' }).click();
     const widget = page.locator('.quick-input-widget');
     await widget.locator('.quick-input-title', { hasText: 'Seq2Seq: Train Model' }).waitFor({ state: 'visible', timeout: 20_000 });
