@@ -162,10 +162,11 @@ async function selectLines(page: Page, from: number, to: number): Promise<void> 
 
 /** Right-click on the editor line with `text` and choose `item` in the context menu. */
 async function contextMenu(page: Page, text: string, item: string): Promise<string[]> {
-  const line = editorLine(page, text);
-  const box = await line.boundingBox();
+  // Right-click near the end of the line's text (inside the selection, which keeps it), so
+  // the menu opens to the right of the selected words instead of over them.
+  const box = await editorLine(page, text).locator(':scope > span').first().boundingBox();
   assert.ok(box, `editor line "${text}" not rendered`);
-  await page.mouse.click(box.x + 30, box.y + box.height / 2, { button: 'right' });
+  await page.mouse.click(box.x + Math.max(4, box.width - 6), box.y + box.height / 2, { button: 'right' });
   const menu = page.locator('.context-view .monaco-menu');
   await menu.waitFor({ state: 'visible', timeout: 10_000 });
   const labels = (await menu.locator('.action-item .action-label').allTextContents()).map((l) => l.trim()).filter(Boolean);
