@@ -85,6 +85,11 @@ export interface TrainConfig {
    */
   softmaxCandidates: number;
   /**
+   * Lazy Adam for the embedding tables and the output projection: rows with
+   * an all-zero gradient in a step are left alone (see `src/core/optimizer.ts`).
+   */
+  lazyAdam: boolean;
+  /**
    * Data-parallel training threads: each computes the gradients of a share of
    * every batch (see `src/core/parallel.ts`). 1 = train on one thread.
    */
@@ -160,6 +165,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   clipNorm: 5,
   teacherForcing: 1,
   softmaxCandidates: 0,
+  lazyAdam: false,
   threads: 1,
   seed: 42,
   validEvery: 0,

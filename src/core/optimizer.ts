@@ -9,6 +9,15 @@
  * share of a training step. Here the moment estimates live in ordinary
  * `Float32Array`s, every gradient is read once, and each parameter tensor is
  * replaced once — the same on every backend.
+ *
+ * Lazy rows (`lazyRows`): for embedding tables and the output projection,
+ * most rows receive an exactly zero gradient in a step (words absent from
+ * the batch, or outside the sampled-softmax candidates). For such a variable
+ * a row whose gradient is all zero is skipped: its moments are not decayed
+ * and its weights do not move. This is the "lazy" Adam of TensorFlow's
+ * `LazyAdamOptimizer` and PyTorch's `SparseAdam`; it changes the dynamics
+ * only for rows without gradient, and saves most of the optimiser's work
+ * when the vocabulary is large.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedArray } from './checkpoint';
@@ -23,6 +32,11 @@ export interface AdamOptions {
   epsilon?: number;
   /** Clip gradients to this global L2 norm before the update (0 = off). */
   clipNorm?: number;
+  /**
+   * Per variable: update it lazily by rows (see {@link Adam}). A row is the
+   * last axis (one element for a vector). Default: no variable is lazy.
+   */
+  lazyRows?: boolean[];
 }
 
 export class Adam {
@@ -33,6 +47,8 @@ export class Adam {
   private readonly clipNorm: number;
   private readonly m: Float32Array[];
   private readonly v: Float32Array[];
+  /** Row width per variable when updated lazily, else 0. */
+  private readonly lazyWidth: number[];
   /** Updates taken so far (t in the paper). */
   private t = 0;
 
@@ -45,6 +61,7 @@ export class Adam {
     this.clipNorm = opts.clipNorm ?? 0;
     this.m = variables.map((v) => new Float32Array(v.size));
     this.v = variables.map((v) => new Float32Array(v.size));
+    this.lazyWidth = variables.map((v, i) => (opts.lazyRows?.[i] ? (v.shape.length > 0 ? v.shape[v.shape.length - 1] : 1) : 0));
   }
 
   /** Number of updates applied. */
@@ -59,10 +76,20 @@ export class Adam {
    * @throws RangeError when the number of gradients differs from the number of variables
    */
   apply(grads: tf.Tensor[]): number {
-    if (grads.length !== this.variables.length) {
-      throw new RangeError(`Adam.apply: ${grads.length} gradients for ${this.variables.length} variables`);
+    return this.applyArrays(grads.map((x) => x.dataSync() as Float32Array));
+  }
+
+  /**
+   * {@link apply} with the gradients as flat arrays (row-major, the variables' shapes).
+   * @throws RangeError when the number or sizes of the arrays do not match the variables
+   */
+  applyArrays(g: Float32Array[]): number {
+    if (g.length !== this.variables.length) {
+      throw new RangeError(`Adam.apply: ${g.length} gradients for ${this.variables.length} variables`);
     }
-    const g = grads.map((x) => x.dataSync() as Float32Array);
+    g.forEach((a, k) => {
+      if (a.length !== this.variables[k].size) throw new RangeError(`Adam.apply: gradient ${k} has ${a.length} values; the variable has ${this.variables[k].size}`);
+    });
     let sq = 0;
     for (const a of g) for (let i = 0; i < a.length; i++) sq += a[i] * a[i];
     const norm = Math.sqrt(sq);
@@ -82,11 +109,20 @@ export class Adam {
       const m = this.m[k];
       const v = this.v[k];
       const gk = g[k];
-      for (let i = 0; i < p.length; i++) {
-        const gi = gk[i] * scale;
-        const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
-        const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
-        p[i] -= (stepSize * mi) / (Math.sqrt(vi) + epsHat);
+      const width = this.lazyWidth[k];
+      if (width === 0) {
+        update(p, m, v, gk, 0, p.length, scale, b1, b2, stepSize, epsHat);
+      } else {
+        for (let row = 0; row < p.length; row += width) {
+          let any = false;
+          for (let i = row; i < row + width; i++) {
+            if (gk[i] !== 0) {
+              any = true;
+              break;
+            }
+          }
+          if (any) update(p, m, v, gk, row, row + width, scale, b1, b2, stepSize, epsHat);
+        }
       }
       tf.tidy(() => variable.assign(tf.tensor(p, variable.shape, 'float32')));
     }
@@ -120,5 +156,27 @@ export class Adam {
       this.v[i].set(v.values);
     }
     this.t = state[0].values[0];
+  }
+}
+
+/** The Adam update of elements [from, to) in place (Kingma & Ba 2015, algorithm 1, bias corrections folded into `stepSize` and `epsHat`). */
+function update(
+  p: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  g: Float32Array,
+  from: number,
+  to: number,
+  scale: number,
+  b1: number,
+  b2: number,
+  stepSize: number,
+  epsHat: number,
+): void {
+  for (let i = from; i < to; i++) {
+    const gi = g[i] * scale;
+    const mi = (m[i] = b1 * m[i] + (1 - b1) * gi);
+    const vi = (v[i] = b2 * v[i] + (1 - b2) * gi * gi);
+    p[i] -= (stepSize * mi) / (Math.sqrt(vi) + epsHat);
   }
 }

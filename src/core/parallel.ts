@@ -25,7 +25,7 @@ import type { ModelConfig, TrainConfig } from './config';
 import { Batch, EncodedPair, makeBatch } from './data/batching';
 import type { NamedArray } from './checkpoint';
 import { disposeAll } from './tensors';
-import { BatchGradients, Updater } from './updater';
+import { Updater } from './updater';
 
 /** Everything a replica needs to build the same model and optimiser state. */
 export interface ReplicaInit {
@@ -72,38 +72,26 @@ export function writeGradients(grads: tf.Tensor[], buffer: SharedArrayBuffer, of
   grads.forEach((g, i) => view.set(g.dataSync() as Float32Array, offsets[i]));
 }
 
-/** Upload gradients from a shared buffer (caller disposes). */
-export function readGradients(buffer: SharedArrayBuffer, shapes: number[][], offsets: number[]): tf.Tensor[] {
-  const view = new Float32Array(buffer);
-  return shapes.map((s, i) => tf.tensor(view.slice(offsets[i], offsets[i] + s.reduce((a, b) => a * b, 1)), s, 'float32'));
-}
-
 /**
- * Token-weighted mean of every replica's gradients in index order; own
- * gradients are used as computed, the others are read from their buffers.
- * Identical inputs in identical order give identical results on every replica.
+ * Token-weighted mean of every replica's gradients, read from the shared
+ * buffers (each replica has written its own share there) and summed in
+ * replica order in plain JavaScript: identical inputs in identical order give
+ * identical results on every replica, so their parameters stay bit-identical.
+ * @param tokens target tokens per replica (0 = the replica had no share; its buffer is ignored)
+ * @returns one flat array per variable, in `shapes` order
  */
-export function combineShares(
-  own: BatchGradients,
-  ownIndex: number,
-  tokens: number[],
-  buffers: SharedArrayBuffer[],
-  shapes: number[][],
-  offsets: number[],
-): tf.Tensor[] {
+export function combineShares(tokens: number[], buffers: SharedArrayBuffer[], shapes: number[][], offsets: number[]): Float32Array[] {
   const total = tokens.reduce((a, b) => a + b, 0);
-  let acc: tf.Tensor[] | undefined;
-  for (let r = 0; r < tokens.length; r++) {
-    if (tokens[r] === 0) continue;
-    const g = r === ownIndex ? own.grads : readGradients(buffers[r], shapes, offsets);
-    const w = tokens[r] / total;
-    const prev = acc;
-    const next = tf.tidy(() => g.map((t, i) => (prev ? tf.add(prev[i], tf.mul(t, w)) : tf.mul(t, w))));
-    if (acc) disposeAll(acc);
-    if (r !== ownIndex) disposeAll(g);
-    acc = next;
-  }
-  return acc ?? own.grads.map((g) => tf.zerosLike(g));
+  const shares = tokens.map((t, r) => ({ w: total > 0 ? t / total : 0, view: new Float32Array(buffers[r]) })).filter((_, r) => tokens[r] > 0);
+  return shapes.map((s, k) => {
+    const size = s.reduce((a, b) => a * b, 1);
+    const out = new Float32Array(size);
+    const off = offsets[k];
+    for (const { w, view } of shares) {
+      for (let i = 0; i < size; i++) out[i] += w * view[off + i];
+    }
+    return out;
+  });
 }
 
 /** Split a batch's pairs into `k` contiguous shares (some may be empty). */
@@ -212,8 +200,7 @@ export class DataParallel {
       const computed = await Promise.all(this.replicas.map((h) => this.expect(h, 'computed')));
       const tokens = [own.tokens, ...computed.map((c) => c.tokens)];
       this.replicas.forEach((h) => h.worker.postMessage({ type: 'combine', tokens } satisfies ToReplica));
-      const combined = combineShares(own, 0, tokens, this.buffers, this.shapes, this.offsets);
-      updater.apply(combined);
+      updater.applyArrays(combineShares(tokens, this.buffers, this.shapes, this.offsets));
       this.applied = Promise.all(this.replicas.map((h) => this.expect(h, 'applied'))).then(() => undefined);
       const total = tokens.reduce((a, b) => a + b, 0);
       return (own.loss * own.tokens + computed.reduce((a, c) => a + c.loss * c.tokens, 0)) / Math.max(total, 1);

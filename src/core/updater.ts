@@ -30,10 +30,15 @@ export class Updater {
 
   constructor(
     private readonly model: Seq2SeqModel,
-    private readonly train: Pick<TrainConfig, 'learningRate' | 'clipNorm' | 'teacherForcing' | 'softmaxCandidates'>,
+    private readonly train: Pick<TrainConfig, 'learningRate' | 'clipNorm' | 'teacherForcing' | 'softmaxCandidates'> & Partial<Pick<TrainConfig, 'lazyAdam'>>,
     private readonly random: Random,
   ) {
-    this.optimizer = new Adam(model.variables, { learningRate: train.learningRate, clipNorm: train.clipNorm });
+    const lazy = new Set(train.lazyAdam ? model.rowSparseParameters : []);
+    this.optimizer = new Adam(model.variables, {
+      learningRate: train.learningRate,
+      clipNorm: train.clipNorm,
+      lazyRows: model.params.names.map((n) => lazy.has(n)),
+    });
   }
 
   set learningRate(lr: number) {
@@ -77,6 +82,14 @@ export class Updater {
   }
 
   /** One full step on one thread: gradients then update. @returns the batch's mean loss */
+  /**
+   * Apply gradients given as flat arrays (the data-parallel path, see `src/core/parallel.ts`).
+   * @param grads one array per variable, in `model.variables` order
+   */
+  applyArrays(grads: Float32Array[]): void {
+    if (!Number.isFinite(this.optimizer.applyArrays(grads))) this.skippedUpdates++;
+  }
+
   step(batch: Batch): number {
     const g = this.gradients(batch);
     this.apply(g.grads);

@@ -50,9 +50,8 @@ async function handle(m: ToReplica): Promise<void> {
     case 'combine': {
       const own = pending!;
       pending = undefined;
-      const combined = combineShares(own, index, m.tokens, buffers, shapes, offsets);
       tf.dispose(own.grads);
-      updater!.apply(combined);
+      updater!.applyArrays(combineShares(m.tokens, buffers, shapes, offsets));
       post({ type: 'applied' });
       break;
     }

@@ -205,6 +205,15 @@ export class Seq2SeqModel {
     return { logProbs: tf.logSoftmax(this.decoder.logits(r.output)), state: r.state, weights: r.weights };
   }
 
+  /**
+   * Names of the parameters whose gradient is row-sparse in a step: the
+   * embedding tables (rows of words in the batch) and the output projection
+   * (rows of the scored words). Candidates for lazy Adam.
+   */
+  get rowSparseParameters(): string[] {
+    return ['encoder/embedding', 'decoder/embedding', 'decoder/Wout', 'decoder/bout'].filter((n) => this.params.names.includes(n));
+  }
+
   /** Trainable parameters. */
   get variables(): tf.Variable[] {
     return this.params.variables;
