@@ -22,6 +22,8 @@ export type AttentionKind = 'none' | 'bahdanau' | 'luong-dot' | 'luong-general';
 /** How the encoder's summary reaches the decoder (Cho et al. 2014 vs. Sutskever et al. 2014). */
 export type BridgeKind = 'init' | 'input' | 'both';
 export type StopMetric = 'bleu' | 'perplexity' | 'loss';
+/** How the learning rate changes during training (see `TrainConfig.schedule`). */
+export type LearningRateSchedule = 'plateau' | 'linear';
 
 export interface DataConfig {
   /** Training data (TSV path or `{src, tgt}` parallel files). Relative paths resolve against the config file's folder. */
@@ -102,6 +104,15 @@ export interface TrainConfig {
   logEvery: number;
   /** Metric used for best checkpoint, plateau decay and early stopping. */
   stopMetric: StopMetric;
+  /**
+   * Learning-rate schedule. `plateau`: constant, multiplied by `decayFactor`
+   * after `decayPatience` validations without improvement. `linear`: decays
+   * linearly from `learningRate` to 0 over the run's budget — whichever of
+   * `epochs` and `maxMinutes` ends first — the schedule Li, Yumer & Ramanan
+   * (2020, "Budgeted training") find best when training time is fixed; no
+   * plateau decay then.
+   */
+  schedule: LearningRateSchedule;
   /** Validations without improvement before the learning rate is multiplied by `decayFactor`. */
   decayPatience: number;
   decayFactor: number;
@@ -171,6 +182,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   validEvery: 0,
   logEvery: 10,
   stopMetric: 'bleu',
+  schedule: 'plateau',
   decayPatience: 2,
   decayFactor: 0.5,
   earlyStoppingPatience: 5,

@@ -285,7 +285,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
         const p = await saveCheckpoint(runDir, meta, await model.params.export());
         await emit({ type: 'checkpoint', kind: 'best', step: state.step, path: p });
       }
-      if (tc.decayPatience > 0 && state.badSinceDecay >= tc.decayPatience) {
+      if (tc.schedule === 'plateau' && tc.decayPatience > 0 && state.badSinceDecay >= tc.decayPatience) {
         state.learningRate *= tc.decayFactor;
         updater!.learningRate = state.learningRate;
         parallel?.setLearningRate(state.learningRate);
@@ -316,6 +316,11 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
           break;
         }
         const batch = batches[i];
+        if (tc.schedule === 'linear') {
+          state.learningRate = linearSchedule(tc.learningRate, state.step / totalSteps, elapsed() / budgetSeconds);
+          updater.learningRate = state.learningRate;
+          parallel?.setLearningRate(state.learningRate);
+        }
         const skippedBefore = updater.skippedUpdates;
         const loss = parallel ? await parallel.step(updater, batch, dataset.train.encoded) : updater.step(batch);
         if (updater.skippedUpdates > skippedBefore) {
@@ -391,4 +396,18 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
     updater?.dispose();
     model.dispose();
   }
+}
+
+/**
+ * Learning rate of the `linear` schedule: `base · (1 − progress)`, where
+ * progress is the larger of the fractions of the step budget and of the
+ * time budget used so far (Li, Yumer & Ramanan 2020, "Budgeted training:
+ * rethinking deep neural network training under resource constraints",
+ * sec. 4: linear decay to zero at the end of the budget).
+ * @param stepFraction steps done ÷ total steps (0…1)
+ * @param timeFraction seconds elapsed ÷ time budget (0 when there is no time budget)
+ */
+export function linearSchedule(base: number, stepFraction: number, timeFraction: number): number {
+  const progress = Math.min(1, Math.max(0, stepFraction, Number.isFinite(timeFraction) ? timeFraction : 0));
+  return base * (1 - progress);
 }

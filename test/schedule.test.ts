@@ -1,0 +1,55 @@
+import { strict as assert } from 'assert';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { initBackend } from '../src/core/backend';
+import { withDefaults } from '../src/core/config';
+import { validateConfigObject } from '../src/core/configLoader';
+import type { TrainingEvent } from '../src/core/events';
+import { linearSchedule, train } from '../src/core/training';
+
+describe('learning-rate schedule', function () {
+  this.timeout(120000);
+
+  it('linearSchedule decays from the base rate to 0 with whichever budget is used up first', () => {
+    assert.equal(linearSchedule(0.01, 0, 0), 0.01);
+    assert.ok(Math.abs(linearSchedule(0.01, 0.25, 0.1) - 0.0075) < 1e-12, 'steps ahead of time');
+    assert.ok(Math.abs(linearSchedule(0.01, 0.1, 0.5) - 0.005) < 1e-12, 'time ahead of steps');
+    assert.equal(linearSchedule(0.01, 0.2, Infinity), 0.01 * 0.8, 'no time budget');
+    assert.equal(linearSchedule(0.01, 1.3, 0), 0, 'never negative');
+  });
+
+  it('the config accepts schedule "linear" and rejects unknown schedules', () => {
+    const ok = validateConfigObject({ data: { train: 'x.tsv' }, train: { schedule: 'linear' } }, 'c.json');
+    assert.equal(ok.train.schedule, 'linear');
+    assert.throws(() => validateConfigObject({ data: { train: 'x.tsv' }, train: { schedule: 'cosine' } }, 'c.json'), /schedule/);
+  });
+
+  it('train() with schedule "linear" reports a learning rate falling linearly to ~0 at the last step', async () => {
+    await initBackend();
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'seq2seq-schedule-'));
+    try {
+      const pairs = ['a b\tb a', 'b c\tc b', 'c a\ta c', 'a a\ta a'];
+      await fs.writeFile(path.join(dir, 'train.tsv'), pairs.join('\n') + '\n');
+      const config = withDefaults({
+        data: { train: path.join(dir, 'train.tsv'), valid: path.join(dir, 'train.tsv'), test: path.join(dir, 'train.tsv') },
+        model: { embeddingSize: 4, hiddenSize: 4 },
+        train: { batchSize: 4, epochs: 40, logEvery: 1, validEvery: 0, schedule: 'linear', learningRate: 0.01, earlyStoppingPatience: 0 },
+      });
+      const rates = new Map<number, number>();
+      await train({
+        config,
+        outDir: path.join(dir, 'run'),
+        resume: false,
+        listener: (e: TrainingEvent) => {
+          if (e.type === 'progress') rates.set(e.step, e.learningRate);
+        },
+      });
+      assert.equal(rates.size, 40);
+      // Step s (1-based) was taken with rate 0.01·(1 − (s−1)/40).
+      for (const [step, lr] of rates) assert.ok(Math.abs(lr - 0.01 * (1 - (step - 1) / 40)) < 1e-9, `step ${step}: lr ${lr}`);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
