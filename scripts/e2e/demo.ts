@@ -18,8 +18,8 @@
  *   --port N       port on 127.0.0.1 (default 8080, or $SEQ2SEQ_DEMO_PORT; a free one if busy)
  *   --dir D        demo folder (default .e2e/demo, or $SEQ2SEQ_DEMO_DIR)
  *   --fresh        recreate the workspace (deletes its runs)
- *   --train-first  train the en-fr model with the CLI before starting (about 3 minutes), so
- *                  Translate Selection works at once
+ *   --train-first  train the en-fr model with the CLI before starting (about 3 minutes; skipped
+ *                  when runs/ already has one), so Translate Selection works at once
  *   --theme NAME   colour theme (default "Default Dark Modern")
  * Exit status 1 with the reason when set-up, packaging or start-up fails.
  */
@@ -149,7 +149,12 @@ async function main(): Promise<void> {
   log(`packaging the extension (npm run package, skipped when dist-vsix/ is up to date)…`);
   const vsix = packagedVsix();
   prepareWorkspace(ws, o.fresh);
-  if (o.trainFirst) {
+  const trained = () => {
+    const runs = path.join(ws, 'runs');
+    return fs.existsSync(runs) && fs.readdirSync(runs).some((d) => d.startsWith('en-fr-') && fs.existsSync(path.join(runs, d, 'best', 'weights.json')));
+  };
+  if (o.trainFirst && trained()) log('--train-first: an en-fr run with a best checkpoint already exists in runs/; not training again');
+  else if (o.trainFirst) {
     log('training en-fr with the CLI first (seq2seq train --config en-fr.seq2seq.json; Ctrl-C skips)…');
     const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'seq2seq.js'), 'train', '--config', 'en-fr.seq2seq.json'], {
       cwd: ws,
@@ -191,7 +196,8 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => void stop('SIGHUP'));
   console.log('');
   console.log(`  Seq2Seq Lab demo is running: open  ${server.url}`);
-  console.log(`  in a browser (Chromium, Chrome, Firefox, Edge). Workspace: ${path.relative(process.cwd(), ws) || ws}`);
+  const rel = path.relative(process.cwd(), ws);
+  console.log(`  in a browser (Chromium, Chrome, Firefox, Edge). Workspace: ${rel && !rel.startsWith('..') ? rel : ws}`);
   console.log('  Steps are in the README it opens. Press Ctrl-C to stop.');
   console.log('');
   // Keep running; surface a crash of code-server.

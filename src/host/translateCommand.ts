@@ -41,7 +41,9 @@ export class TranslateController implements vscode.Disposable {
 
   /** The command handler. */
   async translateSelection(): Promise<void> {
-    const editor = vscode.window.activeTextEditor;
+    // When a webview (the attention view, a Markdown preview) has focus there is no active text
+    // editor: use a visible one with a selection, as the user most likely means that one.
+    const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors.find((e) => e.selections.some((sel) => !sel.isEmpty));
     if (!editor) {
       void vscode.window.showInformationMessage('Seq2Seq: open a text editor and select the sentences to translate (one per line).');
       return;

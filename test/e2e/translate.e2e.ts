@@ -436,6 +436,10 @@ describe('Translate Selection, attention view and Models tree in VS Code (packag
     await page.locator('.editor-group-container').first().locator('.tab .label-name', { hasText: 'sentences.txt' }).click();
     await sleep(300);
     await selectLines(page, 0, 0);
+    // With the attention view (a webview, not a text editor) focused, the command still finds
+    // the editor with the selection.
+    await page.locator('.tabs-container .tab .label-name', { hasText: 'Seq2Seq Attention' }).click();
+    await sleep(1500); // focus moves into the webview a moment after the click
     await runCommand(page, 'Seq2Seq: Translate Selection');
     await waitForNotification(page, /^Translation: /, 60_000);
     const v = await waitForAttention(attention, (x) => x.model === 'flat');
