@@ -105,6 +105,15 @@ export interface TrainConfig {
   /** Metric used for best checkpoint, plateau decay and early stopping. */
   stopMetric: StopMetric;
   /**
+   * Competence-based curriculum (Platanios et al. 2019, see
+   * `src/core/data/curriculum.ts`): this many steps, before the epochs, whose
+   * batches come from the shortest sources first, widening to all pairs by the
+   * last of them. 0 = off.
+   */
+  curriculumSteps: number;
+  /** Competence c0 at the first curriculum step: the easiest fraction of the data used at first. */
+  initialCompetence: number;
+  /**
    * Learning-rate schedule. `plateau`: constant, multiplied by `decayFactor`
    * after `decayPatience` validations without improvement. `linear`: decays
    * linearly from `learningRate` to 0 over the run's budget — whichever of
@@ -182,6 +191,8 @@ export const DEFAULT_TRAIN: TrainConfig = {
   validEvery: 0,
   logEvery: 10,
   stopMetric: 'bleu',
+  curriculumSteps: 0,
+  initialCompetence: 0.01,
   schedule: 'plateau',
   decayPatience: 2,
   decayFactor: 0.5,

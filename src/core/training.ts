@@ -21,7 +21,8 @@ import {
   writeRunManifest,
 } from './checkpoint';
 import type { Seq2SeqConfig, StopMetric } from './config';
-import { makeBatches } from './data/batching';
+import { Batch, makeBatches } from './data/batching';
+import { competence, curriculumBatch, difficultyOrder } from './data/curriculum';
 import { Dataset, loadDataset } from './data/dataset';
 import { Vocabulary } from './data/vocabulary';
 import type { DoneEvent, StopReason, TrainingEvent, TrainingListener, ValidationEvent } from './events';
@@ -199,7 +200,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       notes.push(`train.threads = ${tc.threads} is ignored with the ${backend} backend; training on one thread`);
     }
     const startStep = state.step;
-    const totalSteps = tc.epochs * stepsPerEpoch;
+    const totalSteps = tc.curriculumSteps + tc.epochs * stepsPerEpoch;
     await emit({
       type: 'started',
       runDir,
@@ -303,66 +304,80 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
     let windowStart = Date.now();
     let windowStepsStart = state.step;
 
+    /** One optimisation step on `batch`, then progress, validation and a pause for the event loop. */
+    const trainStep = async (batch: Batch): Promise<void> => {
+      if (tc.schedule === 'linear') {
+        state.learningRate = linearSchedule(tc.learningRate, state.step / totalSteps, elapsed() / budgetSeconds);
+        updater!.learningRate = state.learningRate;
+        parallel?.setLearningRate(state.learningRate);
+      }
+      const skippedBefore = updater!.skippedUpdates;
+      const loss = parallel ? await parallel.step(updater!, batch, dataset.train.encoded) : updater!.step(batch);
+      if (updater!.skippedUpdates > skippedBefore) {
+        await emit({ type: 'log', level: 'warn', message: `step ${state.step + 1}: the gradient was not finite; update skipped (${updater!.skippedUpdates} so far)` });
+      }
+      state.step++;
+      if (Number.isFinite(loss)) {
+        windowNll += loss * batch.tokens;
+        windowTokens += batch.tokens;
+      }
+      if (state.step % tc.logEvery === 0) {
+        const now = Date.now();
+        const secs = (now - windowStart) / 1000;
+        const secPerStep = secs / Math.max(1, state.step - windowStepsStart);
+        const remainingSteps = totalSteps - state.step;
+        const eta = Math.max(0, Math.min(remainingSteps * secPerStep, budgetSeconds - elapsed()));
+        const meanLoss = windowNll / windowTokens;
+        await emit({
+          type: 'progress',
+          backend,
+          step: state.step,
+          epoch: state.epoch,
+          loss: meanLoss,
+          perplexity: Math.exp(meanLoss),
+          tokensPerSecond: windowTokens / secs,
+          etaSeconds: eta,
+          learningRate: state.learningRate,
+          elapsedSeconds: elapsed(),
+        });
+        windowNll = 0;
+        windowTokens = 0;
+        windowStart = now;
+        windowStepsStart = state.step;
+      }
+      if (tc.validEvery > 0 && state.step % tc.validEvery === 0) {
+        await validate();
+        windowStart = Date.now(); // keep validation time out of tokens/s
+      }
+      // Let the event loop run (cancel messages, I/O) between steps.
+      await new Promise((r) => setImmediate(r));
+    };
+    /** Sets `stopReason` when training must stop before the next step. */
+    const mustStop = (): boolean => {
+      if (opts.shouldStop?.()) stopReason = 'cancelled';
+      else if (elapsed() >= budgetSeconds) stopReason = 'time-limit';
+      return stopReason !== undefined;
+    };
+
+    // Curriculum phase (train.curriculumSteps > 0): batches drawn by competence, before the epochs.
+    if (state.step < tc.curriculumSteps) {
+      const difficulty = difficultyOrder(dataset.train.encoded);
+      await emit({ type: 'log', level: 'info', message: `curriculum: ${tc.curriculumSteps} steps from the shortest sources to all (initial competence ${tc.initialCompetence})` });
+      while (state.step < tc.curriculumSteps && !stopReason && !mustStop()) {
+        const c = competence(state.step, tc.curriculumSteps, tc.initialCompetence);
+        // Seeded by the step, so a resumed run draws the same batches.
+        await trainStep(curriculumBatch(dataset.train.encoded, difficulty, c, tc.batchSize, new Random(tc.seed * 7919 + state.step)));
+      }
+    }
+
     while (state.epoch <= tc.epochs && !stopReason) {
       const epochRandom = Random.fromState(state.epochRandom);
       const batches = makeBatches(dataset.train.encoded, tc.batchSize, { shuffle: true, random: epochRandom, bucket: true });
       for (let i = state.stepInEpoch; i < batches.length; i++) {
-        if (opts.shouldStop?.()) {
-          stopReason = 'cancelled';
-          break;
-        }
-        if (elapsed() >= budgetSeconds) {
-          stopReason = 'time-limit';
-          break;
-        }
-        const batch = batches[i];
-        if (tc.schedule === 'linear') {
-          state.learningRate = linearSchedule(tc.learningRate, state.step / totalSteps, elapsed() / budgetSeconds);
-          updater.learningRate = state.learningRate;
-          parallel?.setLearningRate(state.learningRate);
-        }
-        const skippedBefore = updater.skippedUpdates;
-        const loss = parallel ? await parallel.step(updater, batch, dataset.train.encoded) : updater.step(batch);
-        if (updater.skippedUpdates > skippedBefore) {
-          await emit({ type: 'log', level: 'warn', message: `step ${state.step + 1}: the gradient was not finite; update skipped (${updater.skippedUpdates} so far)` });
-        }
-        state.step++;
+        if (mustStop()) break;
         state.stepInEpoch = i + 1;
-        if (Number.isFinite(loss)) {
-          windowNll += loss * batch.tokens;
-          windowTokens += batch.tokens;
-        }
-        if (state.step % tc.logEvery === 0) {
-          const now = Date.now();
-          const secs = (now - windowStart) / 1000;
-          const secPerStep = secs / Math.max(1, state.step - windowStepsStart);
-          const remainingSteps = totalSteps - state.step;
-          const eta = Math.max(0, Math.min(remainingSteps * secPerStep, budgetSeconds - elapsed()));
-          const meanLoss = windowNll / windowTokens;
-          await emit({
-            type: 'progress',
-            backend,
-            step: state.step,
-            epoch: state.epoch,
-            loss: meanLoss,
-            perplexity: Math.exp(meanLoss),
-            tokensPerSecond: windowTokens / secs,
-            etaSeconds: eta,
-            learningRate: state.learningRate,
-            elapsedSeconds: elapsed(),
-          });
-          windowNll = 0;
-          windowTokens = 0;
-          windowStart = now;
-          windowStepsStart = state.step;
-        }
-        if (tc.validEvery > 0 && state.step % tc.validEvery === 0) {
-          await validate();
-          if (stopReason) break;
-          windowStart = Date.now(); // keep validation time out of tokens/s
-        }
-        // Let the event loop run (cancel messages, I/O) between steps.
-        await new Promise((r) => setImmediate(r));
+        await trainStep(batches[i]);
+        if (stopReason) break;
       }
       if (stopReason) break;
       if (tc.validEvery === 0 && state.step !== lastValidatedStep) await validate();
