@@ -92,6 +92,21 @@ describe('core/kernels/wasm', () => {
     }
   }
 
+  it('tanh (2σ(2x) − 1 above the size threshold) equals cpu to 2e-7, saturates, keeps NaN, and its gradient matches', async () => {
+    const n = 4096;
+    const xs = new Float32Array(n);
+    for (let i = 0; i < n; i++) xs[i] = ((i * 7919) % n) / n * 40 - 20; // [-20, 20)
+    xs.set([0, 1e-7, -1e-7, 1e-3, 88, -88, 1e4, -1e4], 0);
+    await assertSameOnCpu(() => [tf.tanh(tf.tensor1d(xs))], 2e-7, 'tanh');
+    const y = tf.tanh(tf.tensor1d(Float32Array.from([1e4, -1e4, NaN, ...new Float32Array(600)])));
+    const yv = y.dataSync();
+    assert.equal(yv[0], 1);
+    assert.equal(yv[1], -1);
+    assert.ok(Number.isNaN(yv[2]));
+    y.dispose();
+    await assertSameOnCpu(() => [tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.tanh(x), tf.tensor1d(xs))))(tf.tensor1d(xs))], 1e-5, 'tanh gradient');
+  });
+
   it('fused matMul with bias + activation and transposes equals cpu', async () => {
     for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as [boolean, boolean][]) {
       for (const activation of ['linear', 'relu'] as const) {
