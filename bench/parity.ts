@@ -1,0 +1,88 @@
+/**
+ * Learning parity with PyTorch: the project's model and the PyTorch peer
+ * (`bench/pytorch/seq2seq_peer.py`) start from the SAME weights and train on
+ * the SAME batches with the same Adam and clipping; this prints both
+ * per-step losses side by side. Identical losses (to float32 rounding, which
+ * slowly accumulates) show that the engine's forward pass, gradients and
+ * optimiser are those of PyTorch, so any difference in what a run reaches in
+ * a given time is throughput, not learning.
+ *
+ *   npx tsx bench/parity.ts [--steps 100] [--batch 64] [--hidden 256] [--lr 0.001] [--every 10]
+ *
+ * Data: the Tatoeba example (`examples/tatoeba-fra-eng.seq2seq.json`, read
+ * from `../shared/data/tatoeba-fra-eng/fra-eng.tsv`). Needs a python3 that
+ * can import torch (see bench/README.md). Full softmax (no candidates).
+ */
+import { spawnSync } from 'child_process';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Command } from 'commander';
+import { initBackend } from '../src/core/backend';
+import { loadConfig } from '../src/core/configLoader';
+import { makeBatches } from '../src/core/data/batching';
+import { loadDataset } from '../src/core/data/dataset';
+import { Seq2SeqModel } from '../src/core/model/seq2seq';
+import { Random } from '../src/core/random';
+import { Updater } from '../src/core/updater';
+
+const ROOT = path.resolve(__dirname, '..');
+
+async function main(): Promise<void> {
+  const o = new Command()
+    .name('npx tsx bench/parity.ts')
+    .description('Per-step training loss of this engine and of the PyTorch peer from identical weights on identical batches')
+    .option('--steps <n>', 'training steps', '100')
+    .option('--batch <n>', 'sentences per batch', '64')
+    .option('--hidden <n>', 'model.hiddenSize', '256')
+    .option('--lr <x>', 'Adam learning rate', '0.001')
+    .option('--every <n>', 'print every n-th step', '10')
+    .option('--python <exe>', 'python with torch', 'python3')
+    .parse(process.argv)
+    .opts<{ steps: string; batch: string; hidden: string; lr: string; every: string; python: string }>();
+  const steps = Number(o.steps);
+  const lr = Number(o.lr);
+  await initBackend('wasm');
+  const { config } = await loadConfig(path.join(ROOT, 'examples', 'tatoeba-fra-eng.seq2seq.json'));
+  config.model.hiddenSize = Number(o.hidden);
+  config.train.batchSize = Number(o.batch);
+  const ds = await loadDataset(config);
+  const batches = makeBatches(ds.train.encoded, config.train.batchSize, { shuffle: true, random: new Random(1), bucket: true }).slice(0, steps);
+  const model = new Seq2SeqModel(config.model, ds.srcVocab.size, ds.tgtVocab.size, 42);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'seq2seq-parity-'));
+  try {
+    const weights = (await model.params.export()).map((w) => ({ name: w.name, shape: w.shape, values: Array.from(w.values) }));
+    await fs.writeFile(path.join(dir, 'weights.json'), JSON.stringify(weights));
+    await fs.writeFile(
+      path.join(dir, 'batches.json'),
+      JSON.stringify({ srcVocabSize: ds.srcVocab.size, tgtVocabSize: ds.tgtVocab.size, batches: batches.map((b) => ({ pairs: b.indices.map((i) => ds.train.encoded[i]) })) }),
+    );
+    const updater = new Updater(model, { learningRate: lr, clipNorm: config.train.clipNorm, teacherForcing: 1, softmaxCandidates: 0 }, new Random(3));
+    const ours = batches.map((b) => updater.step(b));
+    const r = spawnSync(
+      o.python,
+      [path.join(__dirname, 'pytorch', 'parity.py'), '--dir', dir, '--lr', String(lr), '--clip', String(config.train.clipNorm)],
+      { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, OMP_NUM_THREADS: '1' } },
+    );
+    if (r.status !== 0) throw new Error(`PyTorch peer failed (${o.python}): ${r.stderr || r.error?.message}`);
+    const torch = JSON.parse(r.stdout) as number[];
+    console.log(`model: ${model.params.count} parameters (hidden ${o.hidden}), batch ${o.batch}, Adam lr ${lr}, clip ${config.train.clipNorm}, full softmax, wasm vs PyTorch`);
+    console.log('| step | loss (this engine) | loss (PyTorch) | |difference| |');
+    console.log('|---|---|---|---|');
+    let worst = 0;
+    ours.forEach((l, i) => {
+      const d = Math.abs(l - torch[i]);
+      worst = Math.max(worst, d);
+      if (i % Number(o.every) === 0 || i === ours.length - 1) console.log(`| ${i + 1} | ${l.toFixed(6)} | ${torch[i].toFixed(6)} | ${d.toExponential(1)} |`);
+    });
+    console.log(`largest difference over ${ours.length} steps: ${worst.toExponential(2)} nats`);
+  } finally {
+    model.dispose();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});
