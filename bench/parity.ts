@@ -8,6 +8,12 @@
  * a given time is throughput, not learning.
  *
  *   npx tsx bench/parity.ts [--steps 100] [--batch 64] [--hidden 256] [--lr 0.001] [--every 10]
+ *   npx tsx bench/parity.ts --pytorch-minutes 10     # what the PyTorch peer reaches in 10 minutes
+ *
+ * With `--pytorch-minutes M` only the peer trains, for M minutes of wall
+ * time on one thread (cycling through one epoch of batches); its weights are
+ * then loaded into this engine's model and evaluated on the held-out test
+ * split with this engine's greedy decoder and sacreBLEU-compatible BLEU.
  *
  * Data: the Tatoeba example (`examples/tatoeba-fra-eng.seq2seq.json`, read
  * from `../shared/data/tatoeba-fra-eng/fra-eng.tsv`). Needs a python3 that
@@ -25,6 +31,7 @@ import { loadDataset } from '../src/core/data/dataset';
 import { Seq2SeqModel } from '../src/core/model/seq2seq';
 import { Random } from '../src/core/random';
 import { Updater } from '../src/core/updater';
+import { evaluate } from '../src/core/evaluation';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -38,8 +45,10 @@ async function main(): Promise<void> {
     .option('--lr <x>', 'Adam learning rate', '0.001')
     .option('--every <n>', 'print every n-th step', '10')
     .option('--python <exe>', 'python with torch', 'python3')
+    .option('--pytorch-minutes <m>', 'only train the PyTorch peer, for this many minutes, then evaluate its weights here', '0')
     .parse(process.argv)
-    .opts<{ steps: string; batch: string; hidden: string; lr: string; every: string; python: string }>();
+    .opts<{ steps: string; batch: string; hidden: string; lr: string; every: string; python: string; pytorchMinutes: string }>();
+  const minutes = Number(o.pytorchMinutes);
   const steps = Number(o.steps);
   const lr = Number(o.lr);
   await initBackend('wasm');
@@ -47,7 +56,8 @@ async function main(): Promise<void> {
   config.model.hiddenSize = Number(o.hidden);
   config.train.batchSize = Number(o.batch);
   const ds = await loadDataset(config);
-  const batches = makeBatches(ds.train.encoded, config.train.batchSize, { shuffle: true, random: new Random(1), bucket: true }).slice(0, steps);
+  const epoch = makeBatches(ds.train.encoded, config.train.batchSize, { shuffle: true, random: new Random(1), bucket: true });
+  const batches = minutes > 0 ? epoch : epoch.slice(0, steps);
   const model = new Seq2SeqModel(config.model, ds.srcVocab.size, ds.tgtVocab.size, 42);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'seq2seq-parity-'));
   try {
@@ -57,6 +67,30 @@ async function main(): Promise<void> {
       path.join(dir, 'batches.json'),
       JSON.stringify({ srcVocabSize: ds.srcVocab.size, tgtVocabSize: ds.tgtVocab.size, batches: batches.map((b) => ({ pairs: b.indices.map((i) => ds.train.encoded[i]) })) }),
     );
+    if (minutes > 0) {
+      const dump = path.join(dir, 'trained.json');
+      const r = spawnSync(
+        o.python,
+        [path.join(__dirname, 'pytorch', 'parity.py'), '--dir', dir, '--lr', String(lr), '--clip', String(config.train.clipNorm), '--minutes', String(minutes), '--dump', dump],
+        { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, OMP_NUM_THREADS: '1' } },
+      );
+      if (r.status !== 0) throw new Error(`PyTorch peer failed (${o.python}): ${r.stderr || r.error?.message}`);
+      const losses = JSON.parse(r.stdout) as number[];
+      const trained = JSON.parse(await fs.readFile(dump, 'utf8')) as { name: string; shape: number[]; values: number[] }[];
+      model.params.import(trained.map((w) => ({ name: w.name, shape: w.shape, values: Float32Array.from(w.values) })));
+      const test = evaluate(model, ds.test.encoded, ds.test.pairs.map((p) => p.tgt), ds.tgtVocab, ds.tgtTokenizer, {
+        beamSize: 1,
+        lengthPenalty: config.train.lengthPenalty,
+        maxOutputRatio: config.train.maxOutputRatio,
+        batchSize: 64,
+      });
+      console.log(
+        `PyTorch peer, ${minutes} min on one thread: ${losses.length} steps of ${o.batch} (hidden ${o.hidden}, Adam ${lr}, full softmax), ` +
+          `last training loss ${losses[losses.length - 1]?.toFixed(3)}; its weights evaluated here on the ${test.sentences} test pairs: ` +
+          `perplexity ${test.perplexity.toFixed(1)}, BLEU ${test.bleu.toFixed(2)} (greedy)`,
+      );
+      return;
+    }
     const updater = new Updater(model, { learningRate: lr, clipNorm: config.train.clipNorm, teacherForcing: 1, softmaxCandidates: 0 }, new Random(3));
     const ours = batches.map((b) => updater.step(b));
     const r = spawnSync(

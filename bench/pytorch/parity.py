@@ -13,6 +13,7 @@ import argparse
 import importlib.util
 import json
 import os
+import time
 
 import torch
 import torch.nn.functional as F
@@ -47,11 +48,36 @@ def load(model, w):
         model.out.bias.copy_(w["decoder/bout"])
 
 
+def dump(model, path):
+    """Write the peer's weights under the project's parameter names (the inverse of `load`)."""
+    t = lambda x: x.detach().t().contiguous()
+    d = lambda x: x.detach()
+    emb = model.tgt_emb.weight.shape[1]
+    ws = {
+        "encoder/embedding": d(model.src_emb.weight), "decoder/embedding": d(model.tgt_emb.weight),
+        "decoder/Wbridge": t(model.bridge.weight), "decoder/bbridge": d(model.bridge.bias),
+        "attention/Wk": t(model.w_k.weight), "attention/Wq": t(model.w_q.weight), "attention/v": t(model.v.weight),
+        "decoder/l0/Wx": t(model.decoder.weight_ih[:, :emb]), "decoder/Wfeed": t(model.decoder.weight_ih[:, emb:]),
+        "decoder/l0/Wh": t(model.decoder.weight_hh), "decoder/l0/bx": d(model.decoder.bias_ih), "decoder/l0/bh": d(model.decoder.bias_hh),
+        "decoder/Watt": t(model.w_o.weight), "decoder/batt": d(model.w_o.bias),
+        "decoder/Wout": d(model.out.weight), "decoder/bout": d(model.out.bias),
+    }
+    for suffix, dd in (("", "fwd"), ("_reverse", "bwd")):
+        ws[f"encoder/l0/{dd}/Wx"] = t(getattr(model.encoder, "weight_ih_l0" + suffix))
+        ws[f"encoder/l0/{dd}/Wh"] = t(getattr(model.encoder, "weight_hh_l0" + suffix))
+        ws[f"encoder/l0/{dd}/bx"] = d(getattr(model.encoder, "bias_ih_l0" + suffix))
+        ws[f"encoder/l0/{dd}/bh"] = d(getattr(model.encoder, "bias_hh_l0" + suffix))
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump([{"name": k, "shape": list(v.shape), "values": v.reshape(-1).tolist()} for k, v in ws.items()], f)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dir", required=True, help="folder with weights.json and batches.json from bench/parity.ts")
     ap.add_argument("--lr", type=float, required=True)
     ap.add_argument("--clip", type=float, default=5.0)
+    ap.add_argument("--minutes", type=float, default=0, help="train for this long (cycling through the batches) instead of one pass")
+    ap.add_argument("--dump", help="write the trained weights here, under the project's names")
     args = ap.parse_args()
     torch.set_num_threads(1)
     with open(os.path.join(args.dir, "batches.json"), encoding="utf-8") as f:
@@ -62,8 +88,19 @@ def main():
     load(model, w)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     losses = []
-    for batch in data["batches"]:
-        b = peer.tensors(batch)
+    batches = [peer.tensors(b) for b in data["batches"]] if args.minutes else None
+    start = time.perf_counter()
+    step = 0
+    while True:
+        if args.minutes:
+            if time.perf_counter() - start >= args.minutes * 60:
+                break
+            b = batches[step % len(batches)]
+        elif step < len(data["batches"]):
+            b = peer.tensors(data["batches"][step])
+        else:
+            break
+        step += 1
         opt.zero_grad(set_to_none=True)
         hidden = model.decode(b["src"], b["lengths"], b["src_mask"], b["tgt_in"])
         nll = F.cross_entropy(model.out(hidden), b["tgt_out"], reduction="none")
@@ -73,6 +110,8 @@ def main():
             torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
         opt.step()
         losses.append(loss.item())
+    if args.dump:
+        dump(model, args.dump)
     print(json.dumps(losses))
 
 
