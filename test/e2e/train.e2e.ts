@@ -15,13 +15,11 @@
  * Screenshots: .e2e/screenshots/train-*.png.
  */
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import {
-  REPO_ROOT,
   launchBrowser,
   openFile,
   openWorkbench,
@@ -34,37 +32,11 @@ import {
   type CodeServer,
 } from './harness';
 import { LONG_CONFIG, TINY_CONFIG, writeReverseWorkspace } from './fixtures/reverseTask';
+import { packagedVsix } from './vsix';
 
 const PALETTE_QUERY = 'Train seq2seq';
 const TRAIN_COMMAND_LABEL = 'Seq2Seq: Train Seq2Seq Model';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Newest mtime (ms) of the files under `dir` (recursively). */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  if (!fs.existsSync(dir)) return 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** The packaged extension: env override, an up-to-date dist-vsix/ package, or a fresh `npm run package`. */
-function packagedVsix(): string {
-  if (process.env.SEQ2SEQ_E2E_VSIX) return path.resolve(process.env.SEQ2SEQ_E2E_VSIX);
-  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
-  const vsix = path.join(REPO_ROOT, 'dist-vsix', `${pkg.name}-${pkg.version}.vsix`);
-  const sources = Math.max(
-    ...['src', 'webview', 'schemas', 'media'].map((d) => newestMtime(path.join(REPO_ROOT, d))),
-    fs.statSync(path.join(REPO_ROOT, 'package.json')).mtimeMs,
-  );
-  if (!fs.existsSync(vsix) || fs.statSync(vsix).mtimeMs < sources) {
-    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`npm run package failed:\n${r.stdout}\n${r.stderr}`);
-  }
-  return vsix;
-}
 
 /** What the Training panel shows (read from its DOM). */
 interface PanelView {
