@@ -576,6 +576,34 @@ function normalise(s: string): string {
   return s.replace(/\s+/g, ' ').trim().toLowerCase();
 }
 
+/** Dismiss every notification toast (they cover the panels in screenshots). */
+export async function clearNotifications(page: Page): Promise<void> {
+  await runCommand(page, 'Notifications: Clear All Notifications').catch(() => undefined);
+  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+}
+
+/**
+ * Switch the colour theme as a user does ("Preferences: Color Theme", choose `label`),
+ * then wait until the webview page in `frame` has a body class matching `bodyClass`
+ * and give the workbench `settleMs` to repaint.
+ * @throws Error naming `what` when the webview does not switch within 20 s.
+ */
+export async function setTheme(page: Page, label: string, bodyClass: RegExp, frame: Frame, what: string, settleMs = 800): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('.quick-input-box input').fill(label);
+  const row = widget.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 10_000 });
+  await row.click();
+  await widget.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+  const end = Date.now() + 20_000;
+  while (!bodyClass.test((await frame.evaluate('document.body.className')) as string)) {
+    if (Date.now() > end) throw new Error(`${what} did not switch to ${label} (body class ${bodyClass})`);
+    await sleep(200);
+  }
+  await sleep(settleMs);
+}
+
 /** Messages of the notification toasts currently visible. */
 export async function visibleNotifications(page: Page): Promise<string[]> {
   return page

@@ -23,8 +23,10 @@ import {
   launchBrowser,
   openFile,
   openWorkbench,
+  clearNotifications,
   runCommand,
   screenshot,
+  setTheme,
   startCodeServer,
   waitForNotification,
   webviewFrame,
@@ -187,32 +189,6 @@ async function pickConfig(page: Page, file: string): Promise<string[]> {
   await row.click();
   await widget.waitFor({ state: 'hidden', timeout: 10_000 });
   return labels;
-}
-
-/** Dismiss every notification toast (they cover the panel in screenshots). */
-async function clearNotifications(page: Page): Promise<void> {
-  await runCommand(page, 'Notifications: Clear All Notifications').catch(() => undefined);
-  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
-}
-
-/**
- * Switch the colour theme as a user does: "Preferences: Color Theme", choose `label`.
- * Waits until the Training panel's page has the theme's body class.
- */
-async function setTheme(page: Page, label: string, bodyClass: RegExp, frame: Frame): Promise<void> {
-  await runCommand(page, 'Preferences: Color Theme');
-  const widget = page.locator('.quick-input-widget');
-  await widget.locator('.quick-input-box input').fill(label);
-  const row = widget.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
-  await row.waitFor({ state: 'visible', timeout: 10_000 });
-  await row.click();
-  await widget.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
-  const end = Date.now() + 20_000;
-  while (!bodyClass.test((await frame.evaluate('document.body.className')) as string)) {
-    if (Date.now() > end) throw new Error(`the Training panel did not switch to ${label} (body class ${bodyClass})`);
-    await sleep(200);
-  }
-  await sleep(800); // charts are rebuilt on the next frame; let the workbench repaint too
 }
 
 describe('Train Model in VS Code (packaged extension, code-server + Chromium)', function () {
@@ -391,14 +367,14 @@ describe('Train Model in VS Code (packaged extension, code-server + Chromium)', 
       ['Dark High Contrast', 'hc', /vscode-high-contrast/],
     ];
     for (const [theme, short, bodyClass] of themes) {
-      await setTheme(page, theme, bodyClass, panel);
+      await setTheme(page, theme, bodyClass, panel, 'the Training panel');
       const v = await panelView(panel);
       assert.equal(v.state, 'finished', `${theme}: state`);
       assert.ok(v.lossPixels > 100, `${theme}: loss line not drawn after the theme change (${v.lossPixels} pixels)`);
       assert.ok(v.samplesContrast >= 3, `${theme}: sample translations hard to read (contrast ${v.samplesContrast.toFixed(2)}:1)`);
       await screenshot(page, `train-06-panel-${short}`);
     }
-    await setTheme(page, 'Dark Modern', /vscode-dark/, panel);
+    await setTheme(page, 'Dark Modern', /vscode-dark/, panel, 'the Training panel');
     await runCommand(page, 'View: Toggle Maximize Editor Group');
   });
 

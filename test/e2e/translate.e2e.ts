@@ -31,8 +31,10 @@ import {
   launchBrowser,
   openFile,
   openWorkbench,
+  clearNotifications,
   runCommand,
   screenshot,
+  setTheme,
   startCodeServer,
   waitForNotification,
   webviewFrame,
@@ -41,6 +43,7 @@ import {
 } from './harness';
 import { packagedVsix } from './vsix';
 import { writeReverseWorkspace } from './fixtures/reverseTask';
+import type { Translation } from '../../src/core/translator';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const CLI = path.join(REPO_ROOT, 'bin', 'seq2seq.js');
@@ -48,15 +51,8 @@ const CLI = path.join(REPO_ROOT, 'bin', 'seq2seq.js');
 /** Source lines in the workspace's sentences.txt; "zebra" is not in the training vocabulary. */
 const SENTENCES = ['red cat zebra sun', 'green dog moon', 'blue tree cat red'];
 
-/** One line of `seq2seq translate --json`. */
-interface CliTranslation {
-  source: string;
-  text: string;
-  sourceTokens: string[];
-  targetTokens: string[];
-  attention: number[][];
-  candidates: { token: string; prob: number }[][];
-}
+/** One line of `seq2seq translate --json`: the engine's `Translation`. */
+type CliTranslation = Translation;
 
 /** Run the CLI (bounded); returns stdout. @throws Error with its output on failure. */
 function cli(args: string[], cwd: string, input?: string, timeoutMs = 180_000): string {
@@ -189,29 +185,6 @@ async function clickContextMenuItem(page: Page, item: string): Promise<void> {
 /** The visible notification toast whose message matches `re`. */
 function toast(page: Page, re: RegExp): Locator {
   return page.locator('.notifications-toasts .notification-toast', { has: page.locator('.notification-list-item-message', { hasText: re }) }).first();
-}
-
-/** Dismiss every notification toast (they cover the views in screenshots). */
-async function clearNotifications(page: Page): Promise<void> {
-  await runCommand(page, 'Notifications: Clear All Notifications').catch(() => undefined);
-  await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
-}
-
-/** Switch the colour theme as a user does; waits until the webview page has `bodyClass`. */
-async function setTheme(page: Page, label: string, bodyClass: RegExp, frame: Frame): Promise<void> {
-  await runCommand(page, 'Preferences: Color Theme');
-  const widget = page.locator('.quick-input-widget');
-  await widget.locator('.quick-input-box input').fill(label);
-  const row = widget.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
-  await row.waitFor({ state: 'visible', timeout: 10_000 });
-  await row.click();
-  await widget.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
-  const end = Date.now() + 20_000;
-  while (!bodyClass.test((await frame.evaluate('document.body.className')) as string)) {
-    if (Date.now() > end) throw new Error(`the attention view did not switch to ${label} (body class ${bodyClass})`);
-    await sleep(200);
-  }
-  await sleep(600);
 }
 
 /** Rows of the Models tree: label and description as shown. */
@@ -369,14 +342,14 @@ describe('Translate Selection, attention view and Models tree in VS Code (packag
     await attention.locator('.tooltip').waitFor({ state: 'visible', timeout: 5000 });
     await idle();
     await screenshot(page, 'translate-03-attention-dark');
-    await setTheme(page, 'Light Modern', /vscode-light/, attention);
+    await setTheme(page, 'Light Modern', /vscode-light/, attention, 'the attention view', 600);
     const v = await attentionDom(attention);
     assert.deepEqual(v.rowLabels, expectTiny.get(SENTENCES[0])!.targetTokens, 'heatmap after the theme change');
     await cell.hover();
     await attention.locator('.tooltip').waitFor({ state: 'visible', timeout: 5000 });
     await idle();
     await screenshot(page, 'translate-04-attention-light');
-    await setTheme(page, 'Dark Modern', /vscode-dark/, attention);
+    await setTheme(page, 'Dark Modern', /vscode-dark/, attention, 'the attention view', 600);
   });
 
   it('translates two selected lines; "Replace" writes the translations into the editor; the view offers both', async function () {
