@@ -168,8 +168,7 @@ export function beamSearch(
   const single = tidy(() => model.encode(sentence.srcIds, sentence.srcMask));
   let src: EncodedSource = single;
   let state: DecoderState = tidy(() => model.initialState(single));
-  type Beam = { ids: number[]; attention: number[][]; logProb: number; candidates?: Candidate[][] };
-  let beams: Beam[] = [{ ids: [], attention: [], logProb: 0, candidates: opts.topK ? [] : undefined }];
+  let beams: BeamCore[] = [{ ids: [], attention: [], logProb: 0, candidates: opts.topK ? [] : undefined }];
   const finished: Hypothesis[] = [];
   const srcLen = sentence.srcIds.shape[1];
   try {
@@ -185,28 +184,9 @@ export function beamSearch(
       prev.dispose();
       const logProbs = out.logProbs.dataSync() as Float32Array;
       const weights = wantAttention ? out.weights!.dataSync() : undefined;
-      // Best 2k expansions over all beams (enough to keep k alive after some finish).
-      const want = Math.min(2 * beamSize, k * V);
-      const cand: { beam: number; id: number; logProb: number }[] = [];
-      for (let b = 0; b < k; b++) {
-        for (const c of topCandidates(logProbs, b * V, V, want)) cand.push({ beam: b, id: c.id, logProb: beams[b].logProb + Math.log(c.prob) });
-      }
-      cand.sort((a, b) => b.logProb - a.logProb);
-      const next: Beam[] = [];
-      const origins: number[] = [];
-      for (const c of cand.slice(0, want)) {
-        const parent = beams[c.beam];
-        const attention = weights ? [...parent.attention, Array.from(weights.subarray(c.beam * srcLen, c.beam * srcLen + srcLength))] : [];
-        const candidates = parent.candidates && [...parent.candidates, topCandidates(logProbs, c.beam * V, V, opts.topK!)];
-        if (c.id === EOS_ID || parent.ids.length + 1 >= limit) {
-          const isEos = c.id === EOS_ID;
-          const ids = isEos ? parent.ids : [...parent.ids, c.id];
-          finished.push({ ids, attention, logProb: c.logProb, score: c.logProb / lengthPenalty(ids.length + 1, alpha), candidates, finished: isEos });
-        } else if (next.length < beamSize) {
-          next.push({ ids: [...parent.ids, c.id], attention, logProb: c.logProb, candidates });
-          origins.push(c.beam);
-        }
-      }
+      const expanded = expandBeams(beams, logProbs, weights as Float32Array | undefined, srcLen, srcLength, V, beamSize, limit, alpha, opts.topK, finished);
+      const next = expanded.map((e) => e.beam);
+      const origins = expanded.map((e) => e.parent);
       tf.dispose(out.logProbs);
       if (out.weights) out.weights.dispose();
       const oldState = state;
@@ -228,6 +208,59 @@ export function beamSearch(
   }
   finished.sort((a, b) => b.score - a.score);
   return finished[0];
+}
+
+/** What a beam carries in both engines (the decoder state is engine-specific). */
+interface BeamCore {
+  ids: number[];
+  attention: number[][];
+  logProb: number;
+  candidates?: Candidate[][];
+}
+
+/**
+ * One beam-search step shared by `beamSearch` and `beamSearchFast`: the best
+ * 2k expansions over all k beams (enough to keep k alive after some finish);
+ * expansions ending in `<eos>` or at the length limit go to `finished` with
+ * the GNMT length-penalised score (Wu et al. 2016, eq. 14), the others, up to
+ * `beamSize`, become the next beams.
+ * @param logProbs `[k, V]` next-token log-probabilities
+ * @param weights `[k, weightStride]` attention weights (the first `srcLength` of each row are real), absent for `none`
+ * @returns the next beams with the index of the beam each extends
+ */
+function expandBeams(
+  beams: BeamCore[],
+  logProbs: Float32Array,
+  weights: Float32Array | undefined,
+  weightStride: number,
+  srcLength: number,
+  V: number,
+  beamSize: number,
+  limit: number,
+  alpha: number,
+  topK: number | undefined,
+  finished: Hypothesis[],
+): { beam: BeamCore; parent: number }[] {
+  const want = Math.min(2 * beamSize, beams.length * V);
+  const cand: { beam: number; id: number; logProb: number }[] = [];
+  for (let b = 0; b < beams.length; b++) {
+    for (const c of topCandidates(logProbs, b * V, V, want)) cand.push({ beam: b, id: c.id, logProb: beams[b].logProb + Math.log(c.prob) });
+  }
+  cand.sort((a, b) => b.logProb - a.logProb);
+  const next: { beam: BeamCore; parent: number }[] = [];
+  for (const c of cand.slice(0, want)) {
+    const parent = beams[c.beam];
+    const attention = weights ? [...parent.attention, Array.from(weights.subarray(c.beam * weightStride, c.beam * weightStride + srcLength))] : [];
+    const candidates = parent.candidates && [...parent.candidates, topCandidates(logProbs, c.beam * V, V, topK!)];
+    if (c.id === EOS_ID || parent.ids.length + 1 >= limit) {
+      const isEos = c.id === EOS_ID;
+      const ids = isEos ? parent.ids : [...parent.ids, c.id];
+      finished.push({ ids, attention, logProb: c.logProb, score: c.logProb / lengthPenalty(ids.length + 1, alpha), candidates, finished: isEos });
+    } else if (next.length < beamSize) {
+      next.push({ beam: { ids: [...parent.ids, c.id], attention, logProb: c.logProb, candidates }, parent: c.beam });
+    }
+  }
+  return next;
 }
 
 function tileSource(src: EncodedSource, k: number): EncodedSource {
@@ -298,38 +331,19 @@ export function beamSearchFast(model: InferenceModel, srcIds: ArrayLike<number>,
   const limit = maxOutputLength(srcLength, maxRatio);
   const V = model.vocabSize;
   const src = model.encode(srcIds);
-  type Beam = { ids: number[]; attention: number[][]; logProb: number; candidates?: Candidate[][]; state: InferenceState };
+  type Beam = BeamCore & { state: InferenceState };
   let beams: Beam[] = [{ ids: [], attention: [], logProb: 0, candidates: opts.topK ? [] : undefined, state: model.initialState(src) }];
   const finished: Hypothesis[] = [];
   for (let t = 0; t < limit && beams.length > 0; t++) {
-    const k = beams.length;
     const out = model.step(
       beams.map((b) => (b.ids.length ? b.ids[b.ids.length - 1] : BOS_ID)),
       beams.map((b) => b.state),
       src,
     );
-    const logProbs = out.logProbs;
-    const weights = out.weights;
-    const want = Math.min(2 * beamSize, k * V);
-    const cand: { beam: number; id: number; logProb: number }[] = [];
-    for (let b = 0; b < k; b++) {
-      for (const c of topCandidates(logProbs, b * V, V, want)) cand.push({ beam: b, id: c.id, logProb: beams[b].logProb + Math.log(c.prob) });
-    }
-    cand.sort((a, b) => b.logProb - a.logProb);
-    const next: Beam[] = [];
-    for (const c of cand.slice(0, want)) {
-      const parent = beams[c.beam];
-      const attention = weights ? [...parent.attention, Array.from(weights.subarray(c.beam * srcLength, (c.beam + 1) * srcLength))] : [];
-      const candidates = parent.candidates && [...parent.candidates, topCandidates(logProbs, c.beam * V, V, opts.topK!)];
-      if (c.id === EOS_ID || parent.ids.length + 1 >= limit) {
-        const isEos = c.id === EOS_ID;
-        const ids = isEos ? parent.ids : [...parent.ids, c.id];
-        finished.push({ ids, attention, logProb: c.logProb, score: c.logProb / lengthPenalty(ids.length + 1, alpha), candidates, finished: isEos });
-      } else if (next.length < beamSize) {
-        next.push({ ids: [...parent.ids, c.id], attention, logProb: c.logProb, candidates, state: out.states[c.beam] });
-      }
-    }
-    beams = next;
+    beams = expandBeams(beams, out.logProbs, out.weights, srcLength, srcLength, V, beamSize, limit, alpha, opts.topK, finished).map((e) => ({
+      ...e.beam,
+      state: out.states[e.parent],
+    }));
     if (finished.length >= beamSize) break;
   }
   if (finished.length === 0) {
