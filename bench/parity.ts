@@ -32,6 +32,7 @@ import { Seq2SeqModel } from '../src/core/model/seq2seq';
 import { Random } from '../src/core/random';
 import { Updater } from '../src/core/updater';
 import { evaluate } from '../src/core/evaluation';
+import { writeBatchFile } from './lib/batches';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -63,15 +64,21 @@ async function main(): Promise<void> {
   try {
     const weights = (await model.params.export()).map((w) => ({ name: w.name, shape: w.shape, values: Array.from(w.values) }));
     await fs.writeFile(path.join(dir, 'weights.json'), JSON.stringify(weights));
-    await fs.writeFile(
-      path.join(dir, 'batches.json'),
-      JSON.stringify({ srcVocabSize: ds.srcVocab.size, tgtVocabSize: ds.tgtVocab.size, batches: batches.map((b) => ({ pairs: b.indices.map((i) => ds.train.encoded[i]) })) }),
-    );
+    const batchFile = await writeBatchFile(dir, {
+      name: 'parity',
+      kind: 'real',
+      srcVocabSize: ds.srcVocab.size,
+      tgtVocabSize: ds.tgtVocab.size,
+      batchSize: config.train.batchSize,
+      batches: batches.map((b) => ({ pairs: b.indices.map((i) => ds.train.encoded[i]) })),
+      note: `${batches.length} Tatoeba batches for the parity check`,
+    });
+    const peerArgs = [path.join(__dirname, 'pytorch', 'parity.py'), '--batches', batchFile, '--weights', path.join(dir, 'weights.json'), '--lr', String(lr), '--clip', String(config.train.clipNorm)];
     if (minutes > 0) {
       const dump = path.join(dir, 'trained.json');
       const r = spawnSync(
         o.python,
-        [path.join(__dirname, 'pytorch', 'parity.py'), '--dir', dir, '--lr', String(lr), '--clip', String(config.train.clipNorm), '--minutes', String(minutes), '--dump', dump],
+        [...peerArgs, '--minutes', String(minutes), '--dump', dump],
         { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, OMP_NUM_THREADS: '1' } },
       );
       if (r.status !== 0) throw new Error(`PyTorch peer failed (${o.python}): ${r.stderr || r.error?.message}`);
@@ -95,7 +102,7 @@ async function main(): Promise<void> {
     const ours = batches.map((b) => updater.step(b));
     const r = spawnSync(
       o.python,
-      [path.join(__dirname, 'pytorch', 'parity.py'), '--dir', dir, '--lr', String(lr), '--clip', String(config.train.clipNorm)],
+      peerArgs,
       { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, OMP_NUM_THREADS: '1' } },
     );
     if (r.status !== 0) throw new Error(`PyTorch peer failed (${o.python}): ${r.stderr || r.error?.message}`);

@@ -73,16 +73,17 @@ def dump(model, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--dir", required=True, help="folder with weights.json and batches.json from bench/parity.ts")
+    ap.add_argument("--batches", required=True, help="batch file written by bench/parity.ts (bench/lib/batches.ts format)")
+    ap.add_argument("--weights", required=True, help="initial weights under the project's parameter names")
     ap.add_argument("--lr", type=float, required=True)
     ap.add_argument("--clip", type=float, default=5.0)
     ap.add_argument("--minutes", type=float, default=0, help="train for this long (cycling through the batches) instead of one pass")
     ap.add_argument("--dump", help="write the trained weights here, under the project's names")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    with open(os.path.join(args.dir, "batches.json"), encoding="utf-8") as f:
+    with open(args.batches, encoding="utf-8") as f:
         data = json.load(f)
-    with open(os.path.join(args.dir, "weights.json"), encoding="utf-8") as f:
+    with open(args.weights, encoding="utf-8") as f:
         w = {x["name"]: torch.tensor(x["values"], dtype=torch.float32).reshape(x["shape"]) for x in json.load(f)}
     model = peer.Seq2Seq(data["srcVocabSize"], data["tgtVocabSize"], w["encoder/embedding"].shape[1], w["decoder/Watt"].shape[1])
     load(model, w)
