@@ -93,7 +93,8 @@ class Dense {
     }
     const xt = tf.tensor2d(x, [M, K]);
     const yt = tf.matMul(xt, this.w);
-    const out = new Float32Array(yt.dataSync() as Float32Array);
+    // yt is disposed right away, so its read-back can be written to (no second copy).
+    const out = yt.dataSync() as Float32Array;
     tf.dispose([xt, yt]);
     if (b) for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) out[m * N + n] += b[n];
     return out;
@@ -468,7 +469,8 @@ export class InferenceModel {
   private project(outputs: Float32Array, k: number): Float32Array {
     const x = tf.tensor2d(outputs, [k, this.H]);
     const y = tf.matMul(x, this.wOutT);
-    const logits = new Float32Array(y.dataSync() as Float32Array);
+    // y is disposed right away, so its read-back can be written to (no second copy per token).
+    const logits = y.dataSync() as Float32Array;
     tf.dispose([x, y]);
     const V = this.V;
     const b = this.bOut;
