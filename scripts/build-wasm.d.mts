@@ -1,0 +1,5 @@
+/** Types of scripts/build-wasm.mjs (imported by test/simd.test.ts). */
+export declare const WAT_PATH: string;
+export declare const BINARY_TS_PATH: string;
+/** @returns the text of src/core/kernels/simdBinary.ts for the current src/core/kernels/simd.wat */
+export declare function assembleSimdModule(): Promise<string>;

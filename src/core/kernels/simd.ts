@@ -1,0 +1,138 @@
+/**
+ * Loader and memory arena for the SIMD kernels of `src/core/kernels/simd.wat`
+ * (assembled into `simdBinary.ts`): a float32 product of a few vectors with a weight matrix and the
+ * two passes of a log-sum-exp, each four lanes at a time.
+ *
+ * Why: one-sentence inference (`src/core/model/inference.ts`) is a chain of
+ * small products (`[1, 128] × [128, 384]`) and one vocabulary-sized
+ * log-softmax per decoded token. In JavaScript those run at about one
+ * multiply-add and 20 ns per `Math.exp` per element; through TensorFlow.js
+ * each op carries tens of microseconds of engine overhead. A WebAssembly
+ * SIMD call costs well under a microsecond.
+ *
+ * Memory: one `WebAssembly.Memory` with a bump allocator. Arrays are handed
+ * out as byte offsets (`ptr`); `f32` is a view of the whole memory that is
+ * replaced when the memory grows, so read it afresh after any `alloc`.
+ * Nothing is freed individually: an arena lives as long as its owner (one
+ * `InferenceModel`) and is dropped with it.
+ */
+import { SIMD_WASM_BASE64 } from './simdBinary';
+
+interface SimdExports {
+  memory: WebAssembly.Memory;
+  matmul(w: number, x: number, y: number, b: number, K: number, N: number, M: number, add: number): void;
+  addBiasMax(z: number, b: number, V: number): number;
+  sumExp(z: number, V: number, max: number): number;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled module, or null where WebAssembly SIMD is unavailable. */
+function simdModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      const bytes = Buffer.from(SIMD_WASM_BASE64, 'base64');
+      compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+/** True when this runtime can run the SIMD kernels. */
+export function simdAvailable(): boolean {
+  return simdModule() !== null;
+}
+
+/** Round up to a multiple of 4 (the kernels' lane count). */
+export const pad4 = (n: number): number => (n + 3) & ~3;
+
+/**
+ * One instance of the kernel module with its own memory.
+ * All `ptr` arguments are byte offsets returned by `alloc`.
+ */
+export class SimdKernels {
+  private readonly exports: SimdExports;
+  private top = 16;
+  private view: Float32Array;
+  /** Reusable scratch regions (see `scratch`): byte offset and size in floats. */
+  private readonly regions: { ptr: number; floats: number }[] = [];
+
+  private constructor(module: WebAssembly.Module) {
+    this.exports = new WebAssembly.Instance(module, {}).exports as unknown as SimdExports;
+    this.view = new Float32Array(this.exports.memory.buffer);
+  }
+
+  /** A new instance, or undefined where WebAssembly SIMD is unavailable. */
+  static create(): SimdKernels | undefined {
+    const m = simdModule();
+    return m ? new SimdKernels(m) : undefined;
+  }
+
+  /** Float32 view of the whole memory (replaced when the memory grows). */
+  get f32(): Float32Array {
+    if (this.view.buffer !== this.exports.memory.buffer) this.view = new Float32Array(this.exports.memory.buffer);
+    return this.view;
+  }
+
+  /**
+   * Reserve `floats` zero-filled float32s, 16-byte aligned.
+   * @returns byte offset of the first
+   */
+  alloc(floats: number): number {
+    const ptr = this.top;
+    this.top += pad4(Math.max(floats, 1)) * 4;
+    const need = this.top - this.exports.memory.buffer.byteLength;
+    if (need > 0) this.exports.memory.grow(Math.ceil(need / 65536));
+    return ptr;
+  }
+
+  /**
+   * A scratch region of at least `floats` float32s that stays valid until the
+   * next call with the same `slot`: callers use one slot per operand of a
+   * kernel call (inputs in slot 0, outputs in slot 1, …). Contents are
+   * whatever the last user left; regions only grow.
+   * @returns byte offset
+   */
+  scratch(slot: number, floats: number): number {
+    const r = this.regions[slot];
+    if (r && r.floats >= floats) return r.ptr;
+    const size = Math.max(floats, 2 * (r?.floats ?? 0));
+    this.regions[slot] = { ptr: this.alloc(size), floats: size };
+    return this.regions[slot].ptr;
+  }
+
+  /** Copy `values` into a new allocation; @returns its byte offset. */
+  store(values: ArrayLike<number>): number {
+    const ptr = this.alloc(values.length);
+    this.f32.set(values, ptr >> 2);
+    return ptr;
+  }
+
+  /**
+   * `y[m, n] = (add ? y[m, n] : 0) + b[n] + Σ_k w[n, k]·x[m, k]` for `m < M`,
+   * `n < N`: `M` vectors `x [M, K]` through an affine map whose weight is
+   * stored `[N, K]` row-major (one output per row); `b [N]` optional (0 = none);
+   * `y [M, N]`. Sums are float32, four partial sums per output.
+   * @param K row length, a multiple of 4 (pad rows and `x` with zeros)
+   * @throws RangeError when K is not a multiple of 4
+   */
+  matmul(w: number, x: number, y: number, b: number, K: number, N: number, M = 1, add = false): void {
+    if (K % 4 !== 0) throw new RangeError(`matmul: K must be a multiple of 4 (got ${K})`);
+    this.exports.matmul(w, x, y, b, K, N, M, add ? 1 : 0);
+  }
+
+  /** In place `z[v] += b[v]` (skipped for `b` = 0), `v < V`; @returns max_v z[v]. */
+  addBiasMax(z: number, b: number, V: number): number {
+    return this.exports.addBiasMax(z, b, V);
+  }
+
+  /**
+   * `Σ_v exp(z[v] − max)` over `v < V`, summed in float64; each exp is a
+   * float32 polynomial (Cephes `expf`, relative error below 1e-7), inputs below −87 count as exp(−87).
+   */
+  sumExp(z: number, V: number, max: number): number {
+    return this.exports.sumExp(z, V, max);
+  }
+}
