@@ -375,7 +375,7 @@ async function main(): Promise<void> {
   if (has('translate')) {
     process.stderr.write('translation latency:\n');
     const r = await runChild(
-      { kind: 'translate', backend: 'wasm', out: path.join(work, 'result-translate.json'), model: base, srcVocab: V, tgtVocab: V, lengths: [10, 30], beams: [1, 5], repeats: q ? 5 : 20, loads: q ? 3 : 6, engines: ['fast', 'tensor'] },
+      { kind: 'translate', backend: 'wasm', out: path.join(work, 'result-translate.json'), model: base, srcVocab: V, tgtVocab: V, lengths: [10, 30], beams: [1, 5], repeats: q ? 5 : 20, loads: q ? 3 : 6, engines: ['fast', 'fast-nosimd', 'tensor'] },
       work,
       'translate',
     );

@@ -69,8 +69,14 @@ describe('fast inference path (src/core/model/inference.ts) against the tensor p
     const name = `${c.cell} + ${c.attention}, bridge ${c.bridge}, ${c.layers} layer(s)${c.bidirectional ? ', bidirectional' : ''}`;
     it(`${name}: greedy and beam search give the same tokens, attention and probabilities`, () => {
       const model = randomModel(config(c), 3 + c.layers);
-      // All products on the CPU, and all on the backend: both code paths of every product.
-      const fastModels = [new InferenceModel(model, { backendMinMacs: Infinity }), new InferenceModel(model, { backendMinMacs: 0 })];
+      // The SIMD kernels (the default), and the fallback with all products in JavaScript or all on the backend.
+      const variants = ['SIMD', 'JavaScript', 'backend'];
+      const fastModels = [new InferenceModel(model), new InferenceModel(model, { simd: false, backendMinMacs: Infinity }), new InferenceModel(model, { simd: false, backendMinMacs: 0 })];
+      assert.deepEqual(
+        fastModels.map((m) => m.usesSimd),
+        [true, false, false],
+        'SIMD runs here (Node 20) and can be turned off',
+      );
       const before = tf.memory().numTensors;
       try {
         for (const sentence of SENTENCES) {
@@ -83,7 +89,7 @@ describe('fast inference path (src/core/model/inference.ts) against the tensor p
             const refBeam = beamSearch(model, s, 3, 1, 1.5, { topK: 3 });
             const refBeam1 = beamSearch(model, s, 1, 0.6, 1.5);
             for (const [i, fast] of fastModels.entries()) {
-              const tag = `${name}, sentence of ${sentence.length}, ${i ? 'backend' : 'CPU'} products`;
+              const tag = `${name}, sentence of ${sentence.length}, ${variants[i]} products`;
               assertSame(greedyDecodeFast(fast, src, 1.5, { topK: 3 }), ref, `greedy, ${tag}`);
               assertSame(beamSearchFast(fast, src, 3, 1, 1.5, { topK: 3 }), refBeam, `beam 3, ${tag}`);
               assertSame(beamSearchFast(fast, src, 1, 0.6, 1.5), refBeam1, `beam 1, ${tag}`);
@@ -131,6 +137,7 @@ describe('fast inference path (src/core/model/inference.ts) against the tensor p
     try {
       const before = tf.memory().numTensors;
       new InferenceModel(model).dispose();
+      new InferenceModel(model, { simd: false }).dispose();
       assert.equal(tf.memory().numTensors, before);
     } finally {
       model.dispose();

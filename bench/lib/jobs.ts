@@ -34,6 +34,9 @@ export interface TrainJob {
   cases: TrainCase[];
 }
 
+/** A translation engine as timed by the benchmark: `Translator.translate`'s `engine`, or `fast-nosimd` (the fast engine loaded with `{ simd: false }`). */
+export type TranslateEngine = 'fast' | 'fast-nosimd' | 'tensor';
+
 export interface TranslateJob {
   kind: 'translate';
   model: ModelConfig;
@@ -46,8 +49,8 @@ export interface TranslateJob {
   /** Timed translations per (length, beam, engine). */
   repeats: number;
   loads: number;
-  /** `Translator.translate` engines to time (default: `fast` only). */
-  engines?: ('fast' | 'tensor')[];
+  /** `Translator.translate` engines to time (default: `fast` only); `fast-nosimd` = `fast` loaded with `{ simd: false }`. */
+  engines?: TranslateEngine[];
 }
 
 export type Job = (TrainJob | TranslateJob) & {
@@ -90,11 +93,15 @@ export interface TrainResult {
 export interface TranslateResult {
   /** `Translator.load` of a saved run: first load and the median of the following ones (ms). */
   loadFirstMs: number;
+  /** The first translation after load (cold JIT), ms: the first length, engine and beam of the job. */
+  firstTranslateMs: number;
+  /** Untimed translations before each timed series. */
+  warmUps: number;
   loadMs: Summary;
   /** Size of the checkpoint's weights.bin in bytes. */
   weightsBytes: number;
   parameters: number;
-  latency: { srcTokens: number; beam: number; outputTokens: number; ms: Summary; engine?: 'fast' | 'tensor' }[];
+  latency: { srcTokens: number; beam: number; outputTokens: number; ms: Summary; engine?: TranslateEngine }[];
 }
 
 /** Extension activation measured by `bench/lib/activationProbe.cjs`, one fresh process per run. */

@@ -238,7 +238,7 @@ export function renderMarkdown(res: BenchResults): string {
     out.push(
       'Random weights with the `<eos>` logit suppressed, so every output runs to the length limit ceil(1·(n+1))+5 (maxOutputRatio 1); ' +
         '`Translator.translate` as the extension calls it (top-5 candidates and attention recorded). ' +
-        'engine `fast` = `src/core/model/inference.ts` (the default); `tensor` = the training graph\'s ops (the previous path, for comparison). ' +
+        'engine `fast` = `src/core/model/inference.ts` (the default) on its WebAssembly SIMD kernels (`src/core/kernels/simd.ts`); `fast-nosimd` = the same engine with `{ simd: false }` (its fallback: JavaScript loops and `tf.matMul`); `tensor` = the training graph\'s ops (the previous path). The last two are for comparison. ' +
         `Targets (issue 4, 10-token sentence, default engine): greedy ≤ ${TARGETS.greedy10Ms} ms median, beam 5 ≤ ${TARGETS.beam10Ms} ms, model load ≤ ${TARGETS.loadMs} ms.\n\n`,
     );
     out.push(
@@ -253,7 +253,8 @@ export function renderMarkdown(res: BenchResults): string {
     );
     out.push(
       `\nModel load (\`Translator.load\` of a saved run, ${(t.parameters / 1e6).toFixed(2)} M parameters, weights.bin ${(t.weightsBytes / 2 ** 20).toFixed(1)} MiB): ` +
-        `first ${f1(t.loadFirstMs)} ms, then median ${f1(t.loadMs.median)} ms (p95 ${f1(t.loadMs.p95)}) — ${verdict(t.loadMs.median, TARGETS.loadMs)}. Peak RSS of that process ${f0(t.peakRssMb)} MB.\n`,
+        `first ${f1(t.loadFirstMs)} ms, then median ${f1(t.loadMs.median)} ms (p95 ${f1(t.loadMs.p95)}) — ${verdict(t.loadMs.median, TARGETS.loadMs)}. Peak RSS of that process ${f0(t.peakRssMb)} MB.\n` +
+        `The first translation after load (JIT still cold; the table above excludes ${t.warmUps} warm-up translations per row) took ${f1(t.firstTranslateMs)} ms.\n`,
     );
   } else if (res.translationError) {
     out.push(`\nTranslation latency: not measured (${res.translationError}).\n`);

@@ -79,9 +79,10 @@ export class Translator {
   /**
    * Load a model for inference.
    * @param modelPath a run folder (its `best/` checkpoint, else `last/`) or a checkpoint folder
+   * @param opts.simd false to run the fast engine without its SIMD kernels (see `InferenceOptions.simd`; for comparison)
    * @throws CheckpointError when no usable checkpoint is there; WeightsMismatchError when weights do not fit the config
    */
-  static async load(modelPath: string): Promise<Translator> {
+  static async load(modelPath: string, opts: { simd?: boolean } = {}): Promise<Translator> {
     await initBackend();
     const { runDir, checkpointDir } = await resolveModelPath(modelPath);
     const manifest = await readRunManifest(runDir);
@@ -92,7 +93,7 @@ export class Translator {
     let inference: InferenceModel;
     try {
       model.params.import(ckpt.weights);
-      inference = new InferenceModel(model);
+      inference = new InferenceModel(model, { simd: opts.simd });
     } catch (e) {
       model.dispose();
       throw e;

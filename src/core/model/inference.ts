@@ -5,21 +5,24 @@
  * Why: the training graph (`decoder.ts`) runs ~70 TensorFlow.js ops per
  * decoder step plus four device→CPU read-backs. At batch 1 (or a beam of 5)
  * each op costs ~30 µs of engine overhead for a few thousand multiply-adds,
- * so a 16-token greedy translation took ~65 ms. Here every small product of
- * the encoder and of a decoder step (gates, attention, bridge, attentional
- * vector) runs on plain `Float32Array`s, and only the output projection to
- * the vocabulary — by far the largest product, `[k, hidden] × [hidden, V]` —
- * is one `tf.matMul` per step on the active backend (one upload, one
- * read-back; its weight is kept pre-transposed so the backend takes its
- * non-transposed fast path).
+ * so a 16-token greedy translation took ~65 ms. Here no TensorFlow.js op runs
+ * at all: every product (encoder and decoder gates, attention, bridge,
+ * attentional vector, and the output projection `[k, hidden] × [hidden, V]`,
+ * by far the largest) and the vocabulary log-sum-exp run on the WebAssembly
+ * SIMD kernels of `src/core/kernels/simd.ts`, and the element-wise rest (gate
+ * non-linearities, attention softmax, context vectors) on plain
+ * `Float32Array`s. Where SIMD is unavailable, products fall back to
+ * JavaScript loops (small ones) and `tf.matMul` on the active backend (large
+ * ones, see `BACKEND_MIN_MACS`).
  *
  * The equations are exactly those of `RecurrentEncoder`, `RecurrentDecoder`,
  * `BahdanauAttention` / `LuongAttention`, `GruCell` / `LstmCell` (see those
  * files for the papers) for a batch without padding; weights are read by
- * their checkpoint names from the model's `ParameterStore`. Sums are
- * accumulated in float64, so results equal the TensorFlow.js path up to
- * float32 rounding (≈1e-6 relative); `test/inference.test.ts` checks tokens,
- * attention and probabilities against it for every cell and attention type.
+ * their checkpoint names from the model's `ParameterStore`. Results equal the
+ * TensorFlow.js path up to float32 rounding (≈1e-6 relative: the SIMD
+ * products sum in float32 with four partial sums per output, the JavaScript
+ * ones in float64); `test/inference.test.ts` checks tokens, attention and
+ * probabilities against it for every cell and attention type, on both paths.
  *
  * `InferenceModel` is a snapshot: it copies the weights when built, so build
  * a new one after the model's parameters change.
@@ -27,6 +30,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../config';
 import type { Seq2SeqModel } from './seq2seq';
+import { pad4, SimdKernels } from '../kernels/simd';
 
 /**
  * Products of at least this many multiply-adds run as one `tf.matMul` on the
@@ -36,32 +40,57 @@ import type { Seq2SeqModel } from './seq2seq';
 export const BACKEND_MIN_MACS = 40_000;
 
 /**
- * An affine map `y = x·W + b` with `W [K, N]`, kept both as a tensor (for
- * many rows at once) and transposed on the CPU (`[N, K]`, one row per output,
- * for a few rows).
+ * An affine map `y = x·W + b` with `W [K, N]`. With SIMD kernels the weight
+ * lives in their memory, transposed to `[N, K']` (`K'` = K rounded up to a
+ * multiple of 4, zero-padded) and every product runs there. Without them it
+ * is kept transposed as a `Float32Array` `[N, K]` for products of a few rows
+ * and as a backend tensor `[K, N]` for large ones (see `BACKEND_MIN_MACS`).
  */
 class Dense {
-  /** `[N, K]` row-major: row n holds the weights of output n. */
-  readonly wt: Float32Array;
+  /** Fallback only: `[N, K]` row-major, row n holds the weights of output n (made on first use). */
+  private wt?: Float32Array;
+  /** Fallback only: `[K, N]` on the backend (owned: disposed with the model). */
+  readonly w?: tf.Tensor2D;
+  /** SIMD only: byte offsets of the weight `[N, K']` and bias `[N]` (0 = none). */
+  private readonly wPtr: number = 0;
+  private readonly bPtr: number = 0;
+  /** Row length in the SIMD memory, K rounded up to a multiple of 4. */
+  private readonly Kp: number;
+
+  /**
+   * @param values the weight `[K, N]` row-major
+   * @param b bias `[N]`, or undefined for none
+   */
   constructor(
-    /** `[K, N]` on the backend (owned: disposed with the model). */
-    readonly w: tf.Tensor2D,
+    values: Float32Array,
     readonly K: number,
     readonly N: number,
     readonly b: Float32Array | undefined,
     /** See `BACKEND_MIN_MACS`. */
     private readonly minMacs: number,
+    private readonly simd?: SimdKernels,
   ) {
-    const v = w.dataSync() as Float32Array;
-    this.wt = new Float32Array(K * N);
-    for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) this.wt[n * K + k] = v[k * N + n];
+    this.Kp = pad4(K);
+    if (simd) {
+      this.wPtr = simd.store(transposed(values, K, N, this.Kp));
+      if (b) this.bPtr = simd.store(b);
+    } else {
+      this.values = values;
+      this.w = tf.tensor2d(values, [K, N]);
+    }
   }
 
-  /**
-   * `out[outOff + n] = (add ? out[...] : 0) + b[n] + Σ_k x[xOff + k]·W[k, n]`.
-   */
-  apply(x: Float32Array, xOff: number, out: Float32Array, outOff: number, add = false): void {
-    const { wt, K, N, b } = this;
+  /** Fallback only: the weight `[K, N]` as given (for `wt`). */
+  private readonly values?: Float32Array;
+
+  /** `out[outOff + n] = b[n] + Σ_k x[xOff + k]·W[k, n]` for one row. */
+  apply(x: Float32Array, xOff: number, out: Float32Array, outOff: number): void {
+    if (this.simd) {
+      out.set(this.simdRows(x, xOff, 1), outOff);
+      return;
+    }
+    const { K, N, b } = this;
+    const wt = (this.wt ??= transposed(this.values!, K, N, K));
     const K4 = K - (K % 4);
     for (let n = 0; n < N; n++) {
       const r = n * K;
@@ -79,12 +108,13 @@ class Dense {
       for (; k < K; k++) s0 += wt[r + k] * x[xOff + k];
       let s = s0 + s1 + s2 + s3;
       if (b) s += b[n];
-      out[outOff + n] = add ? out[outOff + n] + s : s;
+      out[outOff + n] = s;
     }
   }
 
   /** Apply to `M` rows of `x [M, K]`; @returns `[M, N]`. */
   applyRows(x: Float32Array, M: number): Float32Array {
+    if (this.simd) return this.simdRows(x, 0, M).slice();
     const { K, N, b } = this;
     if (M * K * N < this.minMacs) {
       const out = new Float32Array(M * N);
@@ -92,13 +122,51 @@ class Dense {
       return out;
     }
     const xt = tf.tensor2d(x, [M, K]);
-    const yt = tf.matMul(xt, this.w);
+    const yt = tf.matMul(xt, this.w!);
     // yt is disposed right away, so its read-back can be written to (no second copy).
     const out = yt.dataSync() as Float32Array;
     tf.dispose([xt, yt]);
     if (b) for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) out[m * N + n] += b[n];
     return out;
   }
+
+  /**
+   * The SIMD product of `M` rows of `x` starting at `xOff`.
+   * @returns a view of the result `[M, N]` in the kernels' memory, valid until their next use
+   */
+  simdRows(x: Float32Array, xOff: number, M: number): Float32Array {
+    const outP = this.simdProduct(x, xOff, M);
+    return this.simd!.f32.subarray(outP >> 2, (outP >> 2) + M * this.N);
+  }
+
+  /**
+   * `x·W + b` for `M` rows of `x` (from `xOff`) on the SIMD kernels. The rows
+   * are copied into scratch slot 0, zero-padded to `K'`; the result is slot 1.
+   * @returns byte offset of the result `[M, N]` in the kernels' memory, valid until their next use
+   */
+  simdProduct(x: Float32Array, xOff: number, M: number): number {
+    const { simd, K, Kp, N } = this;
+    const inP = simd!.scratch(0, M * Kp);
+    const outP = simd!.scratch(1, M * N);
+    const f = simd!.f32;
+    const i0 = inP >> 2;
+    if (Kp === K) f.set(x.subarray(xOff, xOff + M * K), i0);
+    else {
+      for (let m = 0; m < M; m++) {
+        f.set(x.subarray(xOff + m * K, xOff + (m + 1) * K), i0 + m * Kp);
+        f.fill(0, i0 + m * Kp + K, i0 + (m + 1) * Kp);
+      }
+    }
+    simd!.matmul(this.wPtr, inP, outP, this.bPtr, Kp, N, M);
+    return outP;
+  }
+}
+
+/** `[K, N]` row-major → `[N, Kp]` row-major (`Kp ≥ K`, the extra columns zero). */
+function transposed(values: Float32Array, K: number, N: number, Kp: number): Float32Array {
+  const t = new Float32Array(N * Kp);
+  for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) t[n * Kp + k] = values[k * N + n];
+  return t;
 }
 
 /** Stack equal-length vectors into one `[n, width]` array. */
@@ -195,10 +263,27 @@ export interface InferenceStepOutput {
   states: InferenceState[];
 }
 
+/** Options of `InferenceModel`. */
+export interface InferenceOptions {
+  /**
+   * Run every product and the log-softmax on the WebAssembly SIMD kernels
+   * (`src/core/kernels/simd.ts`). Default: true where the runtime supports
+   * SIMD (Node 16.4+, VS Code's extension host). False = the fallback below.
+   */
+  simd?: boolean;
+  /**
+   * Fallback only: products with at least this many multiply-adds run on the
+   * TensorFlow.js backend, smaller ones in JavaScript (default
+   * `BACKEND_MIN_MACS`; 0 = all on the backend, `Infinity` = all in
+   * JavaScript except the output projection, which always runs on the backend).
+   */
+  backendMinMacs?: number;
+}
+
 /**
  * A snapshot of a `Seq2SeqModel`'s weights for fast one-sentence inference.
- * Owns tensors (copies of the weight matrices, the transposed output
- * projection): call `dispose()`.
+ * Holds the weights in the SIMD kernels' memory, or (fallback) as tensors:
+ * call `dispose()`.
  */
 export class InferenceModel {
   private readonly H: number;
@@ -217,31 +302,32 @@ export class InferenceModel {
   private readonly att: Dense;
   private readonly contextAtOutput: boolean;
   private readonly feedInput: boolean;
-  private readonly bOut: Float32Array;
-  /** `[hidden, V]`: the output projection, transposed once so that `matMul` needs no transpose. */
-  private readonly wOutT: tf.Tensor2D;
+  /** The output projection `[hidden] → [V]` (`W_out`, `b_out`). */
+  private readonly out: Dense;
+  /** The SIMD kernels holding every weight, or undefined for the fallback. */
+  private readonly simd?: SimdKernels;
   private readonly denses: Dense[] = [];
   /** Layer-0 input projection `emb(y)·Wx + bx` per target id, computed on first use. */
   private readonly inputCache = new Map<number, Float32Array>();
 
   /**
    * Copy the weights of `model` (read back from the backend once).
-   * @param opts.backendMinMacs products with at least this many multiply-adds
-   *   run on the backend, smaller ones on the CPU (default `BACKEND_MIN_MACS`;
-   *   0 = all on the backend, `Infinity` = all on the CPU except the output projection)
    * @throws Error when a parameter the config implies is missing
    */
-  constructor(model: Seq2SeqModel, opts: { backendMinMacs?: number } = {}) {
+  constructor(model: Seq2SeqModel, opts: InferenceOptions = {}) {
     const minMacs = opts.backendMinMacs ?? BACKEND_MIN_MACS;
+    this.simd = opts.simd === false ? undefined : SimdKernels.create();
     const cfg = model.config;
     const p = model.params;
     const read = (name: string) => p.get(name).dataSync() as Float32Array;
     const has = (name: string) => p.names.includes(name);
-    const dense = (w: string, b?: string) => {
-      const v = p.get(w);
-      const d = new Dense(tf.clone(v) as tf.Tensor2D, v.shape[0] as number, v.shape[1] as number, b ? read(b) : undefined, minMacs);
+    const add = (d: Dense) => {
       this.denses.push(d);
       return d;
+    };
+    const dense = (w: string, b?: string) => {
+      const [K, N] = p.get(w).shape as [number, number];
+      return add(new Dense(read(w), K, N, b ? read(b) : undefined, minMacs, this.simd));
     };
     const cell = (prefix: string) => new Cell(cfg.cell, p.get(`${prefix}/Wh`).shape[0], dense(`${prefix}/Wx`, `${prefix}/bx`), dense(`${prefix}/Wh`, cfg.cell === 'gru' ? `${prefix}/bh` : undefined));
     this.H = cfg.hiddenSize;
@@ -265,8 +351,13 @@ export class InferenceModel {
     if (has('decoder/Wbridge')) this.bridge = dense('decoder/Wbridge', 'decoder/bbridge');
     this.contextAtOutput = cfg.attention !== 'none' || this.feedInput;
     this.att = dense('decoder/Watt', 'decoder/batt');
-    this.bOut = read('decoder/bout');
-    this.wOutT = tf.tidy(() => tf.transpose(p.get('decoder/Wout')) as tf.Tensor2D);
+    // W_out is stored [V, hidden]; Dense takes [hidden, V]. The fallback always runs it on the backend.
+    this.out = add(new Dense(transposed(read('decoder/Wout'), this.V, this.H, this.V), this.H, this.V, read('decoder/bout'), 0, this.simd));
+  }
+
+  /** True when this snapshot runs on the SIMD kernels (see `InferenceOptions.simd`). */
+  get usesSimd(): boolean {
+    return this.simd !== undefined;
   }
 
   /** Target vocabulary size V. */
@@ -465,22 +556,36 @@ export class InferenceModel {
     return { logProbs, weights, states: next };
   }
 
-  /** `logSoftmax(o·W_outᵀ + b_out)` for `[k, hidden]` → `[k, V]`: one matMul on the backend, the rest here. */
+  /**
+   * `logSoftmax(o·W_outᵀ + b_out)` for `[k, hidden]` → `[k, V]`, the
+   * log-sum-exp taken after subtracting each row's maximum.
+   */
   private project(outputs: Float32Array, k: number): Float32Array {
-    const x = tf.tensor2d(outputs, [k, this.H]);
-    const y = tf.matMul(x, this.wOutT);
-    // y is disposed right away, so its read-back can be written to (no second copy per token).
-    const logits = y.dataSync() as Float32Array;
-    tf.dispose([x, y]);
     const V = this.V;
-    const b = this.bOut;
+    if (this.simd) {
+      const simd = this.simd;
+      const zP = this.out.simdProduct(outputs, 0, k);
+      const lse = new Float64Array(k);
+      for (let i = 0; i < k; i++) {
+        const rowP = zP + i * V * 4;
+        const max = simd.addBiasMax(rowP, 0, V);
+        lse[i] = max + Math.log(simd.sumExp(rowP, V, max));
+      }
+      const z = simd.f32;
+      const z0 = zP >> 2;
+      const logProbs = new Float32Array(k * V);
+      for (let i = 0; i < k; i++) {
+        const off = i * V;
+        const l = lse[i];
+        for (let v = 0; v < V; v++) logProbs[off + v] = z[z0 + off + v] - l;
+      }
+      return logProbs;
+    }
+    const logits = this.out.applyRows(outputs, k);
     for (let i = 0; i < k; i++) {
       const off = i * V;
       let max = -Infinity;
-      for (let v = 0; v < V; v++) {
-        const z = (logits[off + v] += b[v]);
-        if (z > max) max = z;
-      }
+      for (let v = 0; v < V; v++) if (logits[off + v] > max) max = logits[off + v];
       let sum = 0;
       for (let v = 0; v < V; v++) sum += Math.exp(logits[off + v] - max);
       const lse = max + Math.log(sum);
@@ -489,10 +594,10 @@ export class InferenceModel {
     return logits;
   }
 
-  /** Free the tensor this snapshot holds. */
+  /** Free the tensors this snapshot holds (fallback) and its SIMD memory. */
   dispose(): void {
-    this.wOutT.dispose();
-    for (const d of this.denses) d.w.dispose();
+    for (const d of this.denses) d.w?.dispose();
+    this.denses.length = 0;
     this.inputCache.clear();
   }
 }
