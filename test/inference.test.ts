@@ -4,7 +4,7 @@ import { initBackend } from '../src/core/backend';
 import { AttentionKind, BridgeKind, CellKind, DEFAULT_MODEL, ModelConfig } from '../src/core/config';
 import { makeBatch } from '../src/core/data/batching';
 import { EOS_ID } from '../src/core/data/vocabulary';
-import { sourceTensors } from '../src/core/evaluation';
+import { decodeAll, sourceTensors } from '../src/core/evaluation';
 import { InferenceModel } from '../src/core/model/inference';
 import { Seq2SeqModel } from '../src/core/model/seq2seq';
 import { beamSearch, beamSearchFast, greedyDecode, greedyDecodeFast, Hypothesis } from '../src/core/search';
@@ -105,6 +105,33 @@ describe('fast inference path (src/core/model/inference.ts) against the tensor p
       }
     });
   }
+
+  it("decodeAll's beam search (one sentence at a time on the fast path) gives beamSearch's hypotheses", () => {
+    const model = randomModel(config({ attention: 'bahdanau' }), 5);
+    try {
+      const opts = { beamSize: 3, lengthPenalty: 0.6, maxOutputRatio: 1.5, batchSize: 2 };
+      const before = tf.memory().numTensors;
+      const got = decodeAll(model, SENTENCES, opts);
+      assert.equal(tf.memory().numTensors, before, 'no tensor leaks');
+      SENTENCES.forEach((sentence, i) => {
+        const s = sourceTensors(makeBatch([{ src: sentence, tgt: [] }], [0]));
+        try {
+          const ref = beamSearch(model, s, opts.beamSize, opts.lengthPenalty, opts.maxOutputRatio);
+          assert.deepEqual(got[i].ids, ref.ids, `sentence ${i}: tokens`);
+          assert.ok(Math.abs(got[i].score - ref.score) < 1e-4, `sentence ${i}: score ${got[i].score} vs ${ref.score}`);
+        } finally {
+          tf.dispose([s.srcIds, s.srcMask]);
+        }
+      });
+      // Stopped after the first sentence: the rest are empty.
+      let polls = 0;
+      const stopped = decodeAll(model, SENTENCES, opts, () => polls++ > 0);
+      assert.deepEqual(stopped[0].ids, got[0].ids);
+      assert.deepEqual(stopped.slice(1).map((h) => h.ids), [[], []]);
+    } finally {
+      model.dispose();
+    }
+  });
 
   it('greedyDecodeFast without attention or candidates records neither', () => {
     const model = randomModel(config({ attention: 'bahdanau' }), 1);
