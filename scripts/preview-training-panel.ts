@@ -9,83 +9,13 @@
  *
  * URL parameters: theme=dark|light|hc, scenario=running|finished|failed|empty,
  * steps=N (progress events replayed), stream=1 (keep sending events live).
- * Run `npm run build` first (the script builds the webview if it is missing).
+ * Builds dist/ first if dist/webview/training.js is missing. Shared parts:
+ * scripts/lib/webviewPreview.ts.
  */
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as http from 'http';
-import type { AddressInfo } from 'net';
 import * as path from 'path';
 import type { TrainingEvent } from '../src/core/events';
-import { makeNonce, renderPanelHtml } from '../src/host/logic/panelHtml';
-
-const root = path.join(__dirname, '..');
-const webviewDir = path.join(root, 'dist', 'webview');
-
-/** Theme variables as VS Code sets them on the webview's <html> (a representative subset of Dark/Light Modern and High Contrast). */
-const THEMES: Record<string, { bodyClass: string; vars: Record<string, string> }> = {
-  dark: {
-    bodyClass: 'vscode-dark',
-    vars: {
-      foreground: '#cccccc', 'editor-background': '#1f1f1f', descriptionForeground: '#9d9d9d',
-      'sideBar-background': '#181818', 'widget-border': '#313131', 'panel-border': '#2b2b2b',
-      'button-background': '#0078d4', 'button-foreground': '#ffffff', 'button-hoverBackground': '#026ec1',
-      'button-border': '#ffffff12', 'button-secondaryBackground': '#313131', 'button-secondaryForeground': '#cccccc',
-      'button-secondaryHoverBackground': '#3c3c3c', 'badge-background': '#616161', 'badge-foreground': '#f8f8f8',
-      'progressBar-background': '#0078d4', 'errorForeground': '#f85149', 'editorWarning-foreground': '#cca700',
-      'testing-iconPassed': '#73c991', 'textLink-foreground': '#4daafc', 'textBlockQuote-background': '#2b2b2b',
-      'inputValidation-errorBackground': '#5a1d1d', 'inputValidation-errorBorder': '#be1100',
-      'list-hoverBackground': '#2a2d2e', 'textPreformat-foreground': '#d0d0d0', focusBorder: '#0078d4',
-      'editor-selectionBackground': '#264f78', 'editorCursor-foreground': '#aeafad',
-      'charts-foreground': '#cccccc', 'charts-lines': '#cccccc80', 'charts-blue': '#3794ff', 'charts-orange': '#d18616',
-      'charts-green': '#89d185', 'charts-red': '#f14c4c', 'charts-yellow': '#cca700',
-    },
-  },
-  light: {
-    bodyClass: 'vscode-light',
-    vars: {
-      foreground: '#3b3b3b', 'editor-background': '#ffffff', descriptionForeground: '#717171',
-      'sideBar-background': '#f8f8f8', 'widget-border': '#e5e5e5', 'panel-border': '#e5e5e5',
-      'button-background': '#005fb8', 'button-foreground': '#ffffff', 'button-hoverBackground': '#0258a8',
-      'button-border': '#0000001a', 'button-secondaryBackground': '#e5e5e5', 'button-secondaryForeground': '#3b3b3b',
-      'button-secondaryHoverBackground': '#cccccc', 'badge-background': '#cccccc', 'badge-foreground': '#3b3b3b',
-      'progressBar-background': '#005fb8', 'errorForeground': '#f85149', 'editorWarning-foreground': '#bf8803',
-      'testing-iconPassed': '#388a34', 'textLink-foreground': '#005fb8', 'textBlockQuote-background': '#f8f8f8',
-      'inputValidation-errorBackground': '#f2dede', 'inputValidation-errorBorder': '#be1100',
-      'list-hoverBackground': '#f2f2f2', 'textPreformat-foreground': '#3b3b3b', focusBorder: '#005fb8',
-      'editor-selectionBackground': '#add6ff', 'editorCursor-foreground': '#000000',
-      'charts-foreground': '#616161', 'charts-lines': '#61616180', 'charts-blue': '#1a85ff', 'charts-orange': '#d18616',
-      'charts-green': '#388a34', 'charts-red': '#e51400', 'charts-yellow': '#bf8803',
-    },
-  },
-  hc: {
-    bodyClass: 'vscode-high-contrast',
-    vars: {
-      foreground: '#ffffff', 'editor-background': '#000000', descriptionForeground: '#ffffffb3',
-      'sideBar-background': '#000000', 'widget-border': '#6fc3df', 'panel-border': '#6fc3df', contrastBorder: '#6fc3df',
-      'button-background': '#000000', 'button-foreground': '#ffffff', 'button-border': '#6fc3df',
-      'button-secondaryBackground': '#000000', 'button-secondaryForeground': '#ffffff',
-      'badge-background': '#000000', 'badge-foreground': '#ffffff', 'progressBar-background': '#6fc3df',
-      'errorForeground': '#f48771', 'editorWarning-foreground': '#ffd370', 'testing-iconPassed': '#73c991',
-      'textLink-foreground': '#21a6ff', 'inputValidation-errorBackground': '#000000', 'inputValidation-errorBorder': '#f38518',
-      'list-hoverBackground': '#000000', focusBorder: '#f38518', 'editor-selectionBackground': '#ffffff',
-      'charts-foreground': '#ffffff', 'charts-lines': '#ffffff80', 'charts-blue': '#3794ff', 'charts-orange': '#d18616',
-      'charts-green': '#89d185', 'charts-red': '#f14c4c', 'charts-yellow': '#ffd370',
-    },
-  },
-};
-const FONT_VARS = {
-  'font-family': `-apple-system, BlinkMacSystemFont, "Segoe WPC", "Segoe UI", "Ubuntu", "Droid Sans", sans-serif`,
-  'font-size': '13px',
-  'font-weight': 'normal',
-  'editor-font-family': `"Droid Sans Mono", "monospace", monospace`,
-};
-
-function themeCss(name: string): string {
-  const t = THEMES[name] ?? THEMES.dark;
-  const lines = Object.entries({ ...FONT_VARS, ...t.vars }).map(([k, v]) => `  --vscode-${k}: ${v};`);
-  return `html {\n${lines.join('\n')}\n}\n`;
-}
+import { renderPanelHtml } from '../src/host/logic/panelHtml';
+import { PreviewSpec, previewMain, root, Shot } from './lib/webviewPreview';
 
 const SAMPLE_PAIRS: [string, string, string[]][] = [
   ['i am cold .', 'j ai froid .', ['je suis .', 'j ai froid .']],
@@ -184,101 +114,29 @@ function stubScript(scenario: string, reports: number, stream: boolean): string 
 `;
 }
 
-/** Serve the preview; resolves with the server and its base URL. */
-export async function servePreview(port = 0): Promise<{ server: http.Server; url: string }> {
-  if (!fs.existsSync(path.join(webviewDir, 'training.js'))) {
-    execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
-  }
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const q = url.searchParams;
-    const send = (type: string, body: string | Buffer) => {
-      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
-      res.end(body);
-    };
-    if (url.pathname === '/') {
-      const theme = q.get('theme') ?? 'dark';
-      const nonce = makeNonce();
-      const origin = `http://${req.headers.host}`;
-      let html = renderPanelHtml({ cspSource: origin, nonce, scriptUri: '/webview/training.js', styleUri: '/webview/training.css' });
-      html = html
-        .replace('<link rel="stylesheet"', `<link rel="stylesheet" href="/theme.css?theme=${encodeURIComponent(theme)}">\n<link rel="stylesheet"`)
-        .replace('<body>', `<body class="${(THEMES[theme] ?? THEMES.dark).bodyClass}">`)
-        .replace(
-          '<script nonce=',
-          `<script nonce="${nonce}" src="/stub.js?${q.toString()}"></script>\n<script nonce=`,
-        );
-      return send('text/html; charset=utf-8', html);
-    }
-    if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
-    if (url.pathname === '/theme.css') return send('text/css', themeCss(q.get('theme') ?? 'dark'));
-    if (url.pathname === '/stub.js') {
-      return send('text/javascript', stubScript(q.get('scenario') ?? 'running', Number(q.get('steps') ?? 900), q.get('stream') === '1'));
-    }
-    const file = path.join(webviewDir, path.normalize(url.pathname.replace(/^\/webview\//, '')));
-    if (url.pathname.startsWith('/webview/') && file.startsWith(webviewDir) && fs.existsSync(file)) {
-      return send(file.endsWith('.css') ? 'text/css' : 'text/javascript', fs.readFileSync(file));
-    }
-    res.writeHead(404).end('not found');
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
-}
+const TRAINING_PANEL: PreviewSpec = {
+  bundle: 'training',
+  renderHtml: renderPanelHtml,
+  stubScript: (q) => stubScript(q.get('scenario') ?? 'running', Number(q.get('steps') ?? 900), q.get('stream') === '1'),
+};
 
-async function screenshots(baseUrl: string): Promise<void> {
-  const { chromium } = await import('playwright-core');
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  const browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-  const outDir = path.join(root, '.scratch', 'panel-preview');
-  fs.mkdirSync(outDir, { recursive: true });
-  const shots: [string, string, number][] = [
-    ['dark-running', 'theme=dark&scenario=running&steps=900', 1100],
-    ['light-running', 'theme=light&scenario=running&steps=900', 1100],
-    ['hc-finished', 'theme=hc&scenario=finished&steps=2500', 1100],
-    ['dark-failed', 'theme=dark&scenario=failed&steps=120', 1100],
-    ['light-empty', 'theme=light&scenario=empty', 1100],
-    ['dark-narrow', 'theme=dark&scenario=running&steps=2200', 560],
-  ];
-  try {
-    for (const [name, query, width] of shots) {
-      const page = await browser.newPage({ viewport: { width, height: 900 } });
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-      });
-      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-      await page.goto(baseUrl + '?' + query);
-      await page.waitForTimeout(600);
-      const file = path.join(outDir, `${name}.png`);
-      await page.screenshot({ path: file, fullPage: true });
-      console.log(`${path.relative(root, file)}${problems.length ? '\n  ' + problems.join('\n  ') : ''}`);
-      await page.close();
-    }
-  } finally {
-    await browser.close();
-  }
-}
-
-async function main(): Promise<void> {
-  const wantShots = process.argv.includes('--screenshots');
-  const { server, url } = await servePreview(wantShots ? 0 : 5077);
-  if (!wantShots) {
-    console.log(`Training panel preview: ${url}?theme=dark&scenario=running&stream=1`);
-    return;
-  }
-  try {
-    await screenshots(url);
-  } finally {
-    server.close();
-  }
-}
+const SHOTS: Shot[] = [
+  { name: 'dark-running', query: 'theme=dark&scenario=running&steps=900', width: 1100, settleMs: 600 },
+  { name: 'light-running', query: 'theme=light&scenario=running&steps=900', width: 1100, settleMs: 600 },
+  { name: 'hc-finished', query: 'theme=hc&scenario=finished&steps=2500', width: 1100, settleMs: 600 },
+  { name: 'dark-failed', query: 'theme=dark&scenario=failed&steps=120', width: 1100, settleMs: 600 },
+  { name: 'light-empty', query: 'theme=light&scenario=empty', width: 1100, settleMs: 600 },
+  { name: 'dark-narrow', query: 'theme=dark&scenario=running&steps=2200', width: 560, settleMs: 600 },
+];
 
 if (require.main === module) {
-  main().catch((err) => {
+  previewMain(TRAINING_PANEL, {
+    port: 5077,
+    title: 'Training panel preview',
+    exampleQuery: 'theme=dark&scenario=running&stream=1',
+    outDir: path.join(root, '.scratch', 'panel-preview'),
+    shots: SHOTS,
+  }).catch((err) => {
     console.error(err);
     process.exit(1);
   });
