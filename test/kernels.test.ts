@@ -178,6 +178,32 @@ describe('core/kernels/wasm', () => {
     });
   });
 
+  it('clone (Identity) and a same-dtype cast share the data instead of copying it; other casts convert', () => {
+    const x = tf.tensor2d([1.5, -2.25, 3, 4], [2, 2]);
+    const buffersBefore = tf.memory().numDataBuffers;
+    const c = tf.clone(x);
+    const same = tf.cast(x, 'float32');
+    const asInt = tf.cast(x, 'int32');
+    assert.equal(c.dataId, x.dataId, 'clone aliases');
+    assert.equal(same.dataId, x.dataId, 'same-dtype cast aliases');
+    assert.notEqual(asInt.dataId, x.dataId);
+    assert.deepEqual(Array.from(asInt.dataSync()), [1, -2, 3, 4]);
+    assert.equal(tf.memory().numDataBuffers - buffersBefore, 1, 'only the int32 cast allocated a buffer');
+    // Reference counted: the data lives while any alias does.
+    x.dispose();
+    c.dispose();
+    assert.deepEqual(Array.from(same.dataSync()), [1.5, -2.25, 3, 4]);
+    tf.dispose([same, asInt]);
+    // The engine clones every tensor it saves for the backward pass: gradients are unchanged.
+    const w = tf.variable(tf.tensor2d([[0.5, -1], [2, 0.25]]));
+    const g = tf.variableGrads(() => tf.sum(tf.square(tf.tanh(tf.matMul(tf.tensor2d([[1, 2]]), w)))) as tf.Scalar, [w]);
+    const t = Math.tanh;
+    const h = [t(0.5 + 4), t(-1 + 0.5)];
+    const want = [1, 2].flatMap((xi) => h.map((hj) => 2 * hj * (1 - hj * hj) * xi));
+    Array.from(g.grads[w.name].dataSync()).forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6, `dW[${i}] ${v} vs ${want[i]}`));
+    tf.dispose([w, g.value, g.grads[w.name]]);
+  });
+
   it('gather gradient (embedding lookup with repeated ids) equals cpu', async () => {
     await assertSameOnCpu(() => {
       const table = tf.tensor2d(values(10 * 6, 11), [10, 6]);

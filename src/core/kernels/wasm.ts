@@ -30,6 +30,14 @@
  *  - `Transpose` returning a reference-counted alias when the permutation only
  *    moves size-1 axes (the gradient of `tf.gather` does two identity
  *    transposes of the whole embedding table).
+ *  - `Identity`, and `Cast` to the same dtype, returning a reference-counted
+ *    alias instead of a copy (as the cpu backend does). TensorFlow.js clones
+ *    every tensor it saves for the backward pass (`saveTensorsForBackwardMode`
+ *    in its engine); with the stock wasm kernels each clone was a full copy,
+ *    which doubled the activation memory of a training step (and aborted
+ *    batches of 128 sentences of 80 tokens at the 4 GB wasm heap limit).
+ *    Tensors are immutable here (variables change by `assign`, which swaps
+ *    the data), so sharing the data is safe.
  *  - `UnsortedSegmentSum` (float32 / int32), implemented in TypeScript on the
  *    wasm heap (needed by the gradient of `tf.gather`).
  *
@@ -631,6 +639,22 @@ function makeTranspose(original: KernelConfig): KernelConfig {
   return { kernelName: 'Transpose', backendName: BACKEND, setupFunc: original.setupFunc, kernelFunc };
 }
 
+/**
+ * `Identity` (and, with `castToSame`, `Cast` when the dtype does not change)
+ * as a reference-counted alias of the input, like the cpu backend's
+ * `identity`; other casts and strings go to the original kernel.
+ */
+function makeAlias(original: KernelConfig, castToSame = false): KernelConfig {
+  const kernelFunc: KernelFunc = (args) => {
+    const x = args.inputs.x as TensorInfo;
+    const dtype = castToSame ? (args.attrs as unknown as { dtype: string }).dtype : x.dtype;
+    if (dtype !== x.dtype || x.dtype === 'string') return original.kernelFunc(args);
+    (args.backend as unknown as { incRef(d: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+  };
+  return { kernelName: original.kernelName, backendName: BACKEND, setupFunc: original.setupFunc, kernelFunc };
+}
+
 /** Below this many elements the stock `Tanh` is as fast (one kernel instead of two plus two sweeps). */
 const TANH_VIA_SIGMOID_MIN = 512;
 
@@ -694,6 +718,8 @@ export function registerWasmKernels(): void {
   const transpose = mustGetKernel('Transpose');
   const tanh = mustGetKernel('Tanh');
   const sigmoid = mustGetKernel('Sigmoid');
+  const identity = mustGetKernel('Identity');
+  const cast = mustGetKernel('Cast');
   // Our matMul wrappers call the *original* Transpose (see transposeWith).
   originalTranspose = transpose;
   replace(makeBatchMatMul(bmm));
@@ -701,6 +727,8 @@ export function registerWasmKernels(): void {
   replace(makeGatherV2(gather));
   replace(makeTranspose(transpose));
   replace(makeTanh(tanh, sigmoid));
+  replace(makeAlias(identity));
+  replace(makeAlias(cast, true));
   replace({ kernelName: 'UnsortedSegmentSum', backendName: BACKEND, kernelFunc: unsortedSegmentSum });
   registered = true;
 }
@@ -729,4 +757,4 @@ export function wasmKernelsRegistered(): boolean {
 }
 
 /** Names of the kernels this module registers for `wasm`. */
-export const WASM_KERNEL_NAMES: readonly string[] = ['BatchMatMul', '_FusedMatMul', 'GatherV2', 'Transpose', 'Tanh', 'UnsortedSegmentSum'];
+export const WASM_KERNEL_NAMES: readonly string[] = ['BatchMatMul', '_FusedMatMul', 'GatherV2', 'Transpose', 'Tanh', 'Identity', 'Cast', 'UnsortedSegmentSum'];
