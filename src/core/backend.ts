@@ -242,3 +242,14 @@ export function describeBackend(): BackendInfo {
   if (activeInfo === null) throw new Error('describeBackend() called before initBackend() resolved');
   return { ...activeInfo };
 }
+
+/**
+ * Size of the wasm backend's heap, which only grows: after a step it is that
+ * step's peak memory (or more). Undefined on other backends.
+ * @returns bytes in use by the heap and its limit (4 GiB for 32-bit wasm)
+ */
+export function wasmHeapBytes(): { bytes: number; limit: number } | undefined {
+  if (backendName() !== 'wasm') return undefined;
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
+  return heap ? { bytes: heap.length, limit: 4 * 2 ** 30 } : undefined;
+}

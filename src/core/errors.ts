@@ -5,7 +5,7 @@
  * internal failure and keeps its stack for the log.
  */
 
-const USER_ERRORS = new Set(['DataError', 'ConfigError', 'CheckpointError', 'WeightsMismatchError', 'RangeError']);
+const USER_ERRORS = new Set(['DataError', 'ConfigError', 'CheckpointError', 'WeightsMismatchError', 'RangeError', 'ResourceError']);
 
 /** A user-facing message and, for unexpected failures, the stack as detail. */
 export function describeError(e: unknown): { message: string; detail?: string; expected: boolean } {
@@ -14,4 +14,26 @@ export function describeError(e: unknown): { message: string; detail?: string; e
     return { message: e.message, detail: expected ? undefined : e.stack, expected };
   }
   return { message: String(e), expected: false };
+}
+
+/**
+ * The machine (or the backend's heap) cannot hold what the configuration
+ * asks for; the message says which settings to lower.
+ */
+export class ResourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResourceError';
+  }
+}
+
+/**
+ * True for the ways running out of memory surfaces in a backend: the wasm
+ * module's `abort()` (a `RuntimeError` "Aborted(…)" once its heap cannot grow;
+ * the instance is unusable afterwards), a failed `ArrayBuffer` or
+ * `WebAssembly.Memory` allocation, or TensorFlow's "OOM" / "out of memory".
+ */
+export function isOutOfMemory(e: unknown): boolean {
+  const message = e instanceof Error ? e.message : String(e);
+  return /^Aborted\(|Array buffer allocation failed|WebAssembly\.Memory|could not (grow|allocate) memory|out of memory|\bOOM\b/i.test(message);
 }

@@ -9,7 +9,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from './backend';
+import { initBackend, wasmHeapBytes } from './backend';
 import {
   CheckpointMeta,
   NamedArray,
@@ -21,7 +21,9 @@ import {
   writeRunManifest,
 } from './checkpoint';
 import type { Seq2SeqConfig, StopMetric } from './config';
-import { Batch, makeBatches } from './data/batching';
+import { Batch, EncodedPair, makeBatch, makeBatches } from './data/batching';
+import { isOutOfMemory, ResourceError } from './errors';
+import { disposeAll } from './tensors';
 import { competence, curriculumBatch, difficultyOrder } from './data/curriculum';
 import { Dataset, loadDataset } from './data/dataset';
 import { Vocabulary } from './data/vocabulary';
@@ -96,6 +98,35 @@ async function writeSplits(runDir: string, config: Seq2SeqConfig, dataset: Datas
     });
     await fs.writeFile(path.join(runDir, `${name}.tsv`), lines.length ? lines.join('\n') + '\n' : '');
   }
+}
+
+/**
+ * A batch at least as large in every dimension as any that `makeBatches` or
+ * the curriculum can draw: `batchSize` pairs (or all, if fewer) including the
+ * pair with the longest source and the one with the longest target, the rest
+ * those with the largest source × target length.
+ * @throws RangeError for no pairs
+ */
+export function largestBatch(pairs: EncodedPair[], batchSize: number): Batch {
+  if (pairs.length === 0) throw new RangeError('largestBatch: no training pairs');
+  const argmax = (key: (p: EncodedPair) => number) => pairs.reduce((best, p, i) => (key(p) > key(pairs[best]) ? i : best), 0);
+  const chosen = new Set([argmax((p) => p.src.length), argmax((p) => p.tgt.length)]);
+  const byArea = pairs.map((_, i) => i).sort((a, b) => pairs[b].src.length * pairs[b].tgt.length - pairs[a].src.length * pairs[a].tgt.length);
+  for (const i of byArea) {
+    if (chosen.size >= Math.min(batchSize, pairs.length)) break;
+    chosen.add(i);
+  }
+  return makeBatch(pairs, [...chosen]);
+}
+
+/** The error for a batch that did not fit in memory, naming the settings to lower. */
+function outOfMemory(what: string, batch: Batch, backend: string, after?: string): ResourceError {
+  const limit = backend === 'wasm' ? "the wasm backend's 4 GB heap" : 'the memory available to it';
+  return new ResourceError(
+    `${what} needs more than ${limit}: a batch of ${batch.size} pairs with sources up to ${batch.srcLen} and targets up to ${batch.tgtLen} tokens does not fit. ` +
+      'Lower train.batchSize or data.maxLength (with attention, memory grows with batch size × source length × target length), or model.hiddenSize.' +
+      (after ? ` ${after}.` : ''),
+  );
 }
 
 /**
@@ -223,6 +254,24 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       await emit({ type: 'log', level: 'info', message: `${dataset.filteredOut} pairs longer than data.maxLength = ${config.data.maxLength} tokens were left out` });
     }
 
+    // Fail now, not hours in, if the largest batch the data can produce does not fit in memory.
+    const worst = largestBatch(dataset.train.encoded, tc.batchSize);
+    try {
+      const g = updater.gradients(worst, new Random(tc.seed));
+      disposeAll(g.grads);
+    } catch (e) {
+      if (isOutOfMemory(e)) throw outOfMemory('Training', worst, backend);
+      throw e;
+    }
+    const heap = wasmHeapBytes();
+    await emit({
+      type: 'log',
+      level: 'info',
+      message:
+        `memory check: the largest batch (${worst.size} pairs, up to ${worst.srcLen} source × ${worst.tgtLen} target tokens) fits` +
+        (heap ? `; wasm heap ${(heap.bytes / 2 ** 30).toFixed(2)} GB of ${(heap.limit / 2 ** 30).toFixed(0)} GB` : ''),
+    });
+
     const budgetSeconds = tc.maxMinutes > 0 ? tc.maxMinutes * 60 : Infinity;
     const t0 = Date.now() - state.elapsedSeconds * 1000;
     const elapsed = () => (Date.now() - t0) / 1000;
@@ -231,7 +280,9 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
     let lastValidatedStep = -1;
     let stopReason: StopReason | undefined;
 
+    let lastSavedStep = resuming ? state.step : -1;
     const saveLast = async () => {
+      lastSavedStep = state.step;
       const meta: CheckpointMeta = { kind: 'last', step: state.step, epoch: state.epoch, time: new Date().toISOString() };
       state.elapsedSeconds = elapsed();
       state.dropoutRandom = dropoutRandom.getState();
@@ -312,7 +363,16 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
         parallel?.setLearningRate(state.learningRate);
       }
       const skippedBefore = updater!.skippedUpdates;
-      const loss = parallel ? await parallel.step(updater!, batch, dataset.train.encoded) : updater!.step(batch);
+      let loss: number;
+      try {
+        loss = parallel ? await parallel.step(updater!, batch, dataset.train.encoded) : updater!.step(batch);
+      } catch (e) {
+        if (isOutOfMemory(e)) {
+          const kept = lastSavedStep >= 0 ? `The run folder keeps the checkpoint of step ${lastSavedStep}` : 'No checkpoint had been saved yet';
+          throw outOfMemory(`Training step ${state.step + 1}`, batch, backend, kept);
+        }
+        throw e;
+      }
       if (updater!.skippedUpdates > skippedBefore) {
         await emit({ type: 'log', level: 'warn', message: `step ${state.step + 1}: the gradient was not finite; update skipped (${updater!.skippedUpdates} so far)` });
       }

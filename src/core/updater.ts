@@ -48,8 +48,9 @@ export class Updater {
   /**
    * Forward and backward pass of a batch (dropout on, teacher forcing as configured).
    * The caller owns the returned tensors (pass them to `apply`).
+   * @param random source of dropout masks and sampled softmax candidates (default: the updater's own stream)
    */
-  gradients(batch: Batch): BatchGradients {
+  gradients(batch: Batch, random: Random = this.random): BatchGradients {
     const tensors = batchTensors(batch);
     try {
       const { value, grads } = tidy(() =>
@@ -58,7 +59,7 @@ export class Updater {
             this.model.loss(tensors, batch.tokens, {
               training: true,
               teacherForcing: this.train.teacherForcing,
-              random: this.random,
+              random,
               softmaxCandidates: this.train.softmaxCandidates,
             }).loss,
           this.model.variables,
@@ -81,7 +82,6 @@ export class Updater {
     }
   }
 
-  /** One full step on one thread: gradients then update. @returns the batch's mean loss */
   /**
    * Apply gradients given as flat arrays (the data-parallel path, see `src/core/parallel.ts`).
    * @param grads one array per variable, in `model.variables` order
@@ -90,6 +90,7 @@ export class Updater {
     if (!Number.isFinite(this.optimizer.applyArrays(grads))) this.skippedUpdates++;
   }
 
+  /** One full step on one thread: gradients then update. @returns the batch's mean loss */
   step(batch: Batch): number {
     const g = this.gradients(batch);
     this.apply(g.grads);
