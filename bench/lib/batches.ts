@@ -75,7 +75,7 @@ export function syntheticBatches(opts: { srcVocab: number; tgtVocab: number; len
     batches.push({ pairs });
   }
   return {
-    name: `synthetic-len${length}-v${tgtVocab}`,
+    name: `synthetic-len${length}-v${tgtVocab}${batchSize === 128 ? '' : `-b${batchSize}`}`,
     kind: 'synthetic',
     srcVocabSize: srcVocab,
     tgtVocabSize: tgtVocab,

@@ -22,6 +22,7 @@ import { Updater } from '../../src/core/updater';
 import { prepare, readBatchFile } from './batches';
 import type { ChildResult, Job, KernelShare, TrainCase, TrainJob, TrainResult, TranslateJob, TranslateResult } from './jobs';
 import { summarize } from './stats';
+import { isOutOfMemory } from '../../src/core/errors';
 
 /** Training hyper-parameters of the job (learning rate, clipping), teacher forcing 1, with the case's levers. */
 function trainConfig(job: TrainJob, c: TrainCase, batchSize: number): TrainConfig {
@@ -238,7 +239,7 @@ async function main(): Promise<void> {
           result.train.push(await runTrainCase(t, c, backend));
         } catch (e) {
           const empty = summarize([0]);
-          result.train.push({ id: c.id, parameters: 0, stepMs: empty, tokensPerSec: 0, sentencesPerSec: 0, tokensPerBatch: 0, firstLoss: NaN, lastLoss: NaN, error: (e as Error).message });
+          result.train.push({ id: c.id, parameters: 0, stepMs: empty, tokensPerSec: 0, sentencesPerSec: 0, tokensPerBatch: 0, firstLoss: NaN, lastLoss: NaN, error: isOutOfMemory(e) ? `out of memory (${(e as Error).message.split('.')[0]}): more than the 4 GB wasm heap` : (e as Error).message });
         }
       }
     } else {
