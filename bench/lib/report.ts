@@ -153,8 +153,12 @@ export function renderMarkdown(res: BenchResults): string {
   );
   if (res.parts) out.push(`Parts run: ${res.parts.join(', ')} (\`--only\`).\n\n`);
   if (res.loadAverage) {
-    const busy = Math.max(res.loadAverage.start, res.loadAverage.end) > m.cores * 0.5;
-    out.push(`1-minute load average ${res.loadAverage.start.toFixed(2)} at the start, ${res.loadAverage.end.toFixed(2)} at the end (${m.cores} cores)${busy ? ': **measured under load** — other processes shared the cores, every time here is inflated' : ''}.\n\n`);
+    // Only the start tells about other processes: the end includes the benchmark's own (one or two busy cores).
+    const busy = res.loadAverage.start > m.cores * 0.5;
+    out.push(
+      `1-minute load average ${res.loadAverage.start.toFixed(2)} before the run, ${res.loadAverage.end.toFixed(2)} at its end (${m.cores} cores; the end includes the benchmark's own processes)` +
+        `${busy ? ': **measured under load** — other processes were busy when it started, times here may be inflated' : ''}.\n\n`,
+    );
   }
   out.push(
     `Batch ${s.batchSize} sentences; ms/step = median over ${s.steps} timed steps after ${s.warmup} warm-up steps ` +
