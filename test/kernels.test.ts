@@ -204,6 +204,30 @@ describe('core/kernels/wasm', () => {
     tf.dispose([w, g.value, g.grads[w.name]]);
   });
 
+  it('sum over leading axes (one pass over the rows), and every other reduction, equals cpu', async () => {
+    await assertSameOnCpu(() => {
+      const big = tf.tensor2d(values(1409 * 37, 71), [1409, 37]); // odd row count: the 4-row passes leave a tail
+      const b3 = tf.tensor3d(values(33 * 9 * 20, 72), [33, 9, 20]);
+      return [
+        tf.sum(big, 0),
+        tf.sum(big, [0], true),
+        tf.sum(big, -2),
+        tf.sum(b3, [0, 1]),
+        tf.sum(b3, [1, 0], true),
+        tf.sum(b3, 0),
+        tf.sum(b3, 1), // a middle axis: the stock kernel
+        tf.sum(b3, 2),
+        tf.sum(big), // all axes: the stock kernel
+        tf.sum(tf.tensor2d([1, 2, 3, 4], [2, 2]), 0), // too small: the stock kernel
+      ];
+    }, 1e-5);
+    // int32 goes to the stock kernel and stays int32.
+    const ints = tf.sum(tf.tensor2d(Array.from({ length: 4096 * 2 }, (_, i) => i % 7), [4096, 2], 'int32'), 0);
+    assert.equal(ints.dtype, 'int32');
+    assert.deepEqual(Array.from(ints.dataSync()), [Array.from({ length: 4096 }, (_, i) => (2 * i) % 7).reduce((a, b) => a + b, 0), Array.from({ length: 4096 }, (_, i) => (2 * i + 1) % 7).reduce((a, b) => a + b, 0)]);
+    ints.dispose();
+  });
+
   it('gather gradient (embedding lookup with repeated ids) equals cpu', async () => {
     await assertSameOnCpu(() => {
       const table = tf.tensor2d(values(10 * 6, 11), [10, 6]);
