@@ -2,7 +2,7 @@ import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { initBackend } from '../src/core/backend';
-import { WASM_KERNEL_NAMES, registerWasmKernels, wasmKernelsRegistered } from '../src/core/kernels/wasm';
+import { WASM_KERNEL_NAMES, registerWasmKernels, transposeBlocked, wasmKernelsRegistered } from '../src/core/kernels/wasm';
 
 /** Deterministic pseudo-random values in [-1, 1). */
 function values(n: number, seed: number): Float32Array {
@@ -202,6 +202,15 @@ describe('core/kernels/wasm', () => {
     const want = [1, 2].flatMap((xi) => h.map((hj) => 2 * hj * (1 - hj * hj) * xi));
     Array.from(g.grads[w.name].dataSync()).forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6, `dW[${i}] ${v} vs ${want[i]}`));
     tf.dispose([w, g.value, g.grads[w.name]]);
+  });
+
+  it('transposeBlocked swaps the last two axes for any shape (tails of the 4-row passes and 64-wide blocks)', () => {
+    for (const [batch, r, c] of [[1, 1, 1], [1, 130, 67], [3, 7, 129], [2, 64, 64], [1, 5, 1]]) {
+      const src = Float32Array.from({ length: batch * r * c }, (_, i) => i);
+      const dst = new Float32Array(src.length).fill(NaN);
+      transposeBlocked(src, dst, batch, r, c);
+      for (let b = 0; b < batch; b++) for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) assert.equal(dst[b * r * c + j * r + i], src[b * r * c + i * c + j], `[${batch},${r},${c}] at ${b},${i},${j}`);
+    }
   });
 
   it('sum over leading axes (one pass over the rows), and every other reduction, equals cpu', async () => {
