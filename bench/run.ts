@@ -243,6 +243,8 @@ async function main(): Promise<void> {
   // Steps are seconds long on this model (full softmax over 8000 words): few, but after a warm-up step.
   const std = q ? { warmup: 1, steps: 2 } : { warmup: 1, steps: 4 };
   const heavy = q ? { warmup: 1, steps: 1 } : { warmup: 1, steps: 2 };
+  // Data-parallel replicas warm up (JIT, XNNPACK operators) in their own threads: more untimed steps before timing them.
+  const dpWarmup = q ? 2 : 3;
   const cpuTimeoutMs = q ? 20000 : 60000;
   const cand = example.train.softmaxCandidates || 1000;
 
@@ -295,7 +297,8 @@ async function main(): Promise<void> {
     const group = `${config}-wasm`;
     const wasm = (data: 'synthetic' | 'tatoeba', threads: number, softmax: number, profile = false) => {
       const file = data === 'synthetic' ? synMain : real;
-      if (file) add({ group, backend: 'wasm', config, model, data, batch: file.batch, file, c: { threads, softmaxCandidates: softmax, kernels: 'project', profile, ...steps } });
+      const warmup = threads > 1 ? Math.max(steps.warmup, dpWarmup) : steps.warmup;
+      if (file) add({ group, backend: 'wasm', config, model, data, batch: file.batch, file, c: { threads, softmaxCandidates: softmax, kernels: 'project', profile, ...steps, warmup } });
     };
     wasm('synthetic', 1, 0, true);
     wasm('synthetic', 2, 0);
@@ -449,7 +452,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       commit: gitCommit(),
     },
-    settings: { quick: q, configs: opts.configs, defaultModel: { embeddingSize: base.embeddingSize, hiddenSize: base.hiddenSize }, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, batchSize, warmup: std.warmup, steps: std.steps, heavyWarmup: heavy.warmup, heavySteps: heavy.steps, softmaxCandidates: cand },
+    settings: { quick: q, configs: opts.configs, defaultModel: { embeddingSize: base.embeddingSize, hiddenSize: base.hiddenSize }, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, batchSize, warmup: std.warmup, steps: std.steps, heavyWarmup: heavy.warmup, heavySteps: heavy.steps, dpWarmup, softmaxCandidates: cand },
     pytorch,
     notes,
     summary: summary(rows),

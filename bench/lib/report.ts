@@ -73,7 +73,7 @@ export interface ComparisonEntry {
 export interface BenchResults {
   format: 'seq2seq-lab/bench@1';
   machine: { cpu: string; cores: number; memoryGb: number; platform: string; node: string; tfjs: string; date: string; commit?: string };
-  settings: { quick: boolean; configs: string[]; defaultModel: { embeddingSize: number; hiddenSize: number }; learningRate: number; clipNorm: number; batchSize: number; warmup: number; steps: number; heavyWarmup: number; heavySteps: number; softmaxCandidates: number };
+  settings: { quick: boolean; configs: string[]; defaultModel: { embeddingSize: number; hiddenSize: number }; learningRate: number; clipNorm: number; batchSize: number; warmup: number; steps: number; heavyWarmup: number; heavySteps: number; dpWarmup?: number; softmaxCandidates: number };
   pytorch: { available: boolean; torch?: string; python?: string; note: string };
   notes: string[];
   /** Per configuration: our target tokens/s, PyTorch's and their ratio (wasm vs torch, same threads and softmax). */
@@ -162,7 +162,7 @@ export function renderMarkdown(res: BenchResults): string {
   }
   out.push(
     `Batch ${s.batchSize} sentences; ms/step = median over ${s.steps} timed steps after ${s.warmup} warm-up steps ` +
-      `(large config and sweeps: ${s.heavySteps} after ${s.heavyWarmup}); a step is forward + backward + clipping + Adam. ` +
+      `(large config and sweeps: ${s.heavySteps} after ${s.heavyWarmup}${s.dpWarmup ? `; two-thread rows after ${s.dpWarmup} warm-up steps` : ''}); a step is forward + backward + clipping + Adam. ` +
       `target tok/s = non-padding target tokens (incl. <eos>) per second of step time. ratio = our tok/s ÷ PyTorch tok/s on the same batches, ` +
       `threads (torch.set_num_threads) and softmax. cand k = train.softmaxCandidates k; threads 2 = DataParallel (train.threads 2).\n\n`,
   );
