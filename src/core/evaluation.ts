@@ -7,12 +7,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Batch, EncodedPair, makeBatches } from './data/batching';
 import { normalizeText, Tokenizer } from './data/tokenizer';
-import { Vocabulary } from './data/vocabulary';
+import { EOS_ID, Vocabulary } from './data/vocabulary';
 import { corpusBleu } from './metrics/bleu';
 import type { BatchTensors, Seq2SeqModel } from './model/seq2seq';
 import { disposeAll } from './tensors';
 import { Random } from './random';
-import { EOS_ID } from './data/vocabulary';
 import { InferenceModel } from './model/inference';
 import { beamSearchFast, greedyDecode, Hypothesis, SourceBatch } from './search';
 
