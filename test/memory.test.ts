@@ -58,6 +58,17 @@ describe('running out of memory in training', function () {
       return { config, outDir: path.join(dir, name) };
     }
 
+    /** Train, expecting a ResourceError; @returns it and the events emitted before it. */
+    async function failedTraining(config: ReturnType<typeof withDefaults>, outDir: string): Promise<{ err: Error; events: TrainingEvent[] }> {
+      const events: TrainingEvent[] = [];
+      const err = await train({ config, outDir, resume: false, listener: (e) => events.push(e) }).then(
+        () => assert.fail('training should have failed'),
+        (e: unknown) => e as Error,
+      );
+      assert.equal(err.name, 'ResourceError', err.stack);
+      return { err, events };
+    }
+
     it('checks the largest batch before the first step and fails at once, naming the settings to lower', async () => {
       const { config, outDir } = await setup('probe');
       const seen: number[] = [];
@@ -66,12 +77,7 @@ describe('running out of memory in training', function () {
         if (batch.srcLen >= 6) throw new Error(WASM_ABORT); // only the largest batch (sources of 5 words + <eos>) is too big
         return original.call(this, batch, random);
       };
-      const events: TrainingEvent[] = [];
-      const err = await train({ config, outDir, resume: false, listener: (e) => events.push(e) }).then(
-        () => assert.fail('training should have failed'),
-        (e: unknown) => e as Error,
-      );
-      assert.equal(err.name, 'ResourceError');
+      const { err, events } = await failedTraining(config, outDir);
       assert.match(err.message, /^Training needs more than the wasm backend's 4 GB heap: a batch of 8 pairs with sources up to 6 and targets up to 4 tokens does not fit\. Lower train\.batchSize or data\.maxLength/);
       assert.equal(describeError(err).expected, true, 'shown as a user error, without a stack');
       assert.deepEqual(seen, [8], 'no training step ran');
@@ -85,12 +91,7 @@ describe('running out of memory in training', function () {
         if (++calls === 4) throw new Error(WASM_ABORT); // the probe, then steps 1 and 2 succeed
         return original.call(this, batch, random);
       };
-      const events: TrainingEvent[] = [];
-      const err = await train({ config, outDir, resume: false, listener: (e) => events.push(e) }).then(
-        () => assert.fail('training should have failed'),
-        (e: unknown) => e as Error,
-      );
-      assert.equal(err.name, 'ResourceError');
+      const { err, events } = await failedTraining(config, outDir);
       assert.match(err.message, /^Training step 3 needs more than the wasm backend's 4 GB heap: a batch of \d+ pairs/);
       assert.match(err.message, /No checkpoint had been saved yet\.$/);
       const check = events.find((e) => e.type === 'log' && e.message.startsWith('memory check'));
