@@ -254,23 +254,26 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       await emit({ type: 'log', level: 'info', message: `${dataset.filteredOut} pairs longer than data.maxLength = ${config.data.maxLength} tokens were left out` });
     }
 
-    // Fail now, not hours in, if the largest batch the data can produce does not fit in memory.
-    const worst = largestBatch(dataset.train.encoded, tc.batchSize);
-    try {
-      const g = updater.gradients(worst, new Random(tc.seed));
-      disposeAll(g.grads);
-    } catch (e) {
-      if (isOutOfMemory(e)) throw outOfMemory('Training', worst, backend);
-      throw e;
+    // wasm: fail now, not hours in, if the largest batch the data can produce does not fit in the
+    // 4 GB heap (the module aborts when it cannot grow). Other backends use the process's memory.
+    if (backend === 'wasm') {
+      const worst = largestBatch(dataset.train.encoded, tc.batchSize);
+      try {
+        const g = updater.gradients(worst, new Random(tc.seed));
+        disposeAll(g.grads);
+      } catch (e) {
+        if (isOutOfMemory(e)) throw outOfMemory('Training', worst, backend);
+        throw e;
+      }
+      const heap = wasmHeapBytes();
+      await emit({
+        type: 'log',
+        level: 'info',
+        message:
+          `memory check: the largest batch (${worst.size} pairs, up to ${worst.srcLen} source × ${worst.tgtLen} target tokens) fits` +
+          (heap ? `; wasm heap ${(heap.bytes / 2 ** 30).toFixed(2)} GB of ${(heap.limit / 2 ** 30).toFixed(0)} GB` : ''),
+      });
     }
-    const heap = wasmHeapBytes();
-    await emit({
-      type: 'log',
-      level: 'info',
-      message:
-        `memory check: the largest batch (${worst.size} pairs, up to ${worst.srcLen} source × ${worst.tgtLen} target tokens) fits` +
-        (heap ? `; wasm heap ${(heap.bytes / 2 ** 30).toFixed(2)} GB of ${(heap.limit / 2 ** 30).toFixed(0)} GB` : ''),
-    });
 
     const budgetSeconds = tc.maxMinutes > 0 ? tc.maxMinutes * 60 : Infinity;
     const t0 = Date.now() - state.elapsedSeconds * 1000;
