@@ -24,7 +24,7 @@ import { SIMD_WASM_BASE64 } from './simdBinary';
 interface SimdExports {
   memory: WebAssembly.Memory;
   matmul(w: number, x: number, y: number, b: number, K: number, N: number, M: number, add: number): void;
-  addBiasMax(z: number, b: number, V: number): number;
+  max(z: number, V: number): number;
   sumExp(z: number, V: number, max: number): number;
   adam(p: number, m: number, v: number, g: number, n: number, scale: number, b1: number, b2: number, step: number, eps: number): void;
   sumSquares(x: number, n: number): number;
@@ -128,9 +128,9 @@ export class SimdKernels {
     this.exports.matmul(w, x, y, b, K, N, M, add ? 1 : 0);
   }
 
-  /** In place `z[v] += b[v]` (skipped for `b` = 0), `v < V`; @returns max_v z[v]. */
-  addBiasMax(z: number, b: number, V: number): number {
-    return this.exports.addBiasMax(z, b, V);
+  /** `max_v z[v]` over `v < V`. */
+  max(z: number, V: number): number {
+    return this.exports.max(z, V);
   }
 
   /**

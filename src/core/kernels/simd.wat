@@ -155,25 +155,18 @@
     (f32x4.mul (local.get $p)
       (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
 
-  ;; In place z[v] += b[v] (skipped when b = 0) for v < V; returns max_v z[v].
-  (func (export "addBiasMax") (param $z i32) (param $b i32) (param $V i32) (result f32)
-    (local $end4 i32) (local $p i32) (local $q i32) (local $end i32)
-    (local $m v128) (local $zv v128) (local $mx f32) (local $s f32)
+  ;; max_v z[v] for v < V.
+  (func (export "max") (param $z i32) (param $V i32) (result f32)
+    (local $end4 i32) (local $p i32) (local $end i32)
+    (local $m v128) (local $mx f32)
     (local.set $end (i32.add (local.get $z) (i32.shl (local.get $V) (i32.const 2))))
     (local.set $end4 (i32.add (local.get $z) (i32.shl (i32.and (local.get $V) (i32.const -4)) (i32.const 2))))
     (local.set $m (v128.const f32x4 -inf -inf -inf -inf))
     (local.set $p (local.get $z))
-    (local.set $q (local.get $b))
     (block $done
       (loop $l
         (br_if $done (i32.ge_u (local.get $p) (local.get $end4)))
-        (local.set $zv (v128.load (local.get $p)))
-        (if (local.get $b)
-          (then
-            (local.set $zv (f32x4.add (local.get $zv) (v128.load (local.get $q))))
-            (v128.store (local.get $p) (local.get $zv))
-            (local.set $q (i32.add (local.get $q) (i32.const 16)))))
-        (local.set $m (f32x4.max (local.get $m) (local.get $zv)))
+        (local.set $m (f32x4.max (local.get $m) (v128.load (local.get $p))))
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br $l)))
     (local.set $mx (f32.max
@@ -182,13 +175,7 @@
     (block $done1
       (loop $l1
         (br_if $done1 (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $s (f32.load (local.get $p)))
-        (if (local.get $b)
-          (then
-            (local.set $s (f32.add (local.get $s) (f32.load (local.get $q))))
-            (f32.store (local.get $p) (local.get $s))
-            (local.set $q (i32.add (local.get $q) (i32.const 4)))))
-        (local.set $mx (f32.max (local.get $mx) (local.get $s)))
+        (local.set $mx (f32.max (local.get $mx) (f32.load (local.get $p))))
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $l1)))
     (local.get $mx))

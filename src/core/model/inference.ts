@@ -440,17 +440,10 @@ export class InferenceModel {
     return { layers, attentional: new Float32Array(H) };
   }
 
-  /** Attention weights `[S]` into `weights` at `wOff` and the context vector `[hidden]`. */
-  private attend(query: Float32Array, src: EncodedSentence, weights: Float32Array, wOff: number): Float32Array {
-    if (this.attKind === 'bahdanau') {
-      const q = new Float32Array(this.wq!.N);
-      this.wq!.apply(query, 0, q, 0);
-      return this.attendWith(q, src, weights, wOff);
-    }
-    return this.attendWith(query, src, weights, wOff);
-  }
-
-  /** `attend` given the projected query (Bahdanau: `W_q s`; Luong: `s`). */
+  /**
+   * Attention weights `[S]` into `weights` at `wOff`; @returns the context vector `[hidden]`.
+   * @param query the projected query (Bahdanau: `W_q s`; Luong: `s`)
+   */
   private attendWith(query: Float32Array, src: EncodedSentence, weights: Float32Array, wOff: number): Float32Array {
     const S = src.length;
     const keys = src.keys!;
@@ -541,7 +534,7 @@ export class InferenceModel {
       for (let i = 0; i < k; i++) layers[i].push(cell.step(x, i * GH, hp, i * GH, states[i].layers[l]));
     }
     if (luong) {
-      for (let i = 0; i < k; i++) contexts.set(this.attend(layers[i][L - 1].h, src, weights!, i * S), i * D);
+      for (let i = 0; i < k; i++) contexts.set(this.attendWith(layers[i][L - 1].h, src, weights!, i * S), i * D);
     }
     // õ_t = tanh(W_att [s_t; c_t] + b_att)
     const attIn = new Float32Array(k * this.att.K);
@@ -568,7 +561,7 @@ export class InferenceModel {
       const lse = new Float64Array(k);
       for (let i = 0; i < k; i++) {
         const rowP = zP + i * V * 4;
-        const max = simd.addBiasMax(rowP, 0, V);
+        const max = simd.max(rowP, V);
         lse[i] = max + Math.log(simd.sumExp(rowP, V, max));
       }
       const z = simd.f32;
@@ -594,7 +587,7 @@ export class InferenceModel {
     return logits;
   }
 
-  /** Free the tensors this snapshot holds (fallback) and its SIMD memory. */
+  /** Free the tensors this snapshot holds (fallback); the SIMD memory goes with the object. */
   dispose(): void {
     for (const d of this.denses) d.w?.dispose();
     this.denses.length = 0;
