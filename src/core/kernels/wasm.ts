@@ -78,7 +78,7 @@ function mustGetKernel(name: string): KernelConfig {
 
 /**
  * Swaps the last two axes of a float32 tensor with a cache-blocked loop on the
- * wasm heap (~1.5 ns per element here; the wasm backend's Transpose kernel
+ * wasm heap (~3 ns per element here; the wasm backend's Transpose kernel
  * walks the output in order and takes ~15 ns per element on large matrices).
  * Other dtypes go to the backend's kernel. The result is a fresh tensor the
  * caller must dispose.
