@@ -98,19 +98,6 @@ export class Updater {
   }
 
   dispose(): void {
-    /* the optimiser's state is plain arrays; nothing to free */
+    /* the optimiser's state is plain arrays (or SIMD memory), released with it; nothing to free */
   }
-}
-
-/**
- * Token-weighted mean of two gradient sets: `(nA·gA + nB·gB) / (nA + nB)`,
- * the gradient of the mean per-token loss over both halves of a batch.
- * Computed in the same order on every replica so that all replicas get
- * bit-identical results. Disposes nothing.
- */
-export function combineGradients(a: tf.Tensor[], nA: number, b: tf.Tensor[] | undefined, nB: number): tf.Tensor[] {
-  const n = nA + nB;
-  if (!b || nB === 0) return a.map((g) => tf.clone(g));
-  if (nA === 0) return b.map((g) => tf.clone(g));
-  return a.map((g, i) => tf.add(tf.mul(g, nA / n), tf.mul(b[i], nB / n)));
 }
