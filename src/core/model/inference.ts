@@ -47,8 +47,8 @@ export const BACKEND_MIN_MACS = 40_000;
  * and as a backend tensor `[K, N]` for large ones (see `BACKEND_MIN_MACS`).
  */
 class Dense {
-  /** Fallback only: `[N, K]` row-major, row n holds the weights of output n (made on first use). */
-  private wt?: Float32Array;
+  /** Fallback only: `[N, K]` row-major, row n holds the weights of output n. */
+  private readonly wt?: Float32Array;
   /** Fallback only: `[K, N]` on the backend (owned: disposed with the model). */
   readonly w?: tf.Tensor2D;
   /** SIMD only: byte offsets of the weight `[N, K']` and bias `[N]` (0 = none). */
@@ -58,11 +58,11 @@ class Dense {
   private readonly Kp: number;
 
   /**
-   * @param values the weight `[K, N]` row-major
+   * @param rows the weight transposed, `Wᵀ [N, K]` row-major (one output per row)
    * @param b bias `[N]`, or undefined for none
    */
   constructor(
-    values: Float32Array,
+    rows: Float32Array,
     readonly K: number,
     readonly N: number,
     readonly b: Float32Array | undefined,
@@ -72,16 +72,13 @@ class Dense {
   ) {
     this.Kp = pad4(K);
     if (simd) {
-      this.wPtr = simd.store(transposed(values, K, N, this.Kp));
+      this.wPtr = simd.store(this.Kp === K ? rows : padRows(rows, N, K, this.Kp));
       if (b) this.bPtr = simd.store(b);
     } else {
-      this.values = values;
-      this.w = tf.tensor2d(values, [K, N]);
+      this.wt = rows;
+      this.w = tf.tensor2d(transposed(rows, N, K), [K, N]);
     }
   }
-
-  /** Fallback only: the weight `[K, N]` as given (for `wt`). */
-  private readonly values?: Float32Array;
 
   /** `out[outOff + n] = b[n] + Σ_k x[xOff + k]·W[k, n]` for one row. */
   apply(x: Float32Array, xOff: number, out: Float32Array, outOff: number): void {
@@ -90,7 +87,7 @@ class Dense {
       return;
     }
     const { K, N, b } = this;
-    const wt = (this.wt ??= transposed(this.values!, K, N, K));
+    const wt = this.wt!;
     const K4 = K - (K % 4);
     for (let n = 0; n < N; n++) {
       const r = n * K;
@@ -162,11 +159,18 @@ class Dense {
   }
 }
 
-/** `[K, N]` row-major → `[N, Kp]` row-major (`Kp ≥ K`, the extra columns zero). */
-function transposed(values: Float32Array, K: number, N: number, Kp: number): Float32Array {
-  const t = new Float32Array(N * Kp);
-  for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) t[n * Kp + k] = values[k * N + n];
+/** `[K, N]` row-major → `[N, K]` row-major. */
+function transposed(values: Float32Array, K: number, N: number): Float32Array {
+  const t = new Float32Array(N * K);
+  for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) t[n * K + k] = values[k * N + n];
   return t;
+}
+
+/** `[N, K]` → `[N, Kp]` (`Kp ≥ K`), each row zero-padded. */
+function padRows(rows: Float32Array, N: number, K: number, Kp: number): Float32Array {
+  const out = new Float32Array(N * Kp);
+  for (let n = 0; n < N; n++) out.set(rows.subarray(n * K, (n + 1) * K), n * Kp);
+  return out;
 }
 
 /** Stack equal-length vectors into one `[n, width]` array. */
@@ -327,7 +331,7 @@ export class InferenceModel {
     };
     const dense = (w: string, b?: string) => {
       const [K, N] = p.get(w).shape as [number, number];
-      return add(new Dense(read(w), K, N, b ? read(b) : undefined, minMacs, this.simd));
+      return add(new Dense(transposed(read(w), K, N), K, N, b ? read(b) : undefined, minMacs, this.simd));
     };
     const cell = (prefix: string) => new Cell(cfg.cell, p.get(`${prefix}/Wh`).shape[0], dense(`${prefix}/Wx`, `${prefix}/bx`), dense(`${prefix}/Wh`, cfg.cell === 'gru' ? `${prefix}/bh` : undefined));
     this.H = cfg.hiddenSize;
@@ -351,8 +355,8 @@ export class InferenceModel {
     if (has('decoder/Wbridge')) this.bridge = dense('decoder/Wbridge', 'decoder/bbridge');
     this.contextAtOutput = cfg.attention !== 'none' || this.feedInput;
     this.att = dense('decoder/Watt', 'decoder/batt');
-    // W_out is stored [V, hidden]; Dense takes [hidden, V]. The fallback always runs it on the backend.
-    this.out = add(new Dense(transposed(read('decoder/Wout'), this.V, this.H, this.V), this.H, this.V, read('decoder/bout'), 0, this.simd));
+    // W_out is stored [V, hidden]: already the rows Dense takes. The fallback always runs it on the backend.
+    this.out = add(new Dense(read('decoder/Wout'), this.H, this.V, read('decoder/bout'), 0, this.simd));
   }
 
   /** True when this snapshot runs on the SIMD kernels (see `InferenceOptions.simd`). */
