@@ -498,6 +498,38 @@ export async function openWorkbench(page: Page, target: string | CodeServer, tim
   if (typeof target !== 'string') await target.waitForLog(EXTENSION_HOST_LAUNCHED, timeoutMs);
 }
 
+/** code-server with the packaged extension and a browser page on its workbench. */
+export interface Workbench {
+  server: CodeServer;
+  session: BrowserSession;
+  page: Page;
+}
+
+/**
+ * Start code-server on `workspace` with `vsix` installed (dark theme, wasm
+ * backend, as the extension suites run) and open its workbench in Chromium.
+ */
+export async function startWorkbench(workspace: string, vsix: string): Promise<Workbench> {
+  const server = await startCodeServer({
+    workspace,
+    vsix,
+    settings: { 'workbench.colorTheme': 'Default Dark Modern', 'seq2seq.backend': 'wasm' },
+  });
+  const session = await launchBrowser();
+  await openWorkbench(session.page, server);
+  return { server, session, page: session.page };
+}
+
+/**
+ * Close what {@link startWorkbench} started (either may be missing after a
+ * failed start) and remove `workspace` unless `SEQ2SEQ_E2E_KEEP=1`.
+ */
+export async function closeWorkbench(wb: Workbench | undefined, workspace: string | undefined): Promise<void> {
+  await wb?.session.close();
+  await wb?.server.stop();
+  if (workspace && process.env.SEQ2SEQ_E2E_KEEP !== '1') fs.rmSync(workspace, { recursive: true, force: true });
+}
+
 /** Wait until the VS Code workbench is rendered. @throws Error after `timeoutMs`. */
 export async function waitForWorkbench(page: Page, timeoutMs = 60_000): Promise<void> {
   try {

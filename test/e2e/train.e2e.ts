@@ -20,18 +20,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import {
-  launchBrowser,
   openFile,
-  openWorkbench,
   clearNotifications,
   runCommand,
   screenshot,
   setTheme,
-  startCodeServer,
+  startWorkbench,
+  closeWorkbench,
   waitForNotification,
   webviewFrame,
-  type BrowserSession,
-  type CodeServer,
+  type Workbench,
 } from './harness';
 import { LONG_CONFIG, TINY_CONFIG, writeReverseWorkspace } from './fixtures/reverseTask';
 import { packagedVsix } from './vsix';
@@ -194,8 +192,7 @@ async function pickConfig(page: Page, file: string): Promise<string[]> {
 describe('Train Model in VS Code (packaged extension, code-server + Chromium)', function () {
   this.timeout(240_000);
   let workspace: string;
-  let server: CodeServer | undefined;
-  let session: BrowserSession | undefined;
+  let wb: Workbench | undefined;
   let page: Page;
   let panel: Frame;
   const statusTexts = new Set<string>();
@@ -208,26 +205,19 @@ describe('Train Model in VS Code (packaged extension, code-server + Chromium)', 
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 's2s-e2e-train-'));
     writeReverseWorkspace(workspace);
     t = Date.now();
-    server = await startCodeServer({
-      workspace,
-      vsix,
-      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'seq2seq.backend': 'wasm' },
-    });
+    wb = await startWorkbench(workspace, vsix);
+    page = wb.page;
     // Installed from the vsix, not linked to the source folder.
-    const installed = fs.readdirSync(server.extensionsDir).filter((d) => d.startsWith('seq2seq-lab.seq2seq-lab-'));
-    assert.equal(installed.length, 1, `expected the vsix to be installed in ${server.extensionsDir}`);
-    assert.ok(!fs.existsSync(path.join(server.extensionsDir, installed[0], 'node_modules')), 'the installed extension must not contain node_modules');
-    session = await launchBrowser();
-    page = session.page;
-    await openWorkbench(page, server);
+    const { extensionsDir } = wb.server;
+    const installed = fs.readdirSync(extensionsDir).filter((d) => d.startsWith('seq2seq-lab.seq2seq-lab-'));
+    assert.equal(installed.length, 1, `expected the vsix to be installed in ${extensionsDir}`);
+    assert.ok(!fs.existsSync(path.join(extensionsDir, installed[0], 'node_modules')), 'the installed extension must not contain node_modules');
     timings.startMs = Date.now() - t;
   });
 
   after(async function () {
     console.log(`      timings: ${JSON.stringify(timings)}`);
-    await session?.close();
-    await server?.stop();
-    if (workspace && process.env.SEQ2SEQ_E2E_KEEP !== '1') fs.rmSync(workspace, { recursive: true, force: true });
+    await closeWorkbench(wb, workspace);
   });
 
   it('offers "Seq2Seq: Train Seq2Seq Model" in the command palette for "Train seq2seq"', async function () {

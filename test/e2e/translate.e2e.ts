@@ -28,18 +28,16 @@ import * as path from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import {
   REPO_ROOT,
-  launchBrowser,
   openFile,
-  openWorkbench,
   clearNotifications,
   runCommand,
   screenshot,
   setTheme,
-  startCodeServer,
+  startWorkbench,
+  closeWorkbench,
   waitForNotification,
   webviewFrame,
-  type BrowserSession,
-  type CodeServer,
+  type Workbench,
 } from './harness';
 import { packagedVsix } from './vsix';
 import { writeReverseWorkspace } from './fixtures/reverseTask';
@@ -210,8 +208,7 @@ async function waitForModels(page: Page, done: (rows: { label: string; descripti
 describe('Translate Selection, attention view and Models tree in VS Code (packaged extension)', function () {
   this.timeout(240_000);
   let workspace: string;
-  let server: CodeServer | undefined;
-  let session: BrowserSession | undefined;
+  let wb: Workbench | undefined;
   let page: Page;
   let attention: Frame;
   /** Expected results from the CLI, by source line. */
@@ -252,22 +249,14 @@ describe('Translate Selection, attention view and Models tree in VS Code (packag
     assert.deepEqual(expectTiny.get(SENTENCES[0])!.sourceTokens, ['red', 'cat', '<unk>', 'sun', '<eos>'], 'the engine marks the unknown word');
 
     t = Date.now();
-    server = await startCodeServer({
-      workspace,
-      vsix,
-      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'seq2seq.backend': 'wasm' },
-    });
-    session = await launchBrowser();
-    page = session.page;
-    await openWorkbench(page, server);
+    wb = await startWorkbench(workspace, vsix);
+    page = wb.page;
     timings.startMs = Date.now() - t;
   });
 
   after(async function () {
     console.log(`      timings: ${JSON.stringify(timings)}`);
-    await session?.close();
-    await server?.stop();
-    if (workspace && process.env.SEQ2SEQ_E2E_KEEP !== '1') fs.rmSync(workspace, { recursive: true, force: true });
+    await closeWorkbench(wb, workspace);
   });
 
   it('offers "Translate Selection" in the editor context menu for selected text', async function () {
