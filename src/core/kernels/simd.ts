@@ -6,8 +6,8 @@
  *
  * Why: one-sentence inference (`src/core/model/inference.ts`) is a chain of
  * small products (`[1, 128] × [128, 384]`) and one vocabulary-sized
- * log-softmax per decoded token. In JavaScript those run at about one
- * multiply-add and 20 ns per `Math.exp` per element; through TensorFlow.js
+ * log-softmax per decoded token. In JavaScript those cost about a nanosecond
+ * per multiply-add and 20 ns per `Math.exp`; through TensorFlow.js
  * each op carries tens of microseconds of engine overhead. A WebAssembly
  * SIMD call costs well under a microsecond. The Adam update of training
  * (`src/core/optimizer.ts`) is one pass over millions of parameters with a
