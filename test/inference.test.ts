@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/core/backend';
-import { AttentionKind, BridgeKind, CellKind, DEFAULT_MODEL, ModelConfig } from '../src/core/config';
+import { AttentionKind, BridgeKind, CellKind, DEFAULT_MODEL, ModelConfig, ReadoutKind } from '../src/core/config';
 import { makeBatch } from '../src/core/data/batching';
 import { EOS_ID } from '../src/core/data/vocabulary';
 import { decodeAll, sourceTensors } from '../src/core/evaluation';
@@ -11,6 +11,7 @@ import { beamSearch, beamSearchFast, greedyDecode, greedyDecodeFast, Hypothesis 
 
 const ATTENTIONS: AttentionKind[] = ['none', 'bahdanau', 'luong-dot', 'luong-general'];
 const CELLS: CellKind[] = ['gru', 'lstm'];
+const READOUTS: ReadoutKind[] = ['deep', 'maxout', 'attentional'];
 const SRC_VOCAB = 23;
 const TGT_VOCAB = 19;
 const SENTENCES = [[4, 5, 6, 7, 8, 9, 10], [11], [12, 4, 20, 21, 22, 5, 6, 7, 8, 9, 13, 14]];
@@ -58,15 +59,19 @@ describe('fast inference path (src/core/model/inference.ts) against the tensor p
     await initBackend();
   });
 
-  const cases: { cell: CellKind; attention: AttentionKind; bridge: BridgeKind; layers: number; bidirectional: boolean }[] = [];
-  for (const cell of CELLS) for (const attention of ATTENTIONS) cases.push({ cell, attention, bridge: 'both', layers: 1, bidirectional: true });
-  cases.push({ cell: 'gru', attention: 'bahdanau', bridge: 'init', layers: 2, bidirectional: false });
-  cases.push({ cell: 'lstm', attention: 'luong-general', bridge: 'input', layers: 2, bidirectional: true });
-  cases.push({ cell: 'lstm', attention: 'none', bridge: 'init', layers: 1, bidirectional: false });
-  cases.push({ cell: 'gru', attention: 'luong-dot', bridge: 'init', layers: 1, bidirectional: true });
+  type Case = { cell: CellKind; attention: AttentionKind; bridge: BridgeKind; layers: number; bidirectional: boolean; readout: ReadoutKind; encoderHiddenSize?: number };
+  const cases: Case[] = [];
+  for (const readout of READOUTS) {
+    for (const cell of CELLS) for (const attention of ATTENTIONS) cases.push({ cell, attention, bridge: 'both', layers: 1, bidirectional: true, readout });
+    cases.push({ cell: 'gru', attention: 'bahdanau', bridge: 'init', layers: 2, bidirectional: false, readout });
+    cases.push({ cell: 'lstm', attention: 'luong-general', bridge: 'input', layers: 2, bidirectional: true, readout });
+    cases.push({ cell: 'lstm', attention: 'none', bridge: 'init', layers: 1, bidirectional: false, readout });
+    cases.push({ cell: 'gru', attention: 'luong-dot', bridge: 'init', layers: 1, bidirectional: true, readout });
+  }
+  cases.push({ cell: 'gru', attention: 'bahdanau', bridge: 'both', layers: 2, bidirectional: true, readout: 'deep', encoderHiddenSize: 3 });
 
   for (const c of cases) {
-    const name = `${c.cell} + ${c.attention}, bridge ${c.bridge}, ${c.layers} layer(s)${c.bidirectional ? ', bidirectional' : ''}`;
+    const name = `${c.cell} + ${c.attention}, bridge ${c.bridge}, ${c.layers} layer(s)${c.bidirectional ? ', bidirectional' : ''}, readout ${c.readout}${c.encoderHiddenSize ? `, encoder ${c.encoderHiddenSize} units` : ''}`;
     it(`${name}: greedy and beam search give the same tokens, attention and probabilities`, () => {
       const model = randomModel(config(c), 3 + c.layers);
       // The SIMD kernels (the default), and the fallback with all products in JavaScript or all on the backend.

@@ -36,8 +36,10 @@ describe('model', function () {
           const s = sourceTensors(b);
           tidy(() => {
             const src = m.encode(s.srcIds, s.srcMask);
-            assert.deepEqual(src.outputs.shape, [3, b.srcLen, 12]);
-            assert.deepEqual(src.final.shape, [3, 12]);
+            // hiddenSize units per direction, hiddenSize / 2 for luong-dot (model.encoderHiddenSize 0)
+            const encDim = attention === 'luong-dot' ? 12 : 24;
+            assert.deepEqual(src.outputs.shape, [3, b.srcLen, encDim]);
+            assert.deepEqual(src.final.shape, [3, encDim]);
             if (attention === 'none') assert.equal(src.keys, undefined);
             else assert.deepEqual(src.keys!.shape.slice(0, 2), [3, b.srcLen]);
             const state = m.initialState(src);
@@ -166,8 +168,53 @@ describe('model', function () {
     }
   });
 
-  it('rejects an odd hidden size for a bidirectional encoder with a clear message', () => {
-    assert.throws(() => new Seq2SeqModel(config({ hiddenSize: 13 }), 15, 13, 1), /hiddenSize must be even/);
+  it('rejects an odd hidden size for luong-dot with a bidirectional encoder with a clear message', () => {
+    assert.throws(() => new Seq2SeqModel(config({ hiddenSize: 13, attention: 'luong-dot' }), 15, 13, 1), /hiddenSize must be even for luong-dot/);
+    new Seq2SeqModel(config({ hiddenSize: 13 }), 15, 13, 1).dispose();
+  });
+
+  it('encoderHiddenSize sets the units per direction', () => {
+    const m = new Seq2SeqModel(config({ encoderHiddenSize: 5, attention: 'luong-general' }), 15, 13, 1);
+    try {
+      assert.deepEqual(m.params.get('encoder/l0/fwd/Wh').shape, [5, 15]);
+      assert.deepEqual(m.params.get('attention/Wa').shape, [10, 12]);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('readouts: the output projection reads [s; c; E y] (deep), its maxout, or the attentional vector', () => {
+    const shapes = (readout: ModelConfig['readout']) => {
+      const m = new Seq2SeqModel(config({ readout, readoutSize: 7 }), 15, 13, 1);
+      const out = Object.fromEntries(m.params.names.filter((n) => /decoder\/(W|b)(out|att|readout)$/.test(n)).map((n) => [n, m.params.get(n).shape]));
+      m.dispose();
+      return out;
+    };
+    // hidden 12 + context 24 (12 per direction) + embedding 8
+    assert.deepEqual(shapes('deep'), { 'decoder/Wout': [13, 44], 'decoder/bout': [13] });
+    assert.deepEqual(shapes('maxout'), { 'decoder/Wreadout': [44, 14], 'decoder/breadout': [14], 'decoder/Wout': [13, 7], 'decoder/bout': [13] });
+    assert.deepEqual(shapes('attentional'), { 'decoder/Watt': [36, 12], 'decoder/batt': [12], 'decoder/Wout': [13, 12], 'decoder/bout': [13] });
+  });
+
+  it('embeddings start as model.embeddingInit and embeddingInitScale say', async () => {
+    const stats = async (over: Partial<ModelConfig>) => {
+      const m = new Seq2SeqModel(config({ embeddingSize: 64, ...over }), 400, 13, 1);
+      const v = (await m.params.export()).find((w) => w.name === 'encoder/embedding')!.values;
+      m.dispose();
+      let sum = 0;
+      let sq = 0;
+      let max = 0;
+      for (const x of v) {
+        sum += x;
+        sq += x * x;
+        max = Math.max(max, Math.abs(x));
+      }
+      return { mean: sum / v.length, std: Math.sqrt(sq / v.length), max };
+    };
+    const normal = await stats({ embeddingInit: 'normal', embeddingInitScale: 1 });
+    assert.ok(Math.abs(normal.mean) < 0.02 && Math.abs(normal.std - 1) < 0.02 && normal.max > 3, JSON.stringify(normal));
+    const uniform = await stats({ embeddingInit: 'uniform', embeddingInitScale: 0.1 });
+    assert.ok(uniform.max <= 0.1 && Math.abs(uniform.std - 0.1 / Math.sqrt(3)) < 0.002, JSON.stringify(uniform));
   });
 
   it('does not leak tensors across training steps', () => {

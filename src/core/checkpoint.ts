@@ -15,11 +15,19 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import type { Seq2SeqConfig } from './config';
+import { legacyModelKeys, type Seq2SeqConfig } from './config';
 import type { TokenizerJSON } from './data/tokenizer';
 import type { VocabularyJSON } from './data/vocabulary';
 
-export const RUN_FORMAT = 'seq2seq-lab/run@1';
+/**
+ * Format of `run.json`. Version 2 added the model keys `encoderHiddenSize`,
+ * `readout`, `readoutSize`, `embeddingInit` and `embeddingInitScale`; a
+ * version-1 manifest is read with the values those runs were trained with
+ * (`legacyModelKeys`).
+ */
+export const RUN_FORMAT = 'seq2seq-lab/run@2';
+/** Every `run.json` format this version reads. */
+export const READABLE_RUN_FORMATS: readonly string[] = ['seq2seq-lab/run@1', RUN_FORMAT];
 
 /** Contents of `run.json`. */
 export interface RunManifest {
@@ -180,8 +188,20 @@ export async function readRunManifest(runDir: string): Promise<RunManifest> {
       code === 'ENOENT' ? `${runDir} is not a run folder: it has no run.json (train a model first with "seq2seq train")` : `cannot read ${file}: ${(e as Error).message}`,
     );
   }
-  if (json.format !== RUN_FORMAT) throw new CheckpointError(`${file}: unknown format ${JSON.stringify(json.format)} (expected ${RUN_FORMAT})`);
-  return json;
+  if (!READABLE_RUN_FORMATS.includes(json.format)) {
+    throw new CheckpointError(`${file}: unknown format ${JSON.stringify(json.format)} (expected one of ${READABLE_RUN_FORMATS.join(', ')})`);
+  }
+  return upgradeManifest(json);
+}
+
+/**
+ * A manifest in the current format: a version-1 run's model config gets the
+ * keys that version implied (see `legacyModelKeys`).
+ */
+export function upgradeManifest(json: RunManifest): RunManifest {
+  if (json.format === RUN_FORMAT) return json;
+  const model = { ...legacyModelKeys(json.config.model), ...json.config.model };
+  return { ...json, format: RUN_FORMAT, config: { ...json.config, model } };
 }
 
 /**

@@ -21,6 +21,17 @@ export type CellKind = 'gru' | 'lstm';
 export type AttentionKind = 'none' | 'bahdanau' | 'luong-dot' | 'luong-general';
 /** How the encoder's summary reaches the decoder (Cho et al. 2014 vs. Sutskever et al. 2014). */
 export type BridgeKind = 'init' | 'input' | 'both';
+/**
+ * What the output layer reads at target step t (see `src/core/model/decoder.ts`):
+ * `deep`: [s_t; c_t; E y_{t−1}] straight into the vocabulary projection (the
+ * "deep output" of Bahdanau et al. 2015, appendix A.2.2, without the maxout);
+ * `maxout`: the same through a maxout layer of `readoutSize` units (the paper's
+ * own readout); `attentional`: Luong et al.'s attentional vector
+ * õ_t = tanh(W_c [s_t; c_t]) (2015, eq. 5).
+ */
+export type ReadoutKind = 'deep' | 'maxout' | 'attentional';
+/** Distribution of the initial embedding entries: N(0, scale²) or U(−scale, scale). */
+export type EmbeddingInitKind = 'normal' | 'uniform';
 export type StopMetric = 'bleu' | 'perplexity' | 'loss';
 /** How the learning rate changes during training (see `TrainConfig.schedule`). */
 export type LearningRateSchedule = 'plateau' | 'linear';
@@ -65,6 +76,22 @@ export interface ModelConfig {
   bridge: BridgeKind;
   /** Dropout probability on embeddings and recurrent outputs during training. */
   dropout: number;
+  /**
+   * Units per direction of the encoder's recurrent layers (a bidirectional
+   * encoder's outputs have twice as many). 0 = `hiddenSize`, except
+   * `hiddenSize / 2` for `luong-dot` attention with a bidirectional encoder
+   * (its dot product needs encoder outputs of the decoder's size); see
+   * `encoderUnits`.
+   */
+  encoderHiddenSize: number;
+  /** The output layer's input (see `ReadoutKind`). */
+  readout: ReadoutKind;
+  /** Units of the `maxout` readout (each the maximum of two linear pieces); unused by the other readouts. */
+  readoutSize: number;
+  /** Distribution of the initial source and target embeddings. */
+  embeddingInit: EmbeddingInitKind;
+  /** Standard deviation (`normal`) or bound (`uniform`) of the initial embeddings. */
+  embeddingInitScale: number;
 }
 
 export interface TrainConfig {
@@ -175,7 +202,37 @@ export const DEFAULT_MODEL: ModelConfig = {
   bidirectional: true,
   bridge: 'both',
   dropout: 0.1,
+  encoderHiddenSize: 0,
+  readout: 'deep',
+  readoutSize: 256,
+  embeddingInit: 'normal',
+  embeddingInitScale: 1,
 };
+
+/**
+ * Units per direction of the encoder (`model.encoderHiddenSize`, with 0
+ * resolved as documented there).
+ */
+export function encoderUnits(model: Pick<ModelConfig, 'encoderHiddenSize' | 'hiddenSize' | 'bidirectional' | 'attention'>): number {
+  if (model.encoderHiddenSize > 0) return model.encoderHiddenSize;
+  return model.attention === 'luong-dot' && model.bidirectional ? model.hiddenSize / 2 : model.hiddenSize;
+}
+
+/**
+ * Model keys that runs made before they existed (run format 1) implicitly
+ * used: encoder hidden/2 units per direction, Luong's attentional readout,
+ * embeddings U(−0.1, 0.1). Filled into such a run's config when it is read,
+ * so that its checkpoints load into the model they were trained as.
+ */
+export function legacyModelKeys(model: Pick<ModelConfig, 'hiddenSize' | 'bidirectional'>): Pick<ModelConfig, 'encoderHiddenSize' | 'readout' | 'readoutSize' | 'embeddingInit' | 'embeddingInitScale'> {
+  return {
+    encoderHiddenSize: model.bidirectional ? model.hiddenSize / 2 : model.hiddenSize,
+    readout: 'attentional',
+    readoutSize: DEFAULT_MODEL.readoutSize,
+    embeddingInit: 'uniform',
+    embeddingInitScale: 0.1,
+  };
+}
 
 export const DEFAULT_TRAIN: TrainConfig = {
   batchSize: 64,

@@ -275,7 +275,7 @@ function tileSource(src: EncodedSource, k: number): EncodedSource {
 function gatherState(state: DecoderState, idx: tf.Tensor1D): DecoderState {
   return {
     layers: state.layers.map((l) => (l.c ? { h: tf.gather(l.h, idx), c: tf.gather(l.c, idx) } : { h: tf.gather(l.h, idx) })),
-    attentional: tf.gather(state.attentional, idx),
+    feed: tf.gather(state.feed, idx),
   };
 }
 

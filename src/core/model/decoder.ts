@@ -5,17 +5,32 @@
  * At step t, with previous target token y_{t−1} and state s_{t−1}:
  * - `bahdanau`: the context c_t is computed from the previous state
  *   s_{t−1} (Bahdanau et al. 2015, eq. 5–6), then the RNN reads
- *   [emb(y_{t−1}); c_t];
- * - `luong-*`: the RNN reads [emb(y_{t−1}); õ_{t−1}] (input feeding, Luong
- *   et al. 2015, sec. 3.3), then c_t is computed from the new state s_t;
+ *   [E y_{t−1}; c_t];
+ * - `luong-*`: the RNN reads [E y_{t−1}; f_{t−1}] (input feeding, Luong
+ *   et al. 2015, sec. 3.3), then c_t is computed from the new state s_t; the
+ *   fed vector f_{t−1} is the attentional vector õ_{t−1} with readout
+ *   `attentional` (as in the paper) and the previous context c_{t−1} with the
+ *   other readouts, which have no õ;
  * - `none`: c is the encoder's fixed summary (its final state), the same at
  *   every step: the bottleneck of Cho et al. (2014) / Sutskever et al. (2014).
  *
- * The attentional vector õ_t = tanh(W_o [s_t; c_t] + b_o) (Luong eq. 5) feeds
- * the output projection to the target vocabulary. `model.bridge` chooses how
- * the encoder reaches the decoder: `init` initialises s_0 = tanh(W_b h_final
- * + b_b); `input` feeds the context (or õ_{t−1}) as an input at every step;
- * `both` does both.
+ * The readout (`model.readout`) turns the step's results into the features
+ * r_t that the output projection maps to vocabulary logits W_out r_t + b_out:
+ * - `deep`: r_t = [s_t; c_t; E y_{t−1}], the "deep output" of Bahdanau et al.
+ *   (2015, appendix A.2.2) without its maxout, and the readout of PyTorch's
+ *   standard attention recipes: the output layer sees the previous word and
+ *   the context directly;
+ * - `maxout`: r_t = maxout(W_r [s_t; c_t; E y_{t−1}] + b_r), `readoutSize`
+ *   units each the larger of two linear pieces (Goodfellow et al. 2013;
+ *   Bahdanau et al. 2015, A.2.2, with the new state s_t in place of s_{t−1}
+ *   as most implementations do); a smaller output projection than `deep`;
+ * - `attentional`: r_t = õ_t = tanh(W_c [s_t; c_t] + b_c) (Luong eq. 5).
+ *
+ * With attention `none` and bridge `init` the context is left out of the
+ * readout as well: nothing but s_0 carries the source (the pure bottleneck).
+ * `model.bridge` chooses how the encoder reaches the decoder: `init`
+ * initialises s_0 = tanh(W_b h_final + b_b); `input` feeds the context (or
+ * f_{t−1}) as an input at every step; `both` does both.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../config';
@@ -26,13 +41,13 @@ import { makeCell, RecurrentCell, RnnState } from './rnn';
 
 /** Encoder results prepared once per batch for the decoder. */
 export interface EncodedSource {
-  /** Encoder outputs `[batch, srcLen, hidden]`. */
+  /** Encoder outputs `[batch, srcLen, encDim]`. */
   outputs: tf.Tensor3D;
   /** Precomputed attention keys `[batch, srcLen, attnDim]`, absent for `none`. */
   keys?: tf.Tensor3D;
   /** Attention score bias: 0 for tokens, −1e9 for padding, `[batch, srcLen]`. */
   bias: tf.Tensor2D;
-  /** Final encoder state `[batch, hidden]`: the fixed context vector for `none`. */
+  /** Final encoder state `[batch, encDim]`: the fixed context vector for `none`. */
   final: tf.Tensor2D;
 }
 
@@ -40,15 +55,23 @@ export interface EncodedSource {
 export interface DecoderState {
   /** Per layer, `[batch, hidden]` each. */
   layers: RnnState[];
-  /** Previous attentional vector õ_{t−1} `[batch, hidden]` (input feeding). */
-  attentional: tf.Tensor2D;
+  /**
+   * The vector fed to the next step with `luong-*` attention (input feeding):
+   * õ_{t−1} `[batch, hidden]` with readout `attentional`, else c_{t−1}
+   * `[batch, encDim]`; zeros before the first step. Unused by the other attentions.
+   */
+  feed: tf.Tensor2D;
 }
 
 /** Output of one decoder step. */
 export interface DecoderStepOutput {
   state: DecoderState;
-  /** Attentional vector õ_t `[batch, hidden]`, input to the output projection. */
-  output: tf.Tensor2D;
+  /** Top-layer state s_t `[batch, hidden]`. */
+  hidden: tf.Tensor2D;
+  /** Context vector c_t `[batch, encDim]` (the encoder's final state for `none`). */
+  context: tf.Tensor2D;
+  /** Attentional vector õ_t `[batch, hidden]`, only with readout `attentional`. */
+  attentional?: tf.Tensor2D;
   /** Attention weights `[batch, srcLen]`, absent for `none`. */
   weights?: tf.Tensor2D;
 }
@@ -62,45 +85,59 @@ function maybeDropout<T extends tf.Tensor>(x: T, dropout: Dropout): T {
 export class RecurrentDecoder {
   readonly embedding: tf.Variable;
   readonly attention: Attention | undefined;
+  /** Size of the readout features r_t, the input of the output projection. */
+  readonly readoutFeatures: number;
   private readonly cells: RecurrentCell[] = [];
   private readonly wFeed: tf.Variable | undefined;
   private readonly wBridge: tf.Variable | undefined;
   private readonly bBridge: tf.Variable | undefined;
-  private readonly wAtt: tf.Variable;
-  private readonly bAtt: tf.Variable;
+  /** `attentional`: W_c, b_c; `maxout`: W_r, b_r. */
+  private readonly wRead: tf.Variable | undefined;
+  private readonly bRead: tf.Variable | undefined;
   private readonly wOut: tf.Variable;
   private readonly bOut: tf.Variable;
   private readonly feedInput: boolean;
   private readonly contextAtOutput: boolean;
+  private readonly feedSize: number;
 
   /**
-   * @param encoderSize size of the encoder outputs (equals `hiddenSize`)
+   * @param encoderSize size of the encoder outputs (both directions)
    * @param vocabSize target vocabulary size (embedding rows and output classes)
    */
   constructor(params: ParameterStore, private readonly config: ModelConfig, encoderSize: number, vocabSize: number) {
-    const { embeddingSize: E, hiddenSize: H, layers, cell, bridge } = config;
+    const { embeddingSize: E, hiddenSize: H, layers, cell, bridge, readout } = config;
     const gates = cell === 'gru' ? 3 : 4;
-    this.embedding = params.uniform('decoder/embedding', [vocabSize, E], 0.1);
+    this.embedding = params.embedding('decoder/embedding', [vocabSize, E], config);
     this.attention = makeAttention(config.attention, params, H, encoderSize);
     this.feedInput = bridge !== 'init';
     for (let l = 0; l < layers; l++) this.cells.push(makeCell(cell, params, `decoder/l${l}`, l === 0 ? E : H, H));
-    if (this.feedInput) this.wFeed = params.glorot('decoder/Wfeed', [config.attention.startsWith('luong') ? H : encoderSize, gates * H]);
+    this.feedSize = config.attention.startsWith('luong') && readout === 'attentional' ? H : encoderSize;
+    if (this.feedInput) this.wFeed = params.glorot('decoder/Wfeed', [this.feedSize, gates * H]);
     if (bridge !== 'input') {
       this.wBridge = params.glorot('decoder/Wbridge', [encoderSize, H]);
       this.bBridge = params.constant('decoder/bbridge', [H], 0);
     }
-    // With attention `none` and bridge `init`, nothing but s_0 carries the source: the pure bottleneck.
     this.contextAtOutput = config.attention !== 'none' || this.feedInput;
-    this.wAtt = params.glorot('decoder/Watt', [H + (this.contextAtOutput ? encoderSize : 0), H]);
-    this.bAtt = params.constant('decoder/batt', [H], 0);
-    // Stored as [vocab, hidden] so that a subset of output words is a cheap row gather.
-    this.wOut = params.glorot('decoder/Wout', [vocabSize, H]);
+    const C = this.contextAtOutput ? encoderSize : 0;
+    if (readout === 'attentional') {
+      this.wRead = params.glorot('decoder/Watt', [H + C, H]);
+      this.bRead = params.constant('decoder/batt', [H], 0);
+      this.readoutFeatures = H;
+    } else if (readout === 'maxout') {
+      this.wRead = params.glorot('decoder/Wreadout', [H + C + E, 2 * config.readoutSize]);
+      this.bRead = params.constant('decoder/breadout', [2 * config.readoutSize], 0);
+      this.readoutFeatures = config.readoutSize;
+    } else {
+      this.readoutFeatures = H + C + E;
+    }
+    // Stored as [vocab, features] so that a subset of output words is a cheap row gather.
+    this.wOut = params.glorot('decoder/Wout', [vocabSize, this.readoutFeatures]);
     this.bOut = params.constant('decoder/bout', [vocabSize], 0);
   }
 
   /**
    * Prepare encoder results for decoding (attention keys, mask bias).
-   * @param outputs `[batch, srcLen, hidden]`; @param final `[batch, hidden]`; @param srcMask `[batch, srcLen]`
+   * @param outputs `[batch, srcLen, encDim]`; @param final `[batch, encDim]`; @param srcMask `[batch, srcLen]`
    */
   prepare(outputs: tf.Tensor3D, final: tf.Tensor2D, srcMask: tf.Tensor2D): EncodedSource {
     return { outputs, final, bias: maskBias(srcMask), keys: this.attention?.precompute(outputs) };
@@ -112,25 +149,33 @@ export class RecurrentDecoder {
     const H = this.config.hiddenSize;
     const h0 = this.wBridge ? (tf.tanh(tf.add(tf.matMul(src.final, this.wBridge), this.bBridge!)) as tf.Tensor2D) : (tf.zeros([batch, H]) as tf.Tensor2D);
     const layers = this.cells.map((c) => (c.kind === 'lstm' ? { h: h0, c: h0 } : { h: h0 }));
-    return { layers, attentional: tf.zeros([batch, H]) };
+    return { layers, feed: tf.zeros([batch, this.feedSize]) };
   }
 
   /**
-   * Embed target ids and compute their part of the first layer's gates.
-   * @param ids `[n]` int32 @returns `[n, G·hidden]`
+   * Embed target ids (E y), with dropout when given.
+   * @param ids `[n]` int32 @returns `[n, embeddingSize]`
    */
-  embedAndProject(ids: tf.Tensor1D, dropout?: Dropout): tf.Tensor2D {
-    const emb = maybeDropout(tf.gather(this.embedding, ids) as tf.Tensor2D, dropout);
+  embed(ids: tf.Tensor1D, dropout?: Dropout): tf.Tensor2D {
+    return maybeDropout(tf.gather(this.embedding, ids) as tf.Tensor2D, dropout);
+  }
+
+  /**
+   * The first layer's gate inputs for embedded target tokens.
+   * @param emb `[n, embeddingSize]` from `embed` @returns `[n, G·hidden]`
+   */
+  projectEmbeddings(emb: tf.Tensor2D): tf.Tensor2D {
     return this.cells[0].projectInputs(emb);
   }
 
   /**
    * One decoder step.
-   * @param inputProj `[batch, G·hidden]` from `embedAndProject` for y_{t−1}
+   * @param inputProj `[batch, G·hidden]` from `projectEmbeddings` for y_{t−1}
    */
   step(inputProj: tf.Tensor2D, state: DecoderState, src: EncodedSource, dropout?: Dropout): DecoderStepOutput {
     const att = this.attention;
     const kind = this.config.attention;
+    const luong = kind === 'luong-dot' || kind === 'luong-general';
     let context: tf.Tensor2D;
     let weights: tf.Tensor2D | undefined;
     if (kind === 'bahdanau') {
@@ -141,34 +186,52 @@ export class RecurrentDecoder {
       context = src.final;
     }
     let x = inputProj;
-    if (this.feedInput) {
-      const feed = kind.startsWith('luong') ? state.attentional : context;
-      x = tf.add(x, tf.matMul(feed, this.wFeed!));
-    }
+    if (this.feedInput) x = tf.add(x, tf.matMul(luong ? state.feed : context, this.wFeed!));
     const layers: RnnState[] = [];
     for (let l = 0; l < this.cells.length; l++) {
       if (l > 0) x = this.cells[l].projectInputs(maybeDropout(layers[l - 1].h, dropout));
       layers.push(this.cells[l].step(x, state.layers[l]));
     }
-    const top = layers[layers.length - 1].h;
-    if (kind === 'luong-dot' || kind === 'luong-general') {
-      const r = att!.attend(top, src.keys!, src.outputs, src.bias);
+    const hidden = layers[layers.length - 1].h;
+    if (luong) {
+      const r = att!.attend(hidden, src.keys!, src.outputs, src.bias);
       context = r.context;
       weights = r.weights;
     }
-    const attInput = this.contextAtOutput ? tf.concat([top, context], 1) : top;
-    const output = tf.tanh(tf.add(tf.matMul(attInput, this.wAtt), this.bAtt)) as tf.Tensor2D;
-    return { state: { layers, attentional: output }, output, weights };
+    let attentional: tf.Tensor2D | undefined;
+    if (this.config.readout === 'attentional') {
+      const attInput = this.contextAtOutput ? tf.concat([hidden, context], 1) : hidden;
+      attentional = tf.tanh(tf.add(tf.matMul(attInput, this.wRead!), this.bRead!)) as tf.Tensor2D;
+    }
+    const feed = luong ? (attentional ?? context) : state.feed;
+    return { state: { layers, feed }, hidden, context, attentional, weights };
+  }
+
+  /**
+   * The readout features r_t of steps (see the module comment), for many
+   * positions at once.
+   * @param steps `hidden [n, hidden]`, `context [n, encDim]` and, with readout `attentional`, `attentional [n, hidden]`
+   * @param prevEmb `[n, embeddingSize]` embeddings of the previous target tokens
+   * @returns `[n, readoutFeatures]`
+   */
+  readout(steps: { hidden: tf.Tensor2D; context: tf.Tensor2D; attentional?: tf.Tensor2D }, prevEmb: tf.Tensor2D): tf.Tensor2D {
+    if (this.config.readout === 'attentional') return steps.attentional!;
+    const parts = this.contextAtOutput ? [steps.hidden, steps.context, prevEmb] : [steps.hidden, prevEmb];
+    const deep = tf.concat(parts, 1) as tf.Tensor2D;
+    if (this.config.readout === 'deep') return deep;
+    // maxout over the two halves of W_r [s; c; E y] + b_r (the pairing of units is a permutation of W_r's columns)
+    const [a, b] = tf.split(tf.add(tf.matMul(deep, this.wRead!), this.bRead!), 2, 1);
+    return tf.maximum(a, b) as tf.Tensor2D;
   }
 
   /**
    * Output projection to vocabulary logits.
-   * @param outputs `[n, hidden]` attentional vectors
+   * @param features `[n, readoutFeatures]` from `readout`
    * @param candidates when given, `[c]` int32 ids: score only these output words (in this order)
    * @returns `[n, vocab]`, or `[n, c]` with candidates
    */
-  logits(outputs: tf.Tensor2D, dropout?: Dropout, candidates?: tf.Tensor1D): tf.Tensor2D {
-    const x = maybeDropout(outputs, dropout);
+  logits(features: tf.Tensor2D, dropout?: Dropout, candidates?: tf.Tensor1D): tf.Tensor2D {
+    const x = maybeDropout(features, dropout);
     if (!candidates) return tf.add(tf.matMul(x, this.wOut, false, true), this.bOut);
     return tf.add(tf.matMul(x, tf.gather(this.wOut, candidates), false, true), tf.gather(this.bOut, candidates));
   }

@@ -3,53 +3,55 @@
  * optionally bidirectional (Schuster & Paliwal 1997; used for NMT by
  * Bahdanau et al. 2015, sec. 3.2).
  *
- * A bidirectional encoder gives each direction `hiddenSize / 2` units so that
- * its outputs `[h→; h←]` have `hiddenSize` features, the same as the decoder
- * (the OpenNMT convention). This lets every attention type, including
- * `luong-dot`, and the bridge work for both encoder kinds.
+ Each direction has `encoderUnits(config)` units (`model.encoderHiddenSize`:
+ * by default `hiddenSize`, as in Bahdanau et al. 2015 and PyTorch's
+ * tutorials), so a bidirectional encoder's outputs `[h→; h←]` have twice as
+ * many features; the attention and the bridge project them to the decoder's
+ * size. `luong-dot`, which has no projection, gets `hiddenSize / 2` per
+ * direction by default (the OpenNMT convention).
  *
  * Padding is handled by masking the state update: at a padded position the
  * state is carried over unchanged, so the final states equal those of the
  * unpadded sentence and the backward direction starts at the last real token.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../config';
+import { encoderUnits, type ModelConfig } from '../config';
 import { Random } from '../random';
 import { ParameterStore } from './parameters';
 import { makeCell, maskedState, RecurrentCell, RnnState } from './rnn';
 
 export interface EncoderOutput {
-  /** Top-layer outputs `[batch, srcLen, hiddenSize]` (both directions concatenated). */
+  /** Top-layer outputs `[batch, srcLen, outputSize]` (both directions concatenated). */
   outputs: tf.Tensor3D;
-  /** Final hidden state of the top layer `[batch, hiddenSize]` (both directions concatenated). */
+  /** Final hidden state of the top layer `[batch, outputSize]` (both directions concatenated). */
   final: tf.Tensor2D;
 }
 
 export class RecurrentEncoder {
   readonly embedding: tf.Variable;
   private readonly layers: { fwd: RecurrentCell; bwd?: RecurrentCell }[] = [];
-  /** Size of each output vector: `hiddenSize`. */
+  /** Size of each output vector: units per direction × directions. */
   readonly outputSize: number;
 
   /**
    * @param vocabSize source vocabulary size (embedding rows)
-   * @throws Error when `bidirectional` and `hiddenSize` is odd
+   * @throws Error when the units per direction are not a positive integer (an odd `hiddenSize` with `luong-dot` and a bidirectional encoder)
    */
   constructor(params: ParameterStore, private readonly config: ModelConfig, vocabSize: number) {
-    const { embeddingSize, hiddenSize, layers, bidirectional, cell } = config;
-    if (bidirectional && hiddenSize % 2 !== 0) {
-      throw new Error(`model.hiddenSize must be even for a bidirectional encoder (got ${hiddenSize})`);
+    const { embeddingSize, layers, bidirectional, cell } = config;
+    const dirHidden = encoderUnits(config);
+    if (!Number.isInteger(dirHidden) || dirHidden < 1) {
+      throw new Error(`model.hiddenSize must be even for luong-dot attention with a bidirectional encoder (got ${config.hiddenSize})`);
     }
-    this.embedding = params.uniform('encoder/embedding', [vocabSize, embeddingSize], 0.1);
-    const dirHidden = bidirectional ? hiddenSize / 2 : hiddenSize;
+    this.embedding = params.embedding('encoder/embedding', [vocabSize, embeddingSize], config);
+    this.outputSize = bidirectional ? 2 * dirHidden : dirHidden;
     for (let l = 0; l < layers; l++) {
-      const inputSize = l === 0 ? embeddingSize : hiddenSize;
+      const inputSize = l === 0 ? embeddingSize : this.outputSize;
       this.layers.push({
         fwd: makeCell(cell, params, `encoder/l${l}/fwd`, inputSize, dirHidden),
         bwd: bidirectional ? makeCell(cell, params, `encoder/l${l}/bwd`, inputSize, dirHidden) : undefined,
       });
     }
-    this.outputSize = hiddenSize;
   }
 
   /**

@@ -7,7 +7,7 @@
  * each op costs ~30 µs of engine overhead for a few thousand multiply-adds,
  * so a 16-token greedy translation took ~65 ms. Here no TensorFlow.js op runs
  * at all: every product (encoder and decoder gates, attention, bridge,
- * attentional vector, and the output projection `[k, hidden] × [hidden, V]`,
+ * readout, and the output projection `[k, features] × [features, V]`,
  * by far the largest) and the vocabulary log-sum-exp run on the WebAssembly
  * SIMD kernels of `src/core/kernels/simd.ts`, and the element-wise rest (gate
  * non-linearities, attention softmax, context vectors) on plain
@@ -28,7 +28,7 @@
  * a new one after the model's parameters change.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../config';
+import { encoderUnits, type ModelConfig } from '../config';
 import type { Seq2SeqModel } from './seq2seq';
 import { pad4, SimdKernels } from '../kernels/simd';
 
@@ -192,8 +192,8 @@ export interface LayerState {
 export interface InferenceState {
   /** Per decoder layer. */
   layers: LayerState[];
-  /** Previous attentional vector õ_{t−1} `[hidden]` (input feeding). */
-  attentional: Float32Array;
+  /** The vector fed to the next step with Luong attention (see `DecoderState.feed`): õ_{t−1} or c_{t−1}. */
+  feed: Float32Array;
 }
 
 /** One GRU or LSTM cell (same gate layout as `src/core/model/rnn.ts`). */
@@ -303,10 +303,14 @@ export class InferenceModel {
   private readonly wa?: Dense;
   private readonly wFeed?: Dense;
   private readonly bridge?: Dense;
-  private readonly att: Dense;
+  private readonly readoutKind: ModelConfig['readout'];
+  /** Readout `attentional`: `W_c`, `b_c`; `maxout`: `W_r`, `b_r`; absent for `deep`. */
+  private readonly read?: Dense;
   private readonly contextAtOutput: boolean;
   private readonly feedInput: boolean;
-  /** The output projection `[hidden] → [V]` (`W_out`, `b_out`). */
+  /** Size of `InferenceState.feed`. */
+  private readonly feedSize: number;
+  /** The output projection `[features] → [V]` (`W_out`, `b_out`). */
   private readonly out: Dense;
   /** The SIMD kernels holding every weight, or undefined for the fallback. */
   private readonly simd?: SimdKernels;
@@ -354,9 +358,13 @@ export class InferenceModel {
     if (this.feedInput) this.wFeed = dense('decoder/Wfeed');
     if (has('decoder/Wbridge')) this.bridge = dense('decoder/Wbridge', 'decoder/bbridge');
     this.contextAtOutput = cfg.attention !== 'none' || this.feedInput;
-    this.att = dense('decoder/Watt', 'decoder/batt');
-    // W_out is stored [V, hidden]: already the rows Dense takes. The fallback always runs it on the backend.
-    this.out = add(new Dense(read('decoder/Wout'), this.H, this.V, read('decoder/bout'), 0, this.simd));
+    this.readoutKind = cfg.readout;
+    if (cfg.readout === 'attentional') this.read = dense('decoder/Watt', 'decoder/batt');
+    else if (cfg.readout === 'maxout') this.read = dense('decoder/Wreadout', 'decoder/breadout');
+    this.feedSize = cfg.attention.startsWith('luong') && cfg.readout === 'attentional' ? this.H : (cfg.bidirectional ? 2 : 1) * encoderUnits(cfg);
+    // W_out is stored [V, features]: already the rows Dense takes. The fallback always runs it on the backend.
+    const [, F] = p.get('decoder/Wout').shape as [number, number];
+    this.out = add(new Dense(read('decoder/Wout'), F, this.V, read('decoder/bout'), 0, this.simd));
   }
 
   /** True when this snapshot runs on the SIMD kernels (see `InferenceOptions.simd`). */
@@ -441,7 +449,7 @@ export class InferenceModel {
       for (let j = 0; j < H; j++) h0[j] = Math.tanh(h0[j]);
     }
     const layers = this.decCells.map((c) => (c.kind === 'lstm' ? { h: h0, c: h0 } : { h: h0 }));
-    return { layers, attentional: new Float32Array(H) };
+    return { layers, feed: new Float32Array(this.feedSize) };
   }
 
   /**
@@ -526,7 +534,7 @@ export class InferenceModel {
     let x: Float32Array = new Float32Array(k * GH0);
     for (let i = 0; i < k; i++) x.set(this.inputProjection(prev[i]), i * GH0);
     if (this.feedInput) {
-      const fed = this.wFeed!.applyRows(luong ? rows(states.map((s) => s.attentional), H) : contexts, k);
+      const fed = this.wFeed!.applyRows(luong ? rows(states.map((s) => s.feed), this.feedSize) : contexts, k);
       for (let j = 0; j < x.length; j++) x[j] += fed[j];
     }
     const layers: LayerState[][] = states.map(() => []);
@@ -540,21 +548,49 @@ export class InferenceModel {
     if (luong) {
       for (let i = 0; i < k; i++) contexts.set(this.attendWith(layers[i][L - 1].h, src, weights!, i * S), i * D);
     }
-    // õ_t = tanh(W_att [s_t; c_t] + b_att)
-    const attIn = new Float32Array(k * this.att.K);
-    for (let i = 0; i < k; i++) {
-      attIn.set(layers[i][L - 1].h, i * this.att.K);
-      if (this.contextAtOutput) attIn.set(contexts.subarray(i * D, (i + 1) * D), i * this.att.K + H);
-    }
-    const outputs = this.att.applyRows(attIn, k);
-    for (let j = 0; j < outputs.length; j++) outputs[j] = Math.tanh(outputs[j]);
-    const next: InferenceState[] = layers.map((ls, i) => ({ layers: ls, attentional: outputs.slice(i * H, (i + 1) * H) }));
-    const logProbs = this.project(outputs, k);
+    const features = this.readout(layers.map((ls) => ls[L - 1].h), contexts, prev);
+    const next: InferenceState[] = layers.map((ls, i) => ({
+      layers: ls,
+      feed: !luong ? states[i].feed : this.readoutKind === 'attentional' ? features.slice(i * H, (i + 1) * H) : contexts.slice(i * D, (i + 1) * D),
+    }));
+    const logProbs = this.project(features, k);
     return { logProbs, weights, states: next };
   }
 
   /**
-   * `logSoftmax(o·W_outᵀ + b_out)` for `[k, hidden]` → `[k, V]`, the
+   * The readout features `[k, F]` of `RecurrentDecoder.readout` for k
+   * hypotheses: õ_t = tanh(W_c [s_t; c_t] + b_c) (`attentional`),
+   * [s_t; c_t; E y_{t−1}] (`deep`) or its maxout (`maxout`).
+   * @param hidden `[k]` top-layer states s_t; @param contexts `[k, D]`; @param prev `[k]` previous token ids
+   */
+  private readout(hidden: Float32Array[], contexts: Float32Array, prev: ArrayLike<number>): Float32Array {
+    const k = hidden.length;
+    const H = this.H;
+    const D = this.contextAtOutput ? contexts.length / k : 0;
+    const E = this.decCells[0].x.K;
+    const withEmbedding = this.readoutKind !== 'attentional';
+    const width = H + D + (withEmbedding ? E : 0);
+    const input = new Float32Array(k * width);
+    for (let i = 0; i < k; i++) {
+      input.set(hidden[i], i * width);
+      if (D) input.set(contexts.subarray(i * D, (i + 1) * D), i * width + H);
+      if (withEmbedding) input.set(this.tgtEmbedding.subarray(prev[i] * E, (prev[i] + 1) * E), i * width + H + D);
+    }
+    if (this.readoutKind === 'deep') return input;
+    const z = this.read!.applyRows(input, k);
+    if (this.readoutKind === 'attentional') {
+      for (let j = 0; j < z.length; j++) z[j] = Math.tanh(z[j]);
+      return z;
+    }
+    // maxout over the two halves of W_r [s; c; E y] + b_r
+    const R = z.length / k / 2;
+    const out = new Float32Array(k * R);
+    for (let i = 0; i < k; i++) for (let j = 0; j < R; j++) out[i * R + j] = Math.max(z[i * 2 * R + j], z[i * 2 * R + R + j]);
+    return out;
+  }
+
+  /**
+   * `logSoftmax(r·W_outᵀ + b_out)` for `[k, F]` readout features → `[k, V]`, the
    * log-sum-exp taken after subtracting each row's maximum.
    */
   private project(outputs: Float32Array, k: number): Float32Array {

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../config';
 import { Random } from '../random';
-import { EncodedSource, DecoderState, RecurrentDecoder } from './decoder';
+import { EncodedSource, DecoderState, DecoderStepOutput, RecurrentDecoder } from './decoder';
 import { RecurrentEncoder } from './encoder';
 import { maskedCrossEntropy } from './loss';
 import { ParameterStore } from './parameters';
@@ -147,24 +147,33 @@ export class Seq2SeqModel {
     let state = this.decoder.initialState(src);
     let logits: tf.Tensor2D; // [b·tgtLen, vocab], batch-major
     if (opts.teacherForcing >= 1) {
-      // All decoder inputs are known: embed and project them in one matMul.
-      const proj = this.decoder.embedAndProject(tf.reshape(batch.tgtIn, [b * tgtLen]) as tf.Tensor1D, dropout);
-      const steps = tf.unstack(tf.reshape(proj, [b, tgtLen, -1]), 1) as tf.Tensor2D[];
-      const outputs: tf.Tensor2D[] = [];
+      // All decoder inputs are known: embed and project them in one matMul, run the
+      // recurrence, then the readout and the output projection for all positions at once.
+      const emb = this.decoder.embed(tf.reshape(batch.tgtIn, [b * tgtLen]) as tf.Tensor1D, dropout); // [b·T, E], batch-major
+      const steps = tf.unstack(tf.reshape(this.decoder.projectEmbeddings(emb), [b, tgtLen, -1]), 1) as tf.Tensor2D[];
+      const outs: DecoderStepOutput[] = [];
       for (let t = 0; t < tgtLen; t++) {
         const r = this.decoder.step(steps[t], state, src, dropout);
         state = r.state;
-        outputs.push(r.output);
+        outs.push(r);
       }
-      const stacked = tf.reshape(tf.stack(outputs, 1), [b * tgtLen, -1]) as tf.Tensor2D;
+      const flat = (xs: tf.Tensor2D[]) => tf.reshape(tf.stack(xs, 1), [b * tgtLen, -1]) as tf.Tensor2D;
+      const features = this.decoder.readout(
+        {
+          hidden: flat(outs.map((o) => o.hidden)),
+          context: flat(outs.map((o) => o.context)),
+          attentional: outs[0].attentional ? flat(outs.map((o) => o.attentional!)) : undefined,
+        },
+        emb,
+      );
       const k = opts.softmaxCandidates ?? 0;
       if (k > 0 && k < this.tgtVocabSize) {
         const c = candidateSet(batch.tgtOut, batch.tgtMask, this.tgtVocabSize, k, k, opts.random);
-        const logits = tf.add(this.decoder.logits(stacked, dropout, tf.tensor1d(c.ids, 'int32')), tf.tensor1d(c.logitOffsets)) as tf.Tensor2D;
+        const logits = tf.add(this.decoder.logits(features, dropout, tf.tensor1d(c.ids, 'int32')), tf.tensor1d(c.logitOffsets)) as tf.Tensor2D;
         const nllSum = maskedCrossEntropy(logits, c.targets, batch.tgtMask, opts.training);
         return { nllSum, loss: tf.div(nllSum, Math.max(tokens, 1)) as tf.Scalar };
       }
-      logits = this.decoder.logits(stacked, dropout);
+      logits = this.decoder.logits(features, dropout);
     } else {
       const gold = tf.unstack(batch.tgtIn, 1) as tf.Tensor1D[];
       const perStep: tf.Tensor2D[] = [];
@@ -179,9 +188,10 @@ export class Seq2SeqModel {
           for (let i = 0; i < b; i++) mixed[i] = opts.random.next() < opts.teacherForcing ? goldIds[i] : predicted[i];
           ids = tf.tensor1d(mixed, 'int32');
         }
-        const r = this.decoder.step(this.decoder.embedAndProject(ids, dropout), state, src, dropout);
+        const emb = this.decoder.embed(ids, dropout);
+        const r = this.decoder.step(this.decoder.projectEmbeddings(emb), state, src, dropout);
         state = r.state;
-        prev = this.decoder.logits(r.output, dropout);
+        prev = this.decoder.logits(this.decoder.readout(r, emb), dropout);
         perStep.push(prev);
       }
       logits = tf.reshape(tf.stack(perStep, 1), [b * tgtLen, this.tgtVocabSize]) as tf.Tensor2D;
@@ -201,8 +211,9 @@ export class Seq2SeqModel {
    * @returns `logProbs [batch, vocab]`, the new state and attention weights `[batch, srcLen]` (absent for `none`)
    */
   decodeStep(prevIds: tf.Tensor1D, state: DecoderState, src: EncodedSource): { logProbs: tf.Tensor2D; state: DecoderState; weights?: tf.Tensor2D } {
-    const r = this.decoder.step(this.decoder.embedAndProject(prevIds), state, src);
-    return { logProbs: tf.logSoftmax(this.decoder.logits(r.output)), state: r.state, weights: r.weights };
+    const emb = this.decoder.embed(prevIds);
+    const r = this.decoder.step(this.decoder.projectEmbeddings(emb), state, src);
+    return { logProbs: tf.logSoftmax(this.decoder.logits(this.decoder.readout(r, emb))), state: r.state, weights: r.weights };
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
+import { READABLE_RUN_FORMATS, upgradeManifest, type RunManifest } from '../../core/checkpoint';
 import type { Seq2SeqConfig } from '../../core/config';
 import type { TrainingEvent } from '../../core/events';
 
@@ -54,10 +55,10 @@ export async function readRunEntry(runDir: string): Promise<RunEntry | undefined
   const entry: RunEntry = { runDir, folder, name: folder, created: stat.mtimeMs, hasBest: false, hasLast: false };
   try {
     const m = (await readJson(manifestFile)) as { format?: unknown; config?: Seq2SeqConfig; configPath?: string; backend?: string; created?: string };
-    if (m?.format !== 'seq2seq-lab/run@1' || typeof m.config !== 'object' || m.config === null) {
-      entry.problem = `${manifestFile}: not a seq2seq-lab run manifest (expected format "seq2seq-lab/run@1" and a config)`;
+    if (typeof m?.format !== 'string' || !READABLE_RUN_FORMATS.includes(m.format) || typeof m.config !== 'object' || m.config === null) {
+      entry.problem = `${manifestFile}: not a seq2seq-lab run manifest (expected format ${READABLE_RUN_FORMATS.map((f) => `"${f}"`).join(' or ')} and a config)`;
     } else {
-      entry.config = m.config;
+      entry.config = upgradeManifest(m as RunManifest).config;
       entry.name = m.config.name || folder;
       entry.configPath = typeof m.configPath === 'string' ? m.configPath : undefined;
       entry.backend = typeof m.backend === 'string' ? m.backend : undefined;
