@@ -6,7 +6,8 @@ import { initBackend } from '../src/core/backend';
 import { withDefaults } from '../src/core/config';
 import { validateConfigObject } from '../src/core/configLoader';
 import type { TrainingEvent } from '../src/core/events';
-import { linearSchedule, train } from '../src/core/training';
+import { afterValidation, initialPatience, linearSchedule } from '../src/core/schedule';
+import { train } from '../src/core/training';
 
 describe('learning-rate schedule', function () {
   this.timeout(120000);
@@ -17,6 +18,36 @@ describe('learning-rate schedule', function () {
     assert.ok(Math.abs(linearSchedule(0.01, 0.1, 0.5) - 0.005) < 1e-12, 'time ahead of steps');
     assert.equal(linearSchedule(0.01, 0.2, Infinity), 0.01 * 0.8, 'no time budget');
     assert.equal(linearSchedule(0.01, 1.3, 0), 0, 'never negative');
+  });
+
+  it('plateau decay does not fire while BLEU is still 0 but perplexity falls; it does once both stall', () => {
+    const tc = { stopMetric: 'bleu' as const, schedule: 'plateau' as const, decayPatience: 2, earlyStoppingPatience: 3 };
+    let p = initialPatience('bleu');
+    const seen: { isBest: boolean; decay: boolean; stop: boolean }[] = [];
+    // A fresh run: BLEU 0 at the first three validations while perplexity falls, then BLEU rises,
+    // then both stall (BLEU 4.0 and perplexity 40 are never beaten again).
+    for (const [bleu, ppl] of [[0, 300], [0, 150], [0, 90], [2.5, 60], [4.0, 40], [3.9, 41], [3.8, 42], [3.9, 40.5]]) {
+      const v = afterValidation(p, bleu, ppl, tc);
+      p = v.patience;
+      seen.push({ isBest: v.isBest, decay: v.decay, stop: v.stop });
+    }
+    assert.deepEqual(seen.map((v) => v.decay), [false, false, false, false, false, false, true, false]);
+    assert.deepEqual(seen.map((v) => v.stop), [false, false, false, false, false, false, false, true]);
+    // The best checkpoint still follows the stop metric: the first validation (BLEU 0 > −∞), then the rises.
+    assert.deepEqual(seen.map((v) => v.isBest), [true, false, false, true, true, false, false, false]);
+    assert.equal(p.best, 4.0);
+    assert.equal(p.lowestPerplexity, 40);
+  });
+
+  it('with stopMetric perplexity, patience counts validations whose perplexity did not improve; linear never decays on plateau', () => {
+    const tc = { stopMetric: 'perplexity' as const, schedule: 'plateau' as const, decayPatience: 1, earlyStoppingPatience: 0 };
+    const a = afterValidation(initialPatience('perplexity'), 50, 50, tc);
+    assert.deepEqual([a.isBest, a.decay], [true, false]);
+    const b = afterValidation(a.patience, 51, 51, tc);
+    assert.deepEqual([b.isBest, b.decay, b.stop], [false, true, false]);
+    assert.equal(b.patience.badSinceDecay, 0, 'a decay restarts its patience');
+    assert.equal(afterValidation(a.patience, 51, 51, { ...tc, schedule: 'linear' }).decay, false);
+    assert.equal(afterValidation(a.patience, NaN, NaN, tc).patience.badValidations, 1, 'a non-finite validation is no progress');
   });
 
   it('the config accepts schedule "linear" and rejects unknown schedules', () => {

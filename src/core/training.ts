@@ -33,6 +33,7 @@ import { DataParallel } from './parallel';
 import { Updater } from './updater';
 import { Seq2SeqModel } from './model/seq2seq';
 import { Random, RandomState } from './random';
+import { afterValidation, initialPatience, linearSchedule, type Patience } from './schedule';
 
 /** Options of one training run. */
 export interface TrainOptions {
@@ -60,21 +61,32 @@ interface TrainerState {
   epochRandom: RandomState;
   dropoutRandom: RandomState;
   learningRate: number;
-  best: number;
+  /** Plateau decay and early stopping (see `afterValidation`). */
+  patience: Patience;
   bestBleu: number;
   bestPerplexity: number;
-  badValidations: number;
-  badSinceDecay: number;
   elapsedSeconds: number;
 }
 
-const SAMPLE_COUNT = 4;
-
-/** True when `value` is better than `best` for the metric (BLEU up, perplexity/loss down). */
-function improves(metric: StopMetric, value: number, best: number): boolean {
-  if (!Number.isFinite(value)) return false;
-  return metric === 'bleu' ? value > best : value < best;
+/**
+ * Trainer state as read back from `trainer.json`: JSON writes ±∞ as null,
+ * and runs saved before `patience` existed kept its fields at the top level.
+ */
+function restoredState(initial: TrainerState, saved: Record<string, unknown>): TrainerState {
+  const state = { ...initial, ...saved } as TrainerState;
+  const old = saved as Partial<Patience>;
+  const p = (saved.patience ?? { best: old.best, badValidations: old.badValidations, badSinceDecay: old.badSinceDecay }) as Partial<Record<keyof Patience, number | null>>;
+  const num = (v: number | null | undefined, fallback: number) => (typeof v === 'number' ? v : fallback);
+  state.patience = {
+    best: num(p.best, initial.patience.best),
+    lowestPerplexity: num(p.lowestPerplexity, initial.patience.lowestPerplexity),
+    badValidations: num(p.badValidations, 0),
+    badSinceDecay: num(p.badSinceDecay, 0),
+  };
+  return state;
 }
+
+const SAMPLE_COUNT = 4;
 
 function metricOf(metric: StopMetric, v: { bleu: number; perplexity: number; loss: number }): number {
   return metric === 'bleu' ? v.bleu : metric === 'perplexity' ? v.perplexity : v.loss;
@@ -187,11 +199,9 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       epochRandom: new Random(tc.seed + 1).getState(),
       dropoutRandom: new Random(tc.seed + 2).getState(),
       learningRate: tc.learningRate,
-      best: tc.stopMetric === 'bleu' ? -Infinity : Infinity,
+      patience: initialPatience(tc.stopMetric),
       bestBleu: NaN,
       bestPerplexity: NaN,
-      badValidations: 0,
-      badSinceDecay: 0,
       elapsedSeconds: 0,
     };
     let optimizerState: NamedArray[] | undefined;
@@ -199,7 +209,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       const last = await loadCheckpoint(path.join(runDir, 'last'));
       model.params.import(last.weights);
       optimizerState = last.optimizer;
-      state = { ...state, ...(last.trainerState as unknown as TrainerState) };
+      state = restoredState(state, last.trainerState ?? {});
     }
     const dropoutRandom = Random.fromState(state.dropoutRandom);
     updater = new Updater(model, tc, dropoutRandom);
@@ -303,17 +313,12 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
         dataset.tgtTokenizer,
         { beamSize: tc.beamSize, lengthPenalty: tc.lengthPenalty, maxOutputRatio: tc.maxOutputRatio, batchSize: tc.batchSize },
       );
-      const value = metricOf(tc.stopMetric, result);
-      const isBest = improves(tc.stopMetric, value, state.best);
+      const verdict = afterValidation(state.patience, metricOf(tc.stopMetric, result), result.perplexity, tc);
+      const isBest = verdict.isBest;
+      state.patience = verdict.patience;
       if (isBest) {
-        state.best = value;
         state.bestBleu = result.bleu;
         state.bestPerplexity = result.perplexity;
-        state.badValidations = 0;
-        state.badSinceDecay = 0;
-      } else {
-        state.badValidations++;
-        state.badSinceDecay++;
       }
       const event: ValidationEvent = {
         type: 'validation',
@@ -340,15 +345,18 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
         const p = await saveCheckpoint(runDir, meta, await model.params.export());
         await emit({ type: 'checkpoint', kind: 'best', step: state.step, path: p });
       }
-      if (tc.schedule === 'plateau' && tc.decayPatience > 0 && state.badSinceDecay >= tc.decayPatience) {
+      if (verdict.decay) {
         state.learningRate *= tc.decayFactor;
         updater!.learningRate = state.learningRate;
         parallel?.setLearningRate(state.learningRate);
-        state.badSinceDecay = 0;
-        await emit({ type: 'log', level: 'info', message: `validation ${tc.stopMetric} did not improve for ${tc.decayPatience} validations: learning rate now ${state.learningRate.toExponential(2)}` });
+        await emit({
+          type: 'log',
+          level: 'info',
+          message: `neither validation ${tc.stopMetric === 'perplexity' ? 'perplexity' : `${tc.stopMetric} nor perplexity`} improved for ${tc.decayPatience} validations: learning rate now ${state.learningRate.toExponential(2)}`,
+        });
         if (state.learningRate < tc.minLearningRate) stopReason = 'min-learning-rate';
       }
-      if (tc.earlyStoppingPatience > 0 && state.badValidations >= tc.earlyStoppingPatience) stopReason = 'early-stopping';
+      if (verdict.stop) stopReason = 'early-stopping';
       await saveLast();
     };
 
@@ -474,18 +482,4 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
     updater?.dispose();
     model.dispose();
   }
-}
-
-/**
- * Learning rate of the `linear` schedule: `base · (1 − progress)`, where
- * progress is the larger of the fractions of the step budget and of the
- * time budget used so far (Li, Yumer & Ramanan 2020, "Budgeted training:
- * rethinking deep neural network training under resource constraints",
- * sec. 4: linear decay to zero at the end of the budget).
- * @param stepFraction steps done ÷ total steps (0…1)
- * @param timeFraction seconds elapsed ÷ time budget (0 when there is no time budget)
- */
-export function linearSchedule(base: number, stepFraction: number, timeFraction: number): number {
-  const progress = Math.min(1, Math.max(0, stepFraction, Number.isFinite(timeFraction) ? timeFraction : 0));
-  return base * (1 - progress);
 }
