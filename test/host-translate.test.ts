@@ -2,7 +2,9 @@ import { strict as assert } from 'assert';
 import * as fc from 'fast-check';
 import {
   batchSelections,
+  countEmptyOutputs,
   countSentences,
+  EMPTY_OUTPUT,
   insertBelowTexts,
   notificationText,
   replacementTexts,
@@ -63,13 +65,27 @@ describe('Translate Selection: selections → sentences → output', () => {
   });
 
   it('notification text: one sentence quoted, several summarised, long text cut', () => {
-    assert.equal(notificationText(['il fait froid .']), 'Translation: “il fait froid .”');
-    assert.equal(notificationText(['a', '', 'b']), 'Translations (2): “a” · “b”');
-    assert.match(notificationText(['a', 'b', 'c', 'd', 'e']), /“c” … and 2 more$/);
-    assert.match(notificationText(['', '']), /blank/);
-    const long = notificationText(['x'.repeat(1000)], 3, 100);
+    const one = batchSelections(['it is cold']);
+    assert.equal(notificationText(one, ['il fait froid .']), 'Translation: “il fait froid .”');
+    assert.equal(notificationText(batchSelections(['x\n\ny']), ['a', '', 'b']), 'Translations (2): “a” · “b”');
+    assert.match(notificationText(batchSelections(['1\n2\n3\n4\n5']), ['a', 'b', 'c', 'd', 'e']), /“c” … and 2 more$/);
+    assert.match(notificationText(batchSelections(['\n']), ['', '']), /blank/);
+    const long = notificationText(one, ['x'.repeat(1000)], 3, 100);
     assert.equal(long.length, 100);
     assert.ok(long.endsWith('…'));
+    assert.throws(() => notificationText(one, ['a', 'b']), RangeError);
+  });
+
+  it('an empty model output is reported as such, never as a blank selection, and never erases the sentence', () => {
+    const one = batchSelections(['it is cold']);
+    assert.equal(notificationText(one, ['']), `Translation: ${EMPTY_OUTPUT}`);
+    assert.doesNotMatch(notificationText(one, ['']), /blank/);
+    const two = batchSelections(['  it is cold\nhello  ']);
+    assert.equal(countEmptyOutputs(two, ['', 'bonjour']), 1);
+    assert.equal(notificationText(two, ['', 'bonjour']), `Translations (2): ${EMPTY_OUTPUT} · “bonjour” (1 without output)`);
+    assert.deepEqual(replacementTexts(two, ['', 'bonjour'], '\n'), ['  it is cold\nbonjour  ']);
+    assert.deepEqual(insertBelowTexts(two, ['', 'bonjour'], '\n'), ['\nbonjour']);
+    assert.deepEqual(insertBelowTexts(one, [''], '\n'), ['']);
   });
 });
 

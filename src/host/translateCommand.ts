@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Translation } from '../core/translator';
 import type { AttentionView } from './attentionView';
-import { batchSelections, countSentences, insertBelowTexts, notificationText, replacementTexts, type SelectionBatch } from './logic/translateText';
+import { batchSelections, countEmptyOutputs, countSentences, insertBelowTexts, notificationText, replacementTexts, type SelectionBatch } from './logic/translateText';
 import type { ModelsService } from './models';
 import { InferenceClient, TranslationCancelledError } from './translateClient';
 
@@ -87,15 +87,22 @@ export class TranslateController implements vscode.Disposable {
       translations,
     );
     const texts = translations.map((t) => t.text);
+    const empty = countEmptyOutputs(batch, texts);
+    if (empty > 0) this.output.warn(`${run.runDir}: the model produced no output for ${empty} of ${countSentences(batch)} sentence(s) (it predicted <eos> first)`);
     const mode = vscode.workspace.getConfiguration('seq2seq', doc.uri).get<TranslateOutput>('translate.output', 'notify');
     if (mode === 'replace' || mode === 'insertBelow') {
       await applyOutput(doc, version, ranges, batch, texts, mode);
+      if (empty > 0) {
+        void vscode.window.showWarningMessage(
+          `Seq2Seq: the model produced no output for ${empty === 1 && countSentences(batch) === 1 ? 'the sentence' : `${empty} of ${countSentences(batch)} sentences`} (it ended the translation at once); ${mode === 'replace' ? 'they were left unchanged' : 'nothing was inserted for them'}. A model that has trained longer usually does better.`,
+        );
+      }
       return;
     }
     const replace = 'Replace';
     const below = 'Insert Below';
     const attention = 'Show Attention';
-    const choice = await vscode.window.showInformationMessage(notificationText(texts), replace, below, attention);
+    const choice = await vscode.window.showInformationMessage(notificationText(batch, texts), replace, below, attention);
     if (choice === replace) await applyOutput(doc, version, ranges, batch, texts, 'replace');
     else if (choice === below) await applyOutput(doc, version, ranges, batch, texts, 'insertBelow');
     else if (choice === attention) this.attention.show(false);

@@ -45,53 +45,80 @@ export function countSentences(batch: SelectionBatch): number {
 /**
  * Per selection, the translated text for "replace": each line becomes its
  * translation with the original indentation and trailing whitespace; blank
- * lines stay as they were. `translations` align with `batch.sentences`.
+ * lines stay as they were, and so does a sentence the model produced no
+ * words for (an empty output would erase it). `translations` align with
+ * `batch.sentences`.
  * @throws RangeError when the counts differ
  */
 export function replacementTexts(batch: SelectionBatch, translations: string[], eol: string): string[] {
-  if (translations.length !== batch.sentences.length) {
-    throw new RangeError(`expected ${batch.sentences.length} translations, got ${translations.length}`);
-  }
+  checkCount(batch, translations);
   let k = 0;
   return batch.selections.map((lines) =>
-    lines.map((l) => (l.text === '' ? (k++, l.indent + l.trailing) : l.indent + translations[k++] + l.trailing)).join(eol),
+    lines
+      .map((l) => {
+        const t = translations[k++];
+        return l.text === '' || t === '' ? l.indent + l.text + l.trailing : l.indent + t + l.trailing;
+      })
+      .join(eol),
   );
 }
 
 /**
  * Per selection, the text to insert at the end of its last line for
  * "insert below": a line break, then the translated lines (indented like
- * their sources, blank lines dropped).
+ * their sources; blank lines and empty outputs dropped).
  * @throws RangeError when the counts differ
  */
 export function insertBelowTexts(batch: SelectionBatch, translations: string[], eol: string): string[] {
-  if (translations.length !== batch.sentences.length) {
-    throw new RangeError(`expected ${batch.sentences.length} translations, got ${translations.length}`);
-  }
+  checkCount(batch, translations);
   let k = 0;
   return batch.selections.map((lines) => {
     const out: string[] = [];
     for (const l of lines) {
       const t = translations[k++];
-      if (l.text !== '') out.push(l.indent + t);
+      if (l.text !== '' && t !== '') out.push(l.indent + t);
     }
     return out.length ? eol + out.join(eol) : '';
   });
 }
 
+function checkCount(batch: SelectionBatch, translations: string[]): void {
+  if (translations.length !== batch.sentences.length) {
+    throw new RangeError(`expected ${batch.sentences.length} translations, got ${translations.length}`);
+  }
+}
+
+/** How the notification shows a model output with no words (it predicted `<eos>` first). */
+export const EMPTY_OUTPUT = '(no output: the model ended the translation at once)';
+
+/**
+ * The number of non-blank sentences whose translation is empty: the model
+ * predicted `<eos>` first (typical of a model that has barely trained).
+ * @throws RangeError when the counts differ
+ */
+export function countEmptyOutputs(batch: SelectionBatch, translations: string[]): number {
+  checkCount(batch, translations);
+  return batch.sentences.filter((s, i) => s !== '' && translations[i] === '').length;
+}
+
 /**
  * The notification text: one sentence → the translation in quotes;
- * several → the first few, then how many more. At most `maxChars` characters.
+ * several → the first few, then how many more. An empty output for a
+ * non-blank sentence is shown as {@link EMPTY_OUTPUT}, never as a blank
+ * selection. At most `maxChars` characters.
+ * @throws RangeError when the counts differ
  */
-export function notificationText(translations: string[], maxShown = 3, maxChars = 400): string {
-  const nonBlank = translations.filter((t) => t !== '');
-  if (nonBlank.length === 0) return 'Nothing to translate: the selection is blank.';
+export function notificationText(batch: SelectionBatch, translations: string[], maxShown = 3, maxChars = 400): string {
+  checkCount(batch, translations);
+  const shown = translations.filter((_, i) => batch.sentences[i] !== '').map((t) => (t === '' ? EMPTY_OUTPUT : `“${t}”`));
+  if (shown.length === 0) return 'Nothing to translate: the selection is blank.';
   let s: string;
-  if (nonBlank.length === 1) s = `Translation: “${nonBlank[0]}”`;
+  if (shown.length === 1) s = `Translation: ${shown[0]}`;
   else {
-    const shown = nonBlank.slice(0, maxShown).map((t) => `“${t}”`).join(' · ');
-    const more = nonBlank.length - maxShown;
-    s = `Translations (${nonBlank.length}): ${shown}${more > 0 ? ` … and ${more} more` : ''}`;
+    const more = shown.length - maxShown;
+    s = `Translations (${shown.length}): ${shown.slice(0, maxShown).join(' · ')}${more > 0 ? ` … and ${more} more` : ''}`;
   }
+  const empty = countEmptyOutputs(batch, translations);
+  if (empty > 0 && shown.length > 1) s += ` (${empty} without output)`;
   return s.length > maxChars ? s.slice(0, maxChars - 1) + '…' : s;
 }
