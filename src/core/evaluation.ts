@@ -129,8 +129,25 @@ export function evaluate(
 ): EvaluationResult {
   const { loss, perplexity } = teacherForcedLoss(model, pairs, opts.batchSize);
   const hyps = decodeAll(model, pairs.map((p) => p.src), opts, shouldStop);
-  const hypotheses = hyps.map((h) => tgtTokenizer.detokenize(tgtVocab.decode(h.ids)));
+  return { loss, perplexity, sentences: pairs.length, ...scoreHypotheses(hyps.map((h) => h.ids), references, tgtVocab, tgtTokenizer) };
+}
+
+/**
+ * Corpus BLEU of decoded token ids against raw references, as `evaluate`
+ * scores a model's outputs: ids → tokens → detokenized text, references
+ * normalised like the training data, sacreBLEU's default settings. Also for
+ * outputs of another system on the same vocabulary (the PyTorch peer of
+ * `bench/quality.ts`).
+ * @param hypotheses `[sentences][tokens]` target ids without `<bos>`/`<eos>`
+ * @param references raw reference sentences, same order
+ */
+export function scoreHypotheses(
+  hypotheses: number[][],
+  references: string[],
+  tgtVocab: Vocabulary,
+  tgtTokenizer: Tokenizer,
+): { bleu: number; hypotheses: string[]; references: string[] } {
+  const texts = hypotheses.map((ids) => tgtTokenizer.detokenize(tgtVocab.decode(ids)));
   const refs = references.map((r) => normalizeText(r, tgtTokenizer.lowercase));
-  const bleu = pairs.length > 0 ? corpusBleu(hypotheses, refs).score : 0;
-  return { loss, perplexity, bleu, sentences: pairs.length, hypotheses, references: refs };
+  return { bleu: texts.length > 0 ? corpusBleu(texts, refs).score : 0, hypotheses: texts, references: refs };
 }
