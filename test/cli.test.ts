@@ -94,5 +94,21 @@ describe('seq2seq CLI', function () {
     const c = run(['train', '--config', path.join(dir, 'bad.json')]);
     assert.equal(c.code, 1);
     assert.match(c.stderr, /bad\.json:2:\d+: .*attention/);
+    const s = run(['train', '--config', path.join(dir, 'tiny.seq2seq.json'), '--set', 'model.readout=deeep', '--set', 'train.batchSiz=3']);
+    assert.equal(s.code, 1);
+    assert.match(s.stderr, /model\.readout must be one of "deep", "maxout", "attentional" \(got "deeep"\)/);
+    assert.match(s.stderr, /unknown key "batchSiz" in train \(did you mean "batchSize"\?/);
+  });
+
+  it('train --set overrides config keys, recorded in run.json', async () => {
+    const out = path.join(dir, 'set-run');
+    const t = run(['train', '--config', path.join(dir, 'tiny.seq2seq.json'), '--out', out, '--epochs', '1', '--set', 'model.readout=maxout', '--set', 'model.readoutSize=12', '--set', 'train.batchSize=32']);
+    assert.equal(t.code, 0, t.stderr);
+    const manifest = JSON.parse(await fs.readFile(path.join(out, 'run.json'), 'utf8'));
+    assert.equal(manifest.config.model.readout, 'maxout');
+    assert.equal(manifest.config.model.readoutSize, 12);
+    assert.equal(manifest.config.train.batchSize, 32);
+    assert.equal(manifest.config.train.epochs, 1);
+    assert.equal(manifest.config.model.hiddenSize, 64, 'keys not overridden keep the config value');
   });
 });

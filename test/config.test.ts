@@ -5,6 +5,7 @@ import * as path from 'path';
 import schema from '../schemas/config.schema.json';
 import { DEFAULT_DATA, DEFAULT_MODEL, DEFAULT_TRAIN } from '../src/core/config';
 import {
+  applyOverrides,
   ConfigError,
   DEFAULT_RUN_CONFIG,
   defaultRunConfig,
@@ -186,6 +187,28 @@ describe('validateConfigObject / resolveConfigPaths / defaults', () => {
       const { config } = await loadConfig(path.join(repoRoot, 'sample-data', name));
       assert.ok(fs.existsSync(config.data.train as string), `${name}: ${String(config.data.train)}`);
     }
+  });
+});
+
+describe('applyOverrides', () => {
+  const base = () => validateConfigObject({ data: { train: '/data/x.tsv' } }, 'c.json');
+
+  it('sets keys from section.key=value, values read as JSON when they parse, else as strings', () => {
+    const c = applyOverrides(base(), ['train.batchSize=32', 'model.readout=maxout', 'data.lowercase=false', 'name=a b']);
+    assert.equal(c.train.batchSize, 32);
+    assert.equal(c.model.readout, 'maxout');
+    assert.equal(c.data.lowercase, false);
+    assert.equal(c.data.train, '/data/x.tsv');
+    assert.equal(c.name, 'a b');
+    assert.throws(() => applyOverrides(c, ['model.embeddingInitScale="0.5"']), /embeddingInitScale must be a number \(got "0\.5"\)/);
+  });
+
+  it('names the overrides in schema errors, and rejects malformed ones', () => {
+    assert.throws(() => applyOverrides(base(), ['train.batchSize=0']), (e: unknown) => e instanceof ConfigError && /--set train\.batchSize=0: train\.batchSize must be >= 1 \(got 0\)/.test(e.message));
+    assert.throws(() => applyOverrides(base(), ['model.readotu=deep']), /unknown key "readotu" in model \(did you mean "readout"\?/);
+    assert.throws(() => applyOverrides(base(), ['batchSize=3']), /unknown key "batchSize" in the top level/);
+    assert.throws(() => applyOverrides(base(), ['train.batchSize']), /not of the form key=value/);
+    assert.throws(() => applyOverrides(base(), ['train..batchSize=3']), /not of the form key=value/);
   });
 });
 

@@ -14,7 +14,7 @@ import { promises as fs, existsSync, readFileSync } from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
 import { Command, InvalidArgumentError } from 'commander';
-import { defaultRunConfig, loadConfig } from '../core/configLoader';
+import { applyOverrides, defaultRunConfig, loadConfig } from '../core/configLoader';
 import type { Seq2SeqConfig } from '../core/config';
 import { describeError } from '../core/errors';
 import type { TrainingEvent } from '../core/events';
@@ -111,7 +111,7 @@ async function readLines(file: string): Promise<string[]> {
   return lines;
 }
 
-async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean; maxMinutes?: number; epochs?: number }): Promise<void> {
+async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean; maxMinutes?: number; epochs?: number; set?: string[] }): Promise<void> {
   const { train } = await import('../core/training');
   let config: Seq2SeqConfig;
   let configPath: string | undefined;
@@ -123,6 +123,7 @@ async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean;
     config = defaultRunConfig(packageRoot());
     console.log(`no --config given: training the built-in example "${config.name}" on ${path.relative(process.cwd(), String(config.data.train)) || config.data.train}`);
   }
+  if (opts.set?.length) config = applyOverrides(config, opts.set);
   if (opts.maxMinutes !== undefined) config.train.maxMinutes = opts.maxMinutes;
   if (opts.epochs !== undefined) config.train.epochs = opts.epochs;
   const name = config.name ?? (configPath ? path.basename(configPath).replace(/(\.seq2seq)?\.json$/, '') : 'run');
@@ -227,6 +228,7 @@ export function buildProgram(): Command {
     .option('--resume', 'continue from the run folder\'s last checkpoint')
     .option('--max-minutes <n>', 'override train.maxMinutes', nonNegative)
     .option('--epochs <n>', 'override train.epochs', positiveInt)
+    .option('--set <key=value>', 'override any config key, e.g. --set train.batchSize=64 --set model.readout=maxout (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .action(cmdTrain);
   program
     .command('eval')

@@ -439,3 +439,42 @@ export async function loadConfig(file: string): Promise<{ config: Seq2SeqConfig;
   const config = parseConfigText(text, file);
   return { config: resolveConfigPaths(config, path.dirname(abs)), path: abs };
 }
+
+/**
+ * A resolved config with `key=value` overrides applied, e.g. `name=ablation`,
+ * `train.batchSize=64` or `model.readout=maxout` (what `seq2seq train --set`
+ * takes). A value is read as JSON when it parses as JSON (numbers, booleans,
+ * `null`, quoted strings, objects), else as a plain string. The result is
+ * validated like a config file, with the overrides named in the messages.
+ * @param overrides `key=value` strings with dotted keys (`name=…`, `train.batchSize=…`)
+ * @throws ConfigError for a malformed override, an unknown key or a value the schema rejects
+ */
+export function applyOverrides(config: Seq2SeqConfig, overrides: string[]): Seq2SeqConfig {
+  const source = `--set ${overrides.join(' --set ')}`;
+  const obj = structuredClone(config) as unknown as Record<string, unknown>;
+  const problems: ConfigProblem[] = [];
+  for (const o of overrides) {
+    const eq = o.indexOf('=');
+    const key = eq > 0 ? o.slice(0, eq).trim() : '';
+    const segs = key.split('.');
+    if (eq <= 0 || segs.some((s) => s === '')) {
+      problems.push({ path: '', message: `"${o}" is not of the form key=value (e.g. train.batchSize=64)` });
+      continue;
+    }
+    const text = o.slice(eq + 1);
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      /* a plain string */
+    }
+    let at = obj;
+    for (const s of segs.slice(0, -1)) {
+      if (typeof at[s] !== 'object' || at[s] === null || Array.isArray(at[s])) at[s] = {};
+      at = at[s] as Record<string, unknown>;
+    }
+    at[segs[segs.length - 1]] = value;
+  }
+  if (problems.length) throw new ConfigError(source, problems);
+  return validateConfigObject(obj, source);
+}
