@@ -10,7 +10,7 @@ import { DEFAULT_TRAIN, ModelConfig, DEFAULT_MODEL } from '../src/core/config';
 import { EncodedPair, makeBatches } from '../src/core/data/batching';
 import { initBackend } from '../src/core/backend';
 import { Seq2SeqModel } from '../src/core/model/seq2seq';
-import { DataParallel, shareBatch } from '../src/core/parallel';
+import { combineShares, DataParallel, layout, shareBatch } from '../src/core/parallel';
 import { Random } from '../src/core/random';
 import { Updater } from '../src/core/updater';
 
@@ -41,6 +41,29 @@ describe('data-parallel training', function () {
     const shares = shareBatch(batch, data, 3);
     assert.deepEqual(shares.map((s) => s?.indices), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
     assert.equal(shareBatch(batch, data, 12).filter((s) => s === null).length, 2);
+  });
+
+  it('combineShares writes the token-weighted mean of any number of shares, ignoring empty ones', () => {
+    const shapes = [[2], [3]];
+    const { offsets, total } = layout(shapes);
+    const buffers = [1, 2, 3].map((r) => {
+      const b = new SharedArrayBuffer(total * 4);
+      new Float32Array(b).set(Array.from({ length: total }, (_, i) => r * 10 + i));
+      return b;
+    });
+    const read = (tokens: number[]) => shapes.map((s, k) => {
+      const dst = new Float32Array(s[0]).fill(NaN);
+      combineShares(tokens, buffers, offsets)(k, dst);
+      return Array.from(dst);
+    });
+    const mean = (tokens: number[]) => {
+      const t = tokens.reduce((a, b) => a + b, 0);
+      return shapes.map((s, k) => Array.from({ length: s[0] }, (_, i) => Math.fround(tokens.reduce((a, n, r) => a + (n / t) * ((r + 1) * 10 + offsets[k] + i), 0))));
+    };
+    for (const tokens of [[5, 0, 0], [1, 3, 0], [2, 0, 6], [1, 2, 3]]) {
+      read(tokens).forEach((row, k) => row.forEach((x, i) => assert.ok(Math.abs(x - mean(tokens)[k][i]) < 1e-5, `${tokens}: ${x} vs ${mean(tokens)[k][i]}`)));
+    }
+    assert.deepEqual(read([0, 0, 0]), [[0, 0], [0, 0, 0]]);
   });
 
   it('two threads follow the single-thread trajectory step for step, so the replica copy stays in sync', async () => {

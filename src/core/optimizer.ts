@@ -61,6 +61,8 @@ export class Adam {
   private readonly clipNorm: number;
   private readonly m: Float32Array[];
   private readonly v: Float32Array[];
+  /** Gradient of the current update per variable (views into the SIMD memory, or arrays of their own). */
+  private readonly grads: Float32Array[];
   /** Row width per variable when updated lazily, else 0. */
   private readonly lazyWidth: number[];
   /** Updates taken so far (t in the paper). */
@@ -86,9 +88,11 @@ export class Adam {
       const f = kernels.f32;
       this.m = variables.map((x, k) => f.subarray(m[k] >> 2, (m[k] >> 2) + x.size));
       this.v = variables.map((x, k) => f.subarray(v[k] >> 2, (v[k] >> 2) + x.size));
+      this.grads = variables.map((x, k) => f.subarray(g[k] >> 2, (g[k] >> 2) + x.size));
     } else {
       this.m = variables.map((v) => new Float32Array(v.size));
       this.v = variables.map((v) => new Float32Array(v.size));
+      this.grads = variables.map((v) => new Float32Array(v.size));
     }
     this.lazyWidth = variables.map((v, i) => (opts.lazyRows?.[i] ? (v.shape.length > 0 ? v.shape[v.shape.length - 1] : 1) : 0));
   }
@@ -119,16 +123,25 @@ export class Adam {
     g.forEach((a, k) => {
       if (a.length !== this.variables[k].size) throw new RangeError(`Adam.apply: gradient ${k} has ${a.length} values; the variable has ${this.variables[k].size}`);
     });
+    return this.applyWith((k, dst) => dst.set(g[k]));
+  }
+
+  /**
+   * {@link apply} with each gradient written by `write` straight into the
+   * optimiser's own gradient storage (no intermediate arrays: the
+   * data-parallel trainer combines replica shares there, see
+   * `src/core/parallel.ts`).
+   * @param write fills `dst` (the variable's size, row-major) with the gradient of variable `k`, overwriting every element
+   * @returns the global gradient norm before clipping; when it is not finite the update is skipped
+   */
+  applyWith(write: (k: number, dst: Float32Array) => void): number {
     const simd = this.simd;
+    const g = this.grads;
     let sq = 0;
-    if (simd) {
-      const f = simd.kernels.f32;
-      g.forEach((a, k) => {
-        f.set(a, simd.g[k] >> 2);
-        sq += simd.kernels.sumSquares(simd.g[k], a.length);
-      });
-    } else {
-      for (const a of g) for (let i = 0; i < a.length; i++) sq += a[i] * a[i];
+    for (let k = 0; k < g.length; k++) {
+      write(k, g[k]);
+      if (simd) sq += simd.kernels.sumSquares(simd.g[k], g[k].length);
+      else for (let i = 0; i < g[k].length; i++) sq += g[k][i] * g[k][i];
     }
     const norm = Math.sqrt(sq);
     // A non-finite gradient (overflow somewhere in the step) would poison every

@@ -75,23 +75,43 @@ export function writeGradients(grads: tf.Tensor[], buffer: SharedArrayBuffer, of
 /**
  * Token-weighted mean of every replica's gradients, read from the shared
  * buffers (each replica has written its own share there) and summed in
- * replica order in plain JavaScript: identical inputs in identical order give
+ * replica order in plain JavaScript (one pass, each element summed in
+ * float64 and rounded once): identical inputs in identical order give
  * identical results on every replica, so their parameters stay bit-identical.
+ * Returns a writer for `Adam.applyWith`, which fills the optimiser's own
+ * gradient storage directly (no arrays allocated per step).
  * @param tokens target tokens per replica (0 = the replica had no share; its buffer is ignored)
- * @returns one flat array per variable, in `shapes` order
+ * @param offsets each variable's offset in the buffers (see `layout`)
+ * @returns `(k, dst)` writing the combined gradient of variable `k` into `dst`
  */
-export function combineShares(tokens: number[], buffers: SharedArrayBuffer[], shapes: number[][], offsets: number[]): Float32Array[] {
+export function combineShares(tokens: number[], buffers: SharedArrayBuffer[], offsets: number[]): (k: number, dst: Float32Array) => void {
   const total = tokens.reduce((a, b) => a + b, 0);
   const shares = tokens.map((t, r) => ({ w: total > 0 ? t / total : 0, view: new Float32Array(buffers[r]) })).filter((_, r) => tokens[r] > 0);
-  return shapes.map((s, k) => {
-    const size = s.reduce((a, b) => a * b, 1);
-    const out = new Float32Array(size);
+  return (k, dst) => {
     const off = offsets[k];
-    for (const { w, view } of shares) {
-      for (let i = 0; i < size; i++) out[i] += w * view[off + i];
+    const n = dst.length;
+    if (shares.length === 0) {
+      dst.fill(0);
+      return;
     }
-    return out;
-  });
+    // One pass, each element's sum in float64, rounded once; two replicas (the usual case) without an inner loop.
+    const views = shares.map((sh) => sh.view.subarray(off, off + n));
+    const w = shares.map((sh) => sh.w);
+    if (views.length === 1) {
+      const [v0] = views;
+      for (let i = 0; i < n; i++) dst[i] = w[0] * v0[i];
+    } else if (views.length === 2) {
+      const [v0, v1] = views;
+      const [w0, w1] = w;
+      for (let i = 0; i < n; i++) dst[i] = w0 * v0[i] + w1 * v1[i];
+    } else {
+      for (let i = 0; i < n; i++) {
+        let sum = 0;
+        for (let r = 0; r < views.length; r++) sum += w[r] * views[r][i];
+        dst[i] = sum;
+      }
+    }
+  };
 }
 
 /** Split a batch's pairs into `k` contiguous shares (some may be empty). */
@@ -126,7 +146,7 @@ export class DataParallel {
   private constructor(
     private readonly replicas: ReplicaHandle[],
     private readonly buffers: SharedArrayBuffer[],
-    private readonly shapes: number[][],
+    shapes: number[][],
   ) {
     this.offsets = layout(shapes).offsets;
   }
@@ -200,7 +220,7 @@ export class DataParallel {
       const computed = await Promise.all(this.replicas.map((h) => this.expect(h, 'computed')));
       const tokens = [own.tokens, ...computed.map((c) => c.tokens)];
       this.replicas.forEach((h) => h.worker.postMessage({ type: 'combine', tokens } satisfies ToReplica));
-      updater.applyArrays(combineShares(tokens, this.buffers, this.shapes, this.offsets));
+      updater.applyCombined(combineShares(tokens, this.buffers, this.offsets));
       this.applied = Promise.all(this.replicas.map((h) => this.expect(h, 'applied'))).then(() => undefined);
       const total = tokens.reduce((a, b) => a + b, 0);
       return (own.loss * own.tokens + computed.reduce((a, c) => a + c.loss * c.tokens, 0)) / Math.max(total, 1);

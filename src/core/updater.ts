@@ -83,11 +83,12 @@ export class Updater {
   }
 
   /**
-   * Apply gradients given as flat arrays (the data-parallel path, see `src/core/parallel.ts`).
-   * @param grads one array per variable, in `model.variables` order
+   * Apply gradients that `write` puts straight into the optimiser's storage
+   * (the data-parallel path, see `combineShares` in `src/core/parallel.ts`).
+   * @param write fills `dst` with the gradient of variable `k` (`model.variables` order)
    */
-  applyArrays(grads: Float32Array[]): void {
-    if (!Number.isFinite(this.optimizer.applyArrays(grads))) this.skippedUpdates++;
+  applyCombined(write: (k: number, dst: Float32Array) => void): void {
+    if (!Number.isFinite(this.optimizer.applyWith(write))) this.skippedUpdates++;
   }
 
   /** One full step on one thread: gradients then update. @returns the batch's mean loss */

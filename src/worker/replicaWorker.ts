@@ -20,7 +20,6 @@ let model: Seq2SeqModel | undefined;
 let updater: Updater | undefined;
 let index = 0;
 let buffers: SharedArrayBuffer[] = [];
-let shapes: number[][] = [];
 let offsets: number[] = [];
 let pending: BatchGradients | undefined;
 
@@ -31,8 +30,7 @@ async function handle(m: ToReplica): Promise<void> {
       const { init } = m;
       index = m.index;
       buffers = m.buffers;
-      shapes = m.shapes;
-      offsets = layout(shapes).offsets;
+      offsets = layout(m.shapes).offsets;
       model = new Seq2SeqModel(init.model, init.srcVocabSize, init.tgtVocabSize, init.train.seed);
       model.params.import(init.weights);
       updater = new Updater(model, init.train, new Random(init.train.seed + 7919 * index));
@@ -51,7 +49,7 @@ async function handle(m: ToReplica): Promise<void> {
       const own = pending!;
       pending = undefined;
       tf.dispose(own.grads);
-      updater!.applyArrays(combineShares(m.tokens, buffers, shapes, offsets));
+      updater!.applyCombined(combineShares(m.tokens, buffers, offsets));
       post({ type: 'applied' });
       break;
     }
