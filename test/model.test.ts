@@ -196,6 +196,27 @@ describe('model', function () {
     assert.deepEqual(shapes('attentional'), { 'decoder/Watt': [36, 12], 'decoder/batt': [12], 'decoder/Wout': [13, 12], 'decoder/bout': [13] });
   });
 
+  it('weights and biases start as model.weightInit says: U(±1/√fan-in) (hidden size for recurrent layers) or Glorot with zero biases', async () => {
+    const range = async (weightInit: ModelConfig['weightInit']) => {
+      const m = new Seq2SeqModel(config({ weightInit, hiddenSize: 16, embeddingSize: 8, cell: 'lstm' }), 15, 13, 1);
+      const w = Object.fromEntries((await m.params.export()).map((x) => [x.name, x.values]));
+      m.dispose();
+      const maxAbs = (a: Float32Array) => a.reduce((x, y) => Math.max(x, Math.abs(y)), 0);
+      return { w, maxAbs };
+    };
+    const f = await range('fan-in');
+    // LSTM: hidden 16 → 1/4 for every recurrent weight; the output layer reads [s; c; E y] = 16 + 32 + 8 = 56 features.
+    assert.ok(f.maxAbs(f.w['encoder/l0/fwd/Wx']) <= 0.25 && f.maxAbs(f.w['encoder/l0/fwd/Wx']) > 0.2);
+    assert.ok(f.maxAbs(f.w['decoder/Wout']) <= 1 / Math.sqrt(56) && f.maxAbs(f.w['decoder/bout']) > 0);
+    // The LSTM forget gate (second quarter of the bias) still starts around 1.
+    const bx = f.w['encoder/l0/fwd/bx'];
+    assert.ok(bx.slice(16, 32).every((x) => x >= 0.75 && x <= 1.25) && bx.slice(0, 16).some((x) => x !== 0));
+    const g = await range('glorot');
+    assert.equal(g.maxAbs(g.w['decoder/bout']), 0);
+    assert.deepEqual(Array.from(g.w['encoder/l0/fwd/bx'].slice(16, 32)), new Array(16).fill(1));
+    assert.ok(g.maxAbs(g.w['decoder/Wout']) <= Math.sqrt(6 / (13 + 56)));
+  });
+
   it('embeddings start as model.embeddingInit and embeddingInitScale say', async () => {
     const stats = async (over: Partial<ModelConfig>) => {
       const m = new Seq2SeqModel(config({ embeddingSize: 64, ...over }), 400, 13, 1);

@@ -20,7 +20,7 @@ import type { TokenizerJSON } from './data/tokenizer';
 import type { VocabularyJSON } from './data/vocabulary';
 
 /**
- * Format of `run.json`. Version 2 added the model keys `encoderHiddenSize`,
+ * Format of `run.json`. Version 2 added the model keys `encoderHiddenSize`, `weightInit`,
  * `readout`, `readoutSize`, `embeddingInit` and `embeddingInitScale`; a
  * version-1 manifest is read with the values those runs were trained with
  * (`legacyModelKeys`).

@@ -32,6 +32,13 @@ export type BridgeKind = 'init' | 'input' | 'both';
 export type ReadoutKind = 'deep' | 'maxout' | 'attentional';
 /** Distribution of the initial embedding entries: N(0, scale²) or U(−scale, scale). */
 export type EmbeddingInitKind = 'normal' | 'uniform';
+/**
+ * Initialisation of weight matrices and biases (see `ParameterStore.weight`):
+ * `glorot` (Glorot & Bengio 2010, biases 0) or `fan-in` (U(±1/√fanIn) for
+ * weights and biases, fanIn = the hidden size in recurrent layers: PyTorch's
+ * defaults for nn.Linear and nn.GRU / nn.LSTM).
+ */
+export type WeightInitKind = 'glorot' | 'fan-in';
 export type StopMetric = 'bleu' | 'perplexity' | 'loss';
 /** How the learning rate changes during training (see `TrainConfig.schedule`). */
 export type LearningRateSchedule = 'plateau' | 'linear';
@@ -92,6 +99,8 @@ export interface ModelConfig {
   embeddingInit: EmbeddingInitKind;
   /** Standard deviation (`normal`) or bound (`uniform`) of the initial embeddings. */
   embeddingInitScale: number;
+  /** Initialisation of every weight matrix and bias other than the embeddings (see `WeightInitKind`). */
+  weightInit: WeightInitKind;
 }
 
 export interface TrainConfig {
@@ -207,6 +216,7 @@ export const DEFAULT_MODEL: ModelConfig = {
   readoutSize: 256,
   embeddingInit: 'normal',
   embeddingInitScale: 1,
+  weightInit: 'fan-in',
 };
 
 /**
@@ -221,11 +231,15 @@ export function encoderUnits(model: Pick<ModelConfig, 'encoderHiddenSize' | 'hid
 /**
  * Model keys that runs made before they existed (run format 1) implicitly
  * used: encoder hidden/2 units per direction, Luong's attentional readout,
- * embeddings U(−0.1, 0.1). Filled into such a run's config when it is read,
- * so that its checkpoints load into the model they were trained as.
+ * embeddings U(−0.1, 0.1), Glorot weights with zero biases. Filled into such
+ * a run's config when it is read, so that its checkpoints load into the model
+ * they were trained as.
  */
-export function legacyModelKeys(model: Pick<ModelConfig, 'hiddenSize' | 'bidirectional'>): Pick<ModelConfig, 'encoderHiddenSize' | 'readout' | 'readoutSize' | 'embeddingInit' | 'embeddingInitScale'> {
+export function legacyModelKeys(
+  model: Pick<ModelConfig, 'hiddenSize' | 'bidirectional'>,
+): Pick<ModelConfig, 'encoderHiddenSize' | 'readout' | 'readoutSize' | 'embeddingInit' | 'embeddingInitScale' | 'weightInit'> {
   return {
+    weightInit: 'glorot',
     encoderHiddenSize: model.bidirectional ? model.hiddenSize / 2 : model.hiddenSize,
     readout: 'attentional',
     readoutSize: DEFAULT_MODEL.readoutSize,
@@ -236,7 +250,7 @@ export function legacyModelKeys(model: Pick<ModelConfig, 'hiddenSize' | 'bidirec
 
 export const DEFAULT_TRAIN: TrainConfig = {
   batchSize: 64,
-  learningRate: 1e-3,
+  learningRate: 3e-3,
   maxMinutes: 0,
   epochs: 10,
   clipNorm: 5,

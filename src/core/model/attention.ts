@@ -66,9 +66,9 @@ export class BahdanauAttention implements Attention {
    * @param attnDim size of the additive layer
    */
   constructor(params: ParameterStore, queryDim: number, keyDim: number, private readonly attnDim: number) {
-    this.wq = params.glorot('attention/Wq', [queryDim, attnDim]);
-    this.wk = params.glorot('attention/Wk', [keyDim, attnDim]);
-    this.v = params.glorot('attention/v', [attnDim, 1]);
+    this.wq = params.weight('attention/Wq', [queryDim, attnDim]);
+    this.wk = params.weight('attention/Wk', [keyDim, attnDim]);
+    this.v = params.weight('attention/v', [attnDim, 1]);
   }
 
   precompute(values: tf.Tensor3D): tf.Tensor3D {
@@ -95,7 +95,7 @@ export class LuongAttention implements Attention {
   private readonly wa: tf.Variable | undefined;
 
   constructor(params: ParameterStore, readonly kind: 'luong-dot' | 'luong-general', private readonly queryDim: number, keyDim: number) {
-    if (kind === 'luong-general') this.wa = params.glorot('attention/Wa', [keyDim, queryDim]);
+    if (kind === 'luong-general') this.wa = params.weight('attention/Wa', [keyDim, queryDim]);
     else if (queryDim !== keyDim) throw new Error(`luong-dot attention needs equal query and key sizes (got ${queryDim} and ${keyDim})`);
   }
 

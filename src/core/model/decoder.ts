@@ -112,27 +112,28 @@ export class RecurrentDecoder {
     this.feedInput = bridge !== 'init';
     for (let l = 0; l < layers; l++) this.cells.push(makeCell(cell, params, `decoder/l${l}`, l === 0 ? E : H, H));
     this.feedSize = config.attention.startsWith('luong') && readout === 'attentional' ? H : encoderSize;
-    if (this.feedInput) this.wFeed = params.glorot('decoder/Wfeed', [this.feedSize, gates * H]);
+    // W_feed is part of the first recurrent layer's input weights: its fan-in is the hidden size, as Wx's.
+    if (this.feedInput) this.wFeed = params.weight('decoder/Wfeed', [this.feedSize, gates * H], H);
     if (bridge !== 'input') {
-      this.wBridge = params.glorot('decoder/Wbridge', [encoderSize, H]);
-      this.bBridge = params.constant('decoder/bbridge', [H], 0);
+      this.wBridge = params.weight('decoder/Wbridge', [encoderSize, H]);
+      this.bBridge = params.bias('decoder/bbridge', H, encoderSize);
     }
     this.contextAtOutput = config.attention !== 'none' || this.feedInput;
     const C = this.contextAtOutput ? encoderSize : 0;
     if (readout === 'attentional') {
-      this.wRead = params.glorot('decoder/Watt', [H + C, H]);
-      this.bRead = params.constant('decoder/batt', [H], 0);
+      this.wRead = params.weight('decoder/Watt', [H + C, H]);
+      this.bRead = params.bias('decoder/batt', H, H + C);
       this.readoutFeatures = H;
     } else if (readout === 'maxout') {
-      this.wRead = params.glorot('decoder/Wreadout', [H + C + E, 2 * config.readoutSize]);
-      this.bRead = params.constant('decoder/breadout', [2 * config.readoutSize], 0);
+      this.wRead = params.weight('decoder/Wreadout', [H + C + E, 2 * config.readoutSize]);
+      this.bRead = params.bias('decoder/breadout', 2 * config.readoutSize, H + C + E);
       this.readoutFeatures = config.readoutSize;
     } else {
       this.readoutFeatures = H + C + E;
     }
     // Stored as [vocab, features] so that a subset of output words is a cheap row gather.
-    this.wOut = params.glorot('decoder/Wout', [vocabSize, this.readoutFeatures]);
-    this.bOut = params.constant('decoder/bout', [vocabSize], 0);
+    this.wOut = params.weight('decoder/Wout', [vocabSize, this.readoutFeatures], this.readoutFeatures);
+    this.bOut = params.bias('decoder/bout', vocabSize, this.readoutFeatures);
   }
 
   /**

@@ -4,7 +4,7 @@
  * by these names (see `src/core/checkpoint.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../config';
+import type { ModelConfig, WeightInitKind } from '../config';
 import { Random } from '../random';
 
 /** Thrown when stored weights do not fit the model the config describes. */
@@ -22,7 +22,11 @@ export class WeightsMismatchError extends Error {
 export class ParameterStore {
   private readonly vars = new Map<string, tf.Variable>();
 
-  constructor(private readonly random: Random) {}
+  /** @param weightInit how `weight` and `bias` initialise (`model.weightInit`; default `glorot`) */
+  constructor(
+    private readonly random: Random,
+    private readonly weightInit: WeightInitKind = 'glorot',
+  ) {}
 
   /**
    * Glorot/Xavier uniform initialisation (Glorot & Bengio 2010, eq. 16):
@@ -32,6 +36,34 @@ export class ParameterStore {
   glorot(name: string, shape: [number, number]): tf.Variable {
     const limit = Math.sqrt(6 / (shape[0] + shape[1]));
     return this.uniform(name, shape, limit);
+  }
+
+  /**
+   * A weight matrix initialised as `model.weightInit` says: `glorot`
+   * (see {@link glorot}), or `fan-in`: U(−1/√n, 1/√n) with n the layer's
+   * fan-in — PyTorch's default for `nn.Linear`, and for `nn.GRU` / `nn.LSTM`
+   * with n their hidden size (pass it as `fanIn`).
+   * @param shape the stored shape (2-D)
+   * @param fanIn n for `fan-in` (default `shape[0]`, the input size of a `[in, out]` matrix)
+   */
+  weight(name: string, shape: [number, number], fanIn = shape[0]): tf.Variable {
+    return this.weightInit === 'glorot' ? this.glorot(name, shape) : this.uniform(name, shape, 1 / Math.sqrt(fanIn));
+  }
+
+  /**
+   * A bias vector: zeros with `glorot`, U(−1/√n, 1/√n) with `fan-in` (as
+   * PyTorch), `offset` added to each element (e.g. an LSTM's forget-gate 1).
+   * @param fanIn n: the fan-in of the layer the bias belongs to
+   * @param offset per-element constant added, `[size]` (default none)
+   */
+  bias(name: string, size: number, fanIn: number, offset?: Float32Array): tf.Variable {
+    const values = new Float32Array(size);
+    if (this.weightInit === 'fan-in') {
+      const limit = 1 / Math.sqrt(fanIn);
+      for (let i = 0; i < size; i++) values[i] = (this.random.next() * 2 - 1) * limit;
+    }
+    if (offset) for (let i = 0; i < size; i++) values[i] += offset[i];
+    return this.fromValues(name, [size], values);
   }
 
   /** Uniform U(-limit, limit) initialisation, e.g. for embeddings and vectors. */

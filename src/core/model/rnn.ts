@@ -54,10 +54,11 @@ export class GruCell implements RecurrentCell {
   private readonly bh: tf.Variable;
 
   constructor(params: ParameterStore, name: string, readonly inputSize: number, readonly hiddenSize: number) {
-    this.wx = params.glorot(`${name}/Wx`, [inputSize, 3 * hiddenSize]);
-    this.wh = params.glorot(`${name}/Wh`, [hiddenSize, 3 * hiddenSize]);
-    this.bx = params.constant(`${name}/bx`, [3 * hiddenSize], 0);
-    this.bh = params.constant(`${name}/bh`, [3 * hiddenSize], 0);
+    // Recurrent layers take their hidden size as the fan-in of every weight and bias (as nn.GRU).
+    this.wx = params.weight(`${name}/Wx`, [inputSize, 3 * hiddenSize], hiddenSize);
+    this.wh = params.weight(`${name}/Wh`, [hiddenSize, 3 * hiddenSize], hiddenSize);
+    this.bx = params.bias(`${name}/bx`, 3 * hiddenSize, hiddenSize);
+    this.bh = params.bias(`${name}/bh`, 3 * hiddenSize, hiddenSize);
   }
 
   projectInputs(x: tf.Tensor2D): tf.Tensor2D {
@@ -95,11 +96,11 @@ export class LstmCell implements RecurrentCell {
 
   constructor(params: ParameterStore, name: string, readonly inputSize: number, readonly hiddenSize: number) {
     const H = hiddenSize;
-    this.wx = params.glorot(`${name}/Wx`, [inputSize, 4 * H]);
-    this.wh = params.glorot(`${name}/Wh`, [H, 4 * H]);
-    const bias = new Float32Array(4 * H);
-    bias.fill(1, H, 2 * H);
-    this.bx = params.fromValues(`${name}/bx`, [4 * H], bias);
+    this.wx = params.weight(`${name}/Wx`, [inputSize, 4 * H], H);
+    this.wh = params.weight(`${name}/Wh`, [H, 4 * H], H);
+    const forget = new Float32Array(4 * H);
+    forget.fill(1, H, 2 * H);
+    this.bx = params.bias(`${name}/bx`, 4 * H, H, forget);
   }
 
   projectInputs(x: tf.Tensor2D): tf.Tensor2D {

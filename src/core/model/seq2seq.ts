@@ -119,7 +119,7 @@ export class Seq2SeqModel {
    * @throws Error on inconsistent hyper-parameters (e.g. odd hidden size with a bidirectional encoder)
    */
   constructor(readonly config: ModelConfig, readonly srcVocabSize: number, readonly tgtVocabSize: number, seed: number) {
-    this.params = new ParameterStore(new Random(seed));
+    this.params = new ParameterStore(new Random(seed), config.weightInit);
     this.encoder = new RecurrentEncoder(this.params, config, srcVocabSize);
     this.decoder = new RecurrentDecoder(this.params, config, this.encoder.outputSize, tgtVocabSize);
   }
