@@ -1,0 +1,148 @@
+/**
+ * Results of `npm run bench:quality` (`bench/quality.ts`): their JSON shape,
+ * the Markdown report and the BLEU-against-minutes chart (Vega-Lite → SVG).
+ */
+
+import type { ModelConfig, TrainConfig } from '../../src/core/config';
+
+/** Contents of `bench/results/quality.json`. */
+export interface QualityResults {
+  format: 'seq2seq-lab/quality@1';
+  machine: { cpu: string; cores: number; memoryGb: number; platform: string; node: string; tfjs: string; date: string; commit?: string };
+  pytorch: { python: string; torch: string };
+  /** When each part was last measured (ISO 8601); parts not run keep their earlier figures. */
+  dates: { curve?: string; ablation?: string; budget?: string; minutes?: string };
+  settings: { recipe: Record<string, number>; exampleConfig: string; projectModel: ModelConfig; example: { model: ModelConfig; train: TrainConfig } };
+  /**
+   * Validation perplexity of both sides on identical batches (one thread
+   * each): geometric means over the seeds, whose runs are in `projectRuns` /
+   * `peerRuns`. Seconds: mean training time to that step.
+   */
+  curve: { step: number; projectPerplexity: number; peerPerplexity: number; projectRuns?: number[]; peerRuns?: number[]; projectSeconds?: number; peerSeconds?: number }[];
+  /** The project's curve with one model choice changed at a time (same batches and settings as `curve`). */
+  ablation?: { variant: string; model: Partial<ModelConfig>; perplexity: { step: number; perplexity: number }[]; secondsPerStep: number }[];
+  /** Test BLEU after the same wall-clock budget: the project's example config vs the recipe on one thread. */
+  budget?: {
+    minutes: number;
+    projectBleu: number;
+    peerBleu: number;
+    /** projectBleu / peerBleu. */
+    ratio: number;
+    projectSteps: number;
+    peerSteps: number;
+    projectThreads: string;
+    peerThreads: string;
+    projectTokensPerSecond: number;
+    peerTokensPerSecond: number;
+    testSentences: number;
+  };
+  /** Test BLEU against the training budget (project: one run per budget; peer: its budget run translated at those minutes). */
+  minutes?: { minutes: number; projectBleu: number; peerBleu: number; projectSteps: number; peerSteps: number }[];
+  /** Test sentences with both systems' greedy translations (from the budget runs). */
+  samples: { source: string; reference: string; project: string; peer: string }[];
+  durationSec: number;
+}
+
+const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '—');
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '—');
+const int = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
+const cell = (s: string) => s.replace(/\|/g, '\\|');
+
+/** The Markdown report (`bench/results/quality.md`). */
+export function renderQualityMarkdown(r: QualityResults): string {
+  const m = r.machine;
+  const out: string[] = [];
+  out.push('# Learning on real data: the project against the standard PyTorch recipe', '');
+  out.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; ${m.platform}; Node ${m.node}, tfjs ${m.tfjs}; PyTorch ${r.pytorch.torch}${m.commit ? `; commit ${m.commit}` : ''}.`);
+  out.push(`Written by \`npm run bench:quality\` (\`bench/quality.ts\`); the peer is \`bench/pytorch/recipe_peer.py\`. Data: Tatoeba English→French through \`${r.settings.exampleConfig}\`.`, '');
+  if (r.curve.length) {
+    const rc = r.settings.recipe;
+    out.push(`## Validation perplexity on identical batches${r.dates.curve ? ` (${r.dates.curve.slice(0, 10)})` : ''}`, '');
+    out.push(
+      `Both sides: embedding ${rc.embeddingSize}, decoder ${rc.hiddenSize}, encoder ${rc.encoderHiddenSize} per direction, Bahdanau attention, batch ${rc.batchSize}, Adam ${rc.learningRate}, clip ${rc.clipNorm}, ` +
+        `full softmax, one thread each, each from its own initialisation; the project with its model defaults (readout \`${String(r.settings.projectModel.readout)}\`, embeddings ${String(r.settings.projectModel.embeddingInit)} ${String(r.settings.projectModel.embeddingInitScale)}), the peer with PyTorch's.`,
+      '',
+    );
+    const seeds = r.curve[0].projectRuns?.length ?? 1;
+    out.push(
+      `${seeds} runs of each side: run k of both trains on the same k-th shuffled batch order, each side from its own initialisation drawn with seed k. ` +
+        'The table gives geometric means over the runs (the perplexity of the mean cross-entropy), then each run.',
+      '',
+    );
+    out.push('| step | project | PyTorch recipe | project ÷ recipe | project runs | recipe runs |', '|---:|---:|---:|---:|---|---|');
+    for (const c of r.curve) {
+      const runs = (xs?: number[]) => (xs ?? []).map(f1).join(', ');
+      out.push(`| ${int(c.step)} | ${f2(c.projectPerplexity)} | ${f2(c.peerPerplexity)} | **${f2(c.projectPerplexity / c.peerPerplexity)}** | ${runs(c.projectRuns)} | ${runs(c.peerRuns)} |`);
+    }
+    const last = r.curve[r.curve.length - 1];
+    if (last.projectSeconds && last.peerSeconds) {
+      out.push('', `Training time to step ${int(last.step)} (mean, both sides running at the same time, one core each): project ${f1(last.projectSeconds)} s, recipe ${f1(last.peerSeconds)} s.`);
+    }
+    out.push('');
+  }
+  if (r.ablation?.length) {
+    const steps = r.ablation[0].perplexity.map((p) => p.step);
+    out.push(`## What each model choice does${r.dates.ablation ? ` (${r.dates.ablation.slice(0, 10)})` : ''}`, '');
+    out.push("The project's curve above with one choice changed at a time (same batches, settings and seeds; geometric mean over the seeds); two runs at a time, one thread each.", '');
+    out.push(`| variant | ${steps.map((s) => `perplexity @${s}`).join(' | ')} | s/step |`, `|---|${steps.map(() => '---:').join('|')}|---:|`);
+    for (const a of r.ablation) out.push(`| ${cell(a.variant)} | ${a.perplexity.map((p) => f1(p.perplexity)).join(' | ')} | ${f2(a.secondsPerStep)} |`);
+    out.push('');
+  }
+  if (r.budget) {
+    const b = r.budget;
+    out.push(`## Test BLEU after ${b.minutes} minutes${r.dates.budget ? ` (${r.dates.budget.slice(0, 10)})` : ''}`, '');
+    out.push(
+      `The project: \`seq2seq train --config ${r.settings.exampleConfig} --max-minutes ${b.minutes}\`, then \`seq2seq eval\` on the run's test split (greedy). ` +
+        `The peer: the same recipe as above on ${b.peerThreads} thread for ${b.minutes} minutes of training, on batches of the same training split, greedy on the same test sources. ` +
+        `Both scored with the project's sacreBLEU-compatible BLEU on ${int(b.testSentences)} sentences; they ran one after the other.`,
+      '',
+    );
+    out.push('| | test BLEU | steps | threads | target tokens/s |', '|---|---:|---:|---|---:|');
+    out.push(`| project (example config) | **${f2(b.projectBleu)}** | ${int(b.projectSteps)} | ${b.projectThreads} | ${int(b.projectTokensPerSecond)} |`);
+    out.push(`| PyTorch recipe | ${f2(b.peerBleu)} | ${int(b.peerSteps)} | ${b.peerThreads} | ${int(b.peerTokensPerSecond)} |`);
+    out.push('', `Ratio project ÷ recipe: **${f2(b.ratio)}**.`, '');
+  }
+  if (r.minutes?.length) {
+    out.push(`## Test BLEU against minutes of training${r.dates.minutes ? ` (${r.dates.minutes.slice(0, 10)})` : ''}`, '');
+    out.push('Project: one run per budget (its learning rate decays to 0 at the end of its own budget). Peer: its budget run, translated after that many minutes (constant learning rate). Chart: `quality-minutes.svg`.', '');
+    out.push('| minutes | project BLEU | project steps | recipe BLEU | recipe steps |', '|---:|---:|---:|---:|---:|');
+    for (const p of r.minutes) out.push(`| ${p.minutes} | ${f2(p.projectBleu)} | ${int(p.projectSteps)} | ${f2(p.peerBleu)} | ${int(p.peerSteps)} |`);
+    out.push('');
+  }
+  if (r.samples.length) {
+    out.push('## Test sentences (greedy, from the budget runs)', '');
+    out.push('| source | reference | project | PyTorch recipe |', '|---|---|---|---|');
+    for (const s of r.samples) out.push(`| ${cell(s.source)} | ${cell(s.reference)} | ${cell(s.project)} | ${cell(s.peer)} |`);
+    out.push('');
+  }
+  out.push(`Duration: ${f1(r.durationSec / 60)} minutes.`, '');
+  return out.join('\n');
+}
+
+/** BLEU against minutes, both systems, as an SVG (Vega-Lite, rendered headless). */
+export async function renderQualityChart(r: QualityResults): Promise<string> {
+  const vega = await import('vega');
+  // vega-lite's types resolve only under moduleResolution node16+; the one function used here:
+  const vl = (await import('vega-lite' as string)) as { compile(spec: object): { spec: import('vega').Spec } };
+  const values = (r.minutes ?? []).flatMap((p) => [
+    { minutes: p.minutes, bleu: p.projectBleu, system: 'Seq2Seq Lab (example config, 2 threads)' },
+    { minutes: p.minutes, bleu: p.peerBleu, system: 'PyTorch recipe (1 thread)' },
+  ]);
+  const spec = vl.compile({
+    title: { text: 'Tatoeba en→fr: test BLEU against minutes of training', fontSize: 14 },
+    width: 460,
+    height: 260,
+    data: { values },
+    mark: { type: 'line', point: { size: 60 } },
+    encoding: {
+      x: { field: 'minutes', type: 'quantitative', title: 'training minutes (wall clock)', axis: { values: (r.minutes ?? []).map((p) => p.minutes) } },
+      y: { field: 'bleu', type: 'quantitative', title: 'test BLEU (greedy)' },
+      color: { field: 'system', type: 'nominal', title: null, legend: { orient: 'bottom-right' } },
+    },
+    config: { font: 'sans-serif', background: 'white' },
+  }).spec;
+  const view = new vega.View(vega.parse(spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
