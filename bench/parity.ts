@@ -8,7 +8,16 @@
  * a given time is throughput, not learning.
  *
  *   npx tsx bench/parity.ts [--steps 100] [--batch 64] [--hidden 256] [--lr 0.001] [--every 10]
+ *                           [--readout deep|maxout|attentional] [--encoder-hidden n] [--readout-size n]
  *   npx tsx bench/parity.ts --pytorch-minutes 10     # what the PyTorch peer reaches in 10 minutes
+ *
+ * The model is the example config's (GRU, bidirectional encoder, Bahdanau
+ * attention, bridge `both`, its embedding size) with `--hidden` decoder
+ * units; by default the encoder units per direction scale with `--hidden` as
+ * in the example (256 per direction for hidden 256), the readout is the
+ * example's and the maxout readout has min(example's readoutSize, hidden)
+ * units. `bench/pytorch/parity.py` builds the peer from the exported weights'
+ * names and shapes, so every readout and encoder size is checked as it is.
  *
  * With `--pytorch-minutes M` only the peer trains, for M minutes of wall
  * time on one thread (cycling through one epoch of batches); its weights are
@@ -25,6 +34,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Command } from 'commander';
 import { initBackend } from '../src/core/backend';
+import { encoderUnits, type ReadoutKind } from '../src/core/config';
 import { loadConfig } from '../src/core/configLoader';
 import { makeBatches } from '../src/core/data/batching';
 import { loadDataset } from '../src/core/data/dataset';
@@ -33,8 +43,10 @@ import { Random } from '../src/core/random';
 import { Updater } from '../src/core/updater';
 import { evaluate } from '../src/core/evaluation';
 import { writeBatchFile } from './lib/batches';
+import { peerEnv } from './lib/env';
 
 const ROOT = path.resolve(__dirname, '..');
+const READOUTS: readonly ReadoutKind[] = ['deep', 'maxout', 'attentional'];
 
 async function main(): Promise<void> {
   const o = new Command()
@@ -43,18 +55,34 @@ async function main(): Promise<void> {
     .option('--steps <n>', 'training steps', '100')
     .option('--batch <n>', 'sentences per batch', '64')
     .option('--hidden <n>', 'model.hiddenSize', '256')
+    .option('--encoder-hidden <n>', 'model.encoderHiddenSize: encoder units per direction (default: the example\'s, scaled like --hidden)')
+    .option('--readout <kind>', `model.readout: ${READOUTS.join(', ')} (default: the example's)`)
+    .option('--readout-size <n>', 'model.readoutSize: units of the maxout readout (default: min(the example\'s, --hidden))')
     .option('--lr <x>', 'Adam learning rate', '0.001')
     .option('--every <n>', 'print every n-th step', '10')
     .option('--python <exe>', 'python with torch', 'python3')
     .option('--pytorch-minutes <m>', 'only train the PyTorch peer, for this many minutes, then evaluate its weights here', '0')
     .parse(process.argv)
-    .opts<{ steps: string; batch: string; hidden: string; lr: string; every: string; python: string; pytorchMinutes: string }>();
+    .opts<{ steps: string; batch: string; hidden: string; encoderHidden?: string; readout?: string; readoutSize?: string; lr: string; every: string; python: string; pytorchMinutes: string }>();
   const minutes = Number(o.pytorchMinutes);
   const steps = Number(o.steps);
   const lr = Number(o.lr);
   await initBackend('wasm');
   const { config } = await loadConfig(path.join(ROOT, 'examples', 'tatoeba-fra-eng.seq2seq.json'));
-  config.model.hiddenSize = Number(o.hidden);
+  const example = { ...config.model };
+  const hidden = Number(o.hidden);
+  const readout = (o.readout ?? example.readout) as ReadoutKind;
+  if (!READOUTS.includes(readout)) throw new Error(`--readout: expected one of ${READOUTS.join(', ')} (got ${readout})`);
+  const m = config.model;
+  if (m.cell !== 'gru' || m.layers !== 1 || !m.bidirectional || m.attention !== 'bahdanau' || m.bridge !== 'both') {
+    throw new Error('the PyTorch peer copies one GRU layer, a bidirectional encoder, Bahdanau attention and bridge both only: the example config has changed');
+  }
+  m.hiddenSize = hidden;
+  m.encoderHiddenSize = o.encoderHidden !== undefined ? Number(o.encoderHidden) : Math.max(1, Math.round((encoderUnits(example) * hidden) / example.hiddenSize));
+  m.readout = readout;
+  m.readoutSize = o.readoutSize !== undefined ? Number(o.readoutSize) : Math.min(example.readoutSize, hidden);
+  m.dropout = 0;
+  const shape = `hidden ${hidden}, encoder ${encoderUnits(m)} per direction, readout ${readout}${readout === 'maxout' ? ` ${m.readoutSize}` : ''}, embedding ${m.embeddingSize}`;
   config.train.batchSize = Number(o.batch);
   const ds = await loadDataset(config);
   const epoch = makeBatches(ds.train.encoded, config.train.batchSize, { shuffle: true, random: new Random(1), bucket: true });
@@ -79,7 +107,7 @@ async function main(): Promise<void> {
       const r = spawnSync(
         o.python,
         [...peerArgs, '--minutes', String(minutes), '--dump', dump],
-        { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, OMP_NUM_THREADS: '1' } },
+        { encoding: 'utf8', maxBuffer: 1 << 28, env: peerEnv(1) },
       );
       if (r.status !== 0) throw new Error(`PyTorch peer failed (${o.python}): ${r.stderr || r.error?.message}`);
       const losses = JSON.parse(r.stdout) as number[];
@@ -92,7 +120,7 @@ async function main(): Promise<void> {
         batchSize: 64,
       });
       console.log(
-        `PyTorch peer, ${minutes} min on one thread: ${losses.length} steps of ${o.batch} (hidden ${o.hidden}, Adam ${lr}, full softmax), ` +
+        `PyTorch peer, ${minutes} min on one thread: ${losses.length} steps of ${o.batch} (${shape}, Adam ${lr}, full softmax), ` +
           `last training loss ${losses[losses.length - 1]?.toFixed(3)}; its weights evaluated here on the ${test.sentences} test pairs: ` +
           `perplexity ${test.perplexity.toFixed(1)}, BLEU ${test.bleu.toFixed(2)} (greedy)`,
       );
@@ -103,11 +131,11 @@ async function main(): Promise<void> {
     const r = spawnSync(
       o.python,
       peerArgs,
-      { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, OMP_NUM_THREADS: '1' } },
+      { encoding: 'utf8', maxBuffer: 1 << 26, env: peerEnv(1) },
     );
     if (r.status !== 0) throw new Error(`PyTorch peer failed (${o.python}): ${r.stderr || r.error?.message}`);
     const torch = JSON.parse(r.stdout) as number[];
-    console.log(`model: ${model.params.count} parameters (hidden ${o.hidden}), batch ${o.batch}, Adam lr ${lr}, clip ${config.train.clipNorm}, full softmax, wasm vs PyTorch`);
+    console.log(`model: ${model.params.count} parameters (${shape}), batch ${o.batch}, Adam lr ${lr}, clip ${config.train.clipNorm}, full softmax, wasm vs PyTorch`);
     console.log('| step | loss (this engine) | loss (PyTorch) | |difference| |');
     console.log('|---|---|---|---|');
     let worst = 0;

@@ -21,14 +21,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { Command } from 'commander';
 import { loadConfig } from '../src/core/configLoader';
-import type { ModelConfig } from '../src/core/config';
+import { encoderUnits, type ModelConfig } from '../src/core/config';
 import { BatchFile, realBatches, syntheticBatches, writeBatchFile } from './lib/batches';
 import type { ActivationResult, ChildResult, Job, TrainCase, TrainResult, TranslateResult } from './lib/jobs';
 import { renderMarkdown } from './lib/report';
 import type { BenchResults, Lever, PeerResult, TrainingRow } from './lib/report';
+import { findPython, machine, peerEnv, ROOT } from './lib/env';
 import { ratio, summarize } from './lib/stats';
 
-const ROOT = path.resolve(__dirname, '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'tatoeba-fra-eng.seq2seq.json');
 const CHILD = path.join(__dirname, 'lib', 'child.ts');
 const PEER = path.join(__dirname, 'pytorch', 'seq2seq_peer.py');
@@ -109,15 +109,6 @@ async function runChild(job: Job, dir: string, label: string, timeoutMs = 0): Pr
   }
 }
 
-/** A Python interpreter that can import torch, or null. */
-function findPython(): { python: string; torch: string } | null {
-  for (const python of ['python3', '/usr/bin/python3', 'python']) {
-    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60000 });
-    if (r.status === 0) return { python, torch: r.stdout.trim() };
-  }
-  return null;
-}
-
 interface PeerArgs {
   batchFile: string;
   model: ModelConfig;
@@ -129,12 +120,33 @@ interface PeerArgs {
   steps: number;
 }
 
+/**
+ * Why the PyTorch peer cannot build `model`, or null: it copies one design only
+ * (one GRU layer, bidirectional encoder, Bahdanau attention, bridge `both`;
+ * any encoder size and readout).
+ */
+function peerUnsupported(model: ModelConfig): string | null {
+  const other = [
+    model.cell !== 'gru' && `cell ${model.cell}`,
+    model.layers !== 1 && `${model.layers} layers`,
+    !model.bidirectional && 'a unidirectional encoder',
+    model.attention !== 'bahdanau' && `attention ${model.attention}`,
+    model.bridge !== 'both' && `bridge ${model.bridge}`,
+  ].filter(Boolean);
+  return other.length ? `the PyTorch peer only copies one GRU layer, a bidirectional encoder, Bahdanau attention and bridge both (this model: ${other.join(', ')})` : null;
+}
+
 async function runPeer(python: string, a: PeerArgs): Promise<PeerResult | { error: string }> {
+  const unsupported = peerUnsupported(a.model);
+  if (unsupported) return { error: unsupported };
   const args = [
     PEER,
     '--batches', a.batchFile,
     '--embedding', String(a.model.embeddingSize),
     '--hidden', String(a.model.hiddenSize),
+    '--encoder-hidden', String(encoderUnits(a.model)),
+    '--readout', a.model.readout,
+    '--readout-size', String(a.model.readoutSize),
     '--threads', String(a.threads),
     '--softmax-candidates', String(a.softmaxCandidates),
     '--warmup', String(a.warmup),
@@ -143,7 +155,7 @@ async function runPeer(python: string, a: PeerArgs): Promise<PeerResult | { erro
     '--clip', String(a.clipNorm),
   ];
   return new Promise((resolve) => {
-    const child = spawn(python, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: String(a.threads) } });
+    const child = spawn(python, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: peerEnv(a.threads) });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -160,15 +172,26 @@ async function runPeer(python: string, a: PeerArgs): Promise<PeerResult | { erro
   });
 }
 
+/**
+ * The model of a configuration, trained alike by the TypeScript side (the
+ * job's `model`, see `bench/lib/child.ts`) and the PyTorch peer (its sizes
+ * as arguments). `default` is the example's; `small` and `large` set the
+ * embedding and decoder sizes and scale the encoder units per direction by
+ * the same factor as `hiddenSize` (the example's 256 and 256 become 64 and
+ * 512), the maxout readout kept at most `hiddenSize` units. The encoder size
+ * is always written out resolved (`encoderUnits`), never as 0.
+ */
 function modelOf(base: ModelConfig, name: ConfigName): ModelConfig {
-  if (name === 'small') return { ...base, embeddingSize: 64, hiddenSize: 64 };
-  if (name === 'large') return { ...base, embeddingSize: 256, hiddenSize: 512 };
-  return { ...base };
-}
-
-function tfjsVersion(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('@tensorflow/tfjs-core/package.json') as { version: string }).version;
+  const sized = (embeddingSize: number, hiddenSize: number): ModelConfig => ({
+    ...base,
+    embeddingSize,
+    hiddenSize,
+    encoderHiddenSize: Math.max(1, Math.round((encoderUnits(base) * hiddenSize) / base.hiddenSize)),
+    readoutSize: Math.min(base.readoutSize, hiddenSize),
+  });
+  if (name === 'small') return sized(64, 64);
+  if (name === 'large') return sized(256, 512);
+  return { ...base, encoderHiddenSize: encoderUnits(base) };
 }
 
 function tensorflowLoadable(): string | null {
@@ -178,11 +201,6 @@ function tensorflowLoadable(): string | null {
   } catch {
     return '@tensorflow/tfjs-node is not installed (it cannot be installed on this machine): tensorflow backend not measured';
   }
-}
-
-function gitCommit(): string | undefined {
-  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
 /** One planned training case with what the report needs to know about it. */
@@ -442,16 +460,7 @@ async function main(): Promise<void> {
   });
   const results: BenchResults = {
     format: 'seq2seq-lab/bench@1',
-    machine: {
-      cpu: os.cpus()[0]?.model ?? 'unknown',
-      cores: os.cpus().length,
-      memoryGb: Math.round(os.totalmem() / 2 ** 30),
-      platform: `${os.platform()} ${os.release()}`,
-      node: process.version,
-      tfjs: tfjsVersion(),
-      date: new Date().toISOString(),
-      commit: gitCommit(),
-    },
+    machine: machine(),
     settings: { quick: q, configs: opts.configs, defaultModel: { embeddingSize: base.embeddingSize, hiddenSize: base.hiddenSize }, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, batchSize, warmup: std.warmup, steps: std.steps, heavyWarmup: heavy.warmup, heavySteps: heavy.steps, dpWarmup, softmaxCandidates: cand },
     pytorch,
     notes,

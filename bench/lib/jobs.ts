@@ -27,6 +27,10 @@ export interface TrainCase {
 
 export interface TrainJob {
   kind: 'train';
+  /**
+   * The model every case builds (`bench/run.ts` `modelOf`, encoder units
+   * resolved); the PyTorch peer is given the same sizes and readout.
+   */
   model: ModelConfig;
   /** Adam learning rate and global-norm clipping threshold (the example config's). */
   learningRate: number;

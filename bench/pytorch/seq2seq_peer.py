@@ -1,20 +1,33 @@
 #!/usr/bin/env python3
 """PyTorch peer of the Seq2Seq Lab training benchmark (`npm run bench`).
 
-The same architecture as the project's default model (src/core/model/*):
-  - source embedding, bidirectional GRU encoder with hidden/2 units per
-    direction (packed sequences, so padding is skipped);
-  - bridge s_0 = tanh(W_b [h_fwd_final; h_bwd_final] + b_b);
+The same network as the project's model (src/core/model/*) with GRU cells,
+one layer, a bidirectional encoder, Bahdanau attention and bridge `both`:
+  - source embedding, bidirectional GRU encoder with `--encoder-hidden` units
+    per direction (`model.encoderHiddenSize`; packed sequences, so padding is
+    skipped), whose outputs h_j have D = 2 * encoder-hidden features;
+  - bridge s_0 = tanh(W_b [h_fwd_final; h_bwd_final] + b_b), W_b [D -> hidden];
   - Bahdanau attention score(s, h_j) = v^T tanh(W_q s_{t-1} + W_k h_j) with the
     previous decoder state as query, padding masked before the softmax;
-  - GRU decoder reading [emb(y_{t-1}); c_t];
-  - attentional vector o_t = tanh(W_o [s_t; c_t] + b_o);
-  - output projection stored [vocab, hidden] (nn.Linear), cross-entropy
-    summed over non-padding targets and divided by their number;
+  - GRU decoder reading [E y_{t-1}; c_t];
+  - the readout r_t of `--readout` (`model.readout`, see
+    src/core/model/decoder.ts):
+      deep:        r_t = [s_t; c_t; E y_{t-1}];
+      maxout:      z = W_r [s_t; c_t; E y_{t-1}] + b_r with 2 * `--readout-size`
+                   outputs, r_t = max(z[:, :R], z[:, R:]) (the maximum of the
+                   two halves, R = readout size);
+      attentional: r_t = tanh(W_o [s_t; c_t] + b_o), `hidden` features;
+  - output projection W_out r_t + b_out stored [vocab, features] (nn.Linear),
+    cross-entropy summed over non-padding targets and divided by their number;
   - Adam, gradients clipped by global norm (clip_grad_norm_).
 Optionally the same candidate-set ("sampled") softmax as the project's
 `train.softmaxCandidates`: the k most frequent ids, the batch's gold ids and
-k ids drawn uniformly from the rest, whose logits get -log(draw/pool).
+k ids drawn uniformly from the rest, whose logits get -log(draw/pool); it
+scores the readout features against the candidates' rows of W_out.
+
+The model's sizes are all arguments (bench/run.ts passes those of the
+configuration it measures); bench/pytorch/parity.py reuses this class with
+the sizes read off the project's weights.
 
 Reads the batch file written by bench/run.ts (JSON: srcVocabSize,
 tgtVocabSize, batches[].pairs[].{src,tgt} ids without <bos>/<eos>), trains
@@ -32,42 +45,67 @@ import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 PAD, BOS, EOS = 0, 2, 3
+READOUTS = ("deep", "maxout", "attentional")  # model.readout
 
 
 class Seq2Seq(nn.Module):
-    def __init__(self, src_vocab, tgt_vocab, emb, hidden):
+    """The project's model (see the module doc); `decode` returns the readout features, `out` the logits."""
+
+    def __init__(self, src_vocab, tgt_vocab, emb, hidden, encoder_hidden, readout, readout_size=0):
         super().__init__()
-        if hidden % 2:
-            raise ValueError(f"hidden size must be even for the bidirectional encoder (got {hidden})")
+        if readout not in READOUTS:
+            raise ValueError(f"readout must be one of {', '.join(READOUTS)} (got {readout!r})")
+        if readout == "maxout" and readout_size < 1:
+            raise ValueError(f"the maxout readout needs a positive readout size (got {readout_size})")
+        enc_out = 2 * encoder_hidden  # D: both directions
+        self.readout = readout
         self.src_emb = nn.Embedding(src_vocab, emb)
-        self.encoder = nn.GRU(emb, hidden // 2, batch_first=True, bidirectional=True)
-        self.bridge = nn.Linear(hidden, hidden)
+        self.encoder = nn.GRU(emb, encoder_hidden, batch_first=True, bidirectional=True)
+        self.bridge = nn.Linear(enc_out, hidden)
         self.tgt_emb = nn.Embedding(tgt_vocab, emb)
-        self.w_k = nn.Linear(hidden, hidden, bias=False)
+        self.w_k = nn.Linear(enc_out, hidden, bias=False)
         self.w_q = nn.Linear(hidden, hidden, bias=False)
         self.v = nn.Linear(hidden, 1, bias=False)
-        self.decoder = nn.GRUCell(emb + hidden, hidden)
-        self.w_o = nn.Linear(2 * hidden, hidden)
-        self.out = nn.Linear(hidden, tgt_vocab)  # weight [vocab, hidden]
+        self.decoder = nn.GRUCell(emb + enc_out, hidden)
+        deep = hidden + enc_out + emb  # [s_t; c_t; E y_{t-1}]
+        if readout == "attentional":
+            self.w_o = nn.Linear(hidden + enc_out, hidden)  # project: decoder/Watt, decoder/batt
+            features = hidden
+        elif readout == "maxout":
+            self.w_r = nn.Linear(deep, 2 * readout_size)  # project: decoder/Wreadout, decoder/breadout
+            features = readout_size
+        else:
+            features = deep
+        self.out = nn.Linear(features, tgt_vocab)  # weight [vocab, features]
 
     def decode(self, src, src_lengths, src_mask, tgt_in):
-        """Attentional vectors [batch * tgtLen, hidden] under teacher forcing."""
+        """Readout features r_t [batch * tgtLen, features] under teacher forcing (batch-major)."""
         b, s = src.shape
         packed = pack_padded_sequence(self.src_emb(src), src_lengths, batch_first=True, enforce_sorted=False)
         enc_packed, h_n = self.encoder(packed)
-        enc, _ = pad_packed_sequence(enc_packed, batch_first=True, total_length=s)  # [b, s, hidden]
+        enc, _ = pad_packed_sequence(enc_packed, batch_first=True, total_length=s)  # [b, s, D]
         state = torch.tanh(self.bridge(torch.cat([h_n[0], h_n[1]], dim=1)))
         keys = self.w_k(enc)  # precomputed once per batch
         bias = (src_mask - 1.0) * 1e9
         emb = self.tgt_emb(tgt_in)  # [b, t, emb]
-        outputs = []
+        states, contexts = [], []
         for t in range(tgt_in.shape[1]):
             scores = self.v(torch.tanh(keys + self.w_q(state).unsqueeze(1))).squeeze(2) + bias
             weights = torch.softmax(scores, dim=1)
             context = torch.bmm(weights.unsqueeze(1), enc).squeeze(1)
             state = self.decoder(torch.cat([emb[:, t], context], dim=1), state)
-            outputs.append(torch.tanh(self.w_o(torch.cat([state, context], dim=1))))
-        return torch.stack(outputs, dim=1).reshape(b * tgt_in.shape[1], -1)
+            states.append(state)
+            contexts.append(context)
+        n = b * tgt_in.shape[1]
+        s_t = torch.stack(states, dim=1).reshape(n, -1)
+        c_t = torch.stack(contexts, dim=1).reshape(n, -1)
+        if self.readout == "attentional":
+            return torch.tanh(self.w_o(torch.cat([s_t, c_t], dim=1)))
+        deep = torch.cat([s_t, c_t, emb.reshape(n, -1)], dim=1)
+        if self.readout == "deep":
+            return deep
+        z1, z2 = self.w_r(deep).chunk(2, dim=1)  # the two halves of W_r [s; c; E y] + b_r
+        return torch.maximum(z1, z2)
 
 
 def tensors(batch):
@@ -100,8 +138,12 @@ def tensors(batch):
     }
 
 
-def candidate_logits(model, hidden, tgt_out, tgt_mask, k, generator):
-    """Logits over the candidate set and the targets re-indexed into it (see module doc)."""
+def candidate_logits(model, features, tgt_out, tgt_mask, k, generator):
+    """Logits over the candidate set and the targets re-indexed into it (see module doc).
+
+    `features` are the readout features from `Seq2Seq.decode`, whatever the readout:
+    they are scored against the candidates' rows of W_out (model.out.weight [vocab, features]).
+    """
     vocab = model.out.weight.shape[0]
     golds = torch.unique(tgt_out[tgt_mask > 0])
     golds = golds[golds >= k]
@@ -118,7 +160,7 @@ def candidate_logits(model, hidden, tgt_out, tgt_mask, k, generator):
         offsets[k + golds.numel():] = -math.log(draw / pool)
     position = torch.zeros(vocab, dtype=torch.long)
     position[ids] = torch.arange(ids.numel())
-    logits = hidden @ model.out.weight[ids].t() + model.out.bias[ids] + offsets
+    logits = features @ model.out.weight[ids].t() + model.out.bias[ids] + offsets
     return logits, position[tgt_out]
 
 
@@ -126,7 +168,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--batches", required=True, help="batch file written by bench/run.ts")
     ap.add_argument("--embedding", type=int, required=True)
-    ap.add_argument("--hidden", type=int, required=True)
+    ap.add_argument("--hidden", type=int, required=True, help="decoder units (model.hiddenSize)")
+    ap.add_argument("--encoder-hidden", type=int, required=True, help="encoder units per direction (the resolved model.encoderHiddenSize)")
+    ap.add_argument("--readout", choices=READOUTS, required=True, help="model.readout")
+    ap.add_argument("--readout-size", type=int, default=0, help="model.readoutSize: units of the maxout readout (required for maxout)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--steps", type=int, default=10)
@@ -140,18 +185,20 @@ def main():
     with open(args.batches, encoding="utf-8") as f:
         data = json.load(f)
     batches = [tensors(b) for b in data["batches"]]
-    model = Seq2Seq(data["srcVocabSize"], data["tgtVocabSize"], args.embedding, args.hidden)
+    if args.readout == "maxout" and args.readout_size < 1:
+        ap.error("--readout maxout needs --readout-size")
+    model = Seq2Seq(data["srcVocabSize"], data["tgtVocabSize"], args.embedding, args.hidden, args.encoder_hidden, args.readout, args.readout_size)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     generator = torch.Generator().manual_seed(7)
     k = args.softmax_candidates if 0 < args.softmax_candidates < data["tgtVocabSize"] else 0
 
     def step(b):
         opt.zero_grad(set_to_none=True)
-        hidden = model.decode(b["src"], b["lengths"], b["src_mask"], b["tgt_in"])
+        features = model.decode(b["src"], b["lengths"], b["src_mask"], b["tgt_in"])
         if k:
-            logits, targets = candidate_logits(model, hidden, b["tgt_out"], b["tgt_mask"], k, generator)
+            logits, targets = candidate_logits(model, features, b["tgt_out"], b["tgt_mask"], k, generator)
         else:
-            logits, targets = model.out(hidden), b["tgt_out"]
+            logits, targets = model.out(features), b["tgt_out"]
         nll = F.cross_entropy(logits, targets, reduction="none")
         loss = (nll * b["tgt_mask"]).sum() / max(b["tokens"], 1)
         loss.backward()
