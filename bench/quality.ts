@@ -55,14 +55,13 @@ import { Random } from '../src/core/random';
 import { writeBatchFile } from './lib/batches';
 import type { ProjectCurveJob } from './lib/projectCurve';
 import { findPython, machine, peerEnv, ROOT } from './lib/env';
-import { renderQualityChart, renderQualityMarkdown, type QualityResults } from './lib/qualityReport';
+import { keepPrevious, QUALITY_PARTS, type QualityPart as Part, renderQualityChart, renderQualityMarkdown, type QualityResults } from './lib/qualityReport';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'tatoeba-fra-eng.seq2seq.json');
 const CLI = path.join(ROOT, 'bin', 'seq2seq.js');
 const PEER = path.join(__dirname, 'pytorch', 'recipe_peer.py');
 const CURVE_CHILD = path.join(__dirname, 'lib', 'projectCurve.ts');
-const PARTS = ['curve', 'ablation', 'budget', 'minutes'] as const;
-type Part = (typeof PARTS)[number];
+const PARTS = QUALITY_PARTS;
 
 /** The standard recipe's sizes and training settings (the curve part). */
 export const RECIPE = { embeddingSize: 128, hiddenSize: 256, encoderHiddenSize: 256, batchSize: 64, learningRate: 1e-3, clipNorm: 1 } as const;
@@ -420,9 +419,6 @@ async function main(): Promise<void> {
   };
   const out = opts.out;
   await fs.mkdir(out, { recursive: true });
-  // Parts not run this time keep their previous figures.
-  const previous = await fs.readFile(path.join(out, 'quality.json'), 'utf8').then((t) => JSON.parse(t) as QualityResults, () => undefined);
-  if (previous) Object.assign(results, { curve: previous.curve, ablation: previous.ablation, budget: previous.budget, minutes: previous.minutes, samples: previous.samples, dates: previous.dates ?? {} });
   const now = () => new Date().toISOString();
   try {
     if (opts.parts.includes('curve') || opts.parts.includes('ablation')) {
@@ -473,6 +469,9 @@ async function main(): Promise<void> {
     else await fs.rm(work, { recursive: true, force: true });
   }
   results.durationSec = (Date.now() - started) / 1000;
+  // Parts not run this time keep their previous figures (read now, so that parts run at the same time in two processes both land).
+  const previous = await fs.readFile(path.join(out, 'quality.json'), 'utf8').then((t) => JSON.parse(t) as QualityResults, () => undefined);
+  if (previous) keepPrevious(results, previous, opts.parts);
   const md = renderQualityMarkdown(results);
   await fs.writeFile(path.join(out, 'quality.json'), JSON.stringify(results, null, 1) + '\n');
   await fs.writeFile(path.join(out, 'quality.md'), md);

@@ -146,3 +146,19 @@ export async function renderQualityChart(r: QualityResults): Promise<string> {
   view.finalize();
   return svg;
 }
+
+/** The parts of `npm run bench:quality`. */
+export const QUALITY_PARTS = ['curve', 'ablation', 'budget', 'minutes'] as const;
+export type QualityPart = (typeof QUALITY_PARTS)[number];
+
+/** Copy into `results` the figures of `previous` for the parts not in `ran` (the samples go with `budget`). */
+export function keepPrevious(results: QualityResults, previous: QualityResults, ran: readonly QualityPart[]): void {
+  if (!ran.includes('curve')) results.curve = previous.curve;
+  if (!ran.includes('ablation')) results.ablation = previous.ablation;
+  if (!ran.includes('budget') && !ran.includes('minutes')) {
+    results.budget = previous.budget;
+    results.samples = previous.samples;
+  }
+  if (!ran.includes('minutes')) results.minutes = previous.minutes;
+  results.dates = { ...previous.dates, ...results.dates };
+}

@@ -1,0 +1,52 @@
+import * as assert from 'assert';
+import { DEFAULT_MODEL, DEFAULT_TRAIN } from '../src/core/config';
+import { keepPrevious, renderQualityMarkdown, type QualityResults } from '../bench/lib/qualityReport';
+
+function results(tag: number, dates: QualityResults['dates']): QualityResults {
+  return {
+    format: 'seq2seq-lab/quality@1',
+    machine: { cpu: 'cpu', cores: 2, memoryGb: 24, platform: 'linux', node: 'v20', tfjs: '4.22.0', date: '2026-12-01' },
+    pytorch: { python: 'python3', torch: '1.13' },
+    dates,
+    settings: { recipe: {}, exampleConfig: 'examples/x.json', projectModel: { ...DEFAULT_MODEL }, example: { model: { ...DEFAULT_MODEL }, train: { ...DEFAULT_TRAIN } } },
+    curve: [{ step: 100, projectPerplexity: tag, peerPerplexity: tag + 1 }],
+    ablation: [{ variant: 'defaults', model: {}, perplexity: [{ step: 100, perplexity: tag }], secondsPerStep: 1 }],
+    budget: { minutes: 10, projectBleu: tag, peerBleu: tag, ratio: 1, projectSteps: 1, peerSteps: 1, projectThreads: '2', peerThreads: '1', projectTokensPerSecond: 1, peerTokensPerSecond: 1, testSentences: 1 },
+    minutes: [{ minutes: 10, projectBleu: tag, peerBleu: tag, projectSteps: 1, peerSteps: 1 }],
+    samples: [{ source: `s${tag}`, reference: 'r', project: 'p', peer: 'q' }],
+    durationSec: 1,
+  };
+}
+
+describe('bench:quality report', () => {
+  it('a run of some parts keeps the other parts of the previous results, with their dates', () => {
+    const previous = results(1, { curve: 'c1', ablation: 'a1', budget: 'b1', minutes: 'm1' });
+    const now = results(2, { ablation: 'a2' });
+    keepPrevious(now, previous, ['ablation']);
+    assert.strictEqual(now.curve[0].projectPerplexity, 1);
+    assert.strictEqual(now.ablation![0].perplexity[0].perplexity, 2);
+    assert.strictEqual(now.budget!.projectBleu, 1);
+    assert.strictEqual(now.samples[0].source, 's1');
+    assert.strictEqual(now.minutes![0].projectBleu, 1);
+    assert.deepStrictEqual(now.dates, { curve: 'c1', ablation: 'a2', budget: 'b1', minutes: 'm1' });
+  });
+
+  it('the budget part replaces the samples; minutes stay unless that part ran too', () => {
+    const previous = results(1, {});
+    const now = results(2, { budget: 'b2' });
+    keepPrevious(now, previous, ['budget']);
+    assert.strictEqual(now.budget!.projectBleu, 2);
+    assert.strictEqual(now.samples[0].source, 's2');
+    assert.strictEqual(now.minutes![0].projectBleu, 1);
+    assert.strictEqual(now.curve[0].projectPerplexity, 1);
+  });
+
+  it('the Markdown report shows the curve side by side with the ratio', () => {
+    const r = results(2, { curve: '2026-12-01T00:00:00Z' });
+    r.settings.recipe = { embeddingSize: 128, hiddenSize: 256, encoderHiddenSize: 256, batchSize: 64, learningRate: 0.001, clipNorm: 1 };
+    r.curve = [{ step: 100, projectPerplexity: 50, peerPerplexity: 40, projectRuns: [50], peerRuns: [40] }];
+    const md = renderQualityMarkdown(r);
+    assert.match(md, /Validation perplexity on identical batches \(2026-12-01\)/);
+    assert.match(md, /\| 100 \| 50\.00 \| 40\.00 \| \*\*1\.25\*\* \|/);
+  });
+});
