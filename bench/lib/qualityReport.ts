@@ -74,16 +74,13 @@ export function renderQualityMarkdown(r: QualityResults): string {
       const runs = (xs?: number[]) => (xs ?? []).map(f1).join(', ');
       out.push(`| ${int(c.step)} | ${f2(c.projectPerplexity)} | ${f2(c.peerPerplexity)} | **${f2(c.projectPerplexity / c.peerPerplexity)}** | ${runs(c.projectRuns)} | ${runs(c.peerRuns)} |`);
     }
-    const last = r.curve[r.curve.length - 1];
-    if (last.projectSeconds && last.peerSeconds) {
-      out.push('', `Training time to step ${int(last.step)} (mean, both sides running at the same time, one core each): project ${f1(last.projectSeconds)} s, recipe ${f1(last.peerSeconds)} s.`);
-    }
+    out.push('', 'Perplexity here depends on the steps, not on time: the runs may share the machine with others (speed is `npm run bench`).');
     out.push('');
   }
   if (r.ablation?.length) {
     const steps = r.ablation[0].perplexity.map((p) => p.step);
     out.push(`## What each model choice does${r.dates.ablation ? ` (${r.dates.ablation.slice(0, 10)})` : ''}`, '');
-    out.push("The project's curve above with one choice changed at a time (same batches, settings and seeds; geometric mean over the seeds); two runs at a time, one thread each.", '');
+    out.push("The project's curve above with one choice changed at a time (same batches, settings and seeds; geometric mean over the seeds); two runs at a time, one thread each (so s/step is only a rough relative cost).", '');
     out.push(`| variant | ${steps.map((s) => `perplexity @${s}`).join(' | ')} | s/step |`, `|---|${steps.map(() => '---:').join('|')}|---:|`);
     for (const a of r.ablation) out.push(`| ${cell(a.variant)} | ${a.perplexity.map((p) => f1(p.perplexity)).join(' | ')} | ${f2(a.secondsPerStep)} |`);
     out.push('');
