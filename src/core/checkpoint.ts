@@ -10,14 +10,16 @@
  *   float32); `last/` also holds `optimizer.bin`/`optimizer.json` and
  *   `trainer.json` (step, epoch, learning rate, patience counters, RNG state)
  *   so a run can resume exactly where it stopped.
- * Checkpoints are written to a temporary folder and renamed into place, so an
- * interrupted write never leaves a half-written checkpoint behind.
+ * Checkpoints are written to a temporary folder, fsynced and renamed into
+ * place (see `saveCheckpoint`), so `best/` and `last/` always hold one
+ * complete checkpoint, whenever the process is killed.
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { legacyModelKeys, type Seq2SeqConfig } from './config';
 import type { TokenizerJSON } from './data/tokenizer';
 import type { VocabularyJSON } from './data/vocabulary';
+import { exists, syncDir, writeFileDurable } from './durableFs';
 
 /**
  * Format of `run.json`. Version 2 added the model keys `encoderHiddenSize`, `weightInit`,
@@ -88,8 +90,10 @@ async function writeArrays(dir: string, base: string, arrays: NamedArray[], extr
   const buf = Buffer.alloc(total * 4);
   const view = new Float32Array(buf.buffer, buf.byteOffset, total);
   arrays.forEach((a, i) => view.set(a.values, entries[i].offset));
-  await fs.writeFile(path.join(dir, `${base}.bin`), buf);
-  await fs.writeFile(path.join(dir, `${base}.json`), JSON.stringify({ ...extra, arrays: entries }, null, 1));
+  await writeFileDurable(path.join(dir, `${base}.bin`), buf);
+  await testPause();
+  await writeFileDurable(path.join(dir, `${base}.json`), JSON.stringify({ ...extra, arrays: entries }, null, 1));
+  await testPause();
 }
 
 async function readArrays(dir: string, base: string): Promise<{ arrays: NamedArray[]; extra: Record<string, unknown> }> {
@@ -113,10 +117,40 @@ async function readArrays(dir: string, base: string): Promise<{ arrays: NamedArr
 }
 
 /**
+ * Test hook: `SEQ2SEQ_TEST_CHECKPOINT_PAUSE_MS` (milliseconds, default 0)
+ * makes the checkpoint writer wait that long after each file it writes and
+ * between its two renames, so that a test killing the process lands inside
+ * a checkpoint write often (see test/kill.test.ts). Not for normal use.
+ */
+function testPause(): Promise<void> {
+  const ms = Number(process.env.SEQ2SEQ_TEST_CHECKPOINT_PAUSE_MS ?? 0);
+  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+}
+
+/** Checkpoint kinds kept in a run folder. */
+export const CHECKPOINT_KINDS = ['best', 'last'] as const;
+
+/** Folder the previous `kind` checkpoint is moved to while a new one is renamed into place. */
+function previousDir(runDir: string, kind: string): string {
+  return path.join(runDir, `.${kind}.prev`);
+}
+
+let tmpCounter = 0;
+
+/**
  * Write a checkpoint atomically into `<runDir>/<meta.kind>/`.
+ *
+ * The files go into a temporary folder `<runDir>/.<kind>.tmp-<pid>-<n>/`,
+ * each fsynced; then the current checkpoint (if any) is renamed to
+ * `.<kind>.prev`, the temporary folder is renamed to `<kind>/`, and
+ * `.<kind>.prev` is deleted. So `<kind>/` is always one complete checkpoint;
+ * a kill between the two renames leaves `.<kind>.prev` (complete, the
+ * previous step), which readers fall back to and `recoverRunFolder` renames
+ * back. Temporary folders left by a kill are removed by `recoverRunFolder`.
  * @param optimizer optimizer slots in the optimizer's own order (only for `last`)
  * @param trainerState JSON-serialisable trainer state (only for `last`)
  * @returns the checkpoint folder
+ * @throws the `fs` error of a failed write (ENOSPC, EACCES, …); the previous checkpoint is then left in place
  */
 export async function saveCheckpoint(
   runDir: string,
@@ -126,19 +160,100 @@ export async function saveCheckpoint(
   trainerState?: object,
 ): Promise<string> {
   const final = path.join(runDir, meta.kind);
-  const tmp = path.join(runDir, `.${meta.kind}.tmp-${process.pid}`);
-  await fs.rm(tmp, { recursive: true, force: true });
-  await fs.mkdir(tmp, { recursive: true });
-  await writeArrays(tmp, 'weights', weights, { meta });
-  if (optimizer) await writeArrays(tmp, 'optimizer', optimizer, {});
-  if (trainerState) await fs.writeFile(path.join(tmp, 'trainer.json'), JSON.stringify(trainerState, null, 1));
-  const old = path.join(runDir, `.${meta.kind}.old-${process.pid}`);
-  await fs.rm(old, { recursive: true, force: true });
-  const exists = await fs.stat(final).then(() => true, () => false);
-  if (exists) await fs.rename(final, old);
+  const prev = previousDir(runDir, meta.kind);
+  const tmp = path.join(runDir, `.${meta.kind}.tmp-${process.pid}-${tmpCounter++}`);
+  try {
+    await fs.mkdir(tmp, { recursive: true });
+    await writeArrays(tmp, 'weights', weights, { meta });
+    if (optimizer) await writeArrays(tmp, 'optimizer', optimizer, { step: meta.step });
+    if (trainerState) {
+      await writeFileDurable(path.join(tmp, 'trainer.json'), JSON.stringify(trainerState, null, 1));
+      await testPause();
+    }
+    await syncDir(tmp);
+  } catch (e) {
+    await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    throw e;
+  }
+  if (await exists(final)) {
+    // `prev` can only be left over while `final` exists (see recoverRunFolder), so it is safe to drop.
+    await fs.rm(prev, { recursive: true, force: true });
+    await fs.rename(final, prev);
+    await syncDir(runDir);
+    await testPause();
+  }
   await fs.rename(tmp, final);
-  await fs.rm(old, { recursive: true, force: true });
+  await syncDir(runDir);
+  await fs.rm(prev, { recursive: true, force: true });
   return final;
+}
+
+/**
+ * The folder holding the usable `kind` checkpoint of a run: `<kind>/`, or
+ * `.<kind>.prev/` while (or when a kill left) a new one half renamed into
+ * place. Read-only: never changes the run folder.
+ * @returns undefined when the run has no such checkpoint
+ */
+export async function findCheckpoint(runDir: string, kind: 'best' | 'last'): Promise<string | undefined> {
+  for (const dir of [path.join(runDir, kind), previousDir(runDir, kind)]) {
+    if (await exists(path.join(dir, 'weights.json'))) return dir;
+  }
+  return undefined;
+}
+
+/**
+ * Repair what a process killed while writing left in a run folder; call it
+ * before training, only while no other training uses the folder (`train`
+ * holds the run folder's lock). Renames `.<kind>.prev` back to `<kind>/` when a kill struck
+ * between the two renames of `saveCheckpoint` (and the same for the
+ * `.<kind>.old-<pid>` folders of earlier versions), deletes a leftover
+ * `.<kind>.prev` whose successor is in place, and removes temporary folders
+ * and files (`.best.tmp-*`, `.last.tmp-*`, `.run.json.tmp-*`).
+ * @returns the names of the entries removed or restored (for a log line)
+ */
+export async function recoverRunFolder(runDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(runDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const changed: string[] = [];
+  for (const kind of CHECKPOINT_KINDS) {
+    const final = path.join(runDir, kind);
+    const previous = [`.${kind}.prev`, ...names.filter((n) => n.startsWith(`.${kind}.old-`))].filter((n) => names.includes(n));
+    for (const name of previous) {
+      if (!(await exists(final)) && (await exists(path.join(runDir, name, 'weights.json')))) {
+        await fs.rename(path.join(runDir, name), final);
+        changed.push(`${name} → ${kind}`);
+      } else {
+        await fs.rm(path.join(runDir, name), { recursive: true, force: true });
+        changed.push(name);
+      }
+    }
+  }
+  for (const name of names) {
+    if (/^\.(best|last)\.tmp-|^\.run\.json\.tmp-/.test(name)) {
+      await fs.rm(path.join(runDir, name), { recursive: true, force: true });
+      changed.push(name);
+    }
+  }
+  if (changed.length) await syncDir(runDir);
+  return changed;
+}
+
+/**
+ * Delete the `kind` checkpoint of a run (a fresh start in an old run folder):
+ * renamed out of the way first, so a kill during the deletion never leaves a
+ * partial `<kind>/` behind.
+ */
+export async function removeCheckpoint(runDir: string, kind: 'best' | 'last'): Promise<void> {
+  const final = path.join(runDir, kind);
+  if (!(await exists(final))) return;
+  const doomed = path.join(runDir, `.${kind}.tmp-${process.pid}-${tmpCounter++}`);
+  await fs.rename(final, doomed);
+  await fs.rm(doomed, { recursive: true, force: true });
 }
 
 /** A checkpoint read from disk. */
@@ -169,8 +284,9 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
 export async function writeRunManifest(runDir: string, manifest: RunManifest): Promise<void> {
   await fs.mkdir(runDir, { recursive: true });
   const tmp = path.join(runDir, `.run.json.tmp-${process.pid}`);
-  await fs.writeFile(tmp, JSON.stringify(manifest, null, 1));
+  await writeFileDurable(tmp, JSON.stringify(manifest, null, 1));
   await fs.rename(tmp, path.join(runDir, 'run.json'));
+  await syncDir(runDir);
 }
 
 /**
@@ -206,17 +322,15 @@ export function upgradeManifest(json: RunManifest): RunManifest {
 
 /**
  * Resolve a user-given model path to its run folder and checkpoint folder.
- * Accepts a run folder (uses `best/`, else `last/`) or a checkpoint folder.
+ * Accepts a run folder (uses `best/`, else `last/`, see `findCheckpoint`) or a checkpoint folder.
  * @throws CheckpointError when no checkpoint is found
  */
 export async function resolveModelPath(p: string): Promise<{ runDir: string; checkpointDir: string }> {
   const abs = path.resolve(p);
-  const isCheckpoint = await fs.stat(path.join(abs, 'weights.json')).then(() => true, () => false);
-  if (isCheckpoint) return { runDir: path.dirname(abs), checkpointDir: abs };
-  for (const kind of ['best', 'last']) {
-    const dir = path.join(abs, kind);
-    if (await fs.stat(path.join(dir, 'weights.json')).then(() => true, () => false)) return { runDir: abs, checkpointDir: dir };
+  if (await exists(path.join(abs, 'weights.json'))) return { runDir: path.dirname(abs), checkpointDir: abs };
+  for (const kind of CHECKPOINT_KINDS) {
+    const dir = await findCheckpoint(abs, kind);
+    if (dir) return { runDir: abs, checkpointDir: dir };
   }
-  const exists = await fs.stat(abs).then(() => true, () => false);
-  throw new CheckpointError(exists ? `${p} holds no checkpoint (expected best/ or last/ with weights.json)` : `${p} does not exist`);
+  throw new CheckpointError((await exists(abs)) ? `${p} holds no checkpoint (expected best/ or last/ with weights.json)` : `${p} does not exist`);
 }

@@ -12,14 +12,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, wasmHeapBytes } from './backend';
 import {
   CheckpointMeta,
+  LoadedCheckpoint,
   NamedArray,
   loadCheckpoint,
   readRunManifest,
+  recoverRunFolder,
+  removeCheckpoint,
   RUN_FORMAT,
   RunManifest,
   saveCheckpoint,
   writeRunManifest,
 } from './checkpoint';
+import { exists } from './durableFs';
 import type { Seq2SeqConfig, StopMetric } from './config';
 import { Batch, EncodedPair, makeBatch, makeBatches } from './data/batching';
 import { isOutOfMemory, ResourceError } from './errors';
@@ -27,7 +31,7 @@ import { disposeAll } from './tensors';
 import { competence, curriculumBatch, difficultyOrder } from './data/curriculum';
 import { Dataset, loadDataset } from './data/dataset';
 import { Vocabulary } from './data/vocabulary';
-import type { DoneEvent, StopReason, TrainingEvent, TrainingListener, ValidationEvent } from './events';
+import type { CheckpointEvent, DoneEvent, StopReason, TrainingEvent, TrainingListener, ValidationEvent } from './events';
 import { evaluate } from './evaluation';
 import { DataParallel } from './parallel';
 import { Updater } from './updater';
@@ -66,6 +70,8 @@ interface TrainerState {
   bestBleu: number;
   bestPerplexity: number;
   elapsedSeconds: number;
+  /** Length of metrics.jsonl when the checkpoint was written (bytes; absent in runs from before it was recorded). */
+  metricsBytes?: number;
 }
 
 /**
@@ -143,6 +149,10 @@ function outOfMemory(what: string, batch: Batch, backend: string, after?: string
 
 /**
  * Train a model as configured, writing the run to `opts.outDir`.
+ *
+ * First repairs what a killed run left (`recoverRunFolder`). On
+ * resume, metrics.jsonl is cut back to its length when `last/` was written,
+ * so no event is recorded twice and a line torn by a kill is dropped.
  * @returns the final `done` event
  * @throws DataError / CheckpointError / Error for unusable data, a broken run folder or a failed backend
  */
@@ -150,17 +160,43 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
   const backend = await initBackend();
   const runDir = path.resolve(opts.outDir);
   await fs.mkdir(runDir, { recursive: true });
+  return trainInRunFolder(opts, backend, runDir);
+}
+
+/**
+ * Length in bytes of the complete lines of a file (up to and including its
+ * last newline): what is kept of a `metrics.jsonl` whose last line a kill tore.
+ */
+async function completeLinesLength(file: string): Promise<number> {
+  const text = await fs.readFile(file).catch(() => Buffer.alloc(0));
+  return text.lastIndexOf(0x0a) + 1;
+}
+
+/** `train` in a run folder that exists. */
+async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: string): Promise<DoneEvent> {
   const metricsFile = path.join(runDir, 'metrics.jsonl');
-  const hasLast = await fs.stat(path.join(runDir, 'last', 'weights.json')).then(() => true, () => false);
+  const notes: { level: 'info' | 'warn'; message: string }[] = [];
+  const recovered = await recoverRunFolder(runDir);
+  if (recovered.length) notes.push({ level: 'info', message: `cleaned up after an interrupted run: ${recovered.join(', ')}` });
+  const hasLast = await exists(path.join(runDir, 'last', 'weights.json'));
   const resuming = opts.resume && hasLast;
 
   let config = opts.config;
   let dataset: Dataset;
   let manifest: RunManifest;
+  let last: LoadedCheckpoint | undefined;
+  let metricsBytes = 0;
   if (resuming) {
     manifest = await readRunManifest(runDir);
     config = { ...manifest.config, train: { ...manifest.config.train, maxMinutes: opts.config.train.maxMinutes, epochs: opts.config.train.epochs } };
     dataset = await loadDataset(config, { src: Vocabulary.fromJSON(manifest.srcVocab), tgt: Vocabulary.fromJSON(manifest.tgtVocab) });
+    last = await loadCheckpoint(path.join(runDir, 'last'));
+    // Drop what was logged after the checkpoint resumed from (it is about to be trained again,
+    // and would otherwise appear twice), and a line a kill tore.
+    const saved = last.trainerState?.metricsBytes;
+    const size = await fs.stat(metricsFile).then((st) => st.size, () => 0);
+    metricsBytes = typeof saved === 'number' && saved <= size ? saved : await completeLinesLength(metricsFile);
+    if (size > 0) await fs.truncate(metricsFile, metricsBytes);
   } else {
     dataset = await loadDataset(config);
     manifest = {
@@ -174,8 +210,8 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       backend,
       created: new Date().toISOString(),
     };
-    await fs.rm(path.join(runDir, 'best'), { recursive: true, force: true });
-    await fs.rm(path.join(runDir, 'last'), { recursive: true, force: true });
+    await removeCheckpoint(runDir, 'best');
+    await removeCheckpoint(runDir, 'last');
     await fs.writeFile(metricsFile, '');
     await writeRunManifest(runDir, manifest);
     await writeSplits(runDir, config, dataset);
@@ -185,8 +221,14 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
   const metrics = await fs.open(metricsFile, 'a');
   let updater: Updater | undefined;
   let parallel: DataParallel | undefined;
+  /** Append an event to metrics.jsonl (without telling the listener). */
+  const record = async (e: TrainingEvent) => {
+    const line = Buffer.from(JSON.stringify(e) + '\n');
+    await metrics.write(line);
+    metricsBytes += line.length;
+  };
   const emit = async (e: TrainingEvent) => {
-    await metrics.write(JSON.stringify(e) + '\n');
+    await record(e);
     opts.listener?.(e);
   };
 
@@ -205,8 +247,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       elapsedSeconds: 0,
     };
     let optimizerState: NamedArray[] | undefined;
-    if (resuming) {
-      const last = await loadCheckpoint(path.join(runDir, 'last'));
+    if (last) {
       model.params.import(last.weights);
       optimizerState = last.optimizer;
       state = restoredState(state, last.trainerState ?? {});
@@ -217,7 +258,6 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
     updater.learningRate = state.learningRate;
     const optimizer = updater.optimizer;
     // tfjs-node is known to fail loading in a second worker thread: train on one thread there.
-    const notes: string[] = [];
     const threads = backend === 'tensorflow' ? 1 : tc.threads;
     if (threads > 1) {
       try {
@@ -235,10 +275,10 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
           model.variables.map((v) => v.shape.slice()),
         );
       } catch (e) {
-        notes.push(`data-parallel training could not start (${(e as Error).message}); training on one thread`);
+        notes.push({ level: 'warn', message: `data-parallel training could not start (${(e as Error).message}); training on one thread` });
       }
     } else if (tc.threads > 1) {
-      notes.push(`train.threads = ${tc.threads} is ignored with the ${backend} backend; training on one thread`);
+      notes.push({ level: 'warn', message: `train.threads = ${tc.threads} is ignored with the ${backend} backend; training on one thread` });
     }
     const startStep = state.step;
     const totalSteps = tc.curriculumSteps + tc.epochs * stepsPerEpoch;
@@ -257,7 +297,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       startStep,
       time: new Date().toISOString(),
     });
-    for (const message of notes) await emit({ type: 'log', level: 'warn', message });
+    for (const { level, message } of notes) await emit({ type: 'log', level, message });
     if (parallel) await emit({ type: 'log', level: 'info', message: `data-parallel training on ${parallel.threads} threads` });
     if (resuming) await emit({ type: 'log', level: 'info', message: `resumed from step ${startStep} (epoch ${state.epoch})` });
     if (dataset.filteredOut > 0) {
@@ -299,8 +339,22 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       const meta: CheckpointMeta = { kind: 'last', step: state.step, epoch: state.epoch, time: new Date().toISOString() };
       state.elapsedSeconds = elapsed();
       state.dropoutRandom = dropoutRandom.getState();
-      const p = await saveCheckpoint(runDir, meta, await model.params.export(), optimizer.exportState(), state);
-      await emit({ type: 'checkpoint', kind: 'last', step: state.step, path: p });
+      // The checkpoint event goes into metrics.jsonl before the checkpoint is renamed into place,
+      // and trainer.json records the file's length after it: a resume from this checkpoint keeps
+      // exactly the lines up to here, one from an earlier checkpoint (a kill before the rename) drops it.
+      const event: CheckpointEvent = { type: 'checkpoint', kind: 'last', step: state.step, path: path.join(runDir, 'last') };
+      const before = metricsBytes;
+      await record(event);
+      await metrics.sync();
+      state.metricsBytes = metricsBytes;
+      try {
+        await saveCheckpoint(runDir, meta, await model.params.export(), optimizer.exportState(), state);
+      } catch (e) {
+        await metrics.truncate(before).catch(() => undefined);
+        metricsBytes = before;
+        throw e;
+      }
+      opts.listener?.(event);
     };
 
     const validate = async () => {
