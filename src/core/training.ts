@@ -24,6 +24,7 @@ import {
   writeRunManifest,
 } from './checkpoint';
 import { exists } from './durableFs';
+import { acquireRunLock, describeLockHolder, type RunLock } from './runLock';
 import type { Seq2SeqConfig, StopMetric } from './config';
 import { Batch, EncodedPair, makeBatch, makeBatches } from './data/batching';
 import { isOutOfMemory, ResourceError } from './errors';
@@ -150,17 +151,24 @@ function outOfMemory(what: string, batch: Batch, backend: string, after?: string
 /**
  * Train a model as configured, writing the run to `opts.outDir`.
  *
- * First repairs what a killed run left (`recoverRunFolder`). On
+ * Holds the run folder's lock (`train.lock`, see `src/core/runLock.ts`) while
+ * it runs, and first repairs what a killed run left (`recoverRunFolder`). On
  * resume, metrics.jsonl is cut back to its length when `last/` was written,
  * so no event is recorded twice and a line torn by a kill is dropped.
  * @returns the final `done` event
- * @throws DataError / CheckpointError / Error for unusable data, a broken run folder or a failed backend
+ * @throws RunLockedError when another training holds the run folder;
+ *   DataError / CheckpointError / Error for unusable data, a broken run folder or a failed backend
  */
 export async function train(opts: TrainOptions): Promise<DoneEvent> {
   const backend = await initBackend();
   const runDir = path.resolve(opts.outDir);
   await fs.mkdir(runDir, { recursive: true });
-  return trainInRunFolder(opts, backend, runDir);
+  const lock = await acquireRunLock(runDir);
+  try {
+    return await trainInRunFolder(opts, backend, runDir, lock);
+  } finally {
+    await lock.release();
+  }
 }
 
 /**
@@ -172,10 +180,13 @@ async function completeLinesLength(file: string): Promise<number> {
   return text.lastIndexOf(0x0a) + 1;
 }
 
-/** `train` in a run folder that exists. */
-async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: string): Promise<DoneEvent> {
+/** `train` once the run folder's lock is held. */
+async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: string, lock: RunLock): Promise<DoneEvent> {
   const metricsFile = path.join(runDir, 'metrics.jsonl');
   const notes: { level: 'info' | 'warn'; message: string }[] = [];
+  if (lock.tookOverFrom) {
+    notes.push({ level: 'info', message: `took over the run folder's lock left by a training that no longer runs (${describeLockHolder(lock.tookOverFrom)})` });
+  }
   const recovered = await recoverRunFolder(runDir);
   if (recovered.length) notes.push({ level: 'info', message: `cleaned up after an interrupted run: ${recovered.join(', ')}` });
   const hasLast = await exists(path.join(runDir, 'last', 'weights.json'));
