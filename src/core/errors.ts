@@ -5,7 +5,7 @@
  * internal failure and keeps its stack for the log.
  */
 
-const USER_ERRORS = new Set(['DataError', 'ConfigError', 'CheckpointError', 'WeightsMismatchError', 'RangeError', 'ResourceError', 'RunLockedError']);
+const USER_ERRORS = new Set(['DataError', 'ConfigError', 'CheckpointError', 'WeightsMismatchError', 'RangeError', 'ResourceError', 'RunLockedError', 'DivergenceError']);
 
 /** A user-facing message and, for unexpected failures, the stack as detail. */
 export function describeError(e: unknown): { message: string; detail?: string; expected: boolean } {
@@ -24,6 +24,18 @@ export class ResourceError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ResourceError';
+  }
+}
+
+/**
+ * Training diverged: the loss or gradient stayed non-finite for
+ * `train.maxNonFiniteSteps` steps in a row; the message names the steps, the
+ * checkpoint kept and the settings to change.
+ */
+export class DivergenceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DivergenceError';
   }
 }
 

@@ -25,9 +25,9 @@ import {
 } from './checkpoint';
 import { exists } from './durableFs';
 import { acquireRunLock, describeLockHolder, type RunLock } from './runLock';
-import type { Seq2SeqConfig, StopMetric } from './config';
+import { DEFAULT_TRAIN, type Seq2SeqConfig, type StopMetric } from './config';
 import { Batch, EncodedPair, makeBatch, makeBatches } from './data/batching';
-import { isOutOfMemory, ResourceError } from './errors';
+import { DivergenceError, isOutOfMemory, ResourceError } from './errors';
 import { disposeAll } from './tensors';
 import { competence, curriculumBatch, difficultyOrder } from './data/curriculum';
 import { Dataset, loadDataset } from './data/dataset';
@@ -425,6 +425,10 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
       await saveLast();
     };
 
+    // Consecutive skipped (non-finite) steps; from runs recorded before the key existed: its default.
+    let nonFiniteInARow = 0;
+    const maxNonFinite = tc.maxNonFiniteSteps ?? DEFAULT_TRAIN.maxNonFiniteSteps;
+
     // Progress window.
     let windowNll = 0;
     let windowTokens = 0;
@@ -450,7 +454,20 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
         throw e;
       }
       if (updater!.skippedUpdates > skippedBefore) {
+        nonFiniteInARow++;
         await emit({ type: 'log', level: 'warn', message: `step ${state.step + 1}: the gradient was not finite; update skipped (${updater!.skippedUpdates} so far)` });
+        if (maxNonFinite > 0 && nonFiniteInARow >= maxNonFinite) {
+          const first = state.step + 2 - nonFiniteInARow;
+          const kept = lastSavedStep >= 0 ? `the run folder keeps its checkpoints (last/ of step ${lastSavedStep})` : 'no checkpoint had been saved yet';
+          const message =
+            `training stopped at step ${state.step + 1}: the loss or gradient was not finite in ${nonFiniteInARow} steps in a row ` +
+            `(steps ${first}–${state.step + 1}; train.maxNonFiniteSteps = ${maxNonFinite}); ${kept}. ` +
+            'Lower train.learningRate or train.clipNorm, or check the data, then train again (or --resume).';
+          await emit({ type: 'log', level: 'warn', message });
+          throw new DivergenceError(message);
+        }
+      } else {
+        nonFiniteInARow = 0;
       }
       state.step++;
       if (Number.isFinite(loss)) {
