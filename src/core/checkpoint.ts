@@ -31,6 +31,15 @@ export const RUN_FORMAT = 'seq2seq-lab/run@2';
 /** Every `run.json` format this version reads. */
 export const READABLE_RUN_FORMATS: readonly string[] = ['seq2seq-lab/run@1', RUN_FORMAT];
 
+/**
+ * Format of a checkpoint's array manifests (`weights.json`, `optimizer.json`):
+ * names, shapes and offsets (in floats) of the little-endian float32 arrays
+ * stored one after another in the `.bin` file beside it.
+ */
+export const CHECKPOINT_FORMAT = 'seq2seq-lab/checkpoint@1';
+/** Every checkpoint format this version reads. */
+export const READABLE_CHECKPOINT_FORMATS: readonly string[] = [CHECKPOINT_FORMAT];
+
 /** Contents of `run.json`. */
 export interface RunManifest {
   format: typeof RUN_FORMAT;
@@ -92,27 +101,109 @@ async function writeArrays(dir: string, base: string, arrays: NamedArray[], extr
   arrays.forEach((a, i) => view.set(a.values, entries[i].offset));
   await writeFileDurable(path.join(dir, `${base}.bin`), buf);
   await testPause();
-  await writeFileDurable(path.join(dir, `${base}.json`), JSON.stringify({ ...extra, arrays: entries }, null, 1));
+  await writeFileDurable(path.join(dir, `${base}.json`), JSON.stringify({ format: CHECKPOINT_FORMAT, ...extra, arrays: entries }, null, 1));
   await testPause();
 }
 
-async function readArrays(dir: string, base: string): Promise<{ arrays: NamedArray[]; extra: Record<string, unknown> }> {
+/** Expected name and shape of one stored array (what the run's model needs). */
+export interface ArraySpec {
+  name: string;
+  shape: number[];
+}
+
+/** Largest `weights.json` / `optimizer.json` read (bytes): a manifest lists names and shapes, never values. */
+const MAX_MANIFEST_BYTES = 64 * 2 ** 20;
+
+/**
+ * Validate an array manifest (`weights.json` / `optimizer.json`) against the
+ * `.bin` file's size and, when given, the arrays the model expects — all
+ * before a single value is read or allocated.
+ * @returns the entries, and the floats they cover
+ * @throws CheckpointError naming the file, the array and what was expected
+ */
+function validateEntries(jsonPath: string, raw: unknown, binBytes: number, binPath: string, expected?: ArraySpec[]): ArrayFileEntry[] {
+  if (!Array.isArray(raw)) throw new CheckpointError(`${jsonPath}: expected an "arrays" list`);
+  const entries: ArrayFileEntry[] = [];
+  const seen = new Set<string>();
+  let total = 0;
+  raw.forEach((e: unknown, i) => {
+    const where = `${jsonPath}: arrays[${i}]`;
+    if (!e || typeof e !== 'object') throw new CheckpointError(`${where}: expected {"name", "shape", "offset"}`);
+    const { name, shape, offset } = e as Record<string, unknown>;
+    if (typeof name !== 'string' || name === '') throw new CheckpointError(`${where}: expected a "name" string`);
+    if (seen.has(name)) throw new CheckpointError(`${where}: ${name} is listed twice`);
+    seen.add(name);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new CheckpointError(`${where} (${name}): expected "shape" to be a list of whole numbers ≥ 0, got ${JSON.stringify(shape)}`);
+    }
+    let size = 1;
+    for (const d of shape as number[]) size *= d;
+    if (!Number.isSafeInteger(size) || total + size > binBytes / 4) {
+      throw new CheckpointError(
+        `${where} (${name}): shape [${shape}] needs ${size * 4} bytes, but ${binPath} has ${binBytes} bytes in all` +
+          (total > 0 ? ` (${total * 4} of them for the arrays before it)` : ''),
+      );
+    }
+    if (offset !== total) throw new CheckpointError(`${where} (${name}): expected offset ${total} (the arrays are stored one after another), got ${JSON.stringify(offset)}`);
+    entries.push({ name, shape: (shape as number[]).slice(), offset: total });
+    total += size;
+  });
+  if (total * 4 !== binBytes) {
+    throw new CheckpointError(`${binPath} has ${binBytes} bytes; ${jsonPath} describes ${total * 4} (the file was cut short, or belongs to another checkpoint)`);
+  }
+  if (expected) {
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    for (const want of expected) {
+      const got = byName.get(want.name);
+      if (!got) throw new CheckpointError(`${jsonPath}: no array ${want.name} (the run's model, as its run.json config and vocabularies describe it, needs it with shape [${want.shape}])`);
+      if (got.shape.length !== want.shape.length || got.shape.some((d, k) => d !== want.shape[k])) {
+        throw new CheckpointError(`${jsonPath}: ${want.name} has shape [${got.shape}]; the run's config and vocabularies (run.json) give [${want.shape}]`);
+      }
+    }
+    if (entries.length !== expected.length) {
+      const wanted = new Set(expected.map((e) => e.name));
+      const extra = entries.find((e) => !wanted.has(e.name))!;
+      throw new CheckpointError(`${jsonPath}: array ${extra.name} is not part of the run's model (as its run.json config and vocabularies describe it)`);
+    }
+  }
+  return entries;
+}
+
+async function readArrays(dir: string, base: string, expected?: ArraySpec[]): Promise<{ arrays: NamedArray[]; extra: Record<string, unknown> }> {
   const jsonPath = path.join(dir, `${base}.json`);
-  let manifest: { arrays?: ArrayFileEntry[] } & Record<string, unknown>;
+  const binPath = path.join(dir, `${base}.bin`);
+  let manifest: Record<string, unknown>;
   try {
+    const st = await fs.stat(jsonPath);
+    if (st.size > MAX_MANIFEST_BYTES) throw new Error(`${st.size} bytes is too large for an array manifest`);
     manifest = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
   } catch (e) {
     throw new CheckpointError(`cannot read ${jsonPath}: ${(e as Error).message}`);
   }
-  if (!Array.isArray(manifest.arrays)) throw new CheckpointError(`${jsonPath}: expected an "arrays" list`);
-  const bin = await fs.readFile(path.join(dir, `${base}.bin`));
+  if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) throw new CheckpointError(`${jsonPath}: expected a JSON object`);
+  // Manifests written before the format was recorded have no `format` key; their layout is version 1's.
+  const format = manifest.format ?? CHECKPOINT_FORMAT;
+  if (!READABLE_CHECKPOINT_FORMATS.includes(format as string)) {
+    throw new CheckpointError(
+      `${jsonPath}: format ${JSON.stringify(format)} is not one this version of Seq2Seq Lab reads (${READABLE_CHECKPOINT_FORMATS.join(', ')}); ` +
+        'load it with the version that wrote it, or train the model again',
+    );
+  }
+  const binBytes = await fs.stat(binPath).then(
+    (st) => st.size,
+    (e: Error) => {
+      throw new CheckpointError(`cannot read ${binPath}: ${e.message}`);
+    },
+  );
+  const entries = validateEntries(jsonPath, manifest.arrays, binBytes, binPath, expected);
+  const bin = await fs.readFile(binPath);
+  if (bin.byteLength !== binBytes) throw new CheckpointError(`${binPath} changed while it was read; try again`);
   const floats = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
-  const arrays = manifest.arrays.map((e) => {
+  const arrays = entries.map((e) => {
     const size = e.shape.reduce((a, b) => a * b, 1);
-    if (e.offset + size > floats.length) throw new CheckpointError(`${jsonPath}: ${e.name} lies beyond the end of ${base}.bin`);
     return { name: e.name, shape: e.shape, values: floats.slice(e.offset, e.offset + size) };
   });
-  const { arrays: _drop, ...extra } = manifest;
+  const { arrays: _drop, format: _format, ...extra } = manifest;
   return { arrays, extra };
 }
 
@@ -265,18 +356,63 @@ export interface LoadedCheckpoint {
   trainerState?: Record<string, unknown>;
 }
 
+/** What a checkpoint must hold to fit the run's model (see `loadCheckpoint`). */
+export interface ExpectedArrays {
+  /** The model's parameters, names and shapes. */
+  weights: ArraySpec[];
+  /** The optimiser's slots (`Adam.stateSpecs`), checked when the checkpoint has optimizer state. */
+  optimizer?: ArraySpec[];
+}
+
+function validMeta(file: string, meta: unknown): CheckpointMeta {
+  const m = meta as Partial<CheckpointMeta> | undefined;
+  const whole = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (!m || typeof m !== 'object' || (m.kind !== 'best' && m.kind !== 'last') || !whole(m.step) || !whole(m.epoch)) {
+    throw new CheckpointError(`${file}: expected "meta" with "kind" ("best" or "last"), "step" and "epoch" (whole numbers ≥ 0), got ${JSON.stringify(meta)?.slice(0, 200)}`);
+  }
+  return m as CheckpointMeta;
+}
+
 /**
- * Read a checkpoint folder (`best/` or `last/`).
- * @throws CheckpointError when files are missing or malformed
+ * Read a checkpoint folder (`best/` or `last/`). Every manifest is checked
+ * before any value is read: a known format, whole non-negative shapes, arrays
+ * stored one after another that exactly fill their `.bin` file and, with
+ * `expected`, exactly the arrays and shapes the run's model needs; the files
+ * must all come from one step. So a checkpoint is either loaded whole or
+ * refused; nothing is half-loaded.
+ * @param expected the arrays the run's model needs (from its run.json config and vocabularies)
+ * @throws CheckpointError naming the file and what was expected, when files are missing, malformed, truncated or do not fit
  */
-export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  const { arrays, extra } = await readArrays(dir, 'weights');
-  const meta = extra.meta as CheckpointMeta;
-  const hasOptimizer = await fs.stat(path.join(dir, 'optimizer.json')).then(() => true, () => false);
-  const optimizer = hasOptimizer ? (await readArrays(dir, 'optimizer')).arrays : undefined;
-  const trainerState = await fs
-    .readFile(path.join(dir, 'trainer.json'), 'utf8')
-    .then((s) => JSON.parse(s) as Record<string, unknown>, () => undefined);
+export async function loadCheckpoint(dir: string, expected?: ExpectedArrays): Promise<LoadedCheckpoint> {
+  const { arrays, extra } = await readArrays(dir, 'weights', expected?.weights);
+  const meta = validMeta(path.join(dir, 'weights.json'), extra.meta);
+  let optimizer: NamedArray[] | undefined;
+  if (await exists(path.join(dir, 'optimizer.json'))) {
+    const opt = await readArrays(dir, 'optimizer', expected?.optimizer);
+    if (opt.extra.step !== undefined && opt.extra.step !== meta.step) {
+      throw new CheckpointError(`${path.join(dir, 'optimizer.json')} is from step ${opt.extra.step}, weights.json from step ${meta.step}: the checkpoint mixes two steps`);
+    }
+    optimizer = opt.arrays;
+  }
+  const trainerFile = path.join(dir, 'trainer.json');
+  let trainerState: Record<string, unknown> | undefined;
+  let text: string | undefined;
+  try {
+    text = await fs.readFile(trainerFile, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new CheckpointError(`cannot read ${trainerFile}: ${(e as Error).message}`);
+  }
+  if (text !== undefined) {
+    try {
+      trainerState = JSON.parse(text);
+    } catch (e) {
+      throw new CheckpointError(`${trainerFile}: not valid JSON (${(e as Error).message})`);
+    }
+    if (!trainerState || typeof trainerState !== 'object' || Array.isArray(trainerState)) throw new CheckpointError(`${trainerFile}: expected a JSON object`);
+    if (trainerState.step !== meta.step) {
+      throw new CheckpointError(`${trainerFile} is from step ${JSON.stringify(trainerState.step)}, weights.json from step ${meta.step}: the checkpoint mixes two steps`);
+    }
+  }
   return { dir, meta, weights: arrays, optimizer, trainerState };
 }
 

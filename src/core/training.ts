@@ -35,6 +35,7 @@ import { Vocabulary } from './data/vocabulary';
 import type { CheckpointEvent, DoneEvent, StopReason, TrainingEvent, TrainingListener, ValidationEvent } from './events';
 import { evaluate } from './evaluation';
 import { DataParallel } from './parallel';
+import { Adam } from './optimizer';
 import { Updater } from './updater';
 import { Seq2SeqModel } from './model/seq2seq';
 import { Random, RandomState } from './random';
@@ -201,13 +202,6 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
     manifest = await readRunManifest(runDir);
     config = { ...manifest.config, train: { ...manifest.config.train, maxMinutes: opts.config.train.maxMinutes, epochs: opts.config.train.epochs } };
     dataset = await loadDataset(config, { src: Vocabulary.fromJSON(manifest.srcVocab), tgt: Vocabulary.fromJSON(manifest.tgtVocab) });
-    last = await loadCheckpoint(path.join(runDir, 'last'));
-    // Drop what was logged after the checkpoint resumed from (it is about to be trained again,
-    // and would otherwise appear twice), and a line a kill tore.
-    const saved = last.trainerState?.metricsBytes;
-    const size = await fs.stat(metricsFile).then((st) => st.size, () => 0);
-    metricsBytes = typeof saved === 'number' && saved <= size ? saved : await completeLinesLength(metricsFile);
-    if (size > 0) await fs.truncate(metricsFile, metricsBytes);
   } else {
     dataset = await loadDataset(config);
     manifest = {
@@ -229,6 +223,24 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
   }
   const tc = config.train;
   const model = new Seq2SeqModel(config.model, dataset.srcVocab.size, dataset.tgtVocab.size, tc.seed);
+  if (resuming) {
+    try {
+      // Checked against this model's parameters and optimiser slots before any stored value is read.
+      last = await loadCheckpoint(path.join(runDir, 'last'), {
+        weights: model.params.specs,
+        optimizer: Adam.stateSpecs(model.variables.map((v) => v.shape.slice())),
+      });
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    // Drop what was logged after the checkpoint resumed from (it is about to be trained again,
+    // and would otherwise appear twice), and a line a kill tore.
+    const saved = last.trainerState?.metricsBytes;
+    const size = await fs.stat(metricsFile).then((st) => st.size, () => 0);
+    metricsBytes = typeof saved === 'number' && saved <= size ? saved : await completeLinesLength(metricsFile);
+    if (size > 0) await fs.truncate(metricsFile, metricsBytes);
+  }
   const metrics = await fs.open(metricsFile, 'a');
   let updater: Updater | undefined;
   let parallel: DataParallel | undefined;
