@@ -266,14 +266,22 @@ export async function saveCheckpoint(
     await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     throw e;
   }
-  if (await exists(final)) {
-    // `prev` can only be left over while `final` exists (see recoverRunFolder), so it is safe to drop.
-    await fs.rm(prev, { recursive: true, force: true });
-    await fs.rename(final, prev);
-    await syncDir(runDir);
-    await testPause();
+  const moved = await exists(final);
+  try {
+    if (moved) {
+      // `prev` can only be left over while `final` exists (see recoverRunFolder), so it is safe to drop.
+      await fs.rm(prev, { recursive: true, force: true });
+      await fs.rename(final, prev);
+      await syncDir(runDir);
+      await testPause();
+    }
+    await fs.rename(tmp, final);
+  } catch (e) {
+    // Put the previous checkpoint back if it was moved (else readers and the next start use `prev`).
+    if (moved && !(await exists(final))) await fs.rename(prev, final).catch(() => undefined);
+    await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    throw e;
   }
-  await fs.rename(tmp, final);
   await syncDir(runDir);
   await fs.rm(prev, { recursive: true, force: true });
   return final;

@@ -15,9 +15,20 @@ export async function writeFileDurable(file: string, data: string | Uint8Array):
   try {
     await fh.writeFile(data);
     await fh.sync();
+  } catch (e) {
+    throw withPath(e, file);
   } finally {
-    await fh.close();
+    await fh.close().catch(() => undefined);
   }
+}
+
+/**
+ * `e` with `path` set to `file` when it is an `fs` error without one (errors
+ * of writes through a file handle name no file), so that messages can name it.
+ */
+export function withPath(e: unknown, file: string): unknown {
+  if (e && typeof e === 'object' && 'code' in e && !(e as NodeJS.ErrnoException).path) (e as NodeJS.ErrnoException).path = file;
+  return e;
 }
 
 /**

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, wasmHeapBytes } from './backend';
 import {
   CheckpointMeta,
+  findCheckpoint,
   LoadedCheckpoint,
   NamedArray,
   loadCheckpoint,
@@ -23,11 +24,11 @@ import {
   saveCheckpoint,
   writeRunManifest,
 } from './checkpoint';
-import { exists } from './durableFs';
+import { exists, withPath } from './durableFs';
 import { acquireRunLock, describeLockHolder, type RunLock } from './runLock';
 import { DEFAULT_TRAIN, type Seq2SeqConfig, type StopMetric } from './config';
 import { Batch, EncodedPair, makeBatch, makeBatches } from './data/batching';
-import { DivergenceError, isOutOfMemory, ResourceError } from './errors';
+import { DivergenceError, isOutOfMemory, ResourceError, RunFolderWriteError, writeFailureReason } from './errors';
 import { disposeAll } from './tensors';
 import { competence, curriculumBatch, difficultyOrder } from './data/curriculum';
 import { Dataset, loadDataset } from './data/dataset';
@@ -158,18 +159,50 @@ function outOfMemory(what: string, batch: Batch, backend: string, after?: string
  * so no event is recorded twice and a line torn by a kill is dropped.
  * @returns the final `done` event
  * @throws RunLockedError when another training holds the run folder;
+ *   RunFolderWriteError when a file of the run folder cannot be written (disk
+ *   full, read-only, no permission: training stops, the checkpoints on disk stay loadable);
  *   DataError / CheckpointError / Error for unusable data, a broken run folder or a failed backend
  */
 export async function train(opts: TrainOptions): Promise<DoneEvent> {
   const backend = await initBackend();
   const runDir = path.resolve(opts.outDir);
-  await fs.mkdir(runDir, { recursive: true });
-  const lock = await acquireRunLock(runDir);
+  const progress = { step: -1 };
   try {
-    return await trainInRunFolder(opts, backend, runDir, lock);
-  } finally {
-    await lock.release();
+    await fs.mkdir(runDir, { recursive: true });
+    const lock = await acquireRunLock(runDir);
+    try {
+      return await trainInRunFolder(opts, backend, runDir, lock, progress);
+    } finally {
+      await lock.release().catch(() => undefined);
+    }
+  } catch (e) {
+    throw await asWriteFailure(e, runDir, progress.step);
   }
+}
+
+/**
+ * A write to the run folder that failed (disk full, read-only, no
+ * permission) as a RunFolderWriteError saying which file, why, what the run
+ * folder still holds (read back from disk) and what to do; other errors unchanged.
+ * @param step the step training stopped at (-1: before training started)
+ */
+async function asWriteFailure(e: unknown, runDir: string, step: number): Promise<unknown> {
+  const failure = writeFailureReason(e);
+  if (!failure) return e;
+  const file = failure.path ?? runDir;
+  const kept: string[] = [];
+  for (const kind of ['last', 'best'] as const) {
+    const dir = await findCheckpoint(runDir, kind).catch(() => undefined);
+    if (!dir) continue;
+    const meta = await fs.readFile(path.join(dir, 'weights.json'), 'utf8').then((t) => JSON.parse(t).meta as CheckpointMeta, () => undefined);
+    if (meta) kept.push(`${kind}/ from step ${meta.step}`);
+  }
+  const where = step >= 0 ? `Training stopped at step ${step}: cannot write ${file}` : `Cannot write ${file}`;
+  const holds = kept.length
+    ? `The run folder keeps ${kept.join(' and ')}, which load as they are; once the cause is fixed, continue with "train --resume" (or Resume in VS Code).`
+    : 'No checkpoint had been saved yet.';
+  const fix = failure.code === 'ENOSPC' || failure.code === 'EDQUOT' ? 'Free some disk space' : 'Make the run folder writable, or train into another folder (--out)';
+  return new RunFolderWriteError(`${where}: ${failure.reason}. ${holds} ${fix}.`, failure.code);
 }
 
 /**
@@ -181,8 +214,8 @@ async function completeLinesLength(file: string): Promise<number> {
   return text.lastIndexOf(0x0a) + 1;
 }
 
-/** `train` once the run folder's lock is held. */
-async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: string, lock: RunLock): Promise<DoneEvent> {
+/** `train` once the run folder's lock is held; keeps `progress.step` at the step trained so far. */
+async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: string, lock: RunLock, progress: { step: number }): Promise<DoneEvent> {
   const metricsFile = path.join(runDir, 'metrics.jsonl');
   const notes: { level: 'info' | 'warn'; message: string }[] = [];
   if (lock.tookOverFrom) {
@@ -247,7 +280,11 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
   /** Append an event to metrics.jsonl (without telling the listener). */
   const record = async (e: TrainingEvent) => {
     const line = Buffer.from(JSON.stringify(e) + '\n');
-    await metrics.write(line);
+    try {
+      await metrics.write(line);
+    } catch (err) {
+      throw withPath(err, metricsFile);
+    }
     metricsBytes += line.length;
   };
   const emit = async (e: TrainingEvent) => {
@@ -358,7 +395,6 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
 
     let lastSavedStep = resuming ? state.step : -1;
     const saveLast = async () => {
-      lastSavedStep = state.step;
       const meta: CheckpointMeta = { kind: 'last', step: state.step, epoch: state.epoch, time: new Date().toISOString() };
       state.elapsedSeconds = elapsed();
       state.dropoutRandom = dropoutRandom.getState();
@@ -368,7 +404,7 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
       const event: CheckpointEvent = { type: 'checkpoint', kind: 'last', step: state.step, path: path.join(runDir, 'last') };
       const before = metricsBytes;
       await record(event);
-      await metrics.sync();
+      await metrics.sync().catch((err: unknown) => Promise.reject(withPath(err, metricsFile)));
       state.metricsBytes = metricsBytes;
       try {
         await saveCheckpoint(runDir, meta, await model.params.export(), optimizer.exportState(), state);
@@ -377,6 +413,7 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
         metricsBytes = before;
         throw e;
       }
+      lastSavedStep = state.step;
       opts.listener?.(event);
     };
 
@@ -482,6 +519,7 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
         nonFiniteInARow = 0;
       }
       state.step++;
+      progress.step = state.step;
       if (Number.isFinite(loss)) {
         windowNll += loss * batch.tokens;
         windowTokens += batch.tokens;
