@@ -111,6 +111,14 @@ export interface ArraySpec {
   shape: number[];
 }
 
+/**
+ * A refusal of a damaged or edited checkpoint file: `what` (file and what was
+ * expected) followed by what to do.
+ */
+function damaged(what: string): CheckpointError {
+  return new CheckpointError(`${what}. The checkpoint is damaged or was edited: use the run's other checkpoint (best/ or last/) if it loads, or train again`);
+}
+
 /** Largest `weights.json` / `optimizer.json` read (bytes): a manifest lists names and shapes, never values. */
 const MAX_MANIFEST_BYTES = 64 * 2 ** 20;
 
@@ -118,52 +126,49 @@ const MAX_MANIFEST_BYTES = 64 * 2 ** 20;
  * Validate an array manifest (`weights.json` / `optimizer.json`) against the
  * `.bin` file's size and, when given, the arrays the model expects — all
  * before a single value is read or allocated.
- * @returns the entries, and the floats they cover
+ * @returns the entries, in file order
  * @throws CheckpointError naming the file, the array and what was expected
  */
 function validateEntries(jsonPath: string, raw: unknown, binBytes: number, binPath: string, expected?: ArraySpec[]): ArrayFileEntry[] {
-  if (!Array.isArray(raw)) throw new CheckpointError(`${jsonPath}: expected an "arrays" list`);
+  if (!Array.isArray(raw)) throw damaged(`${jsonPath}: expected an "arrays" list`);
   const entries: ArrayFileEntry[] = [];
   const seen = new Set<string>();
   let total = 0;
   raw.forEach((e: unknown, i) => {
     const where = `${jsonPath}: arrays[${i}]`;
-    if (!e || typeof e !== 'object') throw new CheckpointError(`${where}: expected {"name", "shape", "offset"}`);
+    if (!e || typeof e !== 'object') throw damaged(`${where}: expected {"name", "shape", "offset"}`);
     const { name, shape, offset } = e as Record<string, unknown>;
-    if (typeof name !== 'string' || name === '') throw new CheckpointError(`${where}: expected a "name" string`);
-    if (seen.has(name)) throw new CheckpointError(`${where}: ${name} is listed twice`);
+    if (typeof name !== 'string' || name === '') throw damaged(`${where}: expected a "name" string`);
+    if (seen.has(name)) throw damaged(`${where}: ${name} is listed twice`);
     seen.add(name);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new CheckpointError(`${where} (${name}): expected "shape" to be a list of whole numbers ≥ 0, got ${JSON.stringify(shape)}`);
+      throw damaged(`${where} (${name}): expected "shape" to be a list of whole numbers ≥ 0, got ${JSON.stringify(shape)}`);
     }
     let size = 1;
     for (const d of shape as number[]) size *= d;
     if (!Number.isSafeInteger(size) || total + size > binBytes / 4) {
-      throw new CheckpointError(
-        `${where} (${name}): shape [${shape}] needs ${size * 4} bytes, but ${binPath} has ${binBytes} bytes in all` +
-          (total > 0 ? ` (${total * 4} of them for the arrays before it)` : ''),
-      );
+      throw damaged(`${where} (${name}): shape [${shape}] needs ${size * 4} bytes from byte ${total * 4} on, but ${binPath} has ${binBytes} bytes (it was cut short, or the shape was edited)`);
     }
-    if (offset !== total) throw new CheckpointError(`${where} (${name}): expected offset ${total} (the arrays are stored one after another), got ${JSON.stringify(offset)}`);
+    if (offset !== total) throw damaged(`${where} (${name}): expected offset ${total} (the arrays are stored one after another), got ${JSON.stringify(offset)}`);
     entries.push({ name, shape: (shape as number[]).slice(), offset: total });
     total += size;
   });
   if (total * 4 !== binBytes) {
-    throw new CheckpointError(`${binPath} has ${binBytes} bytes; ${jsonPath} describes ${total * 4} (the file was cut short, or belongs to another checkpoint)`);
+    throw damaged(`${binPath} has ${binBytes} bytes; ${jsonPath} describes ${total * 4} (the file was cut short, or belongs to another checkpoint)`);
   }
   if (expected) {
     const byName = new Map(entries.map((e) => [e.name, e]));
     for (const want of expected) {
       const got = byName.get(want.name);
-      if (!got) throw new CheckpointError(`${jsonPath}: no array ${want.name} (the run's model, as its run.json config and vocabularies describe it, needs it with shape [${want.shape}])`);
+      if (!got) throw damaged(`${jsonPath}: no array ${want.name} (the run's model, as its run.json config and vocabularies describe it, needs it with shape [${want.shape}])`);
       if (got.shape.length !== want.shape.length || got.shape.some((d, k) => d !== want.shape[k])) {
-        throw new CheckpointError(`${jsonPath}: ${want.name} has shape [${got.shape}]; the run's config and vocabularies (run.json) give [${want.shape}]`);
+        throw damaged(`${jsonPath}: ${want.name} has shape [${got.shape}]; the run's config and vocabularies (run.json) give [${want.shape}]`);
       }
     }
     if (entries.length !== expected.length) {
       const wanted = new Set(expected.map((e) => e.name));
       const extra = entries.find((e) => !wanted.has(e.name))!;
-      throw new CheckpointError(`${jsonPath}: array ${extra.name} is not part of the run's model (as its run.json config and vocabularies describe it)`);
+      throw damaged(`${jsonPath}: array ${extra.name} is not part of the run's model (as its run.json config and vocabularies describe it)`);
     }
   }
   return entries;
@@ -178,9 +183,9 @@ async function readArrays(dir: string, base: string, expected?: ArraySpec[]): Pr
     if (st.size > MAX_MANIFEST_BYTES) throw new Error(`${st.size} bytes is too large for an array manifest`);
     manifest = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
   } catch (e) {
-    throw new CheckpointError(`cannot read ${jsonPath}: ${(e as Error).message}`);
+    throw damaged(`cannot read ${jsonPath}: ${(e as Error).message}`);
   }
-  if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) throw new CheckpointError(`${jsonPath}: expected a JSON object`);
+  if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) throw damaged(`${jsonPath}: expected a JSON object`);
   // Manifests written before the format was recorded have no `format` key; their layout is version 1's.
   const format = manifest.format ?? CHECKPOINT_FORMAT;
   if (!READABLE_CHECKPOINT_FORMATS.includes(format as string)) {
@@ -192,7 +197,7 @@ async function readArrays(dir: string, base: string, expected?: ArraySpec[]): Pr
   const binBytes = await fs.stat(binPath).then(
     (st) => st.size,
     (e: Error) => {
-      throw new CheckpointError(`cannot read ${binPath}: ${e.message}`);
+      throw damaged(`cannot read ${binPath}: ${e.message}`);
     },
   );
   const entries = validateEntries(jsonPath, manifest.arrays, binBytes, binPath, expected);
@@ -307,7 +312,8 @@ export async function findCheckpoint(runDir: string, kind: 'best' | 'last'): Pro
  * between the two renames of `saveCheckpoint` (and the same for the
  * `.<kind>.old-<pid>` folders of earlier versions), deletes a leftover
  * `.<kind>.prev` whose successor is in place, and removes temporary folders
- * and files (`.best.tmp-*`, `.last.tmp-*`, `.run.json.tmp-*`).
+ * and files (`.best.tmp-*`, `.last.tmp-*`, `.run.json.tmp-*`, and the
+ * `train.lock.stale-*` a lock takeover sets aside).
  * @returns the names of the entries removed or restored (for a log line)
  */
 export async function recoverRunFolder(runDir: string): Promise<string[]> {
@@ -333,7 +339,7 @@ export async function recoverRunFolder(runDir: string): Promise<string[]> {
     }
   }
   for (const name of names) {
-    if (/^\.(best|last)\.tmp-|^\.run\.json\.tmp-/.test(name)) {
+    if (/^\.(best|last)\.tmp-|^\.run\.json\.tmp-|^train\.lock\.stale-/.test(name)) {
       await fs.rm(path.join(runDir, name), { recursive: true, force: true });
       changed.push(name);
     }
@@ -376,7 +382,7 @@ function validMeta(file: string, meta: unknown): CheckpointMeta {
   const m = meta as Partial<CheckpointMeta> | undefined;
   const whole = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
   if (!m || typeof m !== 'object' || (m.kind !== 'best' && m.kind !== 'last') || !whole(m.step) || !whole(m.epoch)) {
-    throw new CheckpointError(`${file}: expected "meta" with "kind" ("best" or "last"), "step" and "epoch" (whole numbers ≥ 0), got ${JSON.stringify(meta)?.slice(0, 200)}`);
+    throw damaged(`${file}: expected "meta" with "kind" ("best" or "last"), "step" and "epoch" (whole numbers ≥ 0), got ${JSON.stringify(meta)?.slice(0, 200)}`);
   }
   return m as CheckpointMeta;
 }
@@ -398,7 +404,7 @@ export async function loadCheckpoint(dir: string, expected?: ExpectedArrays): Pr
   if (await exists(path.join(dir, 'optimizer.json'))) {
     const opt = await readArrays(dir, 'optimizer', expected?.optimizer);
     if (opt.extra.step !== undefined && opt.extra.step !== meta.step) {
-      throw new CheckpointError(`${path.join(dir, 'optimizer.json')} is from step ${opt.extra.step}, weights.json from step ${meta.step}: the checkpoint mixes two steps`);
+      throw damaged(`${path.join(dir, 'optimizer.json')} is from step ${opt.extra.step}, weights.json from step ${meta.step}: the checkpoint mixes two steps`);
     }
     optimizer = opt.arrays;
   }
@@ -414,11 +420,11 @@ export async function loadCheckpoint(dir: string, expected?: ExpectedArrays): Pr
     try {
       trainerState = JSON.parse(text);
     } catch (e) {
-      throw new CheckpointError(`${trainerFile}: not valid JSON (${(e as Error).message})`);
+      throw damaged(`${trainerFile}: not valid JSON (${(e as Error).message})`);
     }
-    if (!trainerState || typeof trainerState !== 'object' || Array.isArray(trainerState)) throw new CheckpointError(`${trainerFile}: expected a JSON object`);
+    if (!trainerState || typeof trainerState !== 'object' || Array.isArray(trainerState)) throw damaged(`${trainerFile}: expected a JSON object`);
     if (trainerState.step !== meta.step) {
-      throw new CheckpointError(`${trainerFile} is from step ${JSON.stringify(trainerState.step)}, weights.json from step ${meta.step}: the checkpoint mixes two steps`);
+      throw damaged(`${trainerFile} is from step ${JSON.stringify(trainerState.step)}, weights.json from step ${meta.step}: the checkpoint mixes two steps`);
     }
   }
   return { dir, meta, weights: arrays, optimizer, trainerState };
