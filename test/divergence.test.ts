@@ -57,7 +57,8 @@ describe('non-finite steps (train.maxNonFiniteSteps)', function () {
     poisoned = (step) => step >= 7;
     const outDir = path.join(dir, 'stops');
     const events: TrainingEvent[] = [];
-    const err = await train({ config: config(), outDir, resume: false, listener: (e) => events.push(e) }).then(
+    // Validations at steps 3, 6 and 9: the one at 9 falls inside the skipped steps and must not replace last/.
+    const err = await train({ config: config({ validEvery: 3 }), outDir, resume: false, listener: (e) => events.push(e) }).then(
       () => assert.fail('training went on'),
       (e: unknown) => e,
     );
@@ -69,6 +70,7 @@ describe('non-finite steps (train.maxNonFiniteSteps)', function () {
     // The last good checkpoint: step 6, finite, loads as a model; metrics.jsonl ends with the reason.
     const last = await loadCheckpoint(path.join(outDir, 'last'));
     assert.equal(last.meta.step, 6);
+    assert.ok(events.some((e) => e.type === 'validation' && e.step === 9), 'validated at step 9');
     assert.ok(last.weights.every((w) => w.values.every(Number.isFinite)));
     (await Translator.load(outDir)).dispose();
     const lines = (await fs.readFile(path.join(outDir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));

@@ -115,9 +115,10 @@ export interface TrainConfig {
   /** Gradient clipping by global norm (0 = off). */
   clipNorm: number;
   /**
-   * A step whose loss or gradient is not finite is skipped (no update); after
-   * this many such steps in a row the run stops with an error naming the step,
-   * keeping its checkpoints. 0 = never stop.
+   * A step whose loss or gradient is not finite is skipped (no update, and
+   * `last/` is not rewritten meanwhile); after this many such steps in a row
+   * the run stops with an error naming the step, keeping `last/` from the last
+   * good update. 0 = never stop.
    */
   maxNonFiniteSteps: number;
   /** Probability of feeding the gold previous token (1 = always teacher forcing). */

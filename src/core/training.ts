@@ -393,6 +393,10 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
     let lastValidatedStep = -1;
     let stopReason: StopReason | undefined;
 
+    // Consecutive skipped (non-finite) steps; from runs recorded before the key existed: its default.
+    let nonFiniteInARow = 0;
+    const maxNonFinite = tc.maxNonFiniteSteps ?? DEFAULT_TRAIN.maxNonFiniteSteps;
+
     let lastSavedStep = resuming ? state.step : -1;
     const saveLast = async () => {
       const meta: CheckpointMeta = { kind: 'last', step: state.step, epoch: state.epoch, time: new Date().toISOString() };
@@ -471,12 +475,9 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
         if (state.learningRate < tc.minLearningRate) stopReason = 'min-learning-rate';
       }
       if (verdict.stop) stopReason = 'early-stopping';
-      await saveLast();
+      // Not while steps are being skipped: last/ stays the checkpoint of the last good update.
+      if (nonFiniteInARow === 0) await saveLast();
     };
-
-    // Consecutive skipped (non-finite) steps; from runs recorded before the key existed: its default.
-    let nonFiniteInARow = 0;
-    const maxNonFinite = tc.maxNonFiniteSteps ?? DEFAULT_TRAIN.maxNonFiniteSteps;
 
     // Progress window.
     let windowNll = 0;
@@ -511,7 +512,7 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
           const message =
             `training stopped at step ${state.step + 1}: the loss or gradient was not finite in ${nonFiniteInARow} steps in a row ` +
             `(steps ${first}–${state.step + 1}; train.maxNonFiniteSteps = ${maxNonFinite}); ${kept}. ` +
-            'Lower train.learningRate or train.clipNorm, or check the data, then train again (or --resume).';
+            'Lower train.learningRate, turn on or lower train.clipNorm, or check the data, then train again.';
           await emit({ type: 'log', level: 'warn', message });
           throw new DivergenceError(message);
         }
