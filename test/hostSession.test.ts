@@ -37,6 +37,17 @@ const WORKERS: Record<string, string> = {
       if (m.type === 'start') timer = setInterval(() => parentPort.postMessage({ type: 'event', event: { type: 'progress', step: ++step } }), 5);
       if (m.type === 'cancel') { clearInterval(timer); parentPort.postMessage({ type: 'event', event: { type: 'done', reason: 'cancelled', step } }); }
     });`,
+  locking: `
+    const { parentPort, threadId } = require('worker_threads');
+    const fs = require('fs'), os = require('os'), path = require('path');
+    parentPort.on('message', (m) => {
+      if (m.type !== 'start') return;
+      fs.mkdirSync(m.outDir, { recursive: true });
+      // What train() writes (src/core/runLock.ts); a terminated worker never releases it.
+      fs.writeFileSync(path.join(m.outDir, 'train.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), threadId, started: new Date().toISOString() }));
+      parentPort.postMessage({ type: 'event', event: { type: 'log', level: 'info', message: 'locked' } });
+      setInterval(() => {}, 1000); // ignores cancel
+    });`,
   stubborn: `
     const { parentPort } = require('worker_threads');
     parentPort.on('message', (m) => {
@@ -56,7 +67,7 @@ describe('host: TrainingSession (worker_threads)', function () {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** Run a session to its end; returns forwarded events, outcomes (must be exactly one) and the session. */
-  function run(worker: string, opts: { env?: Record<string, string>; cancelAfterEvents?: number; cancelGraceMs?: number } = {}) {
+  function run(worker: string, opts: { env?: Record<string, string>; cancelAfterEvents?: number; cancelGraceMs?: number; outDir?: string } = {}) {
     const events: TrainingEvent[] = [];
     const outcomes: SessionOutcome[] = [];
     return new Promise<{ events: TrainingEvent[]; outcomes: SessionOutcome[]; session: TrainingSession }>((resolve) => {
@@ -74,7 +85,7 @@ describe('host: TrainingSession (worker_threads)', function () {
           },
         },
       );
-      session.start(request);
+      session.start(opts.outDir ? { ...request, outDir: opts.outDir } : request);
     });
   }
 
@@ -127,6 +138,19 @@ describe('host: TrainingSession (worker_threads)', function () {
     assert.equal(session.active, false);
     // Cancelling an ended session is a no-op.
     await session.cancel();
+  });
+
+  it("removes the run folder's lock of a worker it had to terminate", async () => {
+    const outDir = path.join(dir, 'locked-run');
+    const other = path.join(dir, 'other-run');
+    fs.mkdirSync(other);
+    // A lock of another thread of this process (another training) is left alone.
+    fs.writeFileSync(path.join(other, 'train.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), threadId: 999, started: 'x' }));
+    const { events, outcomes } = await run('locking', { cancelAfterEvents: 1, cancelGraceMs: 100, outDir });
+    assert.equal((events[0] as { message: string }).message, 'locked');
+    assert.deepEqual(outcomes, [{ kind: 'stopped' }]);
+    assert.ok(!fs.existsSync(path.join(outDir, 'train.lock')), 'the terminated worker\'s lock is removed');
+    assert.ok(fs.existsSync(path.join(other, 'train.lock')));
   });
 
   it('refuses to start twice', async () => {

@@ -10,14 +10,16 @@
  *   float32); `last/` also holds `optimizer.bin`/`optimizer.json` and
  *   `trainer.json` (step, epoch, learning rate, patience counters, RNG state)
  *   so a run can resume exactly where it stopped.
- * Checkpoints are written to a temporary folder and renamed into place, so an
- * interrupted write never leaves a half-written checkpoint behind.
+ * Checkpoints are written to a temporary folder, fsynced and renamed into
+ * place (see `saveCheckpoint`), so `best/` and `last/` always hold one
+ * complete checkpoint, whenever the process is killed.
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { legacyModelKeys, type Seq2SeqConfig } from './config';
 import type { TokenizerJSON } from './data/tokenizer';
 import type { VocabularyJSON } from './data/vocabulary';
+import { exists, syncDir, writeFileDurable } from './durableFs';
 
 /**
  * Format of `run.json`. Version 2 added the model keys `encoderHiddenSize`, `weightInit`,
@@ -28,6 +30,15 @@ import type { VocabularyJSON } from './data/vocabulary';
 export const RUN_FORMAT = 'seq2seq-lab/run@2';
 /** Every `run.json` format this version reads. */
 export const READABLE_RUN_FORMATS: readonly string[] = ['seq2seq-lab/run@1', RUN_FORMAT];
+
+/**
+ * Format of a checkpoint's array manifests (`weights.json`, `optimizer.json`):
+ * names, shapes and offsets (in floats) of the little-endian float32 arrays
+ * stored one after another in the `.bin` file beside it.
+ */
+export const CHECKPOINT_FORMAT = 'seq2seq-lab/checkpoint@1';
+/** Every checkpoint format this version reads. */
+export const READABLE_CHECKPOINT_FORMATS: readonly string[] = [CHECKPOINT_FORMAT];
 
 /** Contents of `run.json`. */
 export interface RunManifest {
@@ -88,35 +99,154 @@ async function writeArrays(dir: string, base: string, arrays: NamedArray[], extr
   const buf = Buffer.alloc(total * 4);
   const view = new Float32Array(buf.buffer, buf.byteOffset, total);
   arrays.forEach((a, i) => view.set(a.values, entries[i].offset));
-  await fs.writeFile(path.join(dir, `${base}.bin`), buf);
-  await fs.writeFile(path.join(dir, `${base}.json`), JSON.stringify({ ...extra, arrays: entries }, null, 1));
+  await writeFileDurable(path.join(dir, `${base}.bin`), buf);
+  await testPause();
+  await writeFileDurable(path.join(dir, `${base}.json`), JSON.stringify({ format: CHECKPOINT_FORMAT, ...extra, arrays: entries }, null, 1));
+  await testPause();
 }
 
-async function readArrays(dir: string, base: string): Promise<{ arrays: NamedArray[]; extra: Record<string, unknown> }> {
+/** Expected name and shape of one stored array (what the run's model needs). */
+export interface ArraySpec {
+  name: string;
+  shape: number[];
+}
+
+/**
+ * A refusal of a damaged or edited checkpoint file: `what` (file and what was
+ * expected) followed by what to do.
+ */
+function damaged(what: string): CheckpointError {
+  return new CheckpointError(`${what}. The checkpoint is damaged or was edited: use the run's other checkpoint (best/ or last/) if it loads, or train again`);
+}
+
+/** Largest `weights.json` / `optimizer.json` read (bytes): a manifest lists names and shapes, never values. */
+const MAX_MANIFEST_BYTES = 64 * 2 ** 20;
+
+/**
+ * Validate an array manifest (`weights.json` / `optimizer.json`) against the
+ * `.bin` file's size and, when given, the arrays the model expects — all
+ * before a single value is read or allocated.
+ * @returns the entries, in file order
+ * @throws CheckpointError naming the file, the array and what was expected
+ */
+function validateEntries(jsonPath: string, raw: unknown, binBytes: number, binPath: string, expected?: ArraySpec[]): ArrayFileEntry[] {
+  if (!Array.isArray(raw)) throw damaged(`${jsonPath}: expected an "arrays" list`);
+  const entries: ArrayFileEntry[] = [];
+  const seen = new Set<string>();
+  let total = 0;
+  raw.forEach((e: unknown, i) => {
+    const where = `${jsonPath}: arrays[${i}]`;
+    if (!e || typeof e !== 'object') throw damaged(`${where}: expected {"name", "shape", "offset"}`);
+    const { name, shape, offset } = e as Record<string, unknown>;
+    if (typeof name !== 'string' || name === '') throw damaged(`${where}: expected a "name" string`);
+    if (seen.has(name)) throw damaged(`${where}: ${name} is listed twice`);
+    seen.add(name);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw damaged(`${where} (${name}): expected "shape" to be a list of whole numbers ≥ 0, got ${JSON.stringify(shape)}`);
+    }
+    let size = 1;
+    for (const d of shape as number[]) size *= d;
+    if (!Number.isSafeInteger(size) || total + size > binBytes / 4) {
+      throw damaged(`${where} (${name}): shape [${shape}] needs ${size * 4} bytes from byte ${total * 4} on, but ${binPath} has ${binBytes} bytes (it was cut short, or the shape was edited)`);
+    }
+    if (offset !== total) throw damaged(`${where} (${name}): expected offset ${total} (the arrays are stored one after another), got ${JSON.stringify(offset)}`);
+    entries.push({ name, shape: (shape as number[]).slice(), offset: total });
+    total += size;
+  });
+  if (total * 4 !== binBytes) {
+    throw damaged(`${binPath} has ${binBytes} bytes; ${jsonPath} describes ${total * 4} (the file was cut short, or belongs to another checkpoint)`);
+  }
+  if (expected) {
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    for (const want of expected) {
+      const got = byName.get(want.name);
+      if (!got) throw damaged(`${jsonPath}: no array ${want.name} (the run's model, as its run.json config and vocabularies describe it, needs it with shape [${want.shape}])`);
+      if (got.shape.length !== want.shape.length || got.shape.some((d, k) => d !== want.shape[k])) {
+        throw damaged(`${jsonPath}: ${want.name} has shape [${got.shape}]; the run's config and vocabularies (run.json) give [${want.shape}]`);
+      }
+    }
+    if (entries.length !== expected.length) {
+      const wanted = new Set(expected.map((e) => e.name));
+      const extra = entries.find((e) => !wanted.has(e.name))!;
+      throw damaged(`${jsonPath}: array ${extra.name} is not part of the run's model (as its run.json config and vocabularies describe it)`);
+    }
+  }
+  return entries;
+}
+
+async function readArrays(dir: string, base: string, expected?: ArraySpec[]): Promise<{ arrays: NamedArray[]; extra: Record<string, unknown> }> {
   const jsonPath = path.join(dir, `${base}.json`);
-  let manifest: { arrays?: ArrayFileEntry[] } & Record<string, unknown>;
+  const binPath = path.join(dir, `${base}.bin`);
+  let manifest: Record<string, unknown>;
   try {
+    const st = await fs.stat(jsonPath);
+    if (st.size > MAX_MANIFEST_BYTES) throw new Error(`${st.size} bytes is too large for an array manifest`);
     manifest = JSON.parse(await fs.readFile(jsonPath, 'utf8'));
   } catch (e) {
-    throw new CheckpointError(`cannot read ${jsonPath}: ${(e as Error).message}`);
+    throw damaged(`cannot read ${jsonPath}: ${(e as Error).message}`);
   }
-  if (!Array.isArray(manifest.arrays)) throw new CheckpointError(`${jsonPath}: expected an "arrays" list`);
-  const bin = await fs.readFile(path.join(dir, `${base}.bin`));
+  if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) throw damaged(`${jsonPath}: expected a JSON object`);
+  // Manifests written before the format was recorded have no `format` key; their layout is version 1's.
+  const format = manifest.format ?? CHECKPOINT_FORMAT;
+  if (!READABLE_CHECKPOINT_FORMATS.includes(format as string)) {
+    throw new CheckpointError(
+      `${jsonPath}: format ${JSON.stringify(format)} is not one this version of Seq2Seq Lab reads (${READABLE_CHECKPOINT_FORMATS.join(', ')}); ` +
+        'load it with the version that wrote it, or train the model again',
+    );
+  }
+  const binBytes = await fs.stat(binPath).then(
+    (st) => st.size,
+    (e: Error) => {
+      throw damaged(`cannot read ${binPath}: ${e.message}`);
+    },
+  );
+  const entries = validateEntries(jsonPath, manifest.arrays, binBytes, binPath, expected);
+  const bin = await fs.readFile(binPath);
+  if (bin.byteLength !== binBytes) throw new CheckpointError(`${binPath} changed while it was read; try again`);
   const floats = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
-  const arrays = manifest.arrays.map((e) => {
+  const arrays = entries.map((e) => {
     const size = e.shape.reduce((a, b) => a * b, 1);
-    if (e.offset + size > floats.length) throw new CheckpointError(`${jsonPath}: ${e.name} lies beyond the end of ${base}.bin`);
     return { name: e.name, shape: e.shape, values: floats.slice(e.offset, e.offset + size) };
   });
-  const { arrays: _drop, ...extra } = manifest;
+  const { arrays: _drop, format: _format, ...extra } = manifest;
   return { arrays, extra };
 }
 
 /**
+ * Test hook: `SEQ2SEQ_TEST_CHECKPOINT_PAUSE_MS` (milliseconds, default 0)
+ * makes the checkpoint writer wait that long after each file it writes and
+ * between its two renames, so that a test killing the process lands inside
+ * a checkpoint write often (see test/kill.test.ts). Not for normal use.
+ */
+function testPause(): Promise<void> {
+  const ms = Number(process.env.SEQ2SEQ_TEST_CHECKPOINT_PAUSE_MS ?? 0);
+  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+}
+
+/** Checkpoint kinds kept in a run folder. */
+export const CHECKPOINT_KINDS = ['best', 'last'] as const;
+
+/** Folder the previous `kind` checkpoint is moved to while a new one is renamed into place. */
+function previousDir(runDir: string, kind: string): string {
+  return path.join(runDir, `.${kind}.prev`);
+}
+
+let tmpCounter = 0;
+
+/**
  * Write a checkpoint atomically into `<runDir>/<meta.kind>/`.
+ *
+ * The files go into a temporary folder `<runDir>/.<kind>.tmp-<pid>-<n>/`,
+ * each fsynced; then the current checkpoint (if any) is renamed to
+ * `.<kind>.prev`, the temporary folder is renamed to `<kind>/`, and
+ * `.<kind>.prev` is deleted. So `<kind>/` is always one complete checkpoint;
+ * a kill between the two renames leaves `.<kind>.prev` (complete, the
+ * previous step), which readers fall back to and `recoverRunFolder` renames
+ * back. Temporary folders left by a kill are removed by `recoverRunFolder`.
  * @param optimizer optimizer slots in the optimizer's own order (only for `last`)
  * @param trainerState JSON-serialisable trainer state (only for `last`)
  * @returns the checkpoint folder
+ * @throws the `fs` error of a failed write (ENOSPC, EACCES, …); the previous checkpoint is then left in place
  */
 export async function saveCheckpoint(
   runDir: string,
@@ -126,19 +256,109 @@ export async function saveCheckpoint(
   trainerState?: object,
 ): Promise<string> {
   const final = path.join(runDir, meta.kind);
-  const tmp = path.join(runDir, `.${meta.kind}.tmp-${process.pid}`);
-  await fs.rm(tmp, { recursive: true, force: true });
-  await fs.mkdir(tmp, { recursive: true });
-  await writeArrays(tmp, 'weights', weights, { meta });
-  if (optimizer) await writeArrays(tmp, 'optimizer', optimizer, {});
-  if (trainerState) await fs.writeFile(path.join(tmp, 'trainer.json'), JSON.stringify(trainerState, null, 1));
-  const old = path.join(runDir, `.${meta.kind}.old-${process.pid}`);
-  await fs.rm(old, { recursive: true, force: true });
-  const exists = await fs.stat(final).then(() => true, () => false);
-  if (exists) await fs.rename(final, old);
-  await fs.rename(tmp, final);
-  await fs.rm(old, { recursive: true, force: true });
+  const prev = previousDir(runDir, meta.kind);
+  const tmp = path.join(runDir, `.${meta.kind}.tmp-${process.pid}-${tmpCounter++}`);
+  try {
+    await fs.mkdir(tmp, { recursive: true });
+    await writeArrays(tmp, 'weights', weights, { meta });
+    if (optimizer) await writeArrays(tmp, 'optimizer', optimizer, { step: meta.step });
+    if (trainerState) {
+      await writeFileDurable(path.join(tmp, 'trainer.json'), JSON.stringify(trainerState, null, 1));
+      await testPause();
+    }
+    await syncDir(tmp);
+  } catch (e) {
+    await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    throw e;
+  }
+  const moved = await exists(final);
+  try {
+    if (moved) {
+      // `prev` can only be left over while `final` exists (see recoverRunFolder), so it is safe to drop.
+      await fs.rm(prev, { recursive: true, force: true });
+      await fs.rename(final, prev);
+      await syncDir(runDir);
+      await testPause();
+    }
+    await fs.rename(tmp, final);
+  } catch (e) {
+    // Put the previous checkpoint back if it was moved (else readers and the next start use `prev`).
+    if (moved && !(await exists(final))) await fs.rename(prev, final).catch(() => undefined);
+    await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    throw e;
+  }
+  await syncDir(runDir);
+  await fs.rm(prev, { recursive: true, force: true });
   return final;
+}
+
+/**
+ * The folder holding the usable `kind` checkpoint of a run: `<kind>/`, or
+ * `.<kind>.prev/` while (or when a kill left) a new one half renamed into
+ * place. Read-only: never changes the run folder.
+ * @returns undefined when the run has no such checkpoint
+ */
+export async function findCheckpoint(runDir: string, kind: 'best' | 'last'): Promise<string | undefined> {
+  for (const dir of [path.join(runDir, kind), previousDir(runDir, kind)]) {
+    if (await exists(path.join(dir, 'weights.json'))) return dir;
+  }
+  return undefined;
+}
+
+/**
+ * Repair what a process killed while writing left in a run folder; call it
+ * before training, only while no other training uses the folder (`train`
+ * holds the run folder's lock). Renames `.<kind>.prev` back to `<kind>/` when a kill struck
+ * between the two renames of `saveCheckpoint` (and the same for the
+ * `.<kind>.old-<pid>` folders of earlier versions), deletes a leftover
+ * `.<kind>.prev` whose successor is in place, and removes temporary folders
+ * and files (`.best.tmp-*`, `.last.tmp-*`, `.run.json.tmp-*`, and the
+ * `train.lock.stale-*` a lock takeover sets aside).
+ * @returns the names of the entries removed or restored (for a log line)
+ */
+export async function recoverRunFolder(runDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(runDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const changed: string[] = [];
+  for (const kind of CHECKPOINT_KINDS) {
+    const final = path.join(runDir, kind);
+    const previous = [`.${kind}.prev`, ...names.filter((n) => n.startsWith(`.${kind}.old-`))].filter((n) => names.includes(n));
+    for (const name of previous) {
+      if (!(await exists(final)) && (await exists(path.join(runDir, name, 'weights.json')))) {
+        await fs.rename(path.join(runDir, name), final);
+        changed.push(`${name} → ${kind}`);
+      } else {
+        await fs.rm(path.join(runDir, name), { recursive: true, force: true });
+        changed.push(name);
+      }
+    }
+  }
+  for (const name of names) {
+    if (/^\.(best|last)\.tmp-|^\.run\.json\.tmp-|^train\.lock\.stale-/.test(name)) {
+      await fs.rm(path.join(runDir, name), { recursive: true, force: true });
+      changed.push(name);
+    }
+  }
+  if (changed.length) await syncDir(runDir);
+  return changed;
+}
+
+/**
+ * Delete the `kind` checkpoint of a run (a fresh start in an old run folder):
+ * renamed out of the way first, so a kill during the deletion never leaves a
+ * partial `<kind>/` behind.
+ */
+export async function removeCheckpoint(runDir: string, kind: 'best' | 'last'): Promise<void> {
+  const final = path.join(runDir, kind);
+  if (!(await exists(final))) return;
+  const doomed = path.join(runDir, `.${kind}.tmp-${process.pid}-${tmpCounter++}`);
+  await fs.rename(final, doomed);
+  await fs.rm(doomed, { recursive: true, force: true });
 }
 
 /** A checkpoint read from disk. */
@@ -150,18 +370,63 @@ export interface LoadedCheckpoint {
   trainerState?: Record<string, unknown>;
 }
 
+/** What a checkpoint must hold to fit the run's model (see `loadCheckpoint`). */
+export interface ExpectedArrays {
+  /** The model's parameters, names and shapes. */
+  weights: ArraySpec[];
+  /** The optimiser's slots (`Adam.stateSpecs`), checked when the checkpoint has optimizer state. */
+  optimizer?: ArraySpec[];
+}
+
+function validMeta(file: string, meta: unknown): CheckpointMeta {
+  const m = meta as Partial<CheckpointMeta> | undefined;
+  const whole = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (!m || typeof m !== 'object' || (m.kind !== 'best' && m.kind !== 'last') || !whole(m.step) || !whole(m.epoch)) {
+    throw damaged(`${file}: expected "meta" with "kind" ("best" or "last"), "step" and "epoch" (whole numbers ≥ 0), got ${JSON.stringify(meta)?.slice(0, 200)}`);
+  }
+  return m as CheckpointMeta;
+}
+
 /**
- * Read a checkpoint folder (`best/` or `last/`).
- * @throws CheckpointError when files are missing or malformed
+ * Read a checkpoint folder (`best/` or `last/`). Every manifest is checked
+ * before any value is read: a known format, whole non-negative shapes, arrays
+ * stored one after another that exactly fill their `.bin` file and, with
+ * `expected`, exactly the arrays and shapes the run's model needs; the files
+ * must all come from one step. So a checkpoint is either loaded whole or
+ * refused; nothing is half-loaded.
+ * @param expected the arrays the run's model needs (from its run.json config and vocabularies)
+ * @throws CheckpointError naming the file and what was expected, when files are missing, malformed, truncated or do not fit
  */
-export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  const { arrays, extra } = await readArrays(dir, 'weights');
-  const meta = extra.meta as CheckpointMeta;
-  const hasOptimizer = await fs.stat(path.join(dir, 'optimizer.json')).then(() => true, () => false);
-  const optimizer = hasOptimizer ? (await readArrays(dir, 'optimizer')).arrays : undefined;
-  const trainerState = await fs
-    .readFile(path.join(dir, 'trainer.json'), 'utf8')
-    .then((s) => JSON.parse(s) as Record<string, unknown>, () => undefined);
+export async function loadCheckpoint(dir: string, expected?: ExpectedArrays): Promise<LoadedCheckpoint> {
+  const { arrays, extra } = await readArrays(dir, 'weights', expected?.weights);
+  const meta = validMeta(path.join(dir, 'weights.json'), extra.meta);
+  let optimizer: NamedArray[] | undefined;
+  if (await exists(path.join(dir, 'optimizer.json'))) {
+    const opt = await readArrays(dir, 'optimizer', expected?.optimizer);
+    if (opt.extra.step !== undefined && opt.extra.step !== meta.step) {
+      throw damaged(`${path.join(dir, 'optimizer.json')} is from step ${opt.extra.step}, weights.json from step ${meta.step}: the checkpoint mixes two steps`);
+    }
+    optimizer = opt.arrays;
+  }
+  const trainerFile = path.join(dir, 'trainer.json');
+  let trainerState: Record<string, unknown> | undefined;
+  let text: string | undefined;
+  try {
+    text = await fs.readFile(trainerFile, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new CheckpointError(`cannot read ${trainerFile}: ${(e as Error).message}`);
+  }
+  if (text !== undefined) {
+    try {
+      trainerState = JSON.parse(text);
+    } catch (e) {
+      throw damaged(`${trainerFile}: not valid JSON (${(e as Error).message})`);
+    }
+    if (!trainerState || typeof trainerState !== 'object' || Array.isArray(trainerState)) throw damaged(`${trainerFile}: expected a JSON object`);
+    if (trainerState.step !== meta.step) {
+      throw damaged(`${trainerFile} is from step ${JSON.stringify(trainerState.step)}, weights.json from step ${meta.step}: the checkpoint mixes two steps`);
+    }
+  }
   return { dir, meta, weights: arrays, optimizer, trainerState };
 }
 
@@ -169,8 +434,9 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
 export async function writeRunManifest(runDir: string, manifest: RunManifest): Promise<void> {
   await fs.mkdir(runDir, { recursive: true });
   const tmp = path.join(runDir, `.run.json.tmp-${process.pid}`);
-  await fs.writeFile(tmp, JSON.stringify(manifest, null, 1));
+  await writeFileDurable(tmp, JSON.stringify(manifest, null, 1));
   await fs.rename(tmp, path.join(runDir, 'run.json'));
+  await syncDir(runDir);
 }
 
 /**
@@ -206,17 +472,15 @@ export function upgradeManifest(json: RunManifest): RunManifest {
 
 /**
  * Resolve a user-given model path to its run folder and checkpoint folder.
- * Accepts a run folder (uses `best/`, else `last/`) or a checkpoint folder.
+ * Accepts a run folder (uses `best/`, else `last/`, see `findCheckpoint`) or a checkpoint folder.
  * @throws CheckpointError when no checkpoint is found
  */
 export async function resolveModelPath(p: string): Promise<{ runDir: string; checkpointDir: string }> {
   const abs = path.resolve(p);
-  const isCheckpoint = await fs.stat(path.join(abs, 'weights.json')).then(() => true, () => false);
-  if (isCheckpoint) return { runDir: path.dirname(abs), checkpointDir: abs };
-  for (const kind of ['best', 'last']) {
-    const dir = path.join(abs, kind);
-    if (await fs.stat(path.join(dir, 'weights.json')).then(() => true, () => false)) return { runDir: abs, checkpointDir: dir };
+  if (await exists(path.join(abs, 'weights.json'))) return { runDir: path.dirname(abs), checkpointDir: abs };
+  for (const kind of CHECKPOINT_KINDS) {
+    const dir = await findCheckpoint(abs, kind);
+    if (dir) return { runDir: abs, checkpointDir: dir };
   }
-  const exists = await fs.stat(abs).then(() => true, () => false);
-  throw new CheckpointError(exists ? `${p} holds no checkpoint (expected best/ or last/ with weights.json)` : `${p} does not exist`);
+  throw new CheckpointError((await exists(abs)) ? `${p} holds no checkpoint (expected best/ or last/ with weights.json)` : `${p} does not exist`);
 }

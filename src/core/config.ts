@@ -114,6 +114,13 @@ export interface TrainConfig {
   epochs: number;
   /** Gradient clipping by global norm (0 = off). */
   clipNorm: number;
+  /**
+   * A step whose loss or gradient is not finite is skipped (no update, and
+   * `last/` is not rewritten meanwhile); after this many such steps in a row
+   * the run stops with an error naming the step, keeping `last/` from the last
+   * good update. 0 = never stop.
+   */
+  maxNonFiniteSteps: number;
   /** Probability of feeding the gold previous token (1 = always teacher forcing). */
   teacherForcing: number;
   /**
@@ -254,6 +261,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   maxMinutes: 0,
   epochs: 10,
   clipNorm: 5,
+  maxNonFiniteSteps: 10,
   teacherForcing: 1,
   softmaxCandidates: 0,
   lazyAdam: false,

@@ -5,7 +5,7 @@
  * internal failure and keeps its stack for the log.
  */
 
-const USER_ERRORS = new Set(['DataError', 'ConfigError', 'CheckpointError', 'WeightsMismatchError', 'RangeError', 'ResourceError']);
+const USER_ERRORS = new Set(['DataError', 'ConfigError', 'CheckpointError', 'WeightsMismatchError', 'RangeError', 'ResourceError', 'RunLockedError', 'DivergenceError', 'RunFolderWriteError']);
 
 /** A user-facing message and, for unexpected failures, the stack as detail. */
 export function describeError(e: unknown): { message: string; detail?: string; expected: boolean } {
@@ -25,6 +25,56 @@ export class ResourceError extends Error {
     super(message);
     this.name = 'ResourceError';
   }
+}
+
+/**
+ * Training diverged: the loss or gradient stayed non-finite for
+ * `train.maxNonFiniteSteps` steps in a row; the message names the steps, the
+ * checkpoint kept and the settings to change.
+ */
+export class DivergenceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DivergenceError';
+  }
+}
+
+/**
+ * A file of the run folder could not be written (disk full, quota, read-only
+ * or unwritable folder); the message names the file, the reason, what the run
+ * folder still holds and what to do.
+ */
+export class RunFolderWriteError extends Error {
+  constructor(
+    message: string,
+    /** The `fs` error code (ENOSPC, EACCES, …). */
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'RunFolderWriteError';
+  }
+}
+
+/** `fs` error codes that mean "this cannot be written", with how to say them. */
+const WRITE_FAILURES: Record<string, string> = {
+  ENOSPC: 'no space left on the disk',
+  EDQUOT: 'the disk quota is exhausted',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EFBIG: 'the file is too large for the file system',
+  EIO: 'input/output error',
+};
+
+/**
+ * The reason, in words, when `e` is an `fs` error that means a write cannot
+ * succeed (e.g. "no space left on the disk (ENOSPC)"); undefined otherwise.
+ */
+export function writeFailureReason(e: unknown): { reason: string; code: string; path?: string } | undefined {
+  const err = e as NodeJS.ErrnoException | undefined;
+  const code = err && typeof err === 'object' ? err.code : undefined;
+  if (!code || !(code in WRITE_FAILURES)) return undefined;
+  return { reason: `${WRITE_FAILURES[code]} (${code})`, code, path: err!.path };
 }
 
 /**

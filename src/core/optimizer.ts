@@ -193,6 +193,18 @@ export class Adam {
     return norm;
   }
 
+  /**
+   * Names and shapes of what `exportState` writes for variables of these
+   * shapes (to validate a checkpoint before reading it).
+   */
+  static stateSpecs(shapes: number[][]): { name: string; shape: number[] }[] {
+    return [
+      { name: 'iter', shape: [] },
+      ...shapes.map((shape, i) => ({ name: `${i}/m`, shape: shape.slice() })),
+      ...shapes.map((shape, i) => ({ name: `${i}/v`, shape: shape.slice() })),
+    ];
+  }
+
   /** Optimiser state for a checkpoint: `iter` then `<i>/m` and `<i>/v` per variable. */
   exportState(): NamedArray[] {
     return [

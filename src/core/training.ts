@@ -12,24 +12,31 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, wasmHeapBytes } from './backend';
 import {
   CheckpointMeta,
+  findCheckpoint,
+  LoadedCheckpoint,
   NamedArray,
   loadCheckpoint,
   readRunManifest,
+  recoverRunFolder,
+  removeCheckpoint,
   RUN_FORMAT,
   RunManifest,
   saveCheckpoint,
   writeRunManifest,
 } from './checkpoint';
-import type { Seq2SeqConfig, StopMetric } from './config';
+import { exists, withPath } from './durableFs';
+import { acquireRunLock, describeLockHolder, type RunLock } from './runLock';
+import { DEFAULT_TRAIN, type Seq2SeqConfig, type StopMetric } from './config';
 import { Batch, EncodedPair, makeBatch, makeBatches } from './data/batching';
-import { isOutOfMemory, ResourceError } from './errors';
+import { DivergenceError, isOutOfMemory, ResourceError, RunFolderWriteError, writeFailureReason } from './errors';
 import { disposeAll } from './tensors';
 import { competence, curriculumBatch, difficultyOrder } from './data/curriculum';
 import { Dataset, loadDataset } from './data/dataset';
 import { Vocabulary } from './data/vocabulary';
-import type { DoneEvent, StopReason, TrainingEvent, TrainingListener, ValidationEvent } from './events';
+import type { CheckpointEvent, DoneEvent, StopReason, TrainingEvent, TrainingListener, ValidationEvent } from './events';
 import { evaluate } from './evaluation';
 import { DataParallel } from './parallel';
+import { Adam } from './optimizer';
 import { Updater } from './updater';
 import { Seq2SeqModel } from './model/seq2seq';
 import { Random, RandomState } from './random';
@@ -66,6 +73,8 @@ interface TrainerState {
   bestBleu: number;
   bestPerplexity: number;
   elapsedSeconds: number;
+  /** Length of metrics.jsonl when the checkpoint was written (bytes; absent in runs from before it was recorded). */
+  metricsBytes?: number;
 }
 
 /**
@@ -143,20 +152,85 @@ function outOfMemory(what: string, batch: Batch, backend: string, after?: string
 
 /**
  * Train a model as configured, writing the run to `opts.outDir`.
+ *
+ * Holds the run folder's lock (`train.lock`, see `src/core/runLock.ts`) while
+ * it runs, and first repairs what a killed run left (`recoverRunFolder`). On
+ * resume, metrics.jsonl is cut back to its length when `last/` was written,
+ * so no event is recorded twice and a line torn by a kill is dropped.
  * @returns the final `done` event
- * @throws DataError / CheckpointError / Error for unusable data, a broken run folder or a failed backend
+ * @throws RunLockedError when another training holds the run folder;
+ *   RunFolderWriteError when a file of the run folder cannot be written (disk
+ *   full, read-only, no permission: training stops, the checkpoints on disk stay loadable);
+ *   DataError / CheckpointError / Error for unusable data, a broken run folder or a failed backend
  */
 export async function train(opts: TrainOptions): Promise<DoneEvent> {
   const backend = await initBackend();
   const runDir = path.resolve(opts.outDir);
-  await fs.mkdir(runDir, { recursive: true });
+  const progress = { step: -1 };
+  try {
+    await fs.mkdir(runDir, { recursive: true });
+    const lock = await acquireRunLock(runDir);
+    try {
+      return await trainInRunFolder(opts, backend, runDir, lock, progress);
+    } finally {
+      await lock.release().catch(() => undefined);
+    }
+  } catch (e) {
+    throw await asWriteFailure(e, runDir, progress.step);
+  }
+}
+
+/**
+ * A write to the run folder that failed (disk full, read-only, no
+ * permission) as a RunFolderWriteError saying which file, why, what the run
+ * folder still holds (read back from disk) and what to do; other errors unchanged.
+ * @param step the step training stopped at (-1: before training started)
+ */
+async function asWriteFailure(e: unknown, runDir: string, step: number): Promise<unknown> {
+  const failure = writeFailureReason(e);
+  if (!failure) return e;
+  const file = failure.path ?? runDir;
+  const kept: string[] = [];
+  for (const kind of ['last', 'best'] as const) {
+    const dir = await findCheckpoint(runDir, kind).catch(() => undefined);
+    if (!dir) continue;
+    const meta = await fs.readFile(path.join(dir, 'weights.json'), 'utf8').then((t) => JSON.parse(t).meta as CheckpointMeta, () => undefined);
+    if (meta) kept.push(`${kind}/ from step ${meta.step}`);
+  }
+  const where = step >= 0 ? `Training stopped at step ${step}: cannot write ${file}` : `Cannot write ${file}`;
+  const holds = kept.length
+    ? `The run folder keeps ${kept.join(' and ')}, which load as they are; once the cause is fixed, continue with "train --resume" (or Resume in VS Code).`
+    : 'No checkpoint had been saved yet.';
+  const fix = failure.code === 'ENOSPC' || failure.code === 'EDQUOT' ? 'Free some disk space' : 'Make the run folder writable, or train into another folder (--out)';
+  return new RunFolderWriteError(`${where}: ${failure.reason}. ${holds} ${fix}.`, failure.code);
+}
+
+/**
+ * Length in bytes of the complete lines of a file (up to and including its
+ * last newline): what is kept of a `metrics.jsonl` whose last line a kill tore.
+ */
+async function completeLinesLength(file: string): Promise<number> {
+  const text = await fs.readFile(file).catch(() => Buffer.alloc(0));
+  return text.lastIndexOf(0x0a) + 1;
+}
+
+/** `train` once the run folder's lock is held; keeps `progress.step` at the step trained so far. */
+async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: string, lock: RunLock, progress: { step: number }): Promise<DoneEvent> {
   const metricsFile = path.join(runDir, 'metrics.jsonl');
-  const hasLast = await fs.stat(path.join(runDir, 'last', 'weights.json')).then(() => true, () => false);
+  const notes: { level: 'info' | 'warn'; message: string }[] = [];
+  if (lock.tookOverFrom) {
+    notes.push({ level: 'info', message: `took over the run folder's lock left by a training that no longer runs (${describeLockHolder(lock.tookOverFrom)})` });
+  }
+  const recovered = await recoverRunFolder(runDir);
+  if (recovered.length) notes.push({ level: 'info', message: `cleaned up after an interrupted run: ${recovered.join(', ')}` });
+  const hasLast = await exists(path.join(runDir, 'last', 'weights.json'));
   const resuming = opts.resume && hasLast;
 
   let config = opts.config;
   let dataset: Dataset;
   let manifest: RunManifest;
+  let last: LoadedCheckpoint | undefined;
+  let metricsBytes = 0;
   if (resuming) {
     manifest = await readRunManifest(runDir);
     config = { ...manifest.config, train: { ...manifest.config.train, maxMinutes: opts.config.train.maxMinutes, epochs: opts.config.train.epochs } };
@@ -174,19 +248,47 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       backend,
       created: new Date().toISOString(),
     };
-    await fs.rm(path.join(runDir, 'best'), { recursive: true, force: true });
-    await fs.rm(path.join(runDir, 'last'), { recursive: true, force: true });
+    await removeCheckpoint(runDir, 'best');
+    await removeCheckpoint(runDir, 'last');
     await fs.writeFile(metricsFile, '');
     await writeRunManifest(runDir, manifest);
     await writeSplits(runDir, config, dataset);
   }
   const tc = config.train;
   const model = new Seq2SeqModel(config.model, dataset.srcVocab.size, dataset.tgtVocab.size, tc.seed);
+  if (resuming) {
+    try {
+      // Checked against this model's parameters and optimiser slots before any stored value is read.
+      last = await loadCheckpoint(path.join(runDir, 'last'), {
+        weights: model.params.specs,
+        optimizer: Adam.stateSpecs(model.variables.map((v) => v.shape.slice())),
+      });
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    // Drop what was logged after the checkpoint resumed from (it is about to be trained again,
+    // and would otherwise appear twice), and a line a kill tore.
+    const saved = last.trainerState?.metricsBytes;
+    const size = await fs.stat(metricsFile).then((st) => st.size, () => 0);
+    metricsBytes = typeof saved === 'number' && saved <= size ? saved : await completeLinesLength(metricsFile);
+    if (size > 0) await fs.truncate(metricsFile, metricsBytes);
+  }
   const metrics = await fs.open(metricsFile, 'a');
   let updater: Updater | undefined;
   let parallel: DataParallel | undefined;
+  /** Append an event to metrics.jsonl (without telling the listener). */
+  const record = async (e: TrainingEvent) => {
+    const line = Buffer.from(JSON.stringify(e) + '\n');
+    try {
+      await metrics.write(line);
+    } catch (err) {
+      throw withPath(err, metricsFile);
+    }
+    metricsBytes += line.length;
+  };
   const emit = async (e: TrainingEvent) => {
-    await metrics.write(JSON.stringify(e) + '\n');
+    await record(e);
     opts.listener?.(e);
   };
 
@@ -205,8 +307,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       elapsedSeconds: 0,
     };
     let optimizerState: NamedArray[] | undefined;
-    if (resuming) {
-      const last = await loadCheckpoint(path.join(runDir, 'last'));
+    if (last) {
       model.params.import(last.weights);
       optimizerState = last.optimizer;
       state = restoredState(state, last.trainerState ?? {});
@@ -217,7 +318,6 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
     updater.learningRate = state.learningRate;
     const optimizer = updater.optimizer;
     // tfjs-node is known to fail loading in a second worker thread: train on one thread there.
-    const notes: string[] = [];
     const threads = backend === 'tensorflow' ? 1 : tc.threads;
     if (threads > 1) {
       try {
@@ -235,10 +335,10 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
           model.variables.map((v) => v.shape.slice()),
         );
       } catch (e) {
-        notes.push(`data-parallel training could not start (${(e as Error).message}); training on one thread`);
+        notes.push({ level: 'warn', message: `data-parallel training could not start (${(e as Error).message}); training on one thread` });
       }
     } else if (tc.threads > 1) {
-      notes.push(`train.threads = ${tc.threads} is ignored with the ${backend} backend; training on one thread`);
+      notes.push({ level: 'warn', message: `train.threads = ${tc.threads} is ignored with the ${backend} backend; training on one thread` });
     }
     const startStep = state.step;
     const totalSteps = tc.curriculumSteps + tc.epochs * stepsPerEpoch;
@@ -257,7 +357,7 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
       startStep,
       time: new Date().toISOString(),
     });
-    for (const message of notes) await emit({ type: 'log', level: 'warn', message });
+    for (const { level, message } of notes) await emit({ type: 'log', level, message });
     if (parallel) await emit({ type: 'log', level: 'info', message: `data-parallel training on ${parallel.threads} threads` });
     if (resuming) await emit({ type: 'log', level: 'info', message: `resumed from step ${startStep} (epoch ${state.epoch})` });
     if (dataset.filteredOut > 0) {
@@ -293,14 +393,32 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
     let lastValidatedStep = -1;
     let stopReason: StopReason | undefined;
 
+    // Consecutive skipped (non-finite) steps; from runs recorded before the key existed: its default.
+    let nonFiniteInARow = 0;
+    const maxNonFinite = tc.maxNonFiniteSteps ?? DEFAULT_TRAIN.maxNonFiniteSteps;
+
     let lastSavedStep = resuming ? state.step : -1;
     const saveLast = async () => {
-      lastSavedStep = state.step;
       const meta: CheckpointMeta = { kind: 'last', step: state.step, epoch: state.epoch, time: new Date().toISOString() };
       state.elapsedSeconds = elapsed();
       state.dropoutRandom = dropoutRandom.getState();
-      const p = await saveCheckpoint(runDir, meta, await model.params.export(), optimizer.exportState(), state);
-      await emit({ type: 'checkpoint', kind: 'last', step: state.step, path: p });
+      // The checkpoint event goes into metrics.jsonl before the checkpoint is renamed into place,
+      // and trainer.json records the file's length after it: a resume from this checkpoint keeps
+      // exactly the lines up to here, one from an earlier checkpoint (a kill before the rename) drops it.
+      const event: CheckpointEvent = { type: 'checkpoint', kind: 'last', step: state.step, path: path.join(runDir, 'last') };
+      const before = metricsBytes;
+      await record(event);
+      await metrics.sync().catch((err: unknown) => Promise.reject(withPath(err, metricsFile)));
+      state.metricsBytes = metricsBytes;
+      try {
+        await saveCheckpoint(runDir, meta, await model.params.export(), optimizer.exportState(), state);
+      } catch (e) {
+        await metrics.truncate(before).catch(() => undefined);
+        metricsBytes = before;
+        throw e;
+      }
+      lastSavedStep = state.step;
+      opts.listener?.(event);
     };
 
     const validate = async () => {
@@ -357,7 +475,8 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
         if (state.learningRate < tc.minLearningRate) stopReason = 'min-learning-rate';
       }
       if (verdict.stop) stopReason = 'early-stopping';
-      await saveLast();
+      // Not while steps are being skipped: last/ stays the checkpoint of the last good update.
+      if (nonFiniteInARow === 0) await saveLast();
     };
 
     // Progress window.
@@ -385,9 +504,23 @@ export async function train(opts: TrainOptions): Promise<DoneEvent> {
         throw e;
       }
       if (updater!.skippedUpdates > skippedBefore) {
+        nonFiniteInARow++;
         await emit({ type: 'log', level: 'warn', message: `step ${state.step + 1}: the gradient was not finite; update skipped (${updater!.skippedUpdates} so far)` });
+        if (maxNonFinite > 0 && nonFiniteInARow >= maxNonFinite) {
+          const first = state.step + 2 - nonFiniteInARow;
+          const kept = lastSavedStep >= 0 ? `the run folder keeps its checkpoints (last/ of step ${lastSavedStep})` : 'no checkpoint had been saved yet';
+          const message =
+            `training stopped at step ${state.step + 1}: the loss or gradient was not finite in ${nonFiniteInARow} steps in a row ` +
+            `(steps ${first}–${state.step + 1}; train.maxNonFiniteSteps = ${maxNonFinite}); ${kept}. ` +
+            'Lower train.learningRate, turn on or lower train.clipNorm, or check the data, then train again.';
+          await emit({ type: 'log', level: 'warn', message });
+          throw new DivergenceError(message);
+        }
+      } else {
+        nonFiniteInARow = 0;
       }
       state.step++;
+      progress.step = state.step;
       if (Number.isFinite(loss)) {
         windowNll += loss * batch.tokens;
         windowTokens += batch.tokens;

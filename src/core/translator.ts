@@ -88,10 +88,11 @@ export class Translator {
     const manifest = await readRunManifest(runDir);
     const srcVocab = Vocabulary.fromJSON(manifest.srcVocab);
     const tgtVocab = Vocabulary.fromJSON(manifest.tgtVocab);
-    const ckpt = await loadCheckpoint(checkpointDir);
     const model = new Seq2SeqModel(manifest.config.model, srcVocab.size, tgtVocab.size, manifest.config.train.seed);
     let inference: InferenceModel;
     try {
+      // Checked against the model's names and shapes before any stored value is read.
+      const ckpt = await loadCheckpoint(checkpointDir, { weights: model.params.specs });
       model.params.import(ckpt.weights);
       inference = new InferenceModel(model, { simd: opts.simd });
     } catch (e) {

@@ -6,7 +6,9 @@
  * in plain Node with a fake worker script.
  */
 import { existsSync } from 'fs';
+import * as path from 'path';
 import { Worker } from 'worker_threads';
+import { releaseThreadLock } from '../core/runLock';
 import type { DoneEvent, TrainingEvent } from '../core/events';
 import type { HostToWorker, StartRequest, WorkerToHost } from '../protocol/worker';
 
@@ -76,7 +78,11 @@ export class TrainingSession {
     worker.on('error', (err) =>
       this.finish({ kind: 'failed', message: `Training worker crashed: ${errorText(err)}`, detail: err instanceof Error ? err.stack : undefined }),
     );
+    const workerThread = worker.threadId;
     worker.on('exit', (code) => {
+      // A worker terminated mid-training cannot release the run folder's lock; its pid (this
+      // process) stays alive, so nobody else could tell the lock is stale.
+      releaseThreadLock(path.resolve(request.outDir), workerThread);
       if (this.cancelRequested) this.finish({ kind: 'stopped' });
       else this.finish({ kind: 'failed', message: `Training worker exited unexpectedly (exit code ${code}) before training finished.` });
     });

@@ -116,6 +116,11 @@ export class ParameterStore {
     return [...this.vars.values()];
   }
 
+  /** Names and shapes in creation order (what a checkpoint of this model must hold). */
+  get specs(): { name: string; shape: number[] }[] {
+    return [...this.vars].map(([name, v]) => ({ name, shape: v.shape.slice() }));
+  }
+
   /** Names in creation order. */
   get names(): string[] {
     return [...this.vars.keys()];
