@@ -16,11 +16,11 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     ctrl,
     vscode.commands.registerCommand('seq2seq.trainModel', (uri?: unknown) =>
-      trainModelCommand(ctrl, context.extensionUri, uri instanceof vscode.Uri ? uri : undefined),
+      trainModelCommand(ctrl, uri instanceof vscode.Uri ? uri : undefined),
     ),
     vscode.commands.registerCommand('seq2seq.stopTraining', () => ctrl.stop()),
     vscode.commands.registerCommand('seq2seq.showTrainingPanel', () => ctrl.showPanel()),
-    vscode.commands.registerCommand('seq2seq.createConfig', () => createConfigFromData(context.extensionUri)),
+    vscode.commands.registerCommand('seq2seq.createConfig', () => createConfigFromData()),
   );
   // Translate Selection, the attention view and the Models tree (the inference worker starts on first use).
   const models = new ModelsService(context);
