@@ -87,12 +87,13 @@ if (list.status === 0) {
   if (ls.status !== 0) fail(`cannot list the vsix contents: ${ls.stderr}`);
   files = ls.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
 }
-const have = new Set(files);
+// vsce writes README.md and CHANGELOG.md as readme.md and changelog.md: compare names case-insensitively.
+const have = new Set(files.map((f) => f.toLowerCase()));
 // Every bundle, webview asset and tfjs .wasm binary the build produced (the worker loads the .wasm
 // files from its own folder, see wasmBinaryDir() in src/core/backend.ts).
 const built = walk('dist').filter((f) => !DIST_NOT_SHIPPED.some((re) => re.test(f)));
 if (!built.some((f) => f.endsWith('.wasm'))) fail('dist/ has no tfjs .wasm binaries: the build did not copy them');
-const missing = [...REQUIRED, ...built].filter((f) => !have.has(f));
+const missing = [...REQUIRED, ...built].filter((f) => !have.has(f.toLowerCase()));
 const bad = [];
 for (const f of files) {
   if (!ALLOWED.test(f)) bad.push(`${f} (not part of the extension)`);
