@@ -36,6 +36,18 @@ export async function trainModelCommand(ctrl: TrainingController, uri?: vscode.U
   await trainWithConfig(ctrl, configUri);
 }
 
+/**
+ * The file `relative` (e.g. `dates.seq2seq.json`) in the first workspace
+ * folder that has it; undefined when none has.
+ */
+export function workspaceFile(relative: string): vscode.Uri | undefined {
+  for (const f of vscode.workspace.workspaceFolders ?? []) {
+    const uri = vscode.Uri.joinPath(f.uri, relative);
+    if (fs.existsSync(uri.fsPath)) return uri;
+  }
+  return undefined;
+}
+
 /** Validate `configUri` and start training it. Shows config errors with an "Open Config" button. */
 export async function trainWithConfig(ctrl: TrainingController, configUri: vscode.Uri): Promise<void> {
   const configPath = configUri.fsPath;
