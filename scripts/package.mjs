@@ -25,7 +25,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const out = resolve(outIdx >= 0 && argv[outIdx + 1] ? argv[outIdx + 1] : join(root, 'dist-vsix', `${pkg.name}-${pkg.version}.vsix`));
 
 /** Files the installed extension needs at runtime besides dist/ (paths inside the vsix, under extension/). */
-const REQUIRED = ['package.json', 'schemas/config.schema.json', 'media/seq2seq.svg'];
+const REQUIRED = ['package.json', 'schemas/config.schema.json', 'media/seq2seq.svg', 'media/icon.png', 'CHANGELOG.md'];
 /** dist/ files that are not needed by the extension (the CLI is for the npm package). */
 const DIST_NOT_SHIPPED = [/\.map$/, /^dist\/cli\.js$/];
 /** Everything in the vsix must be under one of these (anything else is a stray file: fix .vscodeignore). */
@@ -87,12 +87,13 @@ if (list.status === 0) {
   if (ls.status !== 0) fail(`cannot list the vsix contents: ${ls.stderr}`);
   files = ls.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
 }
-const have = new Set(files);
+// vsce writes README.md and CHANGELOG.md as readme.md and changelog.md: compare names case-insensitively.
+const have = new Set(files.map((f) => f.toLowerCase()));
 // Every bundle, webview asset and tfjs .wasm binary the build produced (the worker loads the .wasm
 // files from its own folder, see wasmBinaryDir() in src/core/backend.ts).
 const built = walk('dist').filter((f) => !DIST_NOT_SHIPPED.some((re) => re.test(f)));
 if (!built.some((f) => f.endsWith('.wasm'))) fail('dist/ has no tfjs .wasm binaries: the build did not copy them');
-const missing = [...REQUIRED, ...built].filter((f) => !have.has(f));
+const missing = [...REQUIRED, ...built].filter((f) => !have.has(f.toLowerCase()));
 const bad = [];
 for (const f of files) {
   if (!ALLOWED.test(f)) bad.push(`${f} (not part of the extension)`);

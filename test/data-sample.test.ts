@@ -2,7 +2,8 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DEFAULT_SEED, frenchSurface, generateDates, generateEnFr, generateSampleData } from '../scripts/generate-sample-data';
+import { DEFAULT_SEED, frenchSurface, generateDates, generateEnFr, generateSampleData, SAMPLE_SENTENCES, sampleWorkspaceFiles, writeSampleWorkspace } from '../src/core/data/sampleData';
+import { loadConfig } from '../src/core/configLoader';
 import { Random } from '../src/core/random';
 import { readPairs } from '../src/core/data/corpus';
 
@@ -69,5 +70,51 @@ describe('sample data generator', () => {
     assert.equal(frenchSurface(['près', 'de', 'le', 'chien']), 'près du chien');
     assert.equal(frenchSurface(['à', 'côté', 'de', 'les', 'chats']), 'à côté des chats');
     assert.equal(frenchSurface(['je', 'ne', 'ai', 'pas', 'vu', 'le', 'homme']), "je n'ai pas vu l'homme");
+  });
+});
+
+describe('sample workspace (Get Started walkthrough)', () => {
+  let tmp: string;
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'seq2seq-sample-ws-'));
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('writes data, configs with and without attention, and sentences; every config loads and differs only in what it says', async () => {
+    const dir = path.join(tmp, 'ws');
+    const { created, existing } = await writeSampleWorkspace(dir);
+    assert.deepEqual(existing, []);
+    assert.deepEqual(created.sort(), Object.keys(sampleWorkspaceFiles()).sort());
+    const withAttention = (await loadConfig(path.join(dir, 'dates.seq2seq.json'))).config;
+    const without = (await loadConfig(path.join(dir, 'dates-no-attention.seq2seq.json'))).config;
+    assert.equal(withAttention.model.attention, 'bahdanau');
+    assert.equal(without.model.attention, 'none');
+    assert.deepEqual({ ...without.model, attention: 'bahdanau' }, withAttention.model);
+    assert.deepEqual(without.train, withAttention.train);
+    assert.equal(withAttention.data.train, path.join(dir, 'dates.tsv'));
+    await loadConfig(path.join(dir, 'en-fr.seq2seq.json'));
+    for (const f of created.filter((n) => n.endsWith('.json'))) assert.ok(!fs.readFileSync(path.join(dir, f), 'utf8').includes('$schema'), f);
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'sentences.txt'), 'utf8').trim().split('\n'), SAMPLE_SENTENCES);
+  });
+
+  it('never overwrites a file the user has', async () => {
+    const dir = path.join(tmp, 'mine');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'sentences.txt'), 'my own text\n');
+    const { created, existing } = await writeSampleWorkspace(dir);
+    assert.deepEqual(existing, ['sentences.txt']);
+    assert.ok(!created.includes('sentences.txt'));
+    assert.equal(fs.readFileSync(path.join(dir, 'sentences.txt'), 'utf8'), 'my own text\n');
+    const again = await writeSampleWorkspace(dir);
+    assert.deepEqual(again.created, []);
+  });
+
+  it('the dates to translate are in the formats of the training data (day-first numbers)', () => {
+    const train = generateDates(new Random(DEFAULT_SEED), 2000).map(([src]) => src.toLowerCase());
+    assert.ok(SAMPLE_SENTENCES.length >= 3);
+    // Each sample's shape (digits → 9, letters → a) occurs among the generated sources.
+    const shape = (s: string) => s.toLowerCase().replace(/\d/g, '9').replace(/[a-z]+/g, 'a');
+    const shapes = new Set(train.map(shape));
+    for (const s of SAMPLE_SENTENCES) assert.ok(shapes.has(shape(s)), `${s} has a shape the training data lacks`);
   });
 });

@@ -223,18 +223,24 @@ describe('host: config template', () => {
   });
 
   it('writes data paths relative to the config with / separators', () => {
-    const cfg = createConfigTemplate({ kind: 'tsv', file: path.join(tmp, 'data', 'pairs.tsv') }, tmp, './schema.json') as {
-      $schema: string; name: string; data: { train: string; srcColumn: number }; model: object; train: object;
+    const cfg = createConfigTemplate({ kind: 'tsv', file: path.join(tmp, 'data', 'pairs.tsv') }, tmp) as {
+      name: string; data: { train: string; srcColumn: number }; model: object; train: object;
     };
-    assert.equal(cfg.$schema, './schema.json');
     assert.equal(cfg.name, 'pairs');
     assert.equal(cfg.data.train, 'data/pairs.tsv');
     assert.equal(cfg.data.srcColumn, 0);
-    const par = createConfigTemplate({ kind: 'parallel', src: path.join(tmp, 'x.en'), tgt: path.join(tmp, 'x.fr') }, path.join(tmp, 'cfg'), 's') as {
+    const par = createConfigTemplate({ kind: 'parallel', src: path.join(tmp, 'x.en'), tgt: path.join(tmp, 'x.fr') }, path.join(tmp, 'cfg')) as {
       data: Record<string, unknown>;
     };
     assert.deepEqual(par.data.train, { src: '../x.en', tgt: '../x.fr' });
     assert.ok(!('srcColumn' in par.data));
+  });
+
+  it('carries no $schema and no absolute path of this machine (the extension applies its schema to *.seq2seq.json)', () => {
+    const text = renderConfigTemplate({ kind: 'tsv', file: path.join(tmp, 'data', 'pairs.tsv') }, tmp);
+    assert.ok(!text.includes('$schema'), text);
+    assert.ok(!text.includes(tmp), 'the config folder path is not in the file');
+    assert.ok(!/"(\/|[A-Za-z]:\\)/.test(text), 'no absolute path value');
   });
 
   it('produces configs the config loader accepts, with paths resolving to the data', async () => {
@@ -243,13 +249,13 @@ describe('host: config template', () => {
     const cfgDir = path.join(tmp, 'configs');
     fs.mkdirSync(cfgDir);
     const cfgFile = path.join(cfgDir, 'pairs.seq2seq.json');
-    fs.writeFileSync(cfgFile, renderConfigTemplate({ kind: 'tsv', file: data }, cfgDir, '../schemas/config.schema.json'));
+    fs.writeFileSync(cfgFile, renderConfigTemplate({ kind: 'tsv', file: data }, cfgDir));
     const { config } = await loadConfig(cfgFile);
     assert.equal(config.data.train, data);
     assert.equal(config.name, 'pairs');
 
     const par = path.join(cfgDir, 'par.seq2seq.json');
-    fs.writeFileSync(par, renderConfigTemplate({ kind: 'parallel', src: path.join(tmp, 'a.en'), tgt: path.join(tmp, 'a.fr') }, cfgDir, 'x'));
+    fs.writeFileSync(par, renderConfigTemplate({ kind: 'parallel', src: path.join(tmp, 'a.en'), tgt: path.join(tmp, 'a.fr') }, cfgDir));
     const loaded = await loadConfig(par);
     assert.deepEqual(loaded.config.data.train, { src: path.join(tmp, 'a.en'), tgt: path.join(tmp, 'a.fr') });
   });

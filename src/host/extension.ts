@@ -4,7 +4,8 @@
  * dist/worker.js, and the config loader is imported on first use).
  */
 import * as vscode from 'vscode';
-import { createConfigFromData, trainModelCommand } from './trainCommand';
+import { createSampleWorkspace } from './sampleWorkspace';
+import { createConfigFromData, trainModelCommand, workspaceFile } from './trainCommand';
 import { TrainingController } from './trainingController';
 import { AttentionView } from './attentionView';
 import { ModelsService } from './models';
@@ -15,12 +16,19 @@ export function activate(context: vscode.ExtensionContext): void {
   const ctrl = new TrainingController(context);
   context.subscriptions.push(
     ctrl,
-    vscode.commands.registerCommand('seq2seq.trainModel', (uri?: unknown) =>
-      trainModelCommand(ctrl, context.extensionUri, uri instanceof vscode.Uri ? uri : undefined),
-    ),
+    // A Uri from the explorer / editor menus; a workspace-relative path from the walkthrough's command links.
+    vscode.commands.registerCommand('seq2seq.trainModel', async (arg?: unknown) => {
+      const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? workspaceFile(arg) : undefined;
+      if (typeof arg === 'string' && !uri) {
+        void vscode.window.showErrorMessage(`Seq2Seq: there is no ${arg} in the workspace. Run "Seq2Seq: Create Sample Workspace…" first.`);
+        return;
+      }
+      await trainModelCommand(ctrl, uri);
+    }),
     vscode.commands.registerCommand('seq2seq.stopTraining', () => ctrl.stop()),
     vscode.commands.registerCommand('seq2seq.showTrainingPanel', () => ctrl.showPanel()),
-    vscode.commands.registerCommand('seq2seq.createConfig', () => createConfigFromData(context.extensionUri)),
+    vscode.commands.registerCommand('seq2seq.createConfig', () => createConfigFromData()),
+    vscode.commands.registerCommand('seq2seq.createSampleWorkspace', () => createSampleWorkspace()),
   );
   // Translate Selection, the attention view and the Models tree (the inference worker starts on first use).
   const models = new ModelsService(context);

@@ -20,7 +20,7 @@ type ConfigPick = vscode.QuickPickItem & { action: 'config'; uri: vscode.Uri } |
  * Command handler. `uri` is set when invoked from the explorer / editor
  * context menu on a config file.
  */
-export async function trainModelCommand(ctrl: TrainingController, extensionUri: vscode.Uri, uri?: vscode.Uri): Promise<void> {
+export async function trainModelCommand(ctrl: TrainingController, uri?: vscode.Uri): Promise<void> {
   if (ctrl.isTraining) {
     const stopAndStart = 'Stop and Start New';
     const choice = await vscode.window.showWarningMessage(
@@ -31,9 +31,21 @@ export async function trainModelCommand(ctrl: TrainingController, extensionUri: 
     if (choice !== stopAndStart) return;
     await ctrl.stop();
   }
-  const configUri = uri ?? (await pickConfig(extensionUri));
+  const configUri = uri ?? (await pickConfig());
   if (!configUri) return;
   await trainWithConfig(ctrl, configUri);
+}
+
+/**
+ * The file `relative` (e.g. `dates.seq2seq.json`) in the first workspace
+ * folder that has it; undefined when none has.
+ */
+export function workspaceFile(relative: string): vscode.Uri | undefined {
+  for (const f of vscode.workspace.workspaceFolders ?? []) {
+    const uri = vscode.Uri.joinPath(f.uri, relative);
+    if (fs.existsSync(uri.fsPath)) return uri;
+  }
+  return undefined;
 }
 
 /** Validate `configUri` and start training it. Shows config errors with an "Open Config" button. */
@@ -85,7 +97,7 @@ async function showConfigError(configUri: vscode.Uri, err: unknown): Promise<voi
   await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos) });
 }
 
-async function pickConfig(extensionUri: vscode.Uri): Promise<vscode.Uri | undefined> {
+async function pickConfig(): Promise<vscode.Uri | undefined> {
   const found = await vscode.workspace.findFiles(CONFIG_GLOB, EXCLUDE_GLOB, 500);
   found.sort((a, b) => vscode.workspace.asRelativePath(a).localeCompare(vscode.workspace.asRelativePath(b)));
   const items: (ConfigPick | vscode.QuickPickItem)[] = found.map((uri) => ({
@@ -114,7 +126,7 @@ async function pickConfig(extensionUri: vscode.Uri): Promise<vscode.Uri | undefi
     });
     return chosen?.[0];
   }
-  await createConfigFromData(extensionUri);
+  await createConfigFromData();
   return undefined;
 }
 
@@ -123,7 +135,7 @@ async function pickConfig(extensionUri: vscode.Uri): Promise<vscode.Uri | undefi
  * template next to the data (or in the workspace root when the data is
  * outside the workspace), open it and offer to start training.
  */
-export async function createConfigFromData(extensionUri: vscode.Uri): Promise<vscode.Uri | undefined> {
+export async function createConfigFromData(): Promise<vscode.Uri | undefined> {
   const files = await vscode.window.showOpenDialog({
     title: 'Choose training data: one TSV of sentence pairs, or two line-aligned files (source and target)',
     canSelectMany: true,
@@ -150,14 +162,8 @@ export async function createConfigFromData(extensionUri: vscode.Uri): Promise<vs
   const inWorkspace = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dataFile)) !== undefined;
   const configDir = inWorkspace || !wsFolder ? path.dirname(dataFile) : wsFolder.uri.fsPath;
   const target = uniqueFile(configDir, templateStem(data), '.seq2seq.json', fs.existsSync);
-  const schemaFile = vscode.Uri.joinPath(extensionUri, 'schemas', 'config.schema.json');
-  // Inside the same workspace (developing this extension) a relative path is portable; else point at the installed schema.
-  const schemaRef =
-    wsFolder && schemaFile.fsPath.startsWith(wsFolder.uri.fsPath + path.sep)
-      ? path.relative(configDir, schemaFile.fsPath).split(path.sep).join('/')
-      : schemaFile.toString();
   const uri = vscode.Uri.file(target);
-  await vscode.workspace.fs.writeFile(uri, Buffer.from(renderConfigTemplate(data, configDir, schemaRef), 'utf8'));
+  await vscode.workspace.fs.writeFile(uri, Buffer.from(renderConfigTemplate(data, configDir), 'utf8'));
   await vscode.window.showTextDocument(uri);
   const train = 'Start Training';
   void vscode.window

@@ -16,6 +16,8 @@ import { TrainingStatusBar } from './statusBar';
 
 /** Context key true while a run is training. */
 export const TRAINING_CONTEXT_KEY = 'seq2seq.training';
+/** Context key: a run finished in this window (completes the walkthrough's "watch it learn" step). */
+export const FINISHED_RUN_CONTEXT_KEY = 'seq2seq.finishedRun';
 
 export interface StartOptions {
   run: RunInfo;
@@ -120,6 +122,7 @@ export class TrainingController implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', TRAINING_CONTEXT_KEY, false);
     this.ended.fire(this.store.run);
     const name = this.store.run?.name ?? 'run';
+    if ((o.kind === 'finished' || o.kind === 'stopped') && o.done) void vscode.commands.executeCommand('setContext', FINISHED_RUN_CONTEXT_KEY, true);
     switch (o.kind) {
       case 'finished':
       case 'stopped':

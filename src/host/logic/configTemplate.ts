@@ -39,10 +39,12 @@ export function templateStem(data: TemplateData): string {
 /**
  * The config document for `data`, written to a file in `configDir`.
  * Every key is spelled out with its default so the user sees what can be
- * tuned (the JSON schema documents each one on hover). `schemaRef` is the
- * `$schema` value (a path relative to the config or a URI).
+ * tuned (the JSON schema documents each one on hover: the extension's
+ * `jsonValidation` applies it to every `*.seq2seq.json`, so the file carries
+ * no `$schema` — no path of the machine that wrote it, nothing that breaks
+ * when the extension is updated).
  */
-export function createConfigTemplate(data: TemplateData, configDir: string, schemaRef: string): Record<string, unknown> {
+export function createConfigTemplate(data: TemplateData, configDir: string): Record<string, unknown> {
   const train: DataSource =
     data.kind === 'tsv'
       ? portableRelative(configDir, data.file)
@@ -54,7 +56,6 @@ export function createConfigTemplate(data: TemplateData, configDir: string, sche
     delete dataSection.tgtColumn;
   }
   return {
-    $schema: schemaRef,
     name: templateStem(data),
     data: dataSection,
     model: { ...DEFAULT_MODEL },
@@ -63,6 +64,6 @@ export function createConfigTemplate(data: TemplateData, configDir: string, sche
 }
 
 /** {@link createConfigTemplate} as file text (2-space JSON, trailing newline). */
-export function renderConfigTemplate(data: TemplateData, configDir: string, schemaRef: string): string {
-  return JSON.stringify(createConfigTemplate(data, configDir, schemaRef), null, 2) + '\n';
+export function renderConfigTemplate(data: TemplateData, configDir: string): string {
+  return JSON.stringify(createConfigTemplate(data, configDir), null, 2) + '\n';
 }
