@@ -83,7 +83,7 @@ describe('run folder lock', function () {
   });
 
   it('of several contenders for a stale lock, exactly one wins', async () => {
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 30; round++) {
       const runDir = await fresh();
       await fs.writeFile(path.join(runDir, LOCK_FILE), JSON.stringify({ pid: deadPid(), host: os.hostname(), threadId: 0, started: 'x' }));
       const results = await Promise.allSettled([1, 2, 3, 4].map(() => acquireRunLock(runDir)));
@@ -92,6 +92,19 @@ describe('run folder lock', function () {
       for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof RunLockedError, String(r.reason));
       await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireRunLock>>>).value.release();
     }
+  });
+
+  it('a takeover mutex left by a killed contender expires and does not block the takeover', async () => {
+    const runDir = await fresh();
+    await fs.writeFile(path.join(runDir, LOCK_FILE), JSON.stringify({ pid: deadPid(), host: os.hostname(), threadId: 0, started: 'x' }));
+    const mutex = path.join(runDir, `${LOCK_FILE}.takeover`);
+    await fs.writeFile(mutex, '');
+    const old = new Date(Date.now() - 60_000);
+    await fs.utimes(mutex, old, old);
+    const lock = await acquireRunLock(runDir);
+    assert.equal(lock.tookOverFrom?.started, 'x');
+    await lock.release();
+    assert.deepEqual(await fs.readdir(runDir), [], 'no lock or mutex left');
   });
 
   it("releaseThreadLock removes only the given thread's lock of this process", async () => {

@@ -313,7 +313,7 @@ export async function findCheckpoint(runDir: string, kind: 'best' | 'last'): Pro
  * `.<kind>.old-<pid>` folders of earlier versions), deletes a leftover
  * `.<kind>.prev` whose successor is in place, and removes temporary folders
  * and files (`.best.tmp-*`, `.last.tmp-*`, `.run.json.tmp-*`, and the
- * `train.lock.stale-*` a lock takeover sets aside).
+ * `train.lock.takeover` left by a lock takeover that was killed).
  * @returns the names of the entries removed or restored (for a log line)
  */
 export async function recoverRunFolder(runDir: string): Promise<string[]> {
@@ -339,7 +339,7 @@ export async function recoverRunFolder(runDir: string): Promise<string[]> {
     }
   }
   for (const name of names) {
-    if (/^\.(best|last)\.tmp-|^\.run\.json\.tmp-|^train\.lock\.stale-/.test(name)) {
+    if (/^\.(best|last)\.tmp-|^\.run\.json\.tmp-|^train\.lock\.takeover$/.test(name)) {
       await fs.rm(path.join(runDir, name), { recursive: true, force: true });
       changed.push(name);
     }

@@ -47,7 +47,6 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
-let asideCounter = 0;
 
 /** Lock files younger than this that cannot be parsed are assumed to be being written by a live holder. */
 const UNREADABLE_GRACE_MS = 10_000;
@@ -140,22 +139,30 @@ export async function acquireRunLock(runDir: string): Promise<RunLock> {
         holder,
       );
     }
-    // Stale: move it aside (only one contender can), check it is the one we judged, drop it.
-    const aside = `${file}.stale-${process.pid}-${threadId}-${asideCounter++}`;
+    // Stale. Only the contender holding the takeover mutex may remove it, and only if the
+    // lock file still holds what was judged stale (a contender may have replaced it meanwhile).
+    const mutex = `${file}.takeover`;
+    let mh: fs.FileHandle | undefined;
     try {
-      await fs.rename(file, aside);
+      mh = await fs.open(mutex, 'wx');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // Another contender is taking over; a mutex left by a killed one expires.
+      const age = await fs.stat(mutex).then((st) => Date.now() - st.mtimeMs, () => 0);
+      if (age > UNREADABLE_GRACE_MS) await fs.rm(mutex, { force: true });
+      else await new Promise((r) => setTimeout(r, 20 + Math.random() * 50));
+      continue;
     }
-    const moved = await fs.readFile(aside, 'utf8').catch(() => '');
-    if (moved !== text) {
-      // A contender replaced the stale lock with its own in between: give it back.
-      await fs.link(aside, file).catch(() => undefined);
-    } else {
-      tookOverFrom = holder;
+    try {
+      await mh.close();
+      const now = await fs.readFile(file, 'utf8').catch(() => undefined);
+      if (now === text) {
+        await fs.rm(file, { force: true });
+        tookOverFrom = holder;
+      }
+    } finally {
+      await fs.rm(mutex, { force: true });
     }
-    await fs.rm(aside, { force: true });
   }
   throw new RunLockedError(`could not take the lock ${file}: other processes keep taking it. Is another training starting on ${runDir}?`);
 }
