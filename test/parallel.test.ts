@@ -10,7 +10,9 @@ import { DEFAULT_TRAIN, ModelConfig, DEFAULT_MODEL } from '../src/core/config';
 import { EncodedPair, makeBatches } from '../src/core/data/batching';
 import { initBackend } from '../src/core/backend';
 import { Seq2SeqModel } from '../src/core/model/seq2seq';
-import { combineShares, DataParallel, layout, shareBatch } from '../src/core/parallel';
+import { combineShares, DataParallel, layout, resolveThreads, shareBatch } from '../src/core/parallel';
+import { AUTO_THREADS_MAX } from '../src/core/config';
+import { loadConfig } from '../src/core/configLoader';
 import { Random } from '../src/core/random';
 import { Updater } from '../src/core/updater';
 
@@ -123,6 +125,45 @@ describe('data-parallel training', function () {
       assert.equal(done.reason, 'epochs');
       assert.ok(events.some((e) => e.type === 'log' && /data-parallel training on 2 threads/.test(e.message)));
       assert.ok(events.filter((e) => e.type === 'progress').length >= 2);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('train.threads "auto" (resolveThreads)', () => {
+  it('uses the cores of the machine, at most AUTO_THREADS_MAX, when nothing else says', () => {
+    assert.equal(resolveThreads('auto', 'wasm', {}, 1).threads, 1);
+    assert.equal(resolveThreads('auto', 'wasm', {}, 2).threads, Math.min(2, AUTO_THREADS_MAX));
+    assert.equal(resolveThreads('auto', 'wasm', {}, 64).threads, AUTO_THREADS_MAX);
+    assert.match(resolveThreads('auto', 'wasm', {}, 64).why, /64 cores, at most/);
+  });
+
+  it('SEQ2SEQ_THREADS (the VS Code setting) decides "auto"; a number in the config wins over it', () => {
+    assert.equal(resolveThreads('auto', 'wasm', { SEQ2SEQ_THREADS: '3' }, 64).threads, 3);
+    assert.equal(resolveThreads('auto', 'wasm', { SEQ2SEQ_THREADS: 'auto' }, 1).threads, 1);
+    assert.equal(resolveThreads(1, 'wasm', { SEQ2SEQ_THREADS: '4' }, 64).threads, 1);
+    assert.equal(resolveThreads(4, 'cpu', {}, 1).threads, 4);
+    assert.throws(() => resolveThreads('auto', 'wasm', { SEQ2SEQ_THREADS: 'many' }), /SEQ2SEQ_THREADS must be a positive integer or "auto" \(got "many"\)/);
+    assert.throws(() => resolveThreads('auto', 'wasm', { SEQ2SEQ_THREADS: '0' }), /positive integer/);
+  });
+
+  it('the tensorflow backend trains on one thread and says so', () => {
+    const r = resolveThreads(2, 'tensorflow', {}, 8);
+    assert.equal(r.threads, 1);
+    assert.match(r.why, /one thread with the tensorflow backend/);
+  });
+
+  it('the default config says "auto", and the schema accepts "auto" and whole numbers only', async () => {
+    assert.equal(DEFAULT_TRAIN.threads, 'auto');
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'seq2seq-threads-'));
+    try {
+      await fs.writeFile(path.join(dir, 'd.tsv'), 'a\tb\n');
+      for (const [threads, ok] of [['"auto"', true], ['2', true], ['0', false], ['"two"', false], ['1.5', false]] as const) {
+        await fs.writeFile(path.join(dir, 'c.seq2seq.json'), `{"data":{"train":"d.tsv"},"train":{"threads":${threads}}}`);
+        const r = await loadConfig(path.join(dir, 'c.seq2seq.json')).then(() => true, () => false);
+        assert.equal(r, ok, `threads ${threads}`);
+      }
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

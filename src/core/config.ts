@@ -136,9 +136,12 @@ export interface TrainConfig {
   lazyAdam: boolean;
   /**
    * Data-parallel training threads: each computes the gradients of a share of
-   * every batch (see `src/core/parallel.ts`). 1 = train on one thread.
+   * every batch (see `src/core/parallel.ts`). 1 = train on one thread;
+   * `auto` = `SEQ2SEQ_THREADS` when set (VS Code's `seq2seq.threads`
+   * setting sets it for its workers), else the cores of the machine the
+   * training runs on, at most {@link AUTO_THREADS_MAX} (`resolveThreads`).
    */
-  threads: number;
+  threads: number | 'auto';
   /** Seed for initialisation, shuffling and the data split. */
   seed: number;
   /** Validate every this many steps (0 = once per epoch). */
@@ -255,6 +258,14 @@ export function legacyModelKeys(
   };
 }
 
+/**
+ * The most threads `train.threads: "auto"` starts: the largest count
+ * `npm run bench` has measured to pay on this project's 2-core machine (two
+ * data-parallel threads: 1.15–1.46× one thread with the full softmax). Set a
+ * number to use more cores.
+ */
+export const AUTO_THREADS_MAX = 2;
+
 export const DEFAULT_TRAIN: TrainConfig = {
   batchSize: 64,
   learningRate: 3e-3,
@@ -265,7 +276,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   teacherForcing: 1,
   softmaxCandidates: 0,
   lazyAdam: false,
-  threads: 1,
+  threads: 'auto',
   seed: 42,
   validEvery: 0,
   logEvery: 10,

@@ -13,6 +13,8 @@ export interface RunStartedEvent {
   /** Absolute path of the run folder (checkpoints, metrics.jsonl, config.json). */
   runDir: string;
   backend: BackendName;
+  /** Training threads (data-parallel replicas, the caller's included); absent in runs recorded before it was. */
+  threads?: number;
   /** Trainable parameters (scalars). */
   parameters: number;
   trainPairs: number;

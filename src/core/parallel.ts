@@ -18,14 +18,48 @@
  *   main waits for every computed → main → r: combine{tokens[]}
  *   everyone: read the other shares, combine, clip, Adam → r → main: applied
  */
+import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig, TrainConfig } from './config';
+import { AUTO_THREADS_MAX, type ModelConfig, type TrainConfig } from './config';
 import { Batch, EncodedPair, makeBatch } from './data/batching';
 import type { NamedArray } from './checkpoint';
 import { disposeAll } from './tensors';
 import { Updater } from './updater';
+
+/**
+ * The number of data-parallel threads a run uses, and why (for the log).
+ * A number in `train.threads` is used as it is; `auto` takes
+ * `SEQ2SEQ_THREADS` (a positive integer, or `auto`) when it is set, else
+ * min(cores, {@link AUTO_THREADS_MAX}). The `tensorflow` backend always
+ * trains on one thread (tfjs-node fails to load in a second worker thread).
+ * @param cores the machine's cores (`os.availableParallelism()`)
+ * @throws Error when `SEQ2SEQ_THREADS` is neither a positive integer nor `auto`
+ */
+export function resolveThreads(
+  threads: number | 'auto',
+  backend: string,
+  env: NodeJS.ProcessEnv = process.env,
+  cores: number = os.availableParallelism?.() ?? os.cpus().length,
+): { threads: number; why: string } {
+  let n: number;
+  let why: string;
+  const fromEnv = env.SEQ2SEQ_THREADS?.trim();
+  if (threads !== 'auto') {
+    n = threads;
+    why = `train.threads = ${threads}`;
+  } else if (fromEnv && fromEnv !== 'auto') {
+    n = Number(fromEnv);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`SEQ2SEQ_THREADS must be a positive integer or "auto" (got "${fromEnv}")`);
+    why = `train.threads = auto, SEQ2SEQ_THREADS = ${n}`;
+  } else {
+    n = Math.max(1, Math.min(cores, AUTO_THREADS_MAX));
+    why = `train.threads = auto: ${cores} core${cores === 1 ? '' : 's'}, at most ${AUTO_THREADS_MAX}`;
+  }
+  if (backend === 'tensorflow' && n > 1) return { threads: 1, why: `${why}; one thread with the tensorflow backend` };
+  return { threads: n, why };
+}
 
 /** Everything a replica needs to build the same model and optimiser state. */
 export interface ReplicaInit {

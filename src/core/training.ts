@@ -35,7 +35,7 @@ import { Dataset, loadDataset } from './data/dataset';
 import { Vocabulary } from './data/vocabulary';
 import type { CheckpointEvent, DoneEvent, StopReason, TrainingEvent, TrainingListener, ValidationEvent } from './events';
 import { evaluate } from './evaluation';
-import { DataParallel } from './parallel';
+import { DataParallel, resolveThreads } from './parallel';
 import { Adam } from './optimizer';
 import { Updater } from './updater';
 import { Seq2SeqModel } from './model/seq2seq';
@@ -317,8 +317,7 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
     if (optimizerState) updater.optimizer.importState(optimizerState);
     updater.learningRate = state.learningRate;
     const optimizer = updater.optimizer;
-    // tfjs-node is known to fail loading in a second worker thread: train on one thread there.
-    const threads = backend === 'tensorflow' ? 1 : tc.threads;
+    const { threads, why: threadsWhy } = resolveThreads(tc.threads, backend);
     if (threads > 1) {
       try {
         parallel = await DataParallel.start(
@@ -337,15 +336,15 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
       } catch (e) {
         notes.push({ level: 'warn', message: `data-parallel training could not start (${(e as Error).message}); training on one thread` });
       }
-    } else if (tc.threads > 1) {
-      notes.push({ level: 'warn', message: `train.threads = ${tc.threads} is ignored with the ${backend} backend; training on one thread` });
     }
+    notes.push({ level: 'info', message: `${parallel ? `data-parallel training on ${parallel.threads} threads` : 'training on one thread'} with the ${backend} backend (${threadsWhy})` });
     const startStep = state.step;
     const totalSteps = tc.curriculumSteps + tc.epochs * stepsPerEpoch;
     await emit({
       type: 'started',
       runDir,
       backend,
+      threads: parallel ? parallel.threads : 1,
       parameters: model.params.count,
       trainPairs: dataset.train.encoded.length,
       validPairs: dataset.valid.encoded.length,
@@ -358,7 +357,6 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
       time: new Date().toISOString(),
     });
     for (const { level, message } of notes) await emit({ type: 'log', level, message });
-    if (parallel) await emit({ type: 'log', level: 'info', message: `data-parallel training on ${parallel.threads} threads` });
     if (resuming) await emit({ type: 'log', level: 'info', message: `resumed from step ${startStep} (epoch ${state.epoch})` });
     if (dataset.filteredOut > 0) {
       await emit({ type: 'log', level: 'info', message: `${dataset.filteredOut} pairs longer than data.maxLength = ${config.data.maxLength} tokens were left out` });

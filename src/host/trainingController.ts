@@ -61,6 +61,9 @@ export class TrainingController implements vscode.Disposable {
     this.output.info(`Training ${opts.run.name} with ${opts.run.configPath} → ${opts.run.runDir}`);
     const backend = vscode.workspace.getConfiguration('seq2seq').get<string>('backend', 'auto');
     const env: Record<string, string> = backend && backend !== 'auto' ? { SEQ2SEQ_BACKEND: backend } : {};
+    // The threads of runs whose config says train.threads = auto (resolveThreads in src/core/parallel.ts).
+    const threads = String(vscode.workspace.getConfiguration('seq2seq').get<string | number>('threads', 'auto')).trim();
+    if (threads && threads !== 'auto') env.SEQ2SEQ_THREADS = threads;
     const session = new TrainingSession(
       { workerPath: path.join(this.context.extensionPath, 'dist', 'worker.js'), env },
       {

@@ -344,9 +344,10 @@ function renderHeader(): void {
   runDirEl.textContent = m.run ? m.run.runDir : 'Run “Seq2Seq: Train Seq2Seq Model” from the Command Palette to start one.';
   stateBadge.textContent = STATE_TEXT[m.state];
   stateBadge.className = `badge state-${m.state}`;
-  backendBadge.textContent = m.backend ?? '';
+  const threads = m.started?.threads;
+  backendBadge.textContent = m.backend ? (threads && threads > 1 ? `${m.backend} · ${threads} threads` : m.backend) : '';
   backendBadge.hidden = !m.backend;
-  backendBadge.title = m.backend ? `TensorFlow.js backend: ${m.backend}` : '';
+  backendBadge.title = m.backend ? `TensorFlow.js backend: ${m.backend}${threads ? `; ${threads === 1 ? 'one training thread' : `${threads} data-parallel training threads`}` : ''}` : '';
   stopButton.hidden = !(m.state === 'running' || m.state === 'stopping');
   stopButton.disabled = m.state !== 'running';
   stopButton.textContent = m.state === 'stopping' ? 'Stopping…' : 'Stop';
