@@ -134,7 +134,7 @@ export async function renderQualityChart(r: QualityResults): Promise<string> {
     encoding: {
       x: { field: 'minutes', type: 'quantitative', title: 'training minutes (wall clock)', axis: { values: (r.minutes ?? []).map((p) => p.minutes) } },
       y: { field: 'bleu', type: 'quantitative', title: 'test BLEU (greedy)' },
-      color: { field: 'system', type: 'nominal', title: null, legend: { orient: 'bottom-right' } },
+      color: { field: 'system', type: 'nominal', title: null, legend: { orient: 'bottom-right', labelLimit: 320 } },
     },
     config: { font: 'sans-serif', background: 'white' },
   }).spec;
