@@ -410,7 +410,7 @@ async function main(): Promise<void> {
   const results: QualityResults = {
     format: 'seq2seq-lab/quality@1',
     machine: machine(),
-    pytorch: { python: found.python, torch: found.torch },
+    pytorch: { python: path.basename(found.python), torch: found.torch },
     dates: {},
     settings: { recipe: RECIPE, exampleConfig: 'examples/tatoeba-fra-eng.seq2seq.json', projectModel: { ...DEFAULT_MODEL }, example: { model: example.model, train: example.train } },
     curve: [],
