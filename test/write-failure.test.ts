@@ -95,21 +95,30 @@ describe('write failures in the run folder (disk full, unwritable)', function ()
     assert.equal(recorded[recorded.length - 1], lastStep, 'metrics.jsonl records no checkpoint that was not written');
   }
 
-  it('disk full while writing a checkpoint: stops with a message naming the file and the checkpoints kept; resumes later', async () => {
-    const runDir = path.join(dir, 'enospc');
+  /**
+   * Train into `runDir` with the write failure `fail` armed once last/ of `armedAfter` is written.
+   * @returns what the training threw (fails the test when it finished instead)
+   */
+  async function trainUntilFailure(runDir: string, armedAfter: number, fail: (op: string, file: string) => string | undefined): Promise<unknown> {
     let armed = false;
-    rule = (op, file) => (armed && op === 'write' && file.includes('.last.tmp-') && file.endsWith('optimizer.bin') ? 'ENOSPC' : undefined);
-    const err = await train({
+    rule = (op, file) => (armed ? fail(op, file) : undefined);
+    return train({
       config: config(),
       outDir: runDir,
       resume: false,
       listener: (e) => {
-        if (e.type === 'checkpoint' && e.kind === 'last' && e.step === 6) armed = true; // the 9th step's save fails
+        if (e.type === 'checkpoint' && e.kind === 'last' && e.step === armedAfter) armed = true;
       },
     }).then(
       () => assert.fail('training went on'),
       (e: unknown) => e,
     );
+  }
+
+  it('disk full while writing a checkpoint: stops with a message naming the file and the checkpoints kept; resumes later', async () => {
+    const runDir = path.join(dir, 'enospc');
+    // The 9th step's save fails.
+    const err = await trainUntilFailure(runDir, 6, (op, file) => (op === 'write' && file.includes('.last.tmp-') && file.endsWith('optimizer.bin') ? 'ENOSPC' : undefined));
     assert.ok(err instanceof RunFolderWriteError, String(err));
     assert.equal(err.code, 'ENOSPC');
     assert.match(
@@ -127,16 +136,7 @@ describe('write failures in the run folder (disk full, unwritable)', function ()
 
   it('metrics.jsonl cannot be appended to: the same, naming metrics.jsonl', async () => {
     const runDir = path.join(dir, 'metrics-full');
-    let armed = false;
-    rule = (op, file) => (armed && op === 'write' && file.endsWith('metrics.jsonl') ? 'ENOSPC' : undefined);
-    const err = await train({
-      config: config(),
-      outDir: runDir,
-      resume: false,
-      listener: (e) => {
-        if (e.type === 'checkpoint' && e.kind === 'last' && e.step === 3) armed = true;
-      },
-    }).catch((e: unknown) => e);
+    const err = await trainUntilFailure(runDir, 3, (op, file) => (op === 'write' && file.endsWith('metrics.jsonl') ? 'ENOSPC' : undefined));
     assert.ok(err instanceof RunFolderWriteError, String(err));
     assert.match(err.message, /^Training stopped at step 4: cannot write .*metrics\.jsonl: no space left on the disk \(ENOSPC\)\. The run folder keeps last\/ from step 3/);
     await checkKept(runDir, 3);
@@ -144,16 +144,7 @@ describe('write failures in the run folder (disk full, unwritable)', function ()
 
   it('a read-only file system when the checkpoint is renamed into place: the previous one still loads and is restored on resume', async () => {
     const runDir = path.join(dir, 'erofs');
-    let armed = false;
-    rule = (op, file) => (armed && op === 'rename' && path.basename(file) === 'last' ? 'EROFS' : undefined);
-    const err = await train({
-      config: config(),
-      outDir: runDir,
-      resume: false,
-      listener: (e) => {
-        if (e.type === 'checkpoint' && e.kind === 'last' && e.step === 3) armed = true;
-      },
-    }).catch((e: unknown) => e);
+    const err = await trainUntilFailure(runDir, 3, (op, file) => (op === 'rename' && path.basename(file) === 'last' ? 'EROFS' : undefined));
     assert.ok(err instanceof RunFolderWriteError, String(err));
     assert.match(err.message, /^Training stopped at step 6: cannot write .*: the file system is read-only \(EROFS\)\. The run folder keeps last\/ from step 3 .*Make the run folder writable, or train into another folder \(--out\)\.$/);
     // last/ was moved aside as .last.prev before the failed rename: readers use it, and the next start puts it back.
