@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { closeWorkbench, runCommand, screenshot, startWorkbench, webviewFrame, type Workbench } from './harness';
 import { packagedVsix } from './vsix';
+import { sampleWorkspaceFiles } from '../../src/core/data/sampleData';
 
 const WALKTHROUGH_TITLE = 'Get started with Seq2Seq Lab';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -22,6 +23,14 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** The walkthrough's step whose title is `title` (the Welcome editor's DOM). */
 function step(page: Page, title: string): Locator {
   return page.locator('.getting-started-step', { has: page.locator('.step-title', { hasText: title }) }).first();
+}
+
+/** Expand the step `title` and press its button `label`; @returns the step. */
+async function pressStepButton(page: Page, title: string, label: string): Promise<Locator> {
+  const s = step(page, title);
+  await s.click();
+  await s.locator('.monaco-button', { hasText: label }).click();
+  return s;
 }
 
 describe('Get Started walkthrough (code-server + Chromium)', function () {
@@ -62,16 +71,14 @@ describe('Get Started walkthrough (code-server + Chromium)', function () {
 
   it('its first button writes the sample workspace, and the step is checked off', async function () {
     const page = wb!.page;
-    const first = step(page, 'Open a sample workspace');
-    await first.click();
-    await first.locator('.monaco-button', { hasText: 'Create Sample Workspace' }).click();
+    const first = await pressStepButton(page, 'Open a sample workspace', 'Create Sample Workspace');
     const here = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Into this workspace' }).first();
     await here.waitFor({ state: 'visible', timeout: 20_000 });
     await page.keyboard.press('Enter'); // the first row, focused
     const config = path.join(workspace, 'dates.seq2seq.json');
     const deadline = Date.now() + 30_000;
     while (!fs.existsSync(path.join(workspace, 'sentences.txt')) && Date.now() < deadline) await sleep(250);
-    for (const f of ['dates.tsv', 'dates.seq2seq.json', 'dates-no-attention.seq2seq.json', 'en-fr.tsv', 'en-fr.seq2seq.json', 'sentences.txt', 'README.md']) {
+    for (const f of Object.keys(sampleWorkspaceFiles())) {
       assert.ok(fs.existsSync(path.join(workspace, f)), `${f} written`);
     }
     assert.equal((JSON.parse(fs.readFileSync(config, 'utf8')) as { model: { attention: string } }).model.attention, 'bahdanau');
@@ -87,9 +94,7 @@ describe('Get Started walkthrough (code-server + Chromium)', function () {
 
   it('its second button trains dates.seq2seq.json and the Training panel shows the run', async function () {
     const page = wb!.page;
-    const train = step(page, 'Train an encoder–decoder');
-    await train.click();
-    await train.locator('.monaco-button', { hasText: 'Train Model' }).click();
+    await pressStepButton(page, 'Train an encoder–decoder', 'Train Model');
     const tab = page.locator('.tabs-container .tab', { hasText: 'Training: dates' }).first();
     await tab.waitFor({ state: 'visible', timeout: 60_000 });
     await tab.click();
