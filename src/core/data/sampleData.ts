@@ -516,15 +516,18 @@ const EN_FR_CONFIG = {
   train: { batchSize: 64, learningRate: 0.002, epochs: 15, maxMinutes: 10, validEvery: 200, stopMetric: 'bleu' },
 };
 
+/** Both data sets for `seed`, from independent streams (changing one does not change the other). */
+function generateBoth(seed: number): { dates: [string, string][]; enFr: [string, string][] } {
+  return { dates: generateDates(new Random(seed), DATE_PAIRS), enFr: generateEnFr(new Random(seed + 1), EN_FR_PAIRS) };
+}
+
 /**
  * Writes `dates.tsv`, `en-fr.tsv`, `README.md`, `dates.config.json` and
  * `en-fr.config.json` into `outDir` (created if needed).
  * @returns the written file names.
  */
 export async function generateSampleData(outDir: string, seed = DEFAULT_SEED): Promise<string[]> {
-  // Independent streams per data set so that changing one does not change the other.
-  const dates = generateDates(new Random(seed), DATE_PAIRS);
-  const enFr = generateEnFr(new Random(seed + 1), EN_FR_PAIRS);
+  const { dates, enFr } = generateBoth(seed);
   await fs.mkdir(outDir, { recursive: true });
   const files: Record<string, string> = {
     'dates.tsv': toTsv(dates),
@@ -576,8 +579,7 @@ export const SAMPLE_SENTENCES = ['Thursday, 18 January 2019', 'the 3rd of March 
  * `*.seq2seq.json`).
  */
 export function sampleWorkspaceFiles(seed = DEFAULT_SEED): Record<string, string> {
-  const dates = generateDates(new Random(seed), DATE_PAIRS);
-  const enFr = generateEnFr(new Random(seed + 1), EN_FR_PAIRS);
+  const { dates, enFr } = generateBoth(seed);
   const json = (o: object) => JSON.stringify(o, null, 2) + '\n';
   return {
     'dates.tsv': toTsv(dates),
