@@ -18,7 +18,7 @@ import {
   rowArgmax,
   truncateLabel,
   weightOpacity,
-} from '../src/host/logic/attentionHeatmap';
+} from '../src/shared/attentionHeatmap';
 import { renderAttentionHtml } from '../src/host/logic/attentionHtml';
 
 describe('Translate Selection: selections → sentences → output', () => {

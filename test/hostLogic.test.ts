@@ -12,7 +12,7 @@ import {
   formatLearningRate,
   formatMetric,
   statusText,
-} from '../src/host/logic/format';
+} from '../src/shared/format';
 import { RunStore } from '../src/host/logic/runStore';
 import {
   chooseRunDir,

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { ProgressEvent } from '../core/events';
-import { progressTooltip, statusText, type StatusPhase } from './logic/format';
+import { progressTooltip, statusText, type StatusPhase } from '../shared/format';
 
 /** How long the result of a finished run stays in the status bar. */
 const RESULT_VISIBLE_MS = 30_000;

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { Seq2SeqConfig } from '../core/config';
 import type { TrainingEvent } from '../core/events';
 import type { RunInfo } from '../protocol/trainingPanel';
-import { describeStopReason, eventLogLine, formatBleu } from './logic/format';
+import { describeStopReason, eventLogLine, formatBleu } from '../shared/format';
 import { RunStore } from './logic/runStore';
 import { TrainingPanel } from './trainingPanel';
 import { TrainingSession, type SessionOutcome } from './trainingSession';

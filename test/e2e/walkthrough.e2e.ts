@@ -98,15 +98,15 @@ describe('Get Started walkthrough (code-server + Chromium)', function () {
     const tab = page.locator('.tabs-container .tab', { hasText: 'Training: dates' }).first();
     await tab.waitFor({ state: 'visible', timeout: 60_000 });
     await tab.click();
-    const panel = await webviewFrame(page, /^Training: dates$/, 60_000);
-    await panel
-      .locator('.run-name', { hasText: 'dates' })
-      .first()
-      .waitFor({ timeout: 60_000 })
-      .catch(async (e: Error) => {
+    // The frame that holds the Training panel itself: by tab position alone, the
+    // walkthrough's Markdown media (a webview too, in the same editor group)
+    // can be picked while the panel's own frame is still loading.
+    const panel = await webviewFrame(page, async (f) => (await f.locator('.run-name', { hasText: 'dates' }).count()) > 0, 120_000).catch(
+      async (e: Error) => {
         await screenshot(page, 'walkthrough-04-failed');
         throw e;
-      });
+      },
+    );
     // A few steps of progress: the worker is really training the sample.
     await panel.locator('canvas').first().waitFor({ timeout: 60_000 });
     await sleep(3000);

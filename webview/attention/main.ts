@@ -9,7 +9,7 @@
 import './attention.css';
 import type { Translation } from '../../src/core/translator';
 import type { AttentionToHost, HostToAttention, ShowTranslationsMessage } from '../../src/protocol/attentionView';
-import { cellTextTone, formatCellWeight, layoutHeatmap, rowArgmax, weightOpacity } from '../../src/host/logic/attentionHeatmap';
+import { cellTextTone, formatCellWeight, layoutHeatmap, rowArgmax, weightOpacity } from '../../src/shared/attentionHeatmap';
 
 const vscode = acquireVsCodeApi();
 const send = (msg: AttentionToHost) => vscode.postMessage(msg);

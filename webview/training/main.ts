@@ -21,7 +21,7 @@ import {
   formatDuration,
   formatLearningRate,
   formatMetric,
-} from '../../src/host/logic/format';
+} from '../../src/shared/format';
 
 const vscode = acquireVsCodeApi();
 const send = (msg: PanelToHost) => vscode.postMessage(msg);

@@ -4,7 +4,7 @@
  * training event. No `vscode` import, so it is unit-tested in plain Node and
  * also bundled into the webview.
  */
-import type { DoneEvent, ProgressEvent, StopReason, TrainingEvent, ValidationEvent } from '../../core/events';
+import type { DoneEvent, ProgressEvent, StopReason, TrainingEvent, ValidationEvent } from '../core/events';
 
 /**
  * Compact count: 950 -> "950", 1834 -> "1.8k", 12_500 -> "13k", 2_300_000 -> "2.3M".
