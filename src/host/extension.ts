@@ -11,8 +11,11 @@ import { AttentionView } from './attentionView';
 import { ModelsService } from './models';
 import { registerModelsTree } from './modelsTree';
 import { TranslateController } from './translateCommand';
+import { useBundle } from '../shared/l10n';
 
 export function activate(context: vscode.ExtensionContext): void {
+  // The host's plain modules (src/host/logic/, src/shared/) translate with the bundle VS Code loaded.
+  useBundle(vscode.l10n.bundle);
   const ctrl = new TrainingController(context);
   context.subscriptions.push(
     ctrl,
@@ -32,7 +35,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   // Translate Selection, the attention view and the Models tree (the inference worker starts on first use).
   const models = new ModelsService(context);
-  const attention = new AttentionView(context.extensionUri);
+  const attention = new AttentionView(context.extensionUri, (message) => ctrl.output.warn(message));
   const translator = new TranslateController(context, models, attention, ctrl.output);
   context.subscriptions.push(
     models,

@@ -41,6 +41,7 @@ export class TrainingController implements vscode.Disposable {
     this.panel = new TrainingPanel(context.extensionUri, this.store, {
       onStop: () => void this.stop(),
       onRevealRun: () => this.revealRun(),
+      log: (message) => this.output.warn(message),
     });
   }
 

@@ -7,20 +7,19 @@
  */
 import * as vscode from 'vscode';
 import type { HostToPanel, PanelToHost } from '../protocol/trainingPanel';
-import { makeNonce, renderPanelHtml } from './logic/panelHtml';
 import type { RunStore } from './logic/runStore';
+import { WebviewPage } from './webviewPage';
 
 export interface PanelHandlers {
   onStop(): void;
   onRevealRun(): void;
+  /** Where the page set-up reports trouble (the Output channel). */
+  log?(message: string): void;
 }
 
 export class TrainingPanel implements vscode.Disposable {
   static readonly viewType = 'seq2seq.trainingPanel';
-  private panel: vscode.WebviewPanel | undefined;
-  /** True after the current page sent `ready` (and until it is hidden or disposed). */
-  private ready = false;
-  private readonly disposables: vscode.Disposable[] = [];
+  private page: WebviewPage<HostToPanel, PanelToHost> | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -30,73 +29,51 @@ export class TrainingPanel implements vscode.Disposable {
 
   /** Open the panel beside the active editor, or reveal it. */
   show(preserveFocus = true): void {
-    if (this.panel) {
-      this.panel.reveal(undefined, preserveFocus);
+    if (this.page) {
+      this.page.reveal(preserveFocus);
       return;
     }
-    const webviewRoot = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
-    const panel = vscode.window.createWebviewPanel(
-      TrainingPanel.viewType,
-      this.title(),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
-      {
-        enableScripts: true,
-        retainContextWhenHidden: false,
-        localResourceRoots: [webviewRoot, vscode.Uri.joinPath(this.extensionUri, 'media')],
+    this.page = new WebviewPage<HostToPanel, PanelToHost>(this.extensionUri, {
+      viewType: TrainingPanel.viewType,
+      title: this.title(),
+      script: 'training.js',
+      style: 'training.css',
+      documentTitle: vscode.l10n.t('Seq2Seq Training'),
+      liveRegion: true,
+      preserveFocus,
+      onReady: () => {
+        this.replay();
+        if (this.store.failure !== undefined) this.post({ type: 'failed', message: this.store.failure });
       },
-    );
-    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'seq2seq.svg');
-    const webview = panel.webview;
-    webview.html = renderPanelHtml({
-      cspSource: webview.cspSource,
-      nonce: makeNonce(),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'training.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'training.css')).toString(),
+      onMessage: (msg) => this.onMessage(msg),
+      onDispose: () => (this.page = undefined),
+      log: this.handlers.log,
     });
-    this.panel = panel;
-    this.ready = false;
-    this.disposables.push(
-      webview.onDidReceiveMessage((msg: PanelToHost) => this.onMessage(msg)),
-      panel.onDidChangeViewState(() => {
-        // A hidden, non-retained webview loses its page; it will send `ready` again.
-        if (!panel.visible) this.ready = false;
-      }),
-      panel.onDidDispose(() => {
-        this.panel = undefined;
-        this.ready = false;
-        this.disposeListeners();
-      }),
-    );
   }
 
   /** True while the panel exists (visible or not). */
   get isOpen(): boolean {
-    return this.panel !== undefined;
+    return this.page !== undefined;
   }
 
   /** Send `msg` if the page is loaded; otherwise the next replay will include it. */
   post(msg: HostToPanel): void {
-    if (this.panel && this.ready) void this.panel.webview.postMessage(msg);
+    this.page?.post(msg);
   }
 
   /** Replace what the page shows with the store's run (new run started). */
   replay(): void {
-    if (this.panel) this.panel.title = this.title();
+    if (this.page) this.page.title = this.title();
     this.post(this.store.replay());
   }
 
   private title(): string {
     const run = this.store.run;
-    return run ? `Training: ${run.name}` : 'Seq2Seq Training';
+    return run ? vscode.l10n.t('Training: {0}', run.name) : vscode.l10n.t('Seq2Seq Training');
   }
 
   private onMessage(msg: PanelToHost): void {
-    switch (msg?.type) {
-      case 'ready':
-        this.ready = true;
-        this.replay();
-        if (this.store.failure !== undefined) this.post({ type: 'failed', message: this.store.failure });
-        break;
+    switch (msg.type) {
       case 'stop':
         this.handlers.onStop();
         break;
@@ -106,13 +83,8 @@ export class TrainingPanel implements vscode.Disposable {
     }
   }
 
-  private disposeListeners(): void {
-    for (const d of this.disposables.splice(0)) d.dispose();
-  }
-
   dispose(): void {
-    this.disposeListeners();
-    this.panel?.dispose();
-    this.panel = undefined;
+    this.page?.dispose();
+    this.page = undefined;
   }
 }
