@@ -25,11 +25,11 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const out = resolve(outIdx >= 0 && argv[outIdx + 1] ? argv[outIdx + 1] : join(root, 'dist-vsix', `${pkg.name}-${pkg.version}.vsix`));
 
 /** Files the installed extension needs at runtime besides dist/ (paths inside the vsix, under extension/). */
-const REQUIRED = ['package.json', 'schemas/config.schema.json', 'media/seq2seq.svg', 'media/icon.png', 'CHANGELOG.md'];
+const REQUIRED = ['package.json', 'package.nls.json', 'package.nls.zh-cn.json', 'l10n/bundle.l10n.zh-cn.json', 'schemas/config.schema.json', 'media/seq2seq.svg', 'media/icon.png', 'CHANGELOG.md'];
 /** dist/ files that are not needed by the extension (the CLI is for the npm package). */
 const DIST_NOT_SHIPPED = [/\.map$/, /^dist\/cli\.js$/];
 /** Everything in the vsix must be under one of these (anything else is a stray file: fix .vscodeignore). */
-const ALLOWED = /^(dist\/|media\/|schemas\/|package\.json$|LICENSE\.txt$|README\.md$|CHANGELOG\.md$)/i;
+const ALLOWED = /^(dist\/|media\/|schemas\/|l10n\/bundle\.l10n\.[\w-]+\.json$|package\.json$|package\.nls(\.[\w-]+)?\.json$|LICENSE\.txt$|README\.md$|CHANGELOG\.md$)/i;
 /** Patterns that must never be in the vsix. */
 const FORBIDDEN = [
   [/(^|\/)node_modules\//, 'node_modules (everything is bundled)'],

@@ -2,8 +2,7 @@ import { strict as assert } from 'assert';
 import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
 import { sampleWorkspaceFiles } from '../src/core/data/sampleData';
-
-const ROOT = path.resolve(__dirname, '..');
+import { localizedManifest, ROOT } from './helpers/manifest';
 
 interface Manifest {
   icon?: string;
@@ -18,7 +17,7 @@ interface Manifest {
   };
 }
 
-const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest;
+const pkg = localizedManifest<Manifest>();
 
 describe('extension manifest (package.json)', () => {
   it('runs where the workspace is (Remote-SSH, Dev Containers, Codespaces, code-server): extensionKind ["workspace"]', () => {
@@ -60,11 +59,11 @@ describe('extension manifest (package.json)', () => {
   });
 });
 
-describe('Get Started walkthrough (package.json contributes.walkthroughs)', () => {
-  const full = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+for (const locale of [undefined, 'zh-cn']) describe(`Get Started walkthrough (package.json contributes.walkthroughs${locale ? `, ${locale}` : ''})`, () => {
+  const full = localizedManifest<{
     name: string; publisher: string;
     contributes: { commands: { command: string }[]; views: Record<string, { id: string }[]>; viewsWelcome: { contents: string }[]; walkthroughs: { id: string; steps: { id: string; description: string; media: { markdown?: string }; completionEvents: string[] }[] }[] };
-  };
+  }>(locale);
   const walkthrough = full.contributes.walkthroughs.find((w) => w.id === 'getStarted')!;
   const commands = new Set(full.contributes.commands.map((c) => c.command));
   const views = new Set(Object.values(full.contributes.views).flat().map((v) => v.id));

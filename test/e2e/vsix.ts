@@ -28,8 +28,8 @@ export function packagedVsix(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
   const vsix = path.join(REPO_ROOT, 'dist-vsix', `${pkg.name}-${pkg.version}.vsix`);
   const sources = Math.max(
-    ...['src', 'webview', 'schemas', 'media'].map((d) => newestMtime(path.join(REPO_ROOT, d))),
-    fs.statSync(path.join(REPO_ROOT, 'package.json')).mtimeMs,
+    ...['src', 'webview', 'schemas', 'media', 'l10n'].map((d) => newestMtime(path.join(REPO_ROOT, d))),
+    ...['package.json', 'package.nls.json', 'package.nls.zh-cn.json'].map((f) => fs.statSync(path.join(REPO_ROOT, f)).mtimeMs),
   );
   if (!fs.existsSync(vsix) || fs.statSync(vsix).mtimeMs < sources) {
     const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package.mjs')], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 600_000 });
