@@ -13,12 +13,14 @@
 import { promises as fs, existsSync, readFileSync } from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, Help, InvalidArgumentError } from 'commander';
 import { applyOverrides, defaultRunConfig, loadConfig } from '../core/configLoader';
 import type { Seq2SeqConfig } from '../core/config';
 import { describeError } from '../core/errors';
 import type { TrainingEvent } from '../core/events';
 import { corpusBleu } from '../core/metrics/bleu';
+import * as l10n from '@vscode/l10n';
+import { setUpCliL10n } from './l10n';
 
 /** The folder holding this package's package.json (and sample-data/). */
 function packageRoot(): string {
@@ -40,13 +42,13 @@ function packageRoot(): string {
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(l10n.t('expected a positive integer'));
   return n;
 }
 
 function nonNegative(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number ≥ 0');
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(l10n.t('expected a number ≥ 0'));
   return n;
 }
 
@@ -65,35 +67,57 @@ function formatSeconds(s: number): string {
   return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
 }
 
-/** One human-readable line per training event (undefined: print nothing). */
+/** One human-readable line per training event, in the CLI's language (undefined: print nothing). */
 export function formatEvent(e: TrainingEvent): string | undefined {
   switch (e.type) {
     case 'started':
       return (
-        `run ${e.runDir}\nbackend ${e.backend} · ${e.parameters.toLocaleString('en')} parameters · ` +
-        `${e.trainPairs} train / ${e.validPairs} valid / ${e.testPairs} test pairs · vocab ${e.srcVocabSize} → ${e.tgtVocabSize} · ` +
-        `${e.stepsPerEpoch} steps/epoch`
+        l10n.t('run {0}', e.runDir) +
+        '\n' +
+        l10n.t(
+          'backend {0} · {1} parameters · {2} train / {3} valid / {4} test pairs · vocab {5} → {6} · {7} steps/epoch',
+          e.backend,
+          e.parameters.toLocaleString('en'),
+          e.trainPairs,
+          e.validPairs,
+          e.testPairs,
+          e.srcVocabSize,
+          e.tgtVocabSize,
+          e.stepsPerEpoch,
+        )
       );
     case 'progress':
-      return (
-        `step ${e.step} | epoch ${e.epoch} | loss ${e.loss.toFixed(3)} | ppl ${e.perplexity.toFixed(2)} | ` +
-        `${Math.round(e.tokensPerSecond)} tok/s | lr ${e.learningRate.toExponential(1)} | eta ${formatSeconds(e.etaSeconds)}`
+      return l10n.t(
+        'step {0} | epoch {1} | loss {2} | ppl {3} | {4} tok/s | lr {5} | eta {6}',
+        e.step,
+        e.epoch,
+        e.loss.toFixed(3),
+        e.perplexity.toFixed(2),
+        Math.round(e.tokensPerSecond),
+        e.learningRate.toExponential(1),
+        formatSeconds(e.etaSeconds),
       );
     case 'validation': {
       const lines = [
-        `valid step ${e.step} | ppl ${e.perplexity.toFixed(2)} | BLEU ${e.bleu.toFixed(2)}${e.isBest ? ' | new best' : ''}`,
+        e.isBest
+          ? l10n.t('valid step {0} | ppl {1} | BLEU {2} | new best', e.step, e.perplexity.toFixed(2), e.bleu.toFixed(2))
+          : l10n.t('valid step {0} | ppl {1} | BLEU {2}', e.step, e.perplexity.toFixed(2), e.bleu.toFixed(2)),
       ];
-      for (const s of e.samples.slice(0, 2)) lines.push(`  src: ${s.source}\n  ref: ${s.reference}\n  hyp: ${s.hypothesis}`);
+      for (const s of e.samples.slice(0, 2)) lines.push(l10n.t('  src: {0}\n  ref: {1}\n  hyp: {2}', s.source, s.reference, s.hypothesis));
       return lines.join('\n');
     }
     case 'checkpoint':
       return undefined;
     case 'log':
-      return `${e.level === 'warn' ? 'warning: ' : ''}${e.message}`;
+      return e.level === 'warn' ? l10n.t('warning: {0}', e.message) : e.message;
     case 'done':
-      return (
-        `done (${e.reason}) after ${e.step} steps, ${formatSeconds(e.elapsedSeconds)} · best valid BLEU ` +
-        `${Number.isFinite(e.bestBleu) ? e.bestBleu.toFixed(2) : 'n/a'} · model in ${e.runDir}`
+      return l10n.t(
+        'done ({0}) after {1} steps, {2} · best valid BLEU {3} · model in {4}',
+        e.reason,
+        e.step,
+        formatSeconds(e.elapsedSeconds),
+        Number.isFinite(e.bestBleu) ? e.bestBleu.toFixed(2) : l10n.t('n/a'),
+        e.runDir,
       );
   }
 }
@@ -104,7 +128,7 @@ async function readLines(file: string): Promise<string[]> {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw Object.assign(new Error(code === 'ENOENT' ? `${file}: no such file` : `${file}: ${(e as Error).message}`), { name: 'DataError' });
+    throw Object.assign(new Error(code === 'ENOENT' ? l10n.t('{0}: no such file', file) : `${file}: ${(e as Error).message}`), { name: 'DataError' });
   }
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
@@ -121,7 +145,7 @@ async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean;
     configPath = loaded.path;
   } else {
     config = defaultRunConfig(packageRoot());
-    console.log(`no --config given: training the built-in example "${config.name}" on ${path.relative(process.cwd(), String(config.data.train)) || config.data.train}`);
+    console.log(l10n.t('no --config given: training the built-in example "{0}" on {1}', config.name ?? '', path.relative(process.cwd(), String(config.data.train)) || String(config.data.train)));
   }
   if (opts.set?.length) config = applyOverrides(config, opts.set);
   if (opts.maxMinutes !== undefined) config.train.maxMinutes = opts.maxMinutes;
@@ -132,7 +156,7 @@ async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean;
   const onSigint = () => {
     if (stopping) process.exit(130);
     stopping = true;
-    console.log('\nstopping after this step (press Ctrl+C again to quit at once)…');
+    console.log('\n' + l10n.t('stopping after this step (press Ctrl+C again to quit at once)…'));
   };
   process.on('SIGINT', onSigint);
   try {
@@ -174,7 +198,7 @@ async function cmdEval(opts: { model: string; test: string; beam: number; json?:
     if (opts.json) {
       console.log(JSON.stringify({ bleu: result.bleu, perplexity: result.perplexity, sentences: result.sentences, loss: result.loss, beam: opts.beam, checkpoint: translator.checkpointDir }));
     } else {
-      console.log(`BLEU ${result.bleu.toFixed(2)} · perplexity ${result.perplexity.toFixed(2)} · ${result.sentences} sentences · beam ${opts.beam} · ${translator.checkpointDir}`);
+      console.log(l10n.t('BLEU {0} · perplexity {1} · {2} sentences · beam {3} · {4}', result.bleu.toFixed(2), result.perplexity.toFixed(2), result.sentences, opts.beam, translator.checkpointDir));
     }
   } finally {
     translator.dispose();
@@ -204,7 +228,7 @@ async function cmdBleu(opts: { hyp: string; ref: string[]; json?: boolean }): Pr
   const refs = await Promise.all(opts.ref.map(readLines));
   refs.forEach((r, i) => {
     if (r.length !== hyps.length) {
-      throw Object.assign(new Error(`${opts.ref[i]} has ${r.length} lines but ${opts.hyp} has ${hyps.length}: the files must be line-aligned`), { name: 'DataError' });
+      throw Object.assign(new Error(l10n.t('{0} has {1} lines but {2} has {3}: the files must be line-aligned', opts.ref[i], r.length, opts.hyp, hyps.length)), { name: 'DataError' });
     }
   });
   const r = corpusBleu(hyps, refs);
@@ -216,48 +240,74 @@ async function cmdBleu(opts: { hyp: string; ref: string[]; json?: boolean }): Pr
   }
 }
 
-/** Build the commander program (exported for tests). */
+/**
+ * commander's help in the CLI's language: its headings and the "(default: …)"
+ * note are commander's own text, so they are translated here.
+ */
+function localizedHelp(cmd: Command): void {
+  cmd.helpOption('-h, --help', l10n.t('display help for command'));
+  cmd.configureHelp({
+    formatHelp: (c, helper) =>
+      Help.prototype.formatHelp
+        .call(helper, c, helper)
+        .replace(/^Usage: /, l10n.t('Usage: '))
+        .replace(/^Arguments:$/m, l10n.t('Arguments:'))
+        .replace(/^Options:$/m, l10n.t('Options:'))
+        .replace(/^Commands:$/m, l10n.t('Commands:')),
+    optionDescription(this: Help, o) {
+      return Help.prototype.optionDescription.call(this, o).replace(/ \(default: (.*)\)$/, (_, v: string) => {
+        const note = l10n.t('(default: {0})', v);
+        return note.startsWith('(') ? ` ${note}` : note; // full-width brackets need no space
+      });
+    },
+  });
+}
+
+/** Build the commander program, in the CLI's language (exported for tests). */
 export function buildProgram(): Command {
   const program = new Command();
-  program.name('seq2seq').description('Train, evaluate and run attention encoder–decoder models (Seq2Seq Lab).').showHelpAfterError();
-  program
+  program.name('seq2seq').description(l10n.t('Train, evaluate and run attention encoder–decoder models (Seq2Seq Lab).')).showHelpAfterError();
+  program.helpCommand('help [command]', l10n.t('display help for command'));
+  const train = program
     .command('train')
-    .description('train a model; without --config, the built-in example on sample-data/')
-    .option('-c, --config <file>', 'JSON config (see schemas/config.schema.json)')
-    .option('-o, --out <dir>', 'run folder to write (default: runs/<name>-<time>)')
-    .option('--resume', 'continue from the run folder\'s last checkpoint')
-    .option('--max-minutes <n>', 'override train.maxMinutes', nonNegative)
-    .option('--epochs <n>', 'override train.epochs', positiveInt)
-    .option('--set <key=value>', 'override any config key, e.g. --set train.batchSize=64 --set model.readout=maxout (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .description(l10n.t('train a model; without --config, the built-in example on sample-data/'))
+    .option('-c, --config <file>', l10n.t('JSON config (see schemas/config.schema.json)'))
+    .option('-o, --out <dir>', l10n.t('run folder to write (default: runs/<name>-<time>)'))
+    .option('--resume', l10n.t("continue from the run folder's last checkpoint"))
+    .option('--max-minutes <n>', l10n.t('override train.maxMinutes'), nonNegative)
+    .option('--epochs <n>', l10n.t('override train.epochs'), positiveInt)
+    .option('--set <key=value>', l10n.t('override any config key, e.g. --set train.batchSize=64 --set model.readout=maxout (repeatable)'), (v: string, prev: string[] = []) => [...prev, v])
     .action(cmdTrain);
-  program
+  const evalCmd = program
     .command('eval')
-    .description('BLEU and perplexity of a trained model on a test file')
-    .requiredOption('-m, --model <dir>', 'run folder (uses best/) or checkpoint folder')
-    .requiredOption('-t, --test <file>', 'TSV with the same columns as the training data')
-    .option('-b, --beam <k>', 'beam size (1 = greedy)', positiveInt, 1)
-    .option('--batch-size <n>', 'sentences per greedy decoding batch', positiveInt, 64)
-    .option('--json', 'print one JSON object {bleu, perplexity, sentences}')
+    .description(l10n.t('BLEU and perplexity of a trained model on a test file'))
+    .requiredOption('-m, --model <dir>', l10n.t('run folder (uses best/) or checkpoint folder'))
+    .requiredOption('-t, --test <file>', l10n.t('TSV with the same columns as the training data'))
+    .option('-b, --beam <k>', l10n.t('beam size (1 = greedy)'), positiveInt, 1)
+    .option('--batch-size <n>', l10n.t('sentences per greedy decoding batch'), positiveInt, 64)
+    .option('--json', l10n.t('print one JSON object {bleu, perplexity, sentences}'))
     .action(cmdEval);
-  program
+  const translate = program
     .command('translate')
-    .description('translate source lines from stdin, one output line per input line')
-    .requiredOption('-m, --model <dir>', 'run folder (uses best/) or checkpoint folder')
-    .option('-b, --beam <k>', 'beam size (default: the run\'s train.beamSize)', positiveInt)
-    .option('--json', 'print one JSON object per line with tokens, attention and candidates')
+    .description(l10n.t('translate source lines from stdin, one output line per input line'))
+    .requiredOption('-m, --model <dir>', l10n.t('run folder (uses best/) or checkpoint folder'))
+    .option('-b, --beam <k>', l10n.t("beam size (default: the run's train.beamSize)"), positiveInt)
+    .option('--json', l10n.t('print one JSON object per line with tokens, attention and candidates'))
     .action(cmdTranslate);
-  program
+  const bleu = program
     .command('bleu')
-    .description('corpus BLEU of detokenized hypotheses (sacreBLEU 2.x default: 13a, exp smoothing)')
-    .requiredOption('--hyp <file>', 'hypotheses, one per line')
-    .requiredOption('--ref <file...>', 'references, one per line (repeat for several references)')
-    .option('--json', 'print {bleu, precisions, bp, sys_len, ref_len}')
+    .description(l10n.t('corpus BLEU of detokenized hypotheses (sacreBLEU 2.x default: 13a, exp smoothing)'))
+    .requiredOption('--hyp <file>', l10n.t('hypotheses, one per line'))
+    .requiredOption('--ref <file...>', l10n.t('references, one per line (repeat for several references)'))
+    .option('--json', l10n.t('print {bleu, precisions, bp, sys_len, ref_len}'))
     .action(cmdBleu);
+  for (const c of [program, train, evalCmd, translate, bleu]) localizedHelp(c);
   return program;
 }
 
 /** Entry point: parse argv, run, map errors to exit codes. */
 export async function main(argv: string[] = process.argv): Promise<void> {
+  setUpCliL10n(packageRoot(), process.env);
   try {
     await buildProgram().parseAsync(argv);
   } catch (e) {
