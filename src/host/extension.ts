@@ -23,7 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('seq2seq.trainModel', async (arg?: unknown) => {
       const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? workspaceFile(arg) : undefined;
       if (typeof arg === 'string' && !uri) {
-        void vscode.window.showErrorMessage(`Seq2Seq: there is no ${arg} in the workspace. Run "Seq2Seq: Create Sample Workspace…" first.`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('Seq2Seq: there is no {0} in the workspace. Run "Seq2Seq: Create Sample Workspace…" first.', arg));
         return;
       }
       await trainModelCommand(ctrl, uri);

@@ -18,8 +18,9 @@ export class RunItem extends vscode.TreeItem {
   constructor(readonly run: RunEntry, active: boolean, training: boolean) {
     super(run.name, vscode.TreeItemCollapsibleState.None);
     this.id = run.runDir;
-    this.description = (active ? '● active · ' : '') + (training ? 'training… · ' : '') + runDescription(run);
-    const md = new vscode.MarkdownString(runTooltip(run) + (active ? '\n\n*Active model for Translate Selection.*' : ''));
+    const tags = [...(active ? [vscode.l10n.t('● active')] : []), ...(training ? [vscode.l10n.t('training…')] : [])];
+    this.description = [...tags, runDescription(run)].join(' · ');
+    const md = new vscode.MarkdownString(runTooltip(run) + (active ? `\n\n*${vscode.l10n.t('Active model for Translate Selection.')}*` : ''));
     this.tooltip = md;
     this.resourceUri = vscode.Uri.file(run.runDir);
     this.contextValue = active ? 'seq2seq.run.active' : 'seq2seq.run';
@@ -89,7 +90,7 @@ export function registerModelsTree(
   const withRun = (fn: (run: RunEntry) => unknown) => (arg: unknown) => {
     const run = runOf(arg, view);
     if (!run) {
-      void vscode.window.showInformationMessage('Seq2Seq: select a run in the Models view first.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Seq2Seq: select a run in the Models view first.'));
       return;
     }
     return fn(run);
@@ -103,11 +104,15 @@ export function registerModelsTree(
       'seq2seq.models.setActive',
       withRun(async (run) => {
         if (run.problem || (!run.hasBest && !run.hasLast)) {
-          void vscode.window.showWarningMessage(`Seq2Seq: ${run.name} cannot translate yet: ${run.problem ?? 'it has no checkpoint.'}`);
+          void vscode.window.showWarningMessage(
+            run.problem
+              ? vscode.l10n.t('Seq2Seq: {0} cannot translate yet: {1}', run.name, run.problem)
+              : vscode.l10n.t('Seq2Seq: {0} cannot translate yet: it has no checkpoint.', run.name),
+          );
           return;
         }
         await models.setActive(run.runDir);
-        vscode.window.setStatusBarMessage(`Seq2Seq: active model is ${run.name} (${run.folder})`, 4000);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('Seq2Seq: active model is {0} ({1})', run.name, run.folder), 4000);
       }),
     ),
     vscode.commands.registerCommand(
@@ -117,17 +122,21 @@ export function registerModelsTree(
         try {
           text = await fs.readFile(path.join(run.runDir, 'metrics.jsonl'), 'utf8');
         } catch {
-          void vscode.window.showWarningMessage(`Seq2Seq: ${run.folder} has no metrics.jsonl to show.`);
+          void vscode.window.showWarningMessage(vscode.l10n.t('Seq2Seq: {0} has no metrics.jsonl to show.', run.folder));
           return;
         }
         const { events, badLines } = parseMetricsJsonl(text);
         const shown = ctrl.showRecordedRun({ name: run.name, runDir: run.runDir, configPath: run.configPath ?? '' }, events);
         if (!shown) {
-          void vscode.window.showInformationMessage('Seq2Seq: the Training panel is showing the run in progress; open this run again when it has finished.', 'Show Panel').then((c) => {
-            if (c) ctrl.showPanel();
-          });
+          const showPanel = vscode.l10n.t('Show Panel');
+          void vscode.window
+            .showInformationMessage(vscode.l10n.t('Seq2Seq: the Training panel is showing the run in progress; open this run again when it has finished.'), showPanel)
+            .then((c) => {
+              if (c === showPanel) ctrl.showPanel();
+            });
         } else if (badLines.length) {
-          ctrl.output.warn(`${run.runDir}/metrics.jsonl: skipped unreadable lines ${badLines.slice(0, 10).join(', ')}${badLines.length > 10 ? ', …' : ''}`);
+          const lines = badLines.slice(0, 10).join(', ') + (badLines.length > 10 ? ', …' : '');
+          ctrl.output.warn(vscode.l10n.t('{0}/metrics.jsonl: skipped unreadable lines {1}', run.runDir, lines));
         }
       }),
     ),
@@ -140,12 +149,12 @@ export function registerModelsTree(
           if (ok) {
             await vscode.window.showTextDocument(vscode.Uri.file(p));
             if (p !== run.configPath && run.configPath) {
-              vscode.window.setStatusBarMessage(`Seq2Seq: ${run.configPath} no longer exists; showing the run's recorded config (run.json).`, 6000);
+              vscode.window.setStatusBarMessage(vscode.l10n.t("Seq2Seq: {0} no longer exists; showing the run's recorded config (run.json).", run.configPath), 6000);
             }
             return;
           }
         }
-        void vscode.window.showWarningMessage(`Seq2Seq: neither the config nor run.json of ${run.folder} exists.`);
+        void vscode.window.showWarningMessage(vscode.l10n.t('Seq2Seq: neither the config nor run.json of {0} exists.', run.folder));
       }),
     ),
     vscode.commands.registerCommand(
@@ -156,15 +165,15 @@ export function registerModelsTree(
       'seq2seq.models.delete',
       withRun(async (run) => {
         if (ctrl.isTraining && ctrl.currentRun && path.resolve(ctrl.currentRun.runDir) === path.resolve(run.runDir)) {
-          void vscode.window.showWarningMessage(`Seq2Seq: ${run.name} is training; stop it before deleting its folder.`);
+          void vscode.window.showWarningMessage(vscode.l10n.t('Seq2Seq: {0} is training; stop it before deleting its folder.', run.name));
           return;
         }
-        const del = 'Delete';
+        const del = vscode.l10n.t('Delete');
         const choice = await vscode.window.showWarningMessage(
-          `Delete the run "${run.name}" (${run.folder})?`,
+          vscode.l10n.t('Delete the run "{0}" ({1})?', run.name, run.folder),
           {
             modal: true,
-            detail: `${run.config ? configSummary(run.config) + '\n' : ''}The whole folder — checkpoints, metrics and run.json — is deleted.`,
+            detail: `${run.config ? configSummary(run.config) + '\n' : ''}${vscode.l10n.t('The whole folder — checkpoints, metrics and run.json — is deleted.')}`,
           },
           del,
         );

@@ -20,15 +20,24 @@ export async function createSampleWorkspace(): Promise<vscode.Uri | undefined> {
   let target: vscode.Uri | undefined;
   let openAfter = false;
   if (folders.length > 0) {
-    const here = `$(root-folder) Into this workspace (${folders[0].name})`;
-    const other = '$(folder-opened) Into another folder, then open it…';
-    const pick = await vscode.window.showQuickPick([here, other], { title: 'Seq2Seq: Create Sample Workspace', placeHolder: 'Where should the sample data and configs go?' });
+    const here = '$(root-folder) ' + vscode.l10n.t('Into this workspace ({0})', folders[0].name);
+    const other = '$(folder-opened) ' + vscode.l10n.t('Into another folder, then open it…');
+    const pick = await vscode.window.showQuickPick([here, other], {
+      title: vscode.l10n.t('Seq2Seq: Create Sample Workspace'),
+      placeHolder: vscode.l10n.t('Where should the sample data and configs go?'),
+    });
     if (!pick) return undefined;
     if (pick === here) target = folders[0].uri;
     else openAfter = true;
   } else openAfter = true;
   if (!target) {
-    const chosen = await vscode.window.showOpenDialog({ title: 'Folder for the Seq2Seq sample workspace', canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Create Sample Here' });
+    const chosen = await vscode.window.showOpenDialog({
+      title: vscode.l10n.t('Folder for the Seq2Seq sample workspace'),
+      canSelectFolders: true,
+      canSelectFiles: false,
+      canSelectMany: false,
+      openLabel: vscode.l10n.t('Create Sample Here'),
+    });
     if (!chosen?.length) return undefined;
     target = chosen[0];
   }
@@ -39,9 +48,11 @@ export async function createSampleWorkspace(): Promise<vscode.Uri | undefined> {
   }
   await vscode.window.showTextDocument(vscode.Uri.joinPath(target, SAMPLE_CONFIG), { preview: false });
   void vscode.window.showInformationMessage(
-    written.created.length
-      ? `Seq2Seq: wrote ${written.created.join(', ')}${written.existing.length ? ` (kept your ${written.existing.join(', ')})` : ''}.`
-      : 'Seq2Seq: the sample files are already in this workspace.',
+    !written.created.length
+      ? vscode.l10n.t('Seq2Seq: the sample files are already in this workspace.')
+      : written.existing.length
+        ? vscode.l10n.t('Seq2Seq: wrote {0} (kept your {1}).', written.created.join(', '), written.existing.join(', '))
+        : vscode.l10n.t('Seq2Seq: wrote {0}.', written.created.join(', ')),
   );
   return target;
 }

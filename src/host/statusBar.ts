@@ -16,7 +16,7 @@ export class TrainingStatusBar implements vscode.Disposable {
 
   constructor() {
     this.item = vscode.window.createStatusBarItem('seq2seq.training', vscode.StatusBarAlignment.Left, 10);
-    this.item.name = 'Seq2Seq Training';
+    this.item.name = vscode.l10n.t('Seq2Seq Training');
     this.item.command = 'seq2seq.showTrainingPanel';
   }
 
@@ -25,7 +25,7 @@ export class TrainingStatusBar implements vscode.Disposable {
     if (this.hideTimer) clearTimeout(this.hideTimer);
     this.hideTimer = undefined;
     this.item.text = statusText(phase);
-    this.item.tooltip = tooltip ?? 'Show the Seq2Seq training panel';
+    this.item.tooltip = tooltip ?? vscode.l10n.t('Show the Seq2Seq training panel');
     this.item.backgroundColor =
       phase.phase === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     this.item.show();

@@ -22,10 +22,10 @@ type ConfigPick = vscode.QuickPickItem & { action: 'config'; uri: vscode.Uri } |
  */
 export async function trainModelCommand(ctrl: TrainingController, uri?: vscode.Uri): Promise<void> {
   if (ctrl.isTraining) {
-    const stopAndStart = 'Stop and Start New';
+    const stopAndStart = vscode.l10n.t('Stop and Start New');
     const choice = await vscode.window.showWarningMessage(
-      `A training run (${ctrl.currentRun?.name ?? 'unnamed'}) is in progress. Stop it and start a new one?`,
-      { modal: true, detail: 'The current run writes its last checkpoint before it stops.' },
+      vscode.l10n.t('A training run ({0}) is in progress. Stop it and start a new one?', ctrl.currentRun?.name ?? vscode.l10n.t('unnamed')),
+      { modal: true, detail: vscode.l10n.t('The current run writes its last checkpoint before it stops.') },
       stopAndStart,
     );
     if (choice !== stopAndStart) return;
@@ -89,8 +89,8 @@ async function showConfigError(configUri: vscode.Uri, err: unknown): Promise<voi
   const column = problem?.column ?? parsed?.column;
   const file = typeof e?.file === 'string' ? e.file : parsed?.file;
   const target = file && path.isAbsolute(file) ? vscode.Uri.file(file) : configUri;
-  const open = 'Open Config';
-  const choice = await vscode.window.showErrorMessage(`Seq2Seq: invalid config. ${message}`, open);
+  const open = vscode.l10n.t('Open Config');
+  const choice = await vscode.window.showErrorMessage(vscode.l10n.t('Seq2Seq: invalid config. {0}', message), open);
   if (choice !== open) return;
   const doc = await vscode.workspace.openTextDocument(target);
   const pos = new vscode.Position(Math.max(0, (line ?? 1) - 1), Math.max(0, (column ?? 1) - 1));
@@ -108,21 +108,27 @@ async function pickConfig(): Promise<vscode.Uri | undefined> {
   }));
   if (items.length) items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
   items.push(
-    { action: 'create', label: '$(add) Create config from a data file…', detail: 'A TSV of sentence pairs or two line-aligned files' },
-    { action: 'browse', label: '$(folder-opened) Browse for a config file…' },
+    {
+      action: 'create',
+      label: '$(add) ' + vscode.l10n.t('Create config from a data file…'),
+      detail: vscode.l10n.t('A TSV of sentence pairs or two line-aligned files'),
+    },
+    { action: 'browse', label: '$(folder-opened) ' + vscode.l10n.t('Browse for a config file…') },
   );
   const pick = (await vscode.window.showQuickPick(items, {
-    title: 'Seq2Seq: Train Model',
-    placeHolder: found.length ? 'Choose the run config to train' : 'No configs found in the workspace: create one from a data file',
+    title: vscode.l10n.t('Seq2Seq: Train Model'),
+    placeHolder: found.length
+      ? vscode.l10n.t('Choose the run config to train')
+      : vscode.l10n.t('No configs found in the workspace: create one from a data file'),
     matchOnDescription: true,
   })) as ConfigPick | undefined;
   if (!pick) return undefined;
   if (pick.action === 'config') return pick.uri;
   if (pick.action === 'browse') {
     const chosen = await vscode.window.showOpenDialog({
-      title: 'Choose a Seq2Seq config',
+      title: vscode.l10n.t('Choose a Seq2Seq config'),
       canSelectMany: false,
-      filters: { 'Seq2Seq config': ['json'] },
+      filters: { [vscode.l10n.t('Seq2Seq config')]: ['json'] },
     });
     return chosen?.[0];
   }
@@ -137,10 +143,10 @@ async function pickConfig(): Promise<vscode.Uri | undefined> {
  */
 export async function createConfigFromData(): Promise<vscode.Uri | undefined> {
   const files = await vscode.window.showOpenDialog({
-    title: 'Choose training data: one TSV of sentence pairs, or two line-aligned files (source and target)',
+    title: vscode.l10n.t('Choose training data: one TSV of sentence pairs, or two line-aligned files (source and target)'),
     canSelectMany: true,
-    openLabel: 'Use as Training Data',
-    filters: { 'Sentence pairs': ['tsv', 'txt', 'csv'], 'All files': ['*'] },
+    openLabel: vscode.l10n.t('Use as Training Data'),
+    filters: { [vscode.l10n.t('Sentence pairs')]: ['tsv', 'txt', 'csv'], [vscode.l10n.t('All files')]: ['*'] },
   });
   if (!files?.length) return undefined;
   let data: TemplateData;
@@ -150,11 +156,11 @@ export async function createConfigFromData(): Promise<vscode.Uri | undefined> {
     const [a, b] = files.map((f) => f.fsPath);
     const ab = `${path.basename(a)} → ${path.basename(b)}`;
     const ba = `${path.basename(b)} → ${path.basename(a)}`;
-    const dir = await vscode.window.showQuickPick([ab, ba], { title: 'Which way do you translate? (source → target)' });
+    const dir = await vscode.window.showQuickPick([ab, ba], { title: vscode.l10n.t('Which way do you translate? (source → target)') });
     if (!dir) return undefined;
     data = dir === ab ? { kind: 'parallel', src: a, tgt: b } : { kind: 'parallel', src: b, tgt: a };
   } else {
-    void vscode.window.showErrorMessage(`Seq2Seq: choose one TSV file or two parallel files (got ${files.length}).`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Seq2Seq: choose one TSV file or two parallel files (got {0}).', files.length));
     return undefined;
   }
   const dataFile = data.kind === 'tsv' ? data.file : data.src;
@@ -165,9 +171,9 @@ export async function createConfigFromData(): Promise<vscode.Uri | undefined> {
   const uri = vscode.Uri.file(target);
   await vscode.workspace.fs.writeFile(uri, Buffer.from(renderConfigTemplate(data, configDir), 'utf8'));
   await vscode.window.showTextDocument(uri);
-  const train = 'Start Training';
+  const train = vscode.l10n.t('Start Training');
   void vscode.window
-    .showInformationMessage(`Created ${path.basename(target)}. Review the settings, then start training.`, train)
+    .showInformationMessage(vscode.l10n.t('Created {0}. Review the settings, then start training.', path.basename(target)), train)
     .then((c) => {
       if (c === train) void vscode.commands.executeCommand('seq2seq.trainModel', uri);
     });

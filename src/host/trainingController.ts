@@ -57,9 +57,9 @@ export class TrainingController implements vscode.Disposable {
 
   /** Start a run in a new worker. Call {@link stop} first if one is training. */
   start(opts: StartOptions): void {
-    if (this.isTraining) throw new Error('A training run is already in progress.');
+    if (this.isTraining) throw new Error(vscode.l10n.t('A training run is already in progress.'));
     this.store.begin(opts.run);
-    this.output.info(`Training ${opts.run.name} with ${opts.run.configPath} → ${opts.run.runDir}`);
+    this.output.info(vscode.l10n.t('Training {0} with {1} → {2}', opts.run.name, opts.run.configPath, opts.run.runDir));
     const backend = vscode.workspace.getConfiguration('seq2seq').get<string>('backend', 'auto');
     const env: Record<string, string> = backend && backend !== 'auto' ? { SEQ2SEQ_BACKEND: backend } : {};
     // The threads of runs whose config says train.threads = auto (resolveThreads in src/core/parallel.ts).
@@ -78,7 +78,7 @@ export class TrainingController implements vscode.Disposable {
     );
     this.session = session;
     void vscode.commands.executeCommand('setContext', TRAINING_CONTEXT_KEY, true);
-    this.statusBar.show({ phase: 'preparing' }, `Preparing ${opts.run.name}…`);
+    this.statusBar.show({ phase: 'preparing' }, vscode.l10n.t('Preparing {0}…', opts.run.name));
     if (vscode.workspace.getConfiguration('seq2seq').get<boolean>('showPanelOnStart', true)) this.panel.show(true);
     this.panel.replay();
     session.start({ type: 'start', config: opts.config, outDir: opts.run.runDir, resume: opts.resume ?? false });
@@ -89,7 +89,7 @@ export class TrainingController implements vscode.Disposable {
     const session = this.session;
     if (!session?.active) return;
     if (!session.stopping) {
-      this.output.info('Stopping after the current step…');
+      this.output.info(vscode.l10n.t('Stopping after the current step…'));
       this.statusBar.show({ phase: 'stopping' });
     }
     await session.cancel();
@@ -125,39 +125,44 @@ export class TrainingController implements vscode.Disposable {
   private onEnded(o: SessionOutcome): void {
     void vscode.commands.executeCommand('setContext', TRAINING_CONTEXT_KEY, false);
     this.ended.fire(this.store.run);
-    const name = this.store.run?.name ?? 'run';
+    const name = this.store.run?.name ?? vscode.l10n.t('run');
     if ((o.kind === 'finished' || o.kind === 'stopped') && o.done) void vscode.commands.executeCommand('setContext', FINISHED_RUN_CONTEXT_KEY, true);
     switch (o.kind) {
       case 'finished':
       case 'stopped':
         if (o.done) {
-          this.statusBar.show({ phase: 'done', done: o.done }, `${name}: ${describeStopReason(o.done.reason)}. Click to show the panel.`);
+          this.statusBar.show({ phase: 'done', done: o.done }, vscode.l10n.t('{0}: {1}. Click to show the panel.', name, describeStopReason(o.done.reason)));
         } else {
           this.store.end();
-          this.output.warn('The worker did not stop in time and was terminated; the last checkpoint may be missing.');
-          this.statusBar.show({ phase: 'failed' }, `${name} was terminated`);
+          this.output.warn(vscode.l10n.t('The worker did not stop in time and was terminated; the last checkpoint may be missing.'));
+          this.statusBar.show({ phase: 'failed' }, vscode.l10n.t('{0} was terminated', name));
           this.panel.replay();
         }
         if (o.kind === 'finished') {
-          const bleu = Number.isFinite(o.done.bestBleu) ? ` Best BLEU ${formatBleu(o.done.bestBleu)}.` : '';
-          void vscode.window
-            .showInformationMessage(`Seq2Seq: ${name} finished (${describeStopReason(o.done.reason)}).${bleu}`, 'Show Panel', 'Reveal Run Folder')
-            .then((choice) => {
-              if (choice === 'Show Panel') this.showPanel();
-              else if (choice === 'Reveal Run Folder') this.revealRun();
-            });
+          const reason = describeStopReason(o.done.reason);
+          const message = Number.isFinite(o.done.bestBleu)
+            ? vscode.l10n.t('Seq2Seq: {0} finished ({1}). Best BLEU {2}.', name, reason, formatBleu(o.done.bestBleu))
+            : vscode.l10n.t('Seq2Seq: {0} finished ({1}).', name, reason);
+          const showPanel = vscode.l10n.t('Show Panel');
+          const reveal = vscode.l10n.t('Reveal Run Folder');
+          void vscode.window.showInformationMessage(message, showPanel, reveal).then((choice) => {
+            if (choice === showPanel) this.showPanel();
+            else if (choice === reveal) this.revealRun();
+          });
         }
         break;
-      case 'failed':
+      case 'failed': {
         this.store.fail(o.message);
         this.output.error(o.message);
         if (o.detail) this.output.debug(o.detail);
         this.statusBar.show({ phase: 'failed' }, o.message);
         this.panel.post({ type: 'failed', message: o.message });
-        void vscode.window.showErrorMessage(`Seq2Seq training failed: ${o.message}`, 'Show Log').then((c) => {
-          if (c === 'Show Log') this.output.show(true);
+        const showLog = vscode.l10n.t('Show Log');
+        void vscode.window.showErrorMessage(vscode.l10n.t('Seq2Seq training failed: {0}', o.message), showLog).then((c) => {
+          if (c === showLog) this.output.show(true);
         });
         break;
+      }
     }
   }
 

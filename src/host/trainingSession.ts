@@ -3,7 +3,8 @@
  * speaks src/protocol/worker.ts; this class starts it, forwards its events,
  * and turns every way it can end (done, error message, crash, exit, forced
  * stop) into exactly one `onEnded` call. No `vscode` import, so it is tested
- * in plain Node with a fake worker script.
+ * in plain Node with a fake worker script. The failure messages it builds
+ * itself are translated (`l10n.t`); the worker's own are passed on as they are.
  */
 import { existsSync } from 'fs';
 import * as path from 'path';
@@ -11,6 +12,9 @@ import { Worker } from 'worker_threads';
 import { releaseThreadLock } from '../core/runLock';
 import type { DoneEvent, TrainingEvent } from '../core/events';
 import type { HostToWorker, StartRequest, WorkerToHost } from '../protocol/worker';
+// @vscode/l10n itself, the instance src/shared/l10n.ts configures: vscode-l10n-dev extracts
+// l10n.t('…') only from files that import it from 'vscode' or '@vscode/l10n'.
+import * as l10n from '@vscode/l10n';
 
 /** How a session ended. */
 export type SessionOutcome =
@@ -64,19 +68,19 @@ export class TrainingSession {
     if (this.worker || this.ended) throw new Error('TrainingSession.start may be called only once');
     let worker: Worker;
     if (!existsSync(this.options.workerPath)) {
-      this.finish({ kind: 'failed', message: `The training worker is missing (${this.options.workerPath}); build the extension with \`npm run build\`.` });
+      this.finish({ kind: 'failed', message: l10n.t('The training worker is missing ({0}); build the extension with `npm run build`.', this.options.workerPath) });
       return;
     }
     try {
       worker = new Worker(this.options.workerPath, { env: { ...process.env, ...(this.options.env ?? {}) } });
     } catch (err) {
-      this.finish({ kind: 'failed', message: `Could not start the training worker (${this.options.workerPath}): ${errorText(err)}` });
+      this.finish({ kind: 'failed', message: l10n.t('Could not start the training worker ({0}): {1}', this.options.workerPath, errorText(err)) });
       return;
     }
     this.worker = worker;
     worker.on('message', (msg: WorkerToHost) => this.onMessage(msg));
     worker.on('error', (err) =>
-      this.finish({ kind: 'failed', message: `Training worker crashed: ${errorText(err)}`, detail: err instanceof Error ? err.stack : undefined }),
+      this.finish({ kind: 'failed', message: l10n.t('Training worker crashed: {0}', errorText(err)), detail: err instanceof Error ? err.stack : undefined }),
     );
     const workerThread = worker.threadId;
     worker.on('exit', (code) => {
@@ -84,7 +88,7 @@ export class TrainingSession {
       // process) stays alive, so nobody else could tell the lock is stale.
       releaseThreadLock(path.resolve(request.outDir), workerThread);
       if (this.cancelRequested) this.finish({ kind: 'stopped' });
-      else this.finish({ kind: 'failed', message: `Training worker exited unexpectedly (exit code ${code}) before training finished.` });
+      else this.finish({ kind: 'failed', message: l10n.t('Training worker exited unexpectedly (exit code {0}) before training finished.', code) });
     });
     this.post(request);
   }

@@ -4,13 +4,18 @@
  * alive between translations (the model stays loaded), loads a different
  * model only when asked for one, and turns a crashed worker into rejected
  * promises (the next call starts a fresh worker). No `vscode` import, so it
- * is tested in plain Node against the real bundled worker.
+ * is tested in plain Node against the real bundled worker. The errors it
+ * builds itself carry translated messages (`l10n.t`); the worker's own
+ * messages are passed on as they are.
  */
 import { existsSync } from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { Translation } from '../core/translator';
 import type { HostToInference, InferenceToHost, LoadedMessage } from '../protocol/inference';
+// @vscode/l10n itself, the instance src/shared/l10n.ts configures: vscode-l10n-dev extracts
+// l10n.t('…') only from files that import it from 'vscode' or '@vscode/l10n'.
+import * as l10n from '@vscode/l10n';
 
 export interface InferenceClientOptions {
   /** Absolute path of dist/inference.js. */
@@ -29,7 +34,7 @@ export interface TranslateCallOptions {
 /** Thrown (as a rejection) when a translation was cancelled with {@link InferenceClient.cancel}. */
 export class TranslationCancelledError extends Error {
   constructor(readonly done: number) {
-    super('Translation cancelled');
+    super(l10n.t('Translation cancelled'));
     this.name = 'TranslationCancelledError';
   }
 }
@@ -105,20 +110,20 @@ export class InferenceClient {
   dispose(): void {
     const w = this.worker;
     this.worker = undefined;
-    this.failAll(new Error('The inference worker was stopped.'));
+    this.failAll(new Error(l10n.t('The inference worker was stopped.')));
     if (w) void w.terminate();
   }
 
   private spawn(): Worker {
     if (this.worker) return this.worker;
     if (!existsSync(this.options.workerPath)) {
-      throw new Error(`The inference worker is missing (${this.options.workerPath}); build the extension with \`npm run build\`.`);
+      throw new Error(l10n.t('The inference worker is missing ({0}); build the extension with `npm run build`.', this.options.workerPath));
     }
     const worker = new Worker(this.options.workerPath, { env: { ...process.env, ...(this.options.env ?? {}) } });
     this.worker = worker;
     worker.on('message', (m: InferenceToHost) => this.onMessage(m));
-    worker.on('error', (err) => this.onGone(worker, new Error(`The inference worker crashed: ${err.message}`)));
-    worker.on('exit', (code) => this.onGone(worker, new Error(`The inference worker exited (code ${code}).`)));
+    worker.on('error', (err) => this.onGone(worker, new Error(l10n.t('The inference worker crashed: {0}', err.message))));
+    worker.on('exit', (code) => this.onGone(worker, new Error(l10n.t('The inference worker exited (code {0}).', code))));
     return worker;
   }
 

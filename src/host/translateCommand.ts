@@ -45,21 +45,22 @@ export class TranslateController implements vscode.Disposable {
     // editor: use a visible one with a selection, as the user most likely means that one.
     const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors.find((e) => e.selections.some((sel) => !sel.isEmpty));
     if (!editor) {
-      void vscode.window.showInformationMessage('Seq2Seq: open a text editor and select the sentences to translate (one per line).');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Seq2Seq: open a text editor and select the sentences to translate (one per line).'));
       return;
     }
     const doc = editor.document;
     const ranges = selectionRanges(editor);
     const batch = batchSelections(ranges.map((r) => doc.getText(r)));
     if (countSentences(batch) === 0) {
-      void vscode.window.showInformationMessage('Seq2Seq: nothing to translate — select one or more sentences (one per line).');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Seq2Seq: nothing to translate — select one or more sentences (one per line).'));
       return;
     }
     const run = await this.models.activeModel();
     if (!run) {
-      const train = 'Train Model';
+      const train = vscode.l10n.t('Train Model');
+      const folders = this.models.runsFolders().map((d) => vscode.workspace.asRelativePath(d)).join('", "') || 'runs';
       const choice = await vscode.window.showWarningMessage(
-        `Seq2Seq: no trained model yet. Train one first; its run folder appears under "${this.models.runsFolders().map((d) => vscode.workspace.asRelativePath(d)).join('", "') || 'runs'}".`,
+        vscode.l10n.t('Seq2Seq: no trained model yet. Train one first; its run folder appears under "{0}".', folders),
         train,
       );
       if (choice === train) void vscode.commands.executeCommand('seq2seq.trainModel');
@@ -71,13 +72,14 @@ export class TranslateController implements vscode.Disposable {
       translations = await this.run(run.runDir, batch);
     } catch (e) {
       if (e instanceof TranslationCancelledError) {
-        vscode.window.setStatusBarMessage(`Seq2Seq: translation cancelled after ${e.done} lines`, 4000);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('Seq2Seq: translation cancelled after {0} lines', e.done), 4000);
         return;
       }
       const message = e instanceof Error ? e.message : String(e);
-      this.output.error(`Translate Selection with ${run.runDir}: ${message}`);
-      void vscode.window.showErrorMessage(`Seq2Seq: ${message}`, 'Show Log').then((c) => {
-        if (c) this.output.show(true);
+      this.output.error(vscode.l10n.t('Translate Selection with {0}: {1}', run.runDir, message));
+      const showLog = vscode.l10n.t('Show Log');
+      void vscode.window.showErrorMessage(`Seq2Seq: ${message}`, showLog).then((c) => {
+        if (c === showLog) this.output.show(true);
       });
       return;
     }
@@ -88,20 +90,18 @@ export class TranslateController implements vscode.Disposable {
     );
     const texts = translations.map((t) => t.text);
     const empty = countEmptyOutputs(batch, texts);
-    if (empty > 0) this.output.warn(`${run.runDir}: the model produced no output for ${empty} of ${countSentences(batch)} sentence(s) (it predicted <eos> first)`);
+    if (empty > 0) {
+      this.output.warn(vscode.l10n.t('{0}: the model produced no output for {1} of {2} sentence(s) (it predicted <eos> first)', run.runDir, empty, countSentences(batch)));
+    }
     const mode = vscode.workspace.getConfiguration('seq2seq', doc.uri).get<TranslateOutput>('translate.output', 'notify');
     if (mode === 'replace' || mode === 'insertBelow') {
       await applyOutput(doc, version, ranges, batch, texts, mode);
-      if (empty > 0) {
-        void vscode.window.showWarningMessage(
-          `Seq2Seq: the model produced no output for ${empty === 1 && countSentences(batch) === 1 ? 'the sentence' : `${empty} of ${countSentences(batch)} sentences`} (it ended the translation at once); ${mode === 'replace' ? 'they were left unchanged' : 'nothing was inserted for them'}. A model that has trained longer usually does better.`,
-        );
-      }
+      if (empty > 0) void vscode.window.showWarningMessage(emptyOutputWarning(empty, countSentences(batch), mode));
       return;
     }
-    const replace = 'Replace';
-    const below = 'Insert Below';
-    const attention = 'Show Attention';
+    const replace = vscode.l10n.t('Replace');
+    const below = vscode.l10n.t('Insert Below');
+    const attention = vscode.l10n.t('Show Attention');
     const choice = await vscode.window.showInformationMessage(notificationText(batch, texts), replace, below, attention);
     if (choice === replace) await applyOutput(doc, version, ranges, batch, texts, 'replace');
     else if (choice === below) await applyOutput(doc, version, ranges, batch, texts, 'insertBelow');
@@ -118,24 +118,28 @@ export class TranslateController implements vscode.Disposable {
         // Not loaded yet, another model, or its checkpoint was rewritten since (training went on): (re)load.
         const loaded = await this.client.ensureLoaded(runDir, true);
         this.loadedStamp = stamp;
-        this.output.info(`Loaded ${loaded.summary.name} (${loaded.summary.checkpointDir}) on ${loaded.backend} in ${Math.round(loaded.loadMs)} ms`);
+        this.output.info(
+          vscode.l10n.t('Loaded {0} ({1}) on {2} in {3} ms', loaded.summary.name, loaded.summary.checkpointDir, loaded.backend, Math.round(loaded.loadMs)),
+        );
       }
       if (token?.isCancellationRequested) throw new TranslationCancelledError(0);
       const req = this.client.translate(batch.sentences, { onProgress: report });
       const sub = token?.onCancellationRequested(() => this.client.cancel(req.id));
       try {
         const r = await req.result;
-        this.output.info(`Translated ${total} sentence(s) in ${Math.round(r.ms)} ms (${Date.now() - t0} ms including model load and messaging)`);
+        this.output.info(
+          vscode.l10n.t('Translated {0} sentence(s) in {1} ms ({2} ms including model load and messaging)', total, Math.round(r.ms), Date.now() - t0),
+        );
         return r.translations;
       } finally {
         sub?.dispose();
       }
     };
     if (total <= PROGRESS_THRESHOLD) {
-      return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Seq2Seq: translating…' }, () => work());
+      return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Seq2Seq: translating…') }, () => work());
     }
     return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Seq2Seq: translating ${total} sentences`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Seq2Seq: translating {0} sentences', total), cancellable: true },
       (progress, token) => {
         let last = 0;
         return work((done, all) => {
@@ -150,6 +154,21 @@ export class TranslateController implements vscode.Disposable {
   dispose(): void {
     this.client.dispose();
   }
+}
+
+/**
+ * The warning (translated) after "replace" / "insert below" when the model
+ * produced no words for `empty` of the `total` sentences.
+ */
+function emptyOutputWarning(empty: number, total: number, mode: 'replace' | 'insertBelow'): string {
+  if (empty === 1 && total === 1) {
+    return mode === 'replace'
+      ? vscode.l10n.t('Seq2Seq: the model produced no output for the sentence (it ended the translation at once); they were left unchanged. A model that has trained longer usually does better.')
+      : vscode.l10n.t('Seq2Seq: the model produced no output for the sentence (it ended the translation at once); nothing was inserted for them. A model that has trained longer usually does better.');
+  }
+  return mode === 'replace'
+    ? vscode.l10n.t('Seq2Seq: the model produced no output for {0} of {1} sentences (it ended the translation at once); they were left unchanged. A model that has trained longer usually does better.', empty, total)
+    : vscode.l10n.t('Seq2Seq: the model produced no output for {0} of {1} sentences (it ended the translation at once); nothing was inserted for them. A model that has trained longer usually does better.', empty, total);
 }
 
 /** Which checkpoint a run folder would load and when it was written: `<dir>@<mtime>` (undefined if none). */
@@ -191,7 +210,9 @@ async function applyOutput(
   mode: 'replace' | 'insertBelow',
 ): Promise<void> {
   if (doc.isClosed || doc.version !== version) {
-    void vscode.window.showWarningMessage('Seq2Seq: the document changed while translating; the translation was not inserted. It is still shown in the attention view (Seq2Seq: Show Attention).');
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t('Seq2Seq: the document changed while translating; the translation was not inserted. It is still shown in the attention view (Seq2Seq: Show Attention).'),
+    );
     return;
   }
   const eol = doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
@@ -204,5 +225,5 @@ async function applyOutput(
     });
   }
   const ok = await vscode.workspace.applyEdit(edit);
-  if (!ok) void vscode.window.showWarningMessage('Seq2Seq: could not edit the document (is it read-only?).');
+  if (!ok) void vscode.window.showWarningMessage(vscode.l10n.t('Seq2Seq: could not edit the document (is it read-only?).'));
 }

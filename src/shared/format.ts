@@ -2,9 +2,13 @@
  * Pure text formatting for the extension host and the Training panel: status
  * bar text, durations/ETA, throughput, and one readable log line per
  * training event. No `vscode` import, so it is unit-tested in plain Node and
- * also bundled into the webview.
+ * also bundled into the webview. The words are translated with `l10n.t`
+ * (the bundle the host or the page configured; English when none).
  */
 import type { DoneEvent, ProgressEvent, StopReason, TrainingEvent, ValidationEvent } from '../core/events';
+// @vscode/l10n itself, the instance src/shared/l10n.ts configures: vscode-l10n-dev extracts
+// l10n.t('…') only from files that import it from 'vscode' or '@vscode/l10n'.
+import * as l10n from '@vscode/l10n';
 
 /**
  * Compact count: 950 -> "950", 1834 -> "1.8k", 12_500 -> "13k", 2_300_000 -> "2.3M".
@@ -25,17 +29,17 @@ export function formatCount(n: number): string {
 }
 
 /**
- * Duration in seconds as "45s", "3m 07s", "1h 05m", "2d 03h". Negative or
- * non-finite input (unknown ETA) gives "–".
+ * Duration in seconds as "45s", "3m 07s", "1h 05m", "2d 03h" (units
+ * translated). Negative or non-finite input (unknown ETA) gives "–".
  */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '–';
   const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
+  if (s < 60) return l10n.t('{0}s', s);
   const pad = (v: number) => String(v).padStart(2, '0');
-  if (s < 3600) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
-  return `${Math.floor(s / 86400)}d ${pad(Math.floor((s % 86400) / 3600))}h`;
+  if (s < 3600) return l10n.t('{0}m {1}s', Math.floor(s / 60), pad(s % 60));
+  if (s < 86400) return l10n.t('{0}h {1}m', Math.floor(s / 3600), pad(Math.floor((s % 3600) / 60)));
+  return l10n.t('{0}d {1}h', Math.floor(s / 86400), pad(Math.floor((s % 86400) / 3600)));
 }
 
 /** Loss / perplexity with a precision that suits its size: 2.3141 -> "2.31", 152.3 -> "152". */
@@ -61,17 +65,23 @@ export function formatBleu(bleu: number): string {
   return Number.isFinite(bleu) ? bleu.toFixed(1) : '–';
 }
 
-const REASONS: Record<StopReason, string> = {
-  epochs: 'all epochs done',
-  'time-limit': 'time limit reached',
-  'early-stopping': 'early stopping',
-  'min-learning-rate': 'learning rate below minimum',
-  cancelled: 'stopped by user',
-};
-
-/** Human-readable reason a run ended. */
+/** Human-readable (translated) reason a run ended; an unknown reason as it is. */
 export function describeStopReason(reason: StopReason): string {
-  return REASONS[reason] ?? reason;
+  // Translated on each call: the bundle is configured after this module loads.
+  switch (reason) {
+    case 'epochs':
+      return l10n.t('all epochs done');
+    case 'time-limit':
+      return l10n.t('time limit reached');
+    case 'early-stopping':
+      return l10n.t('early stopping');
+    case 'min-learning-rate':
+      return l10n.t('learning rate below minimum');
+    case 'cancelled':
+      return l10n.t('stopped by user');
+    default:
+      return reason;
+  }
 }
 
 /** What the status bar shows; see {@link statusText}. */
@@ -83,75 +93,114 @@ export type StatusPhase =
   | { phase: 'failed' };
 
 /**
- * Status bar text (with a `$(codicon)` prefix), e.g.
+ * Status bar text (translated, with a `$(codicon)` prefix), e.g.
  * "$(sync~spin) Seq2Seq: step 1200 · loss 2.31 · 1.8k tok/s" while training,
- * "$(check) Seq2Seq: done · BLEU 23.4" after a run.
+ * "$(check) Seq2Seq: done at step 5000 · BLEU 23.4" after a run.
  */
 export function statusText(s: StatusPhase): string {
   switch (s.phase) {
     case 'preparing':
-      return '$(sync~spin) Seq2Seq: preparing data…';
+      return '$(sync~spin) ' + l10n.t('Seq2Seq: preparing data…');
     case 'training': {
       const p = s.progress;
-      return `$(sync~spin) Seq2Seq: step ${p.step} · loss ${formatMetric(p.loss)} · ${formatCount(p.tokensPerSecond)} tok/s`;
+      return '$(sync~spin) ' + l10n.t('Seq2Seq: step {0} · loss {1} · {2} tok/s', p.step, formatMetric(p.loss), formatCount(p.tokensPerSecond));
     }
     case 'stopping':
-      return '$(sync~spin) Seq2Seq: stopping…';
+      return '$(sync~spin) ' + l10n.t('Seq2Seq: stopping…');
     case 'done': {
       const d = s.done;
-      const icon = d.reason === 'cancelled' ? '$(debug-stop)' : '$(check)';
-      const word = d.reason === 'cancelled' ? 'stopped' : 'done';
-      const bleu = Number.isFinite(d.bestBleu) ? ` · BLEU ${formatBleu(d.bestBleu)}` : '';
-      return `${icon} Seq2Seq: ${word} at step ${d.step}${bleu}`;
+      const hasBleu = Number.isFinite(d.bestBleu);
+      const bleu = formatBleu(d.bestBleu);
+      if (d.reason === 'cancelled') {
+        return '$(debug-stop) ' + (hasBleu ? l10n.t('Seq2Seq: stopped at step {0} · BLEU {1}', d.step, bleu) : l10n.t('Seq2Seq: stopped at step {0}', d.step));
+      }
+      return '$(check) ' + (hasBleu ? l10n.t('Seq2Seq: done at step {0} · BLEU {1}', d.step, bleu) : l10n.t('Seq2Seq: done at step {0}', d.step));
     }
     case 'failed':
-      return '$(error) Seq2Seq: training failed';
+      return '$(error) ' + l10n.t('Seq2Seq: training failed');
   }
 }
 
-/** Tooltip for the status bar while training (epoch, ETA, learning rate, backend). */
+/** Tooltip (translated) for the status bar while training (epoch, ETA, learning rate, backend). */
 export function progressTooltip(p: ProgressEvent): string {
   return [
-    `Epoch ${p.epoch}, step ${p.step}`,
-    `Loss ${formatMetric(p.loss)} (perplexity ${formatMetric(p.perplexity)})`,
-    `${formatCount(p.tokensPerSecond)} target tokens/s on ${p.backend}`,
-    `Learning rate ${formatLearningRate(p.learningRate)}`,
-    `Elapsed ${formatDuration(p.elapsedSeconds)}, ETA ${formatDuration(p.etaSeconds)}`,
-    'Click to show the training panel',
+    l10n.t('Epoch {0}, step {1}', p.epoch, p.step),
+    l10n.t('Loss {0} (perplexity {1})', formatMetric(p.loss), formatMetric(p.perplexity)),
+    l10n.t('{0} target tokens/s on {1}', formatCount(p.tokensPerSecond), p.backend),
+    l10n.t('Learning rate {0}', formatLearningRate(p.learningRate)),
+    l10n.t('Elapsed {0}, ETA {1}', formatDuration(p.elapsedSeconds), formatDuration(p.etaSeconds)),
+    l10n.t('Click to show the training panel'),
   ].join('\n');
 }
 
 function validationLine(v: ValidationEvent): string {
-  const best = v.isBest ? ' (best)' : '';
-  return `validation at step ${v.step} (epoch ${v.epoch}): loss ${formatMetric(v.loss)}, perplexity ${formatMetric(v.perplexity)}, BLEU ${formatBleu(v.bleu)}${best}`;
+  const args = [v.step, v.epoch, formatMetric(v.loss), formatMetric(v.perplexity), formatBleu(v.bleu)];
+  return v.isBest
+    ? l10n.t('validation at step {0} (epoch {1}): loss {2}, perplexity {3}, BLEU {4} (best)', ...args)
+    : l10n.t('validation at step {0} (epoch {1}): loss {2}, perplexity {3}, BLEU {4}', ...args);
 }
 
-/** One readable log line for the "Seq2Seq" output channel (no timestamp; the channel adds it). */
+/**
+ * One readable log line (translated words, the numbers as they are) for the
+ * "Seq2Seq" output channel (no timestamp; the channel adds it). A `log`
+ * event's message comes from the engine and is passed through as it is.
+ */
 export function eventLogLine(e: TrainingEvent): string {
   switch (e.type) {
-    case 'started':
-      return (
-        `started on ${e.backend}: ${formatCount(e.parameters)} parameters, ` +
-        `${e.trainPairs} train / ${e.validPairs} valid / ${e.testPairs} test pairs, ` +
-        `vocab ${e.srcVocabSize} → ${e.tgtVocabSize}, ${e.stepsPerEpoch} steps/epoch, ${e.totalSteps} steps planned` +
-        (e.startStep > 0 ? `, resuming from step ${e.startStep}` : '') +
-        ` → ${e.runDir}`
-      );
+    case 'started': {
+      const args = [
+        e.backend,
+        formatCount(e.parameters),
+        e.trainPairs,
+        e.validPairs,
+        e.testPairs,
+        e.srcVocabSize,
+        e.tgtVocabSize,
+        e.stepsPerEpoch,
+        e.totalSteps,
+      ];
+      return e.startStep > 0
+        ? l10n.t(
+            'started on {0}: {1} parameters, {2} train / {3} valid / {4} test pairs, vocab {5} → {6}, {7} steps/epoch, {8} steps planned, resuming from step {9} → {10}',
+            ...args,
+            e.startStep,
+            e.runDir,
+          )
+        : l10n.t(
+            'started on {0}: {1} parameters, {2} train / {3} valid / {4} test pairs, vocab {5} → {6}, {7} steps/epoch, {8} steps planned → {9}',
+            ...args,
+            e.runDir,
+          );
+    }
     case 'progress':
-      return (
-        `epoch ${e.epoch} step ${e.step}: loss ${formatMetric(e.loss)}, perplexity ${formatMetric(e.perplexity)}, ` +
-        `${formatCount(e.tokensPerSecond)} tok/s, lr ${formatLearningRate(e.learningRate)}, ETA ${formatDuration(e.etaSeconds)}`
+      return l10n.t(
+        'epoch {0} step {1}: loss {2}, perplexity {3}, {4} tok/s, lr {5}, ETA {6}',
+        e.epoch,
+        e.step,
+        formatMetric(e.loss),
+        formatMetric(e.perplexity),
+        formatCount(e.tokensPerSecond),
+        formatLearningRate(e.learningRate),
+        formatDuration(e.etaSeconds),
       );
     case 'validation':
       return validationLine(e);
     case 'checkpoint':
-      return `saved ${e.kind} checkpoint at step ${e.step} → ${e.path}`;
+      return e.kind === 'best'
+        ? l10n.t('saved best checkpoint at step {0} → {1}', e.step, e.path)
+        : l10n.t('saved last checkpoint at step {0} → {1}', e.step, e.path);
     case 'log':
       return e.message;
     case 'done':
-      return (
-        `finished (${describeStopReason(e.reason)}) at step ${e.step}, epoch ${e.epoch}, after ${formatDuration(e.elapsedSeconds)}; ` +
-        `best BLEU ${formatBleu(e.bestBleu)}, best perplexity ${formatMetric(e.bestPerplexity)} → ${e.runDir}`
+      return l10n.t(
+        'finished ({0}) at step {1}, epoch {2}, after {3}; best BLEU {4}, best perplexity {5} → {6}',
+        describeStopReason(e.reason),
+        e.step,
+        e.epoch,
+        formatDuration(e.elapsedSeconds),
+        formatBleu(e.bestBleu),
+        formatMetric(e.bestPerplexity),
+        e.runDir,
       );
   }
 }

@@ -2,13 +2,17 @@
  * The runs under a workspace's runs folder, as the Models tree and
  * "Translate Selection" see them: which runs exist, what they are, which one
  * to use by default. Reads only small files (run.json and the checkpoints'
- * weights.json manifests), never weights. No `vscode` import.
+ * weights.json manifests), never weights. No `vscode` import; the texts
+ * shown to the user are translated with `l10n.t`.
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { READABLE_RUN_FORMATS, upgradeManifest, type RunManifest } from '../../core/checkpoint';
 import type { Seq2SeqConfig } from '../../core/config';
 import type { TrainingEvent } from '../../core/events';
+// @vscode/l10n itself, the instance src/shared/l10n.ts configures: vscode-l10n-dev extracts
+// l10n.t('…') only from files that import it from 'vscode' or '@vscode/l10n'.
+import * as l10n from '@vscode/l10n';
 
 /** One run folder found under the runs folder. */
 export interface RunEntry {
@@ -33,7 +37,7 @@ export interface RunEntry {
   bestBleu?: number;
   /** Optimiser step of the best checkpoint. */
   bestStep?: number;
-  /** Why run.json could not be used (the run is listed but cannot be loaded). */
+  /** Why run.json could not be used (the run is listed but cannot be loaded; translated). */
   problem?: string;
 }
 
@@ -56,7 +60,8 @@ export async function readRunEntry(runDir: string): Promise<RunEntry | undefined
   try {
     const m = (await readJson(manifestFile)) as { format?: unknown; config?: Seq2SeqConfig; configPath?: string; backend?: string; created?: string };
     if (typeof m?.format !== 'string' || !READABLE_RUN_FORMATS.includes(m.format) || typeof m.config !== 'object' || m.config === null) {
-      entry.problem = `${manifestFile}: not a seq2seq-lab run manifest (expected format ${READABLE_RUN_FORMATS.map((f) => `"${f}"`).join(' or ')} and a config)`;
+      const formats = READABLE_RUN_FORMATS.map((f) => `"${f}"`).reduce((list, f) => l10n.t('{0} or {1}', list, f));
+      entry.problem = l10n.t('{0}: not a seq2seq-lab run manifest (expected format {1} and a config)', manifestFile, formats);
     } else {
       entry.config = upgradeManifest(m as RunManifest).config;
       entry.name = m.config.name || folder;
@@ -127,11 +132,12 @@ export function runsFolderPath(workspaceFolder: string, setting: string | undefi
   return path.resolve(workspaceFolder, setting && setting.trim() ? setting.trim() : 'runs');
 }
 
-/** One line describing a model's architecture, e.g. "GRU 1×256 bi · bahdanau attention · emb 128". */
+/** One line (translated) describing a model's architecture, e.g. "GRU 1×256 bi · bahdanau attention · emb 128". */
 export function configSummary(c: Seq2SeqConfig): string {
   const m = c.model;
-  const att = m.attention === 'none' ? 'no attention' : `${m.attention} attention`;
-  return `${m.cell.toUpperCase()} ${m.layers}×${m.hiddenSize}${m.bidirectional ? ' bi' : ''} · ${att} · emb ${m.embeddingSize}`;
+  const att = m.attention === 'none' ? l10n.t('no attention') : l10n.t('{0} attention', m.attention);
+  const args = [m.cell.toUpperCase(), m.layers, m.hiddenSize, att, m.embeddingSize];
+  return m.bidirectional ? l10n.t('{0} {1}×{2} bi · {3} · emb {4}', ...args) : l10n.t('{0} {1}×{2} · {3} · emb {4}', ...args);
 }
 
 /** Local date as `YYYY-MM-DD HH:MM`. */
@@ -141,35 +147,46 @@ export function formatRunDate(ms: number): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
-/** The tree item's description: best BLEU (or why there is none), backend, date. */
+/** The tree item's description (translated): best BLEU (or why there is none), backend, date. */
 export function runDescription(run: RunEntry): string {
   const parts: string[] = [];
-  if (run.problem) parts.push('unreadable run.json');
+  if (run.problem) parts.push(l10n.t('unreadable run.json'));
   else if (run.bestBleu !== undefined) parts.push(`BLEU ${run.bestBleu.toFixed(1)}`);
-  else if (!run.hasBest && !run.hasLast) parts.push('no checkpoint');
-  else if (!run.hasBest) parts.push('no best checkpoint');
+  else if (!run.hasBest && !run.hasLast) parts.push(l10n.t('no checkpoint'));
+  else if (!run.hasBest) parts.push(l10n.t('no best checkpoint'));
   if (run.backend) parts.push(run.backend);
   parts.push(formatRunDate(run.created));
   return parts.join(' · ');
 }
 
-/** Markdown tooltip lines for a run. */
+/** Markdown tooltip lines for a run (translated). */
 export function runTooltip(run: RunEntry): string {
   const lines = [`**${run.name}** — \`${run.folder}\``, ''];
   if (run.problem) lines.push(run.problem);
   if (run.config) {
     const c = run.config;
     lines.push(configSummary(c), '');
-    lines.push(`Tokenizer ${c.data.tokenizer}, max length ${c.data.maxLength}; batch ${c.train.batchSize}, lr ${c.train.learningRate}, beam ${c.train.beamSize}`);
+    lines.push(
+      l10n.t(
+        'Tokenizer {0}, max length {1}; batch {2}, lr {3}, beam {4}',
+        c.data.tokenizer,
+        c.data.maxLength,
+        c.train.batchSize,
+        c.train.learningRate,
+        c.train.beamSize,
+      ),
+    );
   }
   const ckpt = run.hasBest
-    ? `best checkpoint at step ${run.bestStep ?? '?'}${run.bestBleu !== undefined ? ` (BLEU ${run.bestBleu.toFixed(2)})` : ''}`
+    ? run.bestBleu !== undefined
+      ? l10n.t('best checkpoint at step {0} (BLEU {1})', run.bestStep ?? '?', run.bestBleu.toFixed(2))
+      : l10n.t('best checkpoint at step {0}', run.bestStep ?? '?')
     : run.hasLast
-      ? 'only a last checkpoint (no validation improved yet)'
-      : 'no checkpoint yet';
-  lines.push('', `Checkpoint: ${ckpt}`);
-  if (run.backend) lines.push(`Trained on: ${run.backend}`);
-  lines.push(`Created: ${formatRunDate(run.created)}`);
+      ? l10n.t('only a last checkpoint (no validation improved yet)')
+      : l10n.t('no checkpoint yet');
+  lines.push('', l10n.t('Checkpoint: {0}', ckpt));
+  if (run.backend) lines.push(l10n.t('Trained on: {0}', run.backend));
+  lines.push(l10n.t('Created: {0}', formatRunDate(run.created)));
   return lines.join('\n\n').replace(/\n\n\n\n/g, '\n\n');
 }
 

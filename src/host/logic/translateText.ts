@@ -2,8 +2,12 @@
  * Selections → source sentences → edited text, for "Translate Selection".
  * Each selected line is one source sentence; blank lines stay blank, and a
  * line's leading/trailing whitespace (indentation) is kept around its
- * translation. No `vscode` import.
+ * translation. No `vscode` import; the notification text is translated
+ * with `l10n.t`.
  */
+// @vscode/l10n itself, the instance src/shared/l10n.ts configures: vscode-l10n-dev extracts
+// l10n.t('…') only from files that import it from 'vscode' or '@vscode/l10n'.
+import * as l10n from '@vscode/l10n';
 
 /** One line of a selection: the sentence and the whitespace around it. */
 export interface SourceLine {
@@ -88,8 +92,16 @@ function checkCount(batch: SelectionBatch, translations: string[]): void {
   }
 }
 
-/** How the notification shows a model output with no words (it predicted `<eos>` first). */
+/**
+ * How the notification shows a model output with no words (it predicted
+ * `<eos>` first): the English text; the notification shows {@link emptyOutputText}.
+ */
 export const EMPTY_OUTPUT = '(no output: the model ended the translation at once)';
+
+/** {@link EMPTY_OUTPUT}, translated. */
+export function emptyOutputText(): string {
+  return l10n.t('(no output: the model ended the translation at once)');
+}
 
 /**
  * The number of non-blank sentences whose translation is empty: the model
@@ -102,23 +114,26 @@ export function countEmptyOutputs(batch: SelectionBatch, translations: string[])
 }
 
 /**
- * The notification text: one sentence → the translation in quotes;
- * several → the first few, then how many more. An empty output for a
- * non-blank sentence is shown as {@link EMPTY_OUTPUT}, never as a blank
+ * The notification text (translated): one sentence → the translation in
+ * quotes; several → the first few, then how many more. An empty output for
+ * a non-blank sentence is shown as {@link emptyOutputText}, never as a blank
  * selection. At most `maxChars` characters.
  * @throws RangeError when the counts differ
  */
 export function notificationText(batch: SelectionBatch, translations: string[], maxShown = 3, maxChars = 400): string {
   checkCount(batch, translations);
-  const shown = translations.filter((_, i) => batch.sentences[i] !== '').map((t) => (t === '' ? EMPTY_OUTPUT : `“${t}”`));
-  if (shown.length === 0) return 'Nothing to translate: the selection is blank.';
+  const shown = translations.filter((_, i) => batch.sentences[i] !== '').map((t) => (t === '' ? emptyOutputText() : `“${t}”`));
+  if (shown.length === 0) return l10n.t('Nothing to translate: the selection is blank.');
   let s: string;
-  if (shown.length === 1) s = `Translation: ${shown[0]}`;
+  if (shown.length === 1) s = l10n.t('Translation: {0}', shown[0]);
   else {
     const more = shown.length - maxShown;
-    s = `Translations (${shown.length}): ${shown.slice(0, maxShown).join(' · ')}${more > 0 ? ` … and ${more} more` : ''}`;
+    const list = shown.slice(0, maxShown).join(' · ');
+    const empty = countEmptyOutputs(batch, translations);
+    if (more > 0 && empty > 0) s = l10n.t('Translations ({0}): {1} … and {2} more ({3} without output)', shown.length, list, more, empty);
+    else if (more > 0) s = l10n.t('Translations ({0}): {1} … and {2} more', shown.length, list, more);
+    else if (empty > 0) s = l10n.t('Translations ({0}): {1} ({2} without output)', shown.length, list, empty);
+    else s = l10n.t('Translations ({0}): {1}', shown.length, list);
   }
-  const empty = countEmptyOutputs(batch, translations);
-  if (empty > 0 && shown.length > 1) s += ` (${empty} without output)`;
   return s.length > maxChars ? s.slice(0, maxChars - 1) + '…' : s;
 }
