@@ -50,6 +50,14 @@ describe('extension manifest (package.json)', () => {
     for (const [where, items] of Object.entries(pkg.contributes.menus)) for (const m of items) assert.ok(commands.has(m.command), `${where}: ${m.command}`);
   });
 
+  it('supports untrusted workspaces in a limited way: the settings that choose where runs go and how the worker runs are restricted', () => {
+    const trust = (pkg as unknown as { capabilities?: { untrustedWorkspaces?: { supported: unknown; description?: string; restrictedConfigurations?: string[] } } }).capabilities?.untrustedWorkspaces;
+    assert.equal(trust?.supported, 'limited');
+    assert.ok(trust?.description && trust.description.length > 20, 'says what is limited');
+    assert.deepEqual([...(trust?.restrictedConfigurations ?? [])].sort(), ['seq2seq.backend', 'seq2seq.runsFolder', 'seq2seq.threads']);
+    for (const key of trust!.restrictedConfigurations!) assert.ok(key in pkg.contributes.configuration.properties, `${key} is a setting`);
+  });
+
   it('every setting has a description, a default and a scope', () => {
     for (const [key, p] of Object.entries(pkg.contributes.configuration.properties)) {
       assert.ok(p.description || p.markdownDescription, `${key}: description`);

@@ -9,6 +9,7 @@ import type { Seq2SeqConfig } from '../core/config';
 import { renderConfigTemplate, templateStem, type TemplateData } from './logic/configTemplate';
 import { chooseRunDir, configNameFromPath, parseErrorLocation, uniqueFile } from './logic/runNaming';
 import type { TrainingController } from './trainingController';
+import { waitForTrust } from './trust';
 
 /** Glob of config files offered by Train Model. */
 export const CONFIG_GLOB = '{**/*.seq2seq.json,**/seq2seq.config.json,**/sample-data/*.config.json}';
@@ -48,8 +49,9 @@ export function workspaceFile(relative: string): vscode.Uri | undefined {
   return undefined;
 }
 
-/** Validate `configUri` and start training it. Shows config errors with an "Open Config" button. */
+/** Validate `configUri` and start training it (in an untrusted workspace: once the user trusts it, see ./trust.ts). Shows config errors with an "Open Config" button. */
 export async function trainWithConfig(ctrl: TrainingController, configUri: vscode.Uri): Promise<void> {
+  if (!(await waitForTrust('train', (m) => ctrl.output.info(m)))) return;
   const configPath = configUri.fsPath;
   // Save unsaved edits first, so what trains is what the user sees.
   const openDoc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === configUri.toString());

@@ -13,6 +13,7 @@ import type { Translation } from '../core/translator';
 import type { AttentionView } from './attentionView';
 import { batchSelections, countEmptyOutputs, countSentences, insertBelowTexts, notificationText, replacementTexts, type SelectionBatch } from './logic/translateText';
 import type { ModelsService } from './models';
+import { waitForTrust } from './trust';
 import { InferenceClient, TranslationCancelledError } from './translateClient';
 
 /** Selections with more sentences than this show a cancellable progress notification. */
@@ -66,6 +67,7 @@ export class TranslateController implements vscode.Disposable {
       if (choice === train) void vscode.commands.executeCommand('seq2seq.trainModel');
       return;
     }
+    if (!(await waitForTrust('translate', (m) => this.output.info(m)))) return;
     const version = doc.version;
     let translations: Translation[];
     try {

@@ -19,6 +19,7 @@
  * visible instead. Spawned code-server process groups are killed on stop() and, as a
  * last resort, when the Node process exits.
  */
+import { createHash } from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -117,8 +118,41 @@ export interface CodeServerOptions {
   installTimeoutMs?: number;
   /** Extra environment for the code-server process (e.g. SEQ2SEQ_* variables for the extension host). */
   env?: Record<string, string>;
+  /** Display language (`--locale`, e.g. `zh-cn`): extensions get it as `vscode.env.language`. Default: English. */
+  locale?: string;
+  /** Keep Workspace Trust on (the suites turn it off with `--disable-workspace-trust`, as if every folder were trusted). */
+  workspaceTrust?: boolean;
   /** Keep temp dirs after stop() (for debugging). Default: false, or `SEQ2SEQ_E2E_KEEP=1`. */
   keepDirs?: boolean;
+}
+
+/**
+ * Write `<userDataDir>/languagepacks.json` from the installed extensions that
+ * contribute `localizations`, as VS Code's language pack cache does when a
+ * running server installs one (code-server's `--install-extension` does not),
+ * so that `--locale` finds the pack at start.
+ * @returns the locales written
+ */
+export function writeLanguagePacks(userDataDir: string, extensionsDir: string): string[] {
+  const packs: Record<string, { hash: string; extensions: { extensionIdentifier: { id: string }; version: string }[]; translations: Record<string, string>; label: string }> = {};
+  for (const dir of fs.readdirSync(extensionsDir, { withFileTypes: true })) {
+    if (!dir.isDirectory()) continue;
+    const manifestFile = path.join(extensionsDir, dir.name, 'package.json');
+    if (!fs.existsSync(manifestFile)) continue;
+    const m = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as {
+      name: string; publisher: string; version: string;
+      contributes?: { localizations?: { languageId: string; languageName?: string; localizedLanguageName?: string; translations: { id: string; path: string }[] }[] };
+    };
+    for (const loc of m.contributes?.localizations ?? []) {
+      const id = `${m.publisher}.${m.name}`;
+      const pack = (packs[loc.languageId.toLowerCase()] ??= { hash: '', extensions: [], translations: {}, label: loc.localizedLanguageName ?? loc.languageName ?? loc.languageId });
+      pack.extensions.push({ extensionIdentifier: { id }, version: m.version });
+      for (const t of loc.translations) pack.translations[t.id] = path.join(extensionsDir, dir.name, t.path);
+      pack.hash = createHash('md5').update(pack.extensions.map((e) => e.extensionIdentifier.id + e.version).join('')).digest('hex');
+    }
+  }
+  fs.writeFileSync(path.join(userDataDir, 'languagepacks.json'), JSON.stringify(packs));
+  return Object.keys(packs);
 }
 
 /** A running code-server; see {@link startCodeServer}. */
@@ -260,6 +294,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
 
     const vsixes = opts.vsix === undefined ? [] : Array.isArray(opts.vsix) ? opts.vsix : [opts.vsix];
     for (const v of vsixes) installVsix(codeServerDir, v, userDataDir, extensionsDir, opts.installTimeoutMs);
+    if (opts.locale) writeLanguagePacks(userDataDir, extensionsDir);
   } catch (e) {
     removeDirs();
     throw e;
@@ -296,10 +331,11 @@ async function launch(
     '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
+    ...(opts.locale ? ['--locale', opts.locale] : []),
     workspace,
   ];
   const child: ChildProcess = spawn(process.execPath, args, {
@@ -509,11 +545,13 @@ export interface Workbench {
  * Start code-server on `workspace` with `vsix` installed (dark theme, wasm
  * backend, as the extension suites run) and open its workbench in Chromium.
  */
-export async function startWorkbench(workspace: string, vsix: string): Promise<Workbench> {
+export async function startWorkbench(workspace: string, vsix: string, extra: Pick<CodeServerOptions, 'locale' | 'settings' | 'workspaceTrust'> & { moreVsix?: string[] } = {}): Promise<Workbench> {
   const server = await startCodeServer({
     workspace,
-    vsix,
-    settings: { 'workbench.colorTheme': 'Default Dark Modern', 'seq2seq.backend': 'wasm' },
+    vsix: [vsix, ...(extra.moreVsix ?? [])],
+    locale: extra.locale,
+    workspaceTrust: extra.workspaceTrust,
+    settings: { 'workbench.colorTheme': 'Default Dark Modern', 'seq2seq.backend': 'wasm', ...extra.settings },
   });
   const session = await launchBrowser();
   await openWorkbench(session.page, server);
