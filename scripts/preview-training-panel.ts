@@ -6,6 +6,7 @@
  *
  *   npx tsx scripts/preview-training-panel.ts                 # serve, print URL (Ctrl+C to stop)
  *   npx tsx scripts/preview-training-panel.ts --screenshots   # write .scratch/panel-preview/*.png and exit
+ *   npx tsx scripts/preview-training-panel.ts --screenshots --locale zh-cn [--out DIR]  # in Simplified Chinese
  *
  * URL parameters: theme=dark|light|hc, scenario=running|finished|failed|empty,
  * steps=N (progress events replayed), stream=1 (keep sending events live).
