@@ -7,6 +7,7 @@
  *
  *   npx tsx scripts/preview-attention-view.ts                 # serve, print URL (Ctrl+C to stop)
  *   npx tsx scripts/preview-attention-view.ts --screenshots   # write .scratch/attention-preview/*.png and exit
+ *   npx tsx scripts/preview-attention-view.ts --screenshots --locale zh-cn [--out DIR]  # in Simplified Chinese
  *
  * URL parameters: theme=dark|light|hc, scenario=bahdanau|long|none|many|empty
  * (some screenshots hover a heatmap cell). Builds dist/ first if

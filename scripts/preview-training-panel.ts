@@ -6,8 +6,10 @@
  *
  *   npx tsx scripts/preview-training-panel.ts                 # serve, print URL (Ctrl+C to stop)
  *   npx tsx scripts/preview-training-panel.ts --screenshots   # write .scratch/panel-preview/*.png and exit
+ *   npx tsx scripts/preview-training-panel.ts --screenshots --locale zh-cn [--out DIR]  # in Simplified Chinese
  *
- * URL parameters: theme=dark|light|hc, scenario=running|finished|failed|empty,
+ * URL parameters: theme=dark|light|hc, scenario=running|finished|failed|empty|norun
+ * (norun: the panel before any training run),
  * steps=N (progress events replayed), stream=1 (keep sending events live).
  * Builds dist/ first if dist/webview/training.js is missing. Shared parts:
  * scripts/lib/webviewPreview.ts.
@@ -33,6 +35,7 @@ function scriptedRun(scenario: string, reports: number): { events: TrainingEvent
   const runDir = '/home/user/project/runs/fra-eng-20250101-120000';
   const events: TrainingEvent[] = [];
   if (scenario === 'empty') return { events, running: true };
+  if (scenario === 'norun') return { events, running: false };
   events.push({
     type: 'started', runDir, backend, parameters: 2_345_678, trainPairs: 150_312, validPairs: 8_350, testPairs: 8_350,
     srcVocabSize: 8000, tgtVocabSize: 8000, stepsPerEpoch, totalSteps, startStep: 0, time: new Date(0).toISOString(),
@@ -82,10 +85,10 @@ function scriptedRun(scenario: string, reports: number): { events: TrainingEvent
 
 function stubScript(scenario: string, reports: number, stream: boolean): string {
   const run = scriptedRun(scenario, reports);
-  const info = { name: 'fra-eng', runDir: '/home/user/project/runs/fra-eng-20250101-120000', configPath: '/home/user/project/fra-eng.seq2seq.json' };
+  const info = scenario === 'norun' ? undefined : { name: 'fra-eng', runDir: '/home/user/project/runs/fra-eng-20250101-120000', configPath: '/home/user/project/fra-eng.seq2seq.json' };
   return `(() => {
   const run = ${JSON.stringify(run)};
-  const info = ${JSON.stringify(info)};
+  const info = ${JSON.stringify(info ?? null)} ?? undefined;
   const stream = ${stream};
   const post = (data) => window.postMessage(data, '*');
   let step = run.events.filter(e => e.type === 'progress').length * 10;
@@ -126,6 +129,7 @@ const SHOTS: Shot[] = [
   { name: 'hc-finished', query: 'theme=hc&scenario=finished&steps=2500', width: 1100, settleMs: 600 },
   { name: 'dark-failed', query: 'theme=dark&scenario=failed&steps=120', width: 1100, settleMs: 600 },
   { name: 'light-empty', query: 'theme=light&scenario=empty', width: 1100, settleMs: 600 },
+  { name: 'dark-norun', query: 'theme=dark&scenario=norun', width: 1100, settleMs: 600 },
   { name: 'dark-narrow', query: 'theme=dark&scenario=running&steps=2200', width: 560, settleMs: 600 },
 ];
 

@@ -3,7 +3,8 @@
  * scripts/preview-training-panel.ts): VS Code-like theme variables, a small
  * HTTP server that serves a webview's real HTML (with its CSP) from
  * dist/webview/ plus a stand-in `acquireVsCodeApi`, and screenshots with
- * playwright-core + Chromium.
+ * playwright-core + Chromium; `--locale zh-cn` shows them in that language
+ * (the bundle from l10n/, see {@link previewBundle}).
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -13,6 +14,7 @@ import * as path from 'path';
 import type { Page } from 'playwright-core';
 import type { PanelHtmlOptions } from '../../src/host/logic/panelHtml';
 import { makeNonce } from '../../src/host/logic/panelHtml';
+import type { L10nBundle } from '../../src/shared/l10n';
 
 export const root = path.join(__dirname, '..', '..');
 const webviewDir = path.join(root, 'dist', 'webview');
@@ -96,6 +98,32 @@ export function themeCss(name: string): string {
   return `html {\n${lines.join('\n')}\n}\n`;
 }
 
+/** A locale the preview shows the page in: the `<html lang>` and the bundle. */
+export interface PreviewLocale {
+  language: string;
+  l10nBundle: L10nBundle;
+}
+
+/**
+ * The bundle of `locale` (e.g. `zh-cn`) as VS Code would load it:
+ * l10n/bundle.l10n.<locale>.json when it exists, else the parts the
+ * webviews' and the host's strings are translated in
+ * (l10n/parts/webview.<locale>.json merged with l10n/parts/host.<locale>.json,
+ * each if present). `en` (or no locale) gives English.
+ * @throws Error when no file for the locale exists
+ */
+export function previewBundle(locale: string | undefined): PreviewLocale | undefined {
+  if (!locale || locale.toLowerCase() === 'en') return undefined;
+  const language = locale.toLowerCase();
+  const dir = path.join(root, 'l10n');
+  const read = (file: string): L10nBundle | undefined => (fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as L10nBundle) : undefined);
+  const merged = read(path.join(dir, `bundle.l10n.${language}.json`));
+  if (merged) return { language, l10nBundle: merged };
+  const parts = ['webview', 'host'].map((p) => read(path.join(dir, 'parts', `${p}.${language}.json`)));
+  if (parts.every((b) => b === undefined)) throw new Error(`no l10n bundle for locale "${locale}" in ${path.relative(root, dir)}/`);
+  return { language, l10nBundle: Object.assign({}, ...parts) as L10nBundle };
+}
+
 /** One webview to preview. */
 export interface PreviewSpec {
   /** Bundle name in dist/webview/ (`<bundle>.js`, `<bundle>.css`). */
@@ -109,10 +137,11 @@ export interface PreviewSpec {
 /**
  * Serve a webview in a plain page: `/` is its HTML with the theme's variables
  * (`?theme=`) and the stub script added, `/webview/*` the built bundles.
- * Builds dist/ first when the bundle is missing.
+ * Builds dist/ first when the bundle is missing. With `locale`, the page
+ * gets its language and bundle, as the extension gives them.
  * @returns the server (close it) and its base URL
  */
-export async function servePreview(spec: PreviewSpec, port = 0): Promise<{ server: http.Server; url: string }> {
+export async function servePreview(spec: PreviewSpec, port = 0, locale?: PreviewLocale): Promise<{ server: http.Server; url: string }> {
   if (!fs.existsSync(path.join(webviewDir, `${spec.bundle}.js`))) {
     execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
   }
@@ -128,7 +157,7 @@ export async function servePreview(spec: PreviewSpec, port = 0): Promise<{ serve
       const nonce = makeNonce();
       const origin = `http://${req.headers.host}`;
       const html = spec
-        .renderHtml({ cspSource: origin, nonce, scriptUri: `/webview/${spec.bundle}.js`, styleUri: `/webview/${spec.bundle}.css` })
+        .renderHtml({ cspSource: origin, nonce, scriptUri: `/webview/${spec.bundle}.js`, styleUri: `/webview/${spec.bundle}.css`, ...locale })
         .replace('<link rel="stylesheet"', `<link rel="stylesheet" href="/theme.css?theme=${encodeURIComponent(theme)}">\n<link rel="stylesheet"`)
         .replace('<body>', `<body class="${(THEMES[theme] ?? THEMES.dark).bodyClass}">`)
         .replace('<script nonce=', `<script nonce="${nonce}" src="/stub.js?${q.toString()}"></script>\n<script nonce=`);
@@ -184,7 +213,8 @@ export async function takeScreenshots(baseUrl: string, outDir: string, shots: Sh
       await shot.before?.(page);
       const file = path.join(outDir, `${shot.name}.png`);
       await page.screenshot({ path: file, fullPage: true });
-      console.log(`${path.relative(root, file)}${problems.length ? '\n  ' + problems.join('\n  ') : ''}`);
+      const shown = file.startsWith(root + path.sep) ? path.relative(root, file) : file;
+      console.log(`${shown}${problems.length ? '\n  ' + problems.join('\n  ') : ''}`);
       await page.close();
     }
   } finally {
@@ -192,19 +222,30 @@ export async function takeScreenshots(baseUrl: string, outDir: string, shots: Sh
   }
 }
 
+/** The value of command-line option `--name value` (or `--name=value`). */
+function option(name: string, argv = process.argv): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  if (i >= 0) return argv[i + 1];
+  return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
 /**
  * A preview script's `main`: with `--screenshots`, take them and exit;
  * otherwise serve on `port` and print the URL (Ctrl+C to stop).
+ * `--locale zh-cn` shows the page in that language (see {@link previewBundle});
+ * its screenshots go to `<outDir>/<locale>/` unless `--out DIR` says where.
  */
 export async function previewMain(spec: PreviewSpec, opts: { port: number; title: string; exampleQuery: string; outDir: string; shots: Shot[] }): Promise<void> {
   const wantShots = process.argv.includes('--screenshots');
-  const { server, url } = await servePreview(spec, wantShots ? 0 : opts.port);
+  const locale = previewBundle(option('locale'));
+  const { server, url } = await servePreview(spec, wantShots ? 0 : opts.port, locale);
   if (!wantShots) {
-    console.log(`${opts.title}: ${url}?${opts.exampleQuery}`);
+    console.log(`${opts.title}${locale ? ` (${locale.language})` : ''}: ${url}?${opts.exampleQuery}`);
     return;
   }
+  const outDir = option('out') ?? (locale ? path.join(opts.outDir, locale.language) : opts.outDir);
   try {
-    await takeScreenshots(url, opts.outDir, opts.shots);
+    await takeScreenshots(url, path.resolve(outDir), opts.shots);
   } finally {
     server.close();
   }

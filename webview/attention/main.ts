@@ -6,10 +6,13 @@
  * highlighted — and, per target step, the top candidate tokens with their
  * probabilities. Plain SVG/DOM, colours only from VS Code theme variables.
  */
+import './pageL10n'; // first: configures l10n.t before anything else runs
 import './attention.css';
 import type { Translation } from '../../src/core/translator';
 import type { AttentionToHost, HostToAttention, ShowTranslationsMessage } from '../../src/protocol/attentionView';
 import { cellTextTone, formatCellWeight, layoutHeatmap, rowArgmax, weightOpacity } from '../../src/shared/attentionHeatmap';
+// Imported from @vscode/l10n itself (the same module src/shared/l10n configures): the extractor only sees such imports.
+import * as l10n from '@vscode/l10n';
 
 const vscode = acquireVsCodeApi();
 const send = (msg: AttentionToHost) => vscode.postMessage(msg);
@@ -39,8 +42,12 @@ function render(): void {
   if (!current || current.translations.length === 0) {
     const empty = h('div', 'empty');
     empty.append(
-      h('h2', undefined, 'No translation yet'),
-      h('p', undefined, 'Select one or more sentences in an editor and run “Seq2Seq: Translate Selection”. The attention weights and the decoder’s top candidates of the latest translation appear here.'),
+      h('h2', undefined, l10n.t('No translation yet')),
+      h(
+        'p',
+        undefined,
+        l10n.t('Select one or more sentences in an editor and run “Seq2Seq: Translate Selection”. The attention weights and the decoder’s top candidates of the latest translation appear here.'),
+      ),
     );
     app.append(empty);
     return;
@@ -52,12 +59,12 @@ function render(): void {
   const header = h('header', 'header');
   const title = h('div', 'title-row');
   title.append(h('h1', 'model-name', msg.model.name));
-  title.append(h('span', 'badge', msg.model.attention === 'none' ? 'no attention' : `${msg.model.attention} attention`));
-  title.append(h('span', 'badge', msg.model.beamSize > 1 ? `beam ${msg.model.beamSize}` : 'greedy'));
+  title.append(h('span', 'badge', msg.model.attention === 'none' ? l10n.t('no attention') : l10n.t('{0} attention', msg.model.attention)));
+  title.append(h('span', 'badge', msg.model.beamSize > 1 ? l10n.t('beam {0}', msg.model.beamSize) : l10n.t('greedy')));
   header.append(title);
   if (msg.translations.length > 1) {
     const row = h('div', 'picker');
-    const label = h('label', undefined, 'Sentence ');
+    const label = h('label', undefined, `${l10n.t('Sentence')} `);
     const select = h('select');
     select.id = 'sentence';
     label.htmlFor = 'sentence';
@@ -74,25 +81,25 @@ function render(): void {
       render();
     });
     row.append(label, select);
-    if (msg.total > msg.translations.length) row.append(h('span', 'muted', ` (first ${msg.translations.length} of ${msg.total})`));
+    if (msg.total > msg.translations.length) row.append(h('span', 'muted', ` ${l10n.t('(first {0} of {1})', msg.translations.length, msg.total)}`));
     header.append(row);
   }
   const pair = h('dl', 'pair');
-  pair.append(h('dt', undefined, 'Source'), h('dd', 'source', t.source));
-  pair.append(h('dt', undefined, 'Output'), h('dd', 'target', t.text || '(empty)'));
-  pair.append(h('dt', undefined, 'Log-prob'), h('dd', 'muted', `${t.logProb.toFixed(2)} nats`));
+  pair.append(h('dt', undefined, l10n.t('Source')), h('dd', 'source', t.source));
+  pair.append(h('dt', undefined, l10n.t('Output')), h('dd', 'target', t.text || l10n.t('(empty)')));
+  pair.append(h('dt', undefined, l10n.t('Log-prob')), h('dd', 'muted', l10n.t('{0} nats', t.logProb.toFixed(2))));
   header.append(pair);
   app.append(header);
 
   const heat = h('section', 'heatmap-section');
-  heat.append(h('h2', undefined, 'Attention weights'));
+  heat.append(h('h2', undefined, l10n.t('Attention weights')));
   if (msg.model.attention === 'none' || t.attention.length === 0) {
     const note = h('p', 'note');
     note.id = 'no-attention';
     note.textContent =
       t.attention.length === 0 && msg.model.attention !== 'none'
-        ? 'No attention weights were recorded for this sentence.'
-        : 'No alignment to show: this model has no attention — the encoder compresses the whole source sentence into a single fixed context vector that every decoder step reads.';
+        ? l10n.t('No attention weights were recorded for this sentence.')
+        : l10n.t('No alignment to show: this model has no attention — the encoder compresses the whole source sentence into a single fixed context vector that every decoder step reads.');
     heat.append(note);
   } else {
     heat.append(heatmap(t));
@@ -108,7 +115,7 @@ function heatmap(t: Translation): HTMLElement {
   const available = Math.max(240, (app.clientWidth || window.innerWidth) - 8);
   const L = layoutHeatmap(t.sourceTokens, t.targetTokens, { availableWidth: available });
   const svg = s('svg', { width: L.width, height: L.height, class: 'heatmap', role: 'img' });
-  svg.setAttribute('aria-label', `Attention weights: ${t.targetTokens.length} target tokens by ${t.sourceTokens.length} source tokens`);
+  svg.setAttribute('aria-label', l10n.t('Attention weights: {0} target tokens by {1} source tokens', t.targetTokens.length, t.sourceTokens.length));
   const argmax = rowArgmax(t.attention);
 
   L.columnLabels.forEach((label, j) => {
@@ -202,7 +209,7 @@ let rowHoverHandlers: ((row: number) => void) | undefined;
 /** Colour legend: weight 0 … 1 in the same scale as the cells. */
 function legend(): HTMLElement {
   const box = h('div', 'legend');
-  box.append(h('span', 'muted', 'weight 0'));
+  box.append(h('span', 'muted', l10n.t('weight 0')));
   const steps = 10;
   const svg = s('svg', { width: steps * 16, height: 12, class: 'legend-bar', 'aria-hidden': 'true' });
   for (let k = 0; k < steps; k++) {
@@ -213,23 +220,23 @@ function legend(): HTMLElement {
   const key = box.lastElementChild as HTMLElement;
   key.append(s('svg', { width: 12, height: 12, class: 'argmax-key', 'aria-hidden': 'true' }));
   (key.firstElementChild as SVGElement).append(s('rect', { x: 1, y: 1, width: 10, height: 10, class: 'argmax' }));
-  key.append(document.createTextNode(' largest weight in the row'));
+  key.append(document.createTextNode(` ${l10n.t('largest weight in the row')}`));
   return box;
 }
 
 /** Per target step, the top candidates with probability bars. */
 function candidatesSection(t: Translation): HTMLElement {
   const sec = h('section', 'candidates-section');
-  sec.append(h('h2', undefined, 'Top candidates per step'));
+  sec.append(h('h2', undefined, l10n.t('Top candidates per step')));
   if (t.candidates.length === 0) {
-    sec.append(h('p', 'note', 'No candidates were recorded for this sentence.'));
+    sec.append(h('p', 'note', l10n.t('No candidates were recorded for this sentence.')));
     return sec;
   }
   const table = h('table', 'candidates');
   const head = h('tr');
-  head.append(h('th', 'step', '#'), h('th', undefined, 'Output'));
+  head.append(h('th', 'step', '#'), h('th', undefined, l10n.t('Output')));
   const width = Math.max(...t.candidates.map((c) => Math.min(5, c.length)));
-  const ranks = h('th', 'rank', 'Top candidates (probability)');
+  const ranks = h('th', 'rank', l10n.t('Top candidates (probability)'));
   ranks.colSpan = Math.max(1, width);
   head.append(ranks);
   const thead = h('thead');

@@ -9,6 +9,7 @@
  * at most once per animation frame, so thousands of progress events (a
  * replay) cost one redraw.
  */
+import './pageL10n'; // first: configures l10n.t before anything else runs
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './training.css';
@@ -22,6 +23,8 @@ import {
   formatLearningRate,
   formatMetric,
 } from '../../src/shared/format';
+// Imported from @vscode/l10n itself (the same module src/shared/l10n configures): the extractor only sees such imports.
+import * as l10n from '@vscode/l10n';
 
 const vscode = acquireVsCodeApi();
 const send = (msg: PanelToHost) => vscode.postMessage(msg);
@@ -127,6 +130,24 @@ function apply(e: TrainingEvent): void {
 
 // ---------------------------------------------------------------- DOM
 
+/** The state badge's text. */
+function stateText(state: PanelState): string {
+  switch (state) {
+    case 'waiting':
+      return l10n.t('waiting');
+    case 'running':
+      return l10n.t('running');
+    case 'stopping':
+      return l10n.t('stopping…');
+    case 'finished':
+      return l10n.t('finished');
+    case 'stopped':
+      return l10n.t('stopped');
+    case 'failed':
+      return l10n.t('failed');
+  }
+}
+
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (cls) node.className = cls;
@@ -139,13 +160,13 @@ app.textContent = '';
 
 const header = app.appendChild(el('header', 'header'));
 const titleRow = header.appendChild(el('div', 'title-row'));
-const titleEl = titleRow.appendChild(el('h1', 'run-name', 'Seq2Seq training'));
-const stateBadge = titleRow.appendChild(el('span', 'badge state-waiting', 'waiting'));
+const titleEl = titleRow.appendChild(el('h1', 'run-name', l10n.t('Seq2Seq training')));
+const stateBadge = titleRow.appendChild(el('span', 'badge state-waiting', stateText('waiting')));
 const backendBadge = titleRow.appendChild(el('span', 'badge backend', ''));
 const actions = titleRow.appendChild(el('div', 'actions'));
-const revealButton = actions.appendChild(el('button', 'secondary', 'Open Run Folder'));
-const stopButton = actions.appendChild(el('button', 'stop', 'Stop'));
-stopButton.title = 'Stop after the current step and write the last checkpoint';
+const revealButton = actions.appendChild(el('button', 'secondary', l10n.t('Open Run Folder')));
+const stopButton = actions.appendChild(el('button', 'stop', l10n.t('Stop')));
+stopButton.title = l10n.t('Stop after the current step and write the last checkpoint');
 revealButton.addEventListener('click', () => send({ type: 'revealRun' }));
 stopButton.addEventListener('click', () => {
   if (model.state !== 'running') return;
@@ -160,12 +181,31 @@ const banner = header.appendChild(el('div', 'banner'));
 banner.setAttribute('role', 'alert');
 
 const statsEl = header.appendChild(el('dl', 'stats'));
-const statNames = ['Epoch', 'Step', 'Tokens/s', 'ETA', 'Learning rate', 'Elapsed', 'Best BLEU'] as const;
+const statNames = ['epoch', 'step', 'tokensPerSecond', 'eta', 'learningRate', 'elapsed', 'bestBleu'] as const;
 type StatName = (typeof statNames)[number];
+/** The label of a stat (called after the bundle is configured). */
+function statLabel(name: StatName): string {
+  switch (name) {
+    case 'epoch':
+      return l10n.t('Epoch');
+    case 'step':
+      return l10n.t('Step');
+    case 'tokensPerSecond':
+      return l10n.t('Tokens/s');
+    case 'eta':
+      return l10n.t('ETA');
+    case 'learningRate':
+      return l10n.t('Learning rate');
+    case 'elapsed':
+      return l10n.t('Elapsed');
+    case 'bestBleu':
+      return l10n.t('Best BLEU');
+  }
+}
 const statValues = new Map<StatName, HTMLElement>();
 for (const name of statNames) {
   const cell = statsEl.appendChild(el('div', 'stat'));
-  cell.appendChild(el('dt', undefined, name));
+  cell.appendChild(el('dt', undefined, statLabel(name)));
   statValues.set(name, cell.appendChild(el('dd', undefined, '–')));
 }
 const statusLine = header.appendChild(el('div', 'status-line'));
@@ -189,9 +229,9 @@ function makeSlot(title: string, emptyText: string, format: (v: number) => strin
   const empty = box.appendChild(el('div', 'empty', emptyText));
   return { box, plotEl, empty, readout, format, plot: undefined };
 }
-const lossSlot = makeSlot('Training loss', 'Waiting for the first progress report…', formatMetric);
-const pplSlot = makeSlot('Validation perplexity', 'Waiting for the first validation…', formatMetric);
-const bleuSlot = makeSlot('Validation BLEU', 'Waiting for the first validation…', formatBleu);
+const lossSlot = makeSlot(l10n.t('Training loss'), l10n.t('Waiting for the first progress report…'), formatMetric);
+const pplSlot = makeSlot(l10n.t('Validation perplexity'), l10n.t('Waiting for the first validation…'), formatMetric);
+const bleuSlot = makeSlot(l10n.t('Validation BLEU'), l10n.t('Waiting for the first validation…'), formatBleu);
 
 /** Show the value at data index `idx` (cursor) or, when null, the last point. */
 function updateReadout(slot: ChartSlot, idx: number | null | undefined): void {
@@ -200,16 +240,16 @@ function updateReadout(slot: ChartSlot, idx: number | null | undefined): void {
   const ys = (data?.[1] ?? []) as (number | null)[];
   const i = idx ?? xs.length - 1;
   const y = ys[i];
-  const text = i >= 0 && i < xs.length && y != null ? `${slot.format(y)} at step ${xs[i]}` : '';
+  const text = i >= 0 && i < xs.length && y != null ? l10n.t('{0} at step {1}', slot.format(y), xs[i]) : '';
   if (slot.readout.textContent !== text) slot.readout.textContent = text;
   slot.readout.classList.toggle('hover', idx != null);
 }
 
 const samplesEl = app.appendChild(el('section', 'samples'));
-const samplesTitle = samplesEl.appendChild(el('h2', undefined, 'Sample translations'));
+const samplesTitle = samplesEl.appendChild(el('h2', undefined, l10n.t('Sample translations')));
 const samplesTable = samplesEl.appendChild(el('table'));
 const samplesHead = samplesTable.appendChild(el('thead')).appendChild(el('tr'));
-for (const h of ['Source', 'Reference', 'Hypothesis']) samplesHead.appendChild(el('th', undefined, h));
+for (const h of [l10n.t('Source'), l10n.t('Reference'), l10n.t('Hypothesis')]) samplesHead.appendChild(el('th', undefined, h));
 const samplesBody = samplesTable.appendChild(el('tbody'));
 
 // ---------------------------------------------------------------- charts
@@ -290,10 +330,10 @@ function createPlot(slot: ChartSlot, yLabel: string, seriesLabel: string, color:
         x: { time: false },
         y: opts.log ? { distr: 3 } : { auto: true },
       },
-      axes: [axis('step', t, { values: stepValues, incrs: stepIncrs, size: 26, gap: 4 }), axis(yLabel, t, opts.log ? { filter: logSplitsFilter, grid: { stroke: t.grid, width: 1, filter: logSplitsFilter }, ticks: { stroke: t.grid, width: 1, size: 4, filter: logSplitsFilter } } : {})],
+      axes: [axis(l10n.t('step'), t, { values: stepValues, incrs: stepIncrs, size: 26, gap: 4 }), axis(yLabel, t, opts.log ? { filter: logSplitsFilter, grid: { stroke: t.grid, width: 1, filter: logSplitsFilter }, ticks: { stroke: t.grid, width: 1, size: 4, filter: logSplitsFilter } } : {})],
       hooks: { setCursor: [(u) => updateReadout(slot, u.cursor.idx)] },
       series: [
-        { label: 'step', value: (_u, v) => (v == null ? '–' : String(v)) },
+        { label: l10n.t('step'), value: (_u, v) => (v == null ? '–' : String(v)) },
         {
           label: seriesLabel,
           stroke: color,
@@ -315,22 +355,14 @@ function buildPlots(): void {
     s.plot = undefined;
     s.plotEl.textContent = '';
   }
-  lossSlot.plot = createPlot(lossSlot, 'loss (nats / token)', 'loss', theme.loss, { valueFmt: formatMetric });
-  pplSlot.plot = createPlot(pplSlot, 'perplexity (log scale)', 'perplexity', theme.ppl, { log: true, points: true, valueFmt: formatMetric });
-  bleuSlot.plot = createPlot(bleuSlot, 'BLEU', 'BLEU', theme.bleu, { points: true, valueFmt: formatBleu });
+  lossSlot.plot = createPlot(lossSlot, l10n.t('loss (nats / token)'), l10n.t('loss'), theme.loss, { valueFmt: formatMetric });
+  pplSlot.plot = createPlot(pplSlot, l10n.t('perplexity (log scale)'), l10n.t('perplexity'), theme.ppl, { log: true, points: true, valueFmt: formatMetric });
+  bleuSlot.plot = createPlot(bleuSlot, l10n.t('BLEU'), l10n.t('BLEU'), theme.bleu, { points: true, valueFmt: formatBleu });
   dirty.loss = dirty.valid = true;
 }
 
 // ---------------------------------------------------------------- render
 
-const STATE_TEXT: Record<PanelState, string> = {
-  waiting: 'waiting',
-  running: 'running',
-  stopping: 'stopping…',
-  finished: 'finished',
-  stopped: 'stopped',
-  failed: 'failed',
-};
 
 function setStat(name: StatName, value: string): void {
   const node = statValues.get(name);
@@ -339,35 +371,41 @@ function setStat(name: StatName, value: string): void {
 
 function renderHeader(): void {
   const m = model;
-  titleEl.textContent = m.run ? m.run.name : 'No training run yet';
+  titleEl.textContent = m.run ? m.run.name : l10n.t('No training run yet');
   titleEl.title = m.run?.configPath ?? '';
-  runDirEl.textContent = m.run ? m.run.runDir : 'Run “Seq2Seq: Train Seq2Seq Model” from the Command Palette to start one.';
-  stateBadge.textContent = STATE_TEXT[m.state];
+  runDirEl.textContent = m.run ? m.run.runDir : l10n.t('Run “Seq2Seq: Train Seq2Seq Model” from the Command Palette to start one.');
+  stateBadge.textContent = stateText(m.state);
   stateBadge.className = `badge state-${m.state}`;
   const threads = m.started?.threads;
-  backendBadge.textContent = m.backend ? (threads && threads > 1 ? `${m.backend} · ${threads} threads` : m.backend) : '';
+  backendBadge.textContent = m.backend ? (threads && threads > 1 ? l10n.t('{0} · {1} threads', m.backend, threads) : m.backend) : '';
   backendBadge.hidden = !m.backend;
-  backendBadge.title = m.backend ? `TensorFlow.js backend: ${m.backend}${threads ? `; ${threads === 1 ? 'one training thread' : `${threads} data-parallel training threads`}` : ''}` : '';
+  backendBadge.title = !m.backend
+    ? ''
+    : !threads
+      ? l10n.t('TensorFlow.js backend: {0}', m.backend)
+      : threads === 1
+        ? l10n.t('TensorFlow.js backend: {0}; one training thread', m.backend)
+        : l10n.t('TensorFlow.js backend: {0}; {1} data-parallel training threads', m.backend, threads);
   stopButton.hidden = !(m.state === 'running' || m.state === 'stopping');
   stopButton.disabled = m.state !== 'running';
-  stopButton.textContent = m.state === 'stopping' ? 'Stopping…' : 'Stop';
+  stopButton.textContent = m.state === 'stopping' ? l10n.t('Stopping…') : l10n.t('Stop');
   revealButton.hidden = !m.run;
 
   const p = m.progress;
   const s = m.started;
   const epochs = s && s.stepsPerEpoch > 0 ? Math.ceil(s.totalSteps / s.stepsPerEpoch) : undefined;
   const live = m.state === 'running' || m.state === 'stopping';
-  setStat('Epoch', p ? (epochs ? `${p.epoch} / ${epochs}` : String(p.epoch)) : '–');
+  setStat('epoch', p ? (epochs ? `${p.epoch} / ${epochs}` : String(p.epoch)) : '–');
   const step = m.done?.step ?? p?.step;
-  setStat('Step', step !== undefined ? (s ? `${step} / ${s.totalSteps}` : String(step)) : '–');
-  setStat('Tokens/s', p ? formatCount(p.tokensPerSecond) : '–');
-  setStat('ETA', live && p ? formatDuration(p.etaSeconds) : m.done ? 'done' : '–');
+  setStat('step', step !== undefined ? (s ? `${step} / ${s.totalSteps}` : String(step)) : '–');
+  setStat('tokensPerSecond', p ? formatCount(p.tokensPerSecond) : '–');
+  setStat('eta', live && p ? formatDuration(p.etaSeconds) : m.done ? l10n.t('done') : '–');
   const lr = m.validation && p ? (m.validation.step > p.step ? m.validation.learningRate : p.learningRate) : (p ?? m.validation)?.learningRate;
-  setStat('Learning rate', lr !== undefined ? formatLearningRate(lr) : '–');
+  setStat('learningRate', lr !== undefined ? formatLearningRate(lr) : '–');
   const elapsed = m.done?.elapsedSeconds ?? p?.elapsedSeconds;
-  setStat('Elapsed', elapsed !== undefined ? formatDuration(elapsed) : '–');
+  setStat('elapsed', elapsed !== undefined ? formatDuration(elapsed) : '–');
   const best = m.done && Number.isFinite(m.done.bestBleu) ? m.done.bestBleu : m.bestBleu;
-  setStat('Best BLEU', formatBleu(best));
+  setStat('bestBleu', formatBleu(best));
 
   if (m.failure !== undefined) {
     banner.textContent = m.failure;
@@ -376,30 +414,34 @@ function renderHeader(): void {
   } else if (m.done) {
     banner.textContent =
       m.done.reason === 'cancelled'
-        ? `Stopped at step ${m.done.step} (epoch ${m.done.epoch}); the last checkpoint was saved.`
-        : `Finished: ${describeStopReason(m.done.reason)} at step ${m.done.step} (epoch ${m.done.epoch}).`;
+        ? l10n.t('Stopped at step {0} (epoch {1}); the last checkpoint was saved.', m.done.step, m.done.epoch)
+        : l10n.t('Finished: {0} at step {1} (epoch {2}).', describeStopReason(m.done.reason), m.done.step, m.done.epoch);
     banner.className = 'banner info';
     banner.hidden = false;
   } else {
     banner.hidden = true;
   }
-  statusLine.textContent = live && !p ? (m.lastLog ?? 'Preparing data and model…') : s ? describeStart(s) : '';
+  statusLine.textContent = live && !p ? (m.lastLog ?? l10n.t('Preparing data and model…')) : s ? describeStart(s) : '';
 }
 
 function describeStart(s: RunStartedEvent): string {
-  return (
-    `${formatCount(s.parameters)} parameters · ${formatCount(s.trainPairs)} training pairs · ` +
-    `vocabulary ${formatCount(s.srcVocabSize)} → ${formatCount(s.tgtVocabSize)} · ${formatCount(s.stepsPerEpoch)} steps per epoch`
+  return l10n.t(
+    '{0} parameters · {1} training pairs · vocabulary {2} → {3} · {4} steps per epoch',
+    formatCount(s.parameters),
+    formatCount(s.trainPairs),
+    formatCount(s.srcVocabSize),
+    formatCount(s.tgtVocabSize),
+    formatCount(s.stepsPerEpoch),
   );
 }
 
 function renderSamples(): void {
   const v = model.validation;
-  samplesTitle.textContent = v ? `Sample translations (step ${v.step}, epoch ${v.epoch})` : 'Sample translations';
+  samplesTitle.textContent = v ? l10n.t('Sample translations (step {0}, epoch {1})', v.step, v.epoch) : l10n.t('Sample translations');
   samplesBody.textContent = '';
   if (!v || v.samples.length === 0) {
     const row = samplesBody.appendChild(el('tr'));
-    const td = row.appendChild(el('td', 'muted', 'Shown after the first validation.'));
+    const td = row.appendChild(el('td', 'muted', l10n.t('Shown after the first validation.')));
     td.colSpan = 3;
     return;
   }
