@@ -105,23 +105,16 @@ export interface PreviewLocale {
 }
 
 /**
- * The bundle of `locale` (e.g. `zh-cn`) as VS Code would load it:
- * l10n/bundle.l10n.<locale>.json when it exists, else the parts the
- * webviews' and the host's strings are translated in
- * (l10n/parts/webview.<locale>.json merged with l10n/parts/host.<locale>.json,
- * each if present). `en` (or no locale) gives English.
- * @throws Error when no file for the locale exists
+ * The bundle of `locale` (e.g. `zh-cn`) as VS Code loads it:
+ * l10n/bundle.l10n.<locale>.json. `en` (or no locale) gives English.
+ * @throws Error when the locale has no bundle
  */
 export function previewBundle(locale: string | undefined): PreviewLocale | undefined {
   if (!locale || locale.toLowerCase() === 'en') return undefined;
   const language = locale.toLowerCase();
-  const dir = path.join(root, 'l10n');
-  const read = (file: string): L10nBundle | undefined => (fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as L10nBundle) : undefined);
-  const merged = read(path.join(dir, `bundle.l10n.${language}.json`));
-  if (merged) return { language, l10nBundle: merged };
-  const parts = ['webview', 'host'].map((p) => read(path.join(dir, 'parts', `${p}.${language}.json`)));
-  if (parts.every((b) => b === undefined)) throw new Error(`no l10n bundle for locale "${locale}" in ${path.relative(root, dir)}/`);
-  return { language, l10nBundle: Object.assign({}, ...parts) as L10nBundle };
+  const file = path.join(root, 'l10n', `bundle.l10n.${language}.json`);
+  if (!fs.existsSync(file)) throw new Error(`no l10n bundle for locale "${locale}": ${path.relative(root, file)} does not exist`);
+  return { language, l10nBundle: JSON.parse(fs.readFileSync(file, 'utf8')) as L10nBundle };
 }
 
 /** One webview to preview. */

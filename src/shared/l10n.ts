@@ -1,7 +1,9 @@
 /**
  * Localisation outside the `vscode` API: the host's plain modules
  * (src/host/logic/, src/shared/), the webviews and the CLI translate their
- * strings with `l10n.t('English text {0}', arg)` from `@vscode/l10n`, which
+ * strings with `l10n.t('English text {0}', arg)` from `@vscode/l10n`
+ * (imported as `import * as l10n from '@vscode/l10n'` in the file itself:
+ * `@vscode/l10n-dev` extracts only calls on that import), which
  * looks them up in the same bundle VS Code loads for the extension
  * (`l10n/bundle.l10n.<locale>.json`, keyed by the English text; a missing
  * entry falls back to the English).
@@ -19,8 +21,6 @@
  * translation or a translation no longer has a string.
  */
 import * as l10n from '@vscode/l10n';
-
-export { l10n };
 
 /** Bundle contents: English text (or `text/comment` key) → translation. */
 export type L10nBundle = Record<string, string | { message: string; comment: string[] }>;
