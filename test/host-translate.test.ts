@@ -11,9 +11,12 @@ import {
   splitSelectionText,
 } from '../src/host/logic/translateText';
 import {
+  cellPaint,
   cellTextTone,
+  colorScaleOf,
   formatCellWeight,
   layoutHeatmap,
+  luminance,
   MIN_OPACITY,
   rowArgmax,
   truncateLabel,
@@ -112,6 +115,30 @@ describe('attention heatmap logic', () => {
     assert.equal(formatCellWeight(0.4213), '.42');
     assert.equal(formatCellWeight(0.999), '1');
     assert.equal(formatCellWeight(NaN), '');
+  });
+
+  it('colour scales: theme and grayscale use the opacity curve; viridis darkest at 0, brightest at 1, its numbers in the contrasting black or white', () => {
+    for (const w of [0, 0.1, 0.5, 1]) {
+      assert.deepEqual(cellPaint(w, 'theme'), { opacity: weightOpacity(w), text: cellTextTone(w) === 'strong' ? 'background' : 'foreground' });
+      assert.deepEqual(cellPaint(w, 'grayscale'), cellPaint(w, 'theme'));
+    }
+    assert.equal(cellPaint(0, 'viridis').fill, '#440154');
+    assert.equal(cellPaint(1, 'viridis').fill, '#fde725');
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (a, b) => {
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        const [pl, ph] = [cellPaint(lo, 'viridis'), cellPaint(hi, 'viridis')];
+        assert.ok(luminance(pl.fill!) <= luminance(ph.fill!) + 1e-9, `viridis gets lighter with the weight (${lo} → ${pl.fill}, ${hi} → ${ph.fill})`);
+        assert.equal(pl.opacity, 1);
+        // The number's colour is the one of black and white with the higher WCAG contrast on the cell.
+        const L = luminance(pl.fill!);
+        assert.equal(pl.text, (L + 0.05) / 0.05 >= 1.05 / (L + 0.05) ? 'black' : 'white');
+      }),
+    );
+    assert.equal(cellPaint(NaN, 'viridis').fill, '#440154');
+    assert.equal(colorScaleOf('viridis'), 'viridis');
+    assert.equal(colorScaleOf('rainbow'), 'theme');
+    assert.equal(colorScaleOf(undefined), 'theme');
   });
 
   it('truncates long labels with an ellipsis, counting code points', () => {

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { Translation } from '../core/translator';
 import type { AttentionModelInfo, AttentionToHost, HostToAttention, ShowTranslationsMessage } from '../protocol/attentionView';
+import { colorScaleOf } from '../shared/attentionHeatmap';
 import { WebviewPage } from './webviewPage';
 
 /** Most sentences of one request sent to the page (it shows one at a time). */
@@ -18,10 +19,21 @@ export class AttentionView implements vscode.Disposable {
   private latest: ShowTranslationsMessage | undefined;
 
   /** @param log where the page set-up reports trouble (the Output channel) */
+  private readonly configListener: vscode.Disposable;
+
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log?: (message: string) => void,
-  ) {}
+  ) {
+    this.configListener = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('seq2seq.attention.colorScale')) this.page?.post(this.settings());
+    });
+  }
+
+  /** The view's settings as the page gets them. */
+  private settings(): HostToAttention {
+    return { type: 'settings', colorScale: colorScaleOf(vscode.workspace.getConfiguration('seq2seq').get('attention.colorScale')) };
+  }
 
   /** True while the panel exists. */
   get isOpen(): boolean {
@@ -48,7 +60,10 @@ export class AttentionView implements vscode.Disposable {
       style: 'attention.css',
       documentTitle: vscode.l10n.t('Seq2Seq Attention'),
       preserveFocus,
-      onReady: () => this.page?.post(this.latest ?? { type: 'empty' }),
+      onReady: () => {
+        this.page?.post(this.settings());
+        this.page?.post(this.latest ?? { type: 'empty' });
+      },
       onMessage: (msg) => this.onMessage(msg),
       onDispose: () => (this.page = undefined),
       log: this.log,
@@ -66,6 +81,7 @@ export class AttentionView implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.configListener.dispose();
     this.page?.dispose();
     this.page = undefined;
   }

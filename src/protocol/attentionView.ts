@@ -4,6 +4,7 @@
  * replays it whenever the page (re)loads, so the view survives being hidden.
  */
 import type { Translation } from '../core/translator';
+import type { ColorScale } from '../shared/attentionHeatmap';
 
 /** The model that produced the translations. */
 export interface AttentionModelInfo {
@@ -30,7 +31,14 @@ export interface EmptyMessage {
   type: 'empty';
 }
 
-export type HostToAttention = ShowTranslationsMessage | EmptyMessage;
+/** Host → webview: the view's settings (sent before the first `show`/`empty` and whenever they change). */
+export interface AttentionSettingsMessage {
+  type: 'settings';
+  /** `seq2seq.attention.colorScale`. */
+  colorScale: ColorScale;
+}
+
+export type HostToAttention = ShowTranslationsMessage | EmptyMessage | AttentionSettingsMessage;
 
 /** Webview → host: the page loaded and wants the latest translation. */
 export interface AttentionReadyCommand {

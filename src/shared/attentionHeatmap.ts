@@ -10,6 +10,8 @@
  * columns) while keeping 0 and 1 at the ends.
  */
 
+import { interpolateViridis } from 'd3-scale-chromatic';
+
 /** Opacity of a zero weight (cells stay visible as a grid). */
 export const MIN_OPACITY = 0.04;
 /** Gamma of the opacity curve. */
@@ -30,6 +32,60 @@ export const STRONG_OPACITY = 0.55;
 /** Whether a cell's number should use the background colour (`strong`) or the foreground colour. */
 export function cellTextTone(w: number): 'strong' | 'weak' {
   return weightOpacity(w) > STRONG_OPACITY ? 'strong' : 'weak';
+}
+
+/**
+ * Colour scales of the heatmap (setting `seq2seq.attention.colorScale`):
+ * - `theme`: the theme's `--vscode-charts-blue` with the opacity of
+ *   {@link weightOpacity} over the editor background (follows light, dark
+ *   and high-contrast themes);
+ * - `viridis`: the perceptually uniform Viridis map (van der Walt & Smith,
+ *   matplotlib 2015), readable by colour-blind readers and in greyscale
+ *   print, from `d3-scale-chromatic`, at the same gamma-spread position;
+ * - `grayscale`: the editor's foreground colour with the same opacities.
+ */
+export const COLOR_SCALES = ['theme', 'viridis', 'grayscale'] as const;
+export type ColorScale = (typeof COLOR_SCALES)[number];
+
+/** `value` when it names a colour scale, else `theme`. */
+export function colorScaleOf(value: unknown): ColorScale {
+  return (COLOR_SCALES as readonly unknown[]).includes(value) ? (value as ColorScale) : 'theme';
+}
+
+/** How a cell of weight `w` is painted. */
+export interface CellPaint {
+  /** An explicit fill colour (`#rrggbb`), or undefined for the scale's CSS colour (theme blue, foreground). */
+  fill?: string;
+  /** Fill opacity in [0, 1]. */
+  opacity: number;
+  /** Colour of the printed weight: the editor's background colour (on a strong cell), its foreground, or black/white on an explicit fill. */
+  text: 'background' | 'foreground' | 'black' | 'white';
+}
+
+/** Relative luminance (WCAG 2.x) of a `#rrggbb` or `rgb(r, g, b)` colour. */
+export function luminance(colour: string): number {
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(colour);
+  const channels = hex ? hex.slice(1, 4).map((h) => parseInt(h, 16)) : (colour.match(/\d+(\.\d+)?/g) ?? ['0', '0', '0']).slice(0, 3).map(Number);
+  const [r, g, b] = channels.map((v) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/**
+ * Paint of a cell of weight `w` (clamped to [0, 1]) in `scale`. Viridis takes
+ * the position `w^GAMMA` (as the opacity does), and its number is black or
+ * white, whichever contrasts more with the cell.
+ */
+export function cellPaint(w: number, scale: ColorScale): CellPaint {
+  if (scale === 'viridis') {
+    const x = Number.isFinite(w) ? Math.min(1, Math.max(0, w)) : 0;
+    const fill = interpolateViridis(Math.pow(x, GAMMA));
+    // Contrast with black (L + 0.05) / 0.05 vs with white 1.05 / (L + 0.05): black wins above L ≈ 0.179.
+    return { fill, opacity: 1, text: luminance(fill) > 0.179 ? 'black' : 'white' };
+  }
+  return { opacity: weightOpacity(w), text: cellTextTone(w) === 'strong' ? 'background' : 'foreground' };
 }
 
 /** Weight as shown in a cell (two decimals, no leading zero: ".42"; "1" for 1). */

@@ -341,6 +341,33 @@ describe('Translate Selection, attention view and Models tree in VS Code (packag
     await setTheme(page, 'Dark Modern', /vscode-dark/, attention, 'the attention view', 600);
   });
 
+  it('seq2seq.attention.colorScale: "viridis" repaints the open view with the Viridis map, "theme" brings the theme colour back', async function () {
+    const settingsFile = path.join(workspace, '.vscode', 'settings.json');
+    // The colour the cell is drawn in (computed: a stylesheet rule would override the attribute).
+    const fills = () => attention.locator('svg.heatmap rect.cell').evaluateAll((els) => els.map((e) => getComputedStyle(e).fill));
+    const until = async (what: string, done: (f: string[]) => boolean) => {
+      const end = Date.now() + 20_000;
+      for (;;) {
+        const f = await fills();
+        if (done(f)) return f;
+        if (Date.now() > end) throw new Error(`${what}: cell fills ${JSON.stringify(f.slice(0, 8))}`);
+        await sleep(250);
+      }
+    };
+    fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+    fs.writeFileSync(settingsFile, JSON.stringify({ 'seq2seq.attention.colorScale': 'viridis' }, null, 2));
+    const green = (c: string) => Number(/rgb\(\d+, (\d+)/.exec(c)?.[1] ?? NaN);
+    // Viridis: dark purple (little green) for small weights, green to yellow for large ones.
+    const viridis = await until('Viridis fills', (f) => f.length > 0 && f.some((c) => green(c) < 70) && f.some((c) => green(c) > 140));
+    assert.ok(new Set(viridis).size > 3, `several colours: ${JSON.stringify([...new Set(viridis)])}`);
+    await sleep(300);
+    await screenshot(page, 'translate-04b-attention-viridis');
+    fs.writeFileSync(settingsFile, JSON.stringify({ 'seq2seq.attention.colorScale': 'theme' }, null, 2));
+    // One colour (the theme's chart blue; the weight is in the opacity).
+    const theme = await until('theme fills (from CSS)', (f) => f.length > 0 && new Set(f).size === 1);
+    assert.ok(!viridis.includes(theme[0]), `the theme colour ${theme[0]} is none of the Viridis ones`);
+  });
+
   it('translates two selected lines; "Replace" writes the translations into the editor; the view offers both', async function () {
     const [a, b] = [expectTiny.get(SENTENCES[1])!, expectTiny.get(SENTENCES[2])!];
     await page.locator('.editor-group-container').first().locator('.tab .label-name', { hasText: 'sentences.txt' }).click();

@@ -10,7 +10,7 @@ import './pageL10n'; // first: configures l10n.t before anything else runs
 import './attention.css';
 import type { Translation } from '../../src/core/translator';
 import type { AttentionToHost, HostToAttention, ShowTranslationsMessage } from '../../src/protocol/attentionView';
-import { cellTextTone, formatCellWeight, layoutHeatmap, rowArgmax, weightOpacity } from '../../src/shared/attentionHeatmap';
+import { cellPaint, colorScaleOf, formatCellWeight, layoutHeatmap, rowArgmax, type ColorScale } from '../../src/shared/attentionHeatmap';
 // Imported from @vscode/l10n itself (the same module src/shared/l10n configures): the extractor only sees such imports.
 import * as l10n from '@vscode/l10n';
 
@@ -20,6 +20,14 @@ const SVG = 'http://www.w3.org/2000/svg';
 
 let current: ShowTranslationsMessage | undefined;
 let selected = 0;
+/** `seq2seq.attention.colorScale`, from the host. */
+let colorScale: ColorScale = 'theme';
+
+/** SVG attributes of a cell of weight `w` in the current colour scale. */
+function cellAttrs(w: number): Record<string, string> {
+  const paint = cellPaint(w, colorScale);
+  return paint.fill ? { fill: paint.fill, 'fill-opacity': '1' } : { 'fill-opacity': paint.opacity.toFixed(3) };
+}
 let hoverRow = -1;
 
 const app = document.getElementById('app')!;
@@ -143,9 +151,9 @@ function heatmap(t: Translation): HTMLElement {
     row.forEach((w, j) => {
       const x = L.left + j * L.cell;
       const y = L.top + i * L.cell;
-      grid.append(s('rect', { x: x + 0.5, y: y + 0.5, width: L.cell - 1, height: L.cell - 1, class: 'cell', 'fill-opacity': weightOpacity(w).toFixed(3), 'data-row': i, 'data-col': j }));
+      grid.append(s('rect', { x: x + 0.5, y: y + 0.5, width: L.cell - 1, height: L.cell - 1, class: 'cell', ...cellAttrs(w), 'data-row': i, 'data-col': j }));
       if (L.showNumbers && w >= 0.1) {
-        const n = s('text', { x: x + L.cell / 2, y: y + L.cell / 2, class: `num ${cellTextTone(w)}`, 'text-anchor': 'middle', 'dominant-baseline': 'central' });
+        const n = s('text', { x: x + L.cell / 2, y: y + L.cell / 2, class: `num on-${cellPaint(w, colorScale).text}`, 'text-anchor': 'middle', 'dominant-baseline': 'central' });
         n.textContent = formatCellWeight(w);
         grid.append(n);
       }
@@ -213,7 +221,7 @@ function legend(): HTMLElement {
   const steps = 10;
   const svg = s('svg', { width: steps * 16, height: 12, class: 'legend-bar', 'aria-hidden': 'true' });
   for (let k = 0; k < steps; k++) {
-    svg.append(s('rect', { x: k * 16, y: 0, width: 16, height: 12, class: 'cell', 'fill-opacity': weightOpacity((k + 0.5) / steps).toFixed(3) }));
+    svg.append(s('rect', { x: k * 16, y: 0, width: 16, height: 12, class: 'cell', ...cellAttrs((k + 0.5) / steps) }));
   }
   box.append(svg, h('span', 'muted', '1'));
   box.append(h('span', 'legend-key', ''));
@@ -279,7 +287,11 @@ function candidatesSection(t: Translation): HTMLElement {
 
 window.addEventListener('message', (ev: MessageEvent<HostToAttention>) => {
   const msg = ev.data;
-  if (msg?.type === 'show') {
+  if (msg?.type === 'settings') {
+    colorScale = colorScaleOf(msg.colorScale);
+    document.body.dataset.colorScale = colorScale;
+    if (current) render();
+  } else if (msg?.type === 'show') {
     current = msg;
     selected = msg.selected;
     rowHoverHandlers = undefined;
