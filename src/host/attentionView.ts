@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { Translation } from '../core/translator';
 import type { AttentionModelInfo, AttentionToHost, HostToAttention, ShowTranslationsMessage } from '../protocol/attentionView';
 import { colorScaleOf } from '../shared/attentionHeatmap';
+import { isAttentionToHost } from '../protocol/validate';
 import { WebviewPage } from './webviewPage';
 
 /** Most sentences of one request sent to the page (it shows one at a time). */
@@ -64,6 +65,7 @@ export class AttentionView implements vscode.Disposable {
         this.page?.post(this.settings());
         this.page?.post(this.latest ?? { type: 'empty' });
       },
+      validate: isAttentionToHost,
       onMessage: (msg) => this.onMessage(msg),
       onDispose: () => (this.page = undefined),
       log: this.log,

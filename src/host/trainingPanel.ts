@@ -8,6 +8,7 @@
 import * as vscode from 'vscode';
 import type { HostToPanel, PanelToHost } from '../protocol/trainingPanel';
 import type { RunStore } from './logic/runStore';
+import { isPanelToHost } from '../protocol/validate';
 import { WebviewPage } from './webviewPage';
 
 export interface PanelHandlers {
@@ -45,6 +46,7 @@ export class TrainingPanel implements vscode.Disposable {
         this.replay();
         if (this.store.failure !== undefined) this.post({ type: 'failed', message: this.store.failure });
       },
+      validate: isPanelToHost,
       onMessage: (msg) => this.onMessage(msg),
       onDispose: () => (this.page = undefined),
       log: this.handlers.log,

@@ -15,6 +15,7 @@
  *   again, at most {@link MAX_RELOADS} times; otherwise it would stay blank.
  */
 import * as vscode from 'vscode';
+import { describeRejected } from '../protocol/validate';
 import { makeNonce, renderWebviewHtml } from './logic/panelHtml';
 
 /** How long a visible page may take to send `ready` before it is loaded again (ms). */
@@ -33,6 +34,8 @@ export interface WebviewPageOptions<FromPage extends { type: string }> {
   /** Mark `#app` as a polite live region (for screen readers). */
   liveRegion?: boolean;
   preserveFocus: boolean;
+  /** The protocol's check of a message from the page (src/protocol/validate.ts); others are ignored and logged. */
+  validate(msg: unknown): msg is FromPage;
   /** The page loaded and sent `ready`: post what it should show. */
   onReady(): void;
   /** Any other message from the page (the owner validates it). */
@@ -64,12 +67,16 @@ export class WebviewPage<ToPage, FromPage extends { type: string }> implements v
     );
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'seq2seq.svg');
     this.disposables.push(
-      this.panel.webview.onDidReceiveMessage((msg: FromPage) => {
-        if (msg?.type === 'ready') {
+      this.panel.webview.onDidReceiveMessage((msg: unknown) => {
+        if (!this.o.validate(msg)) {
+          this.o.log?.(`${this.o.viewType}: ignored a message that is not part of the page's protocol: ${describeRejected(msg)}`);
+          return;
+        }
+        if (msg.type === 'ready') {
           this.ready = true;
           this.clearTimer();
           this.o.onReady();
-        } else if (msg && typeof msg.type === 'string') {
+        } else {
           this.o.onMessage(msg);
         }
       }),
