@@ -179,6 +179,34 @@ export interface TrainConfig {
   beamSize: number;
   /** GNMT length penalty alpha for beam search (Wu et al. 2016, eq. 14). */
   lengthPenalty: number;
+  /**
+   * How many of beam search's best finished hypotheses translation offers,
+   * best first by length-penalised score (`seq2seq translate --n-best`, the
+   * quick pick of Translate Selection). The beam is widened to at least this.
+   * Validation and test BLEU use the best one. Default 1.
+   */
+  nBest: number;
+  /**
+   * No-repeat n-gram size n, greedy and beam search (0 = off): a hypothesis
+   * never contains the same n-gram twice — at each step the tokens that
+   * would complete an n-gram already in the hypothesis are banned
+   * (log-probability −∞; `<eos>` never is). Paulus, Xiong & Socher 2018
+   * (trigram blocking, n = 3); fairseq's `--no-repeat-ngram-size`. See
+   * `SearchOptions` in `src/core/search.ts`.
+   */
+  noRepeatNgramSize: number;
+  /**
+   * Repetition penalty θ, greedy and beam search (1 = off; Keskar et al.
+   * 2019, CTRL). Applied to log-probabilities, not logits: every token
+   * already in the hypothesis scores
+   *   log p(v | y<t, x) − log θ
+   * (its probability divided by θ, not renormalised), so a hypothesis scores
+   * log p(Y | x) − r·log θ with r its repeated tokens, before the length
+   * penalty. CTRL divides the logit by θ instead; on log-probabilities that
+   * would depend on where the logits' zero lies. θ > 1 discourages
+   * repetition.
+   */
+  repetitionPenalty: number;
   /** Maximum decoded length as a multiple of the source length (plus a constant of 5). */
   maxOutputRatio: number;
 }
@@ -290,6 +318,9 @@ export const DEFAULT_TRAIN: TrainConfig = {
   minLearningRate: 1e-5,
   beamSize: 1,
   lengthPenalty: 1,
+  nBest: 1,
+  noRepeatNgramSize: 0,
+  repetitionPenalty: 1,
   maxOutputRatio: 1.5,
 };
 

@@ -64,6 +64,10 @@ export interface DecodeOptions {
   maxOutputRatio: number;
   /** Sentences per greedy batch. */
   batchSize: number;
+  /** No-repeat n-gram size, greedy and beam (0 or absent = off; `SearchOptions.noRepeatNgramSize`). */
+  noRepeatNgramSize?: number;
+  /** Repetition penalty θ, greedy and beam (1 or absent = off; `SearchOptions.repetitionPenalty`). */
+  repetitionPenalty?: number;
 }
 
 /**
@@ -75,11 +79,12 @@ export interface DecodeOptions {
  */
 export function decodeAll(model: Seq2SeqModel, sources: number[][], opts: DecodeOptions, shouldStop?: () => boolean): Hypothesis[] {
   const out: Hypothesis[] = new Array(sources.length);
+  const rules = { noRepeatNgramSize: opts.noRepeatNgramSize, repetitionPenalty: opts.repetitionPenalty };
   if (opts.beamSize > 1) {
     const fast = new InferenceModel(model);
     try {
       for (let i = 0; i < sources.length && !shouldStop?.(); i++) {
-        out[i] = beamSearchFast(fast, [...sources[i], EOS_ID], opts.beamSize, opts.lengthPenalty, opts.maxOutputRatio);
+        out[i] = beamSearchFast(fast, [...sources[i], EOS_ID], opts.beamSize, opts.lengthPenalty, opts.maxOutputRatio, rules);
       }
     } finally {
       fast.dispose();
@@ -90,7 +95,7 @@ export function decodeAll(model: Seq2SeqModel, sources: number[][], opts: Decode
       if (shouldStop?.()) break;
       const s = sourceTensors(b);
       try {
-        const hyps = greedyDecode(model, s, opts.maxOutputRatio, { attention: false });
+        const hyps = greedyDecode(model, s, opts.maxOutputRatio, { attention: false, ...rules });
         b.indices.forEach((pos, i) => (out[pos] = hyps[i]));
       } finally {
         tf.dispose([s.srcIds, s.srcMask]);

@@ -427,7 +427,7 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
         validRefs,
         dataset.tgtVocab,
         dataset.tgtTokenizer,
-        { beamSize: tc.beamSize, lengthPenalty: tc.lengthPenalty, maxOutputRatio: tc.maxOutputRatio, batchSize: tc.batchSize },
+        { beamSize: tc.beamSize, lengthPenalty: tc.lengthPenalty, maxOutputRatio: tc.maxOutputRatio, batchSize: tc.batchSize, noRepeatNgramSize: tc.noRepeatNgramSize, repetitionPenalty: tc.repetitionPenalty },
       );
       const verdict = afterValidation(state.patience, metricOf(tc.stopMetric, result), result.perplexity, tc);
       const isBest = verdict.isBest;

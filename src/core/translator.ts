@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from './backend';
 import { loadCheckpoint, readRunManifest, resolveModelPath, RunManifest } from './checkpoint';
-import type { Seq2SeqConfig } from './config';
+import { DEFAULT_TRAIN, type Seq2SeqConfig } from './config';
 import { makeBatch } from './data/batching';
 import { encodeSentence } from './data/dataset';
 import { Tokenizer, tokenizerFromJSON } from './data/tokenizer';
@@ -16,7 +16,7 @@ import { EOS, Vocabulary } from './data/vocabulary';
 import { sourceTensors } from './evaluation';
 import { InferenceModel } from './model/inference';
 import { Seq2SeqModel } from './model/seq2seq';
-import { beamSearch, beamSearchFast, greedyDecode, greedyDecodeFast, Hypothesis } from './search';
+import { beamSearchFastNBest, beamSearchNBest, greedyDecode, greedyDecodeFast, Hypothesis } from './search';
 
 /** One translated sentence with everything needed to show how it was produced. */
 export interface Translation {
@@ -34,6 +34,26 @@ export interface Translation {
   candidates: { token: string; prob: number }[][];
   /** Sum of the output's token log-probabilities (nats). */
   logProb: number;
+  /**
+   * The score the search ranked it by: `logProb` less the repetition
+   * penalties, divided by the GNMT length penalty for beam search (see
+   * `src/core/search.ts`). Absent on a blank line's result.
+   */
+  score?: number;
+  /** With `nBest` > 1: the n best hypotheses, best first (the first is this translation). */
+  nBest?: NBestEntry[];
+}
+
+/** One of the n best outputs of beam search. */
+export interface NBestEntry {
+  /** The detokenized output. */
+  text: string;
+  /** Output tokens, then `<eos>` when the decoder produced it. */
+  tokens: string[];
+  /** Length-penalised search score (higher is better; the list is in non-increasing order). */
+  score: number;
+  /** Sum of the output's token log-probabilities (nats). */
+  logProb: number;
 }
 
 /** Options for `Translator.translate`. */
@@ -42,6 +62,12 @@ export interface TranslateOptions {
   beamSize?: number;
   /** GNMT length penalty α; default: the run's `train.lengthPenalty`. */
   lengthPenalty?: number;
+  /** Return the n best (in `Translation.nBest`, when above 1); the beam is widened to at least n. Default: the run's `train.nBest`. */
+  nBest?: number;
+  /** No-repeat n-gram size (0 = off); default: the run's `train.noRepeatNgramSize`. */
+  noRepeatNgramSize?: number;
+  /** Repetition penalty θ (1 = off); default: the run's `train.repetitionPenalty`. */
+  repetitionPenalty?: number;
   /** How many candidates per step to report (default 5; 0 = none). */
   topK?: number;
   /**
@@ -117,40 +143,55 @@ export class Translator {
    * @param text source sentence (raw text; normalised and tokenized as in training)
    */
   translate(text: string, opts: TranslateOptions = {}): Translation {
-    const beamSize = opts.beamSize ?? this.config.train.beamSize;
-    const alpha = opts.lengthPenalty ?? this.config.train.lengthPenalty;
+    const tc = this.config.train;
+    const nBest = opts.nBest ?? tc.nBest ?? DEFAULT_TRAIN.nBest;
+    const beamSize = Math.max(opts.beamSize ?? tc.beamSize, nBest);
+    const alpha = opts.lengthPenalty ?? tc.lengthPenalty;
     const topK = opts.topK ?? 5;
+    const search = {
+      topK: topK || undefined,
+      noRepeatNgramSize: opts.noRepeatNgramSize ?? tc.noRepeatNgramSize ?? DEFAULT_TRAIN.noRepeatNgramSize,
+      repetitionPenalty: opts.repetitionPenalty ?? tc.repetitionPenalty ?? DEFAULT_TRAIN.repetitionPenalty,
+    };
     const { ids } = encodeSentence(text, this.srcTokenizer, this.srcVocab);
     const batch = makeBatch([{ src: ids, tgt: [] }], [0]);
-    const ratio = this.config.train.maxOutputRatio;
-    let hyp: Hypothesis;
+    const ratio = tc.maxOutputRatio;
+    let hyps: Hypothesis[];
     if (opts.engine !== 'tensor') {
       // The batch's source row: the sentence's ids followed by <eos>, no padding.
       const src = Array.from(batch.srcIds.subarray(0, batch.srcLengths[0]));
-      hyp =
-        beamSize > 1
-          ? beamSearchFast(this.inference, src, beamSize, alpha, ratio, { topK: topK || undefined })
-          : greedyDecodeFast(this.inference, src, ratio, { topK: topK || undefined });
+      hyps = beamSize > 1 ? beamSearchFastNBest(this.inference, src, beamSize, alpha, ratio, { ...search, nBest }) : [greedyDecodeFast(this.inference, src, ratio, search)];
     } else {
       const s = sourceTensors(batch);
       try {
-        hyp =
-          beamSize > 1
-            ? beamSearch(this.model, s, beamSize, alpha, ratio, { topK: topK || undefined })
-            : greedyDecode(this.model, s, ratio, { topK: topK || undefined })[0];
+        hyps = beamSize > 1 ? beamSearchNBest(this.model, s, beamSize, alpha, ratio, { ...search, nBest }) : greedyDecode(this.model, s, ratio, search);
       } finally {
         tf.dispose([s.srcIds, s.srcMask]);
       }
     }
-    const targetTokens = this.tgtVocab.decode(hyp.ids);
+    const tokensOf = (h: Hypothesis) => {
+      const words = this.tgtVocab.decode(h.ids);
+      return { words, tokens: h.finished ? [...words, EOS] : words };
+    };
+    const hyp = hyps[0];
+    const best = tokensOf(hyp);
     return {
       source: text,
-      text: this.tgtTokenizer.detokenize(targetTokens),
+      text: this.tgtTokenizer.detokenize(best.words),
       sourceTokens: [...this.srcVocab.decode(ids), EOS],
-      targetTokens: hyp.finished ? [...targetTokens, EOS] : targetTokens,
+      targetTokens: best.tokens,
       attention: hyp.attention,
       candidates: (hyp.candidates ?? []).map((row) => row.map((c) => ({ token: this.tgtVocab.tokenOf(c.id), prob: c.prob }))),
       logProb: hyp.logProb,
+      score: hyp.score,
+      ...(nBest > 1
+        ? {
+            nBest: hyps.map((h) => {
+              const t = tokensOf(h);
+              return { text: this.tgtTokenizer.detokenize(t.words), tokens: t.tokens, score: h.score, logProb: h.logProb };
+            }),
+          }
+        : {}),
     };
   }
 
