@@ -3,8 +3,9 @@
  * extension, headless.
  *
  *   seq2seq train [--config FILE] [--out DIR] [--resume]
- *   seq2seq eval --model DIR --test FILE [--beam K] [--json]
- *   seq2seq translate --model DIR [--beam K] [--json]     (stdin → stdout)
+ *   seq2seq eval --model DIR --test FILE [--beam K] [--no-repeat-ngram N] [--repetition-penalty X] [--json]
+ *   seq2seq translate --model DIR [--beam K] [--n-best N] [--no-repeat-ngram N] [--repetition-penalty X] [--json]
+ *                                                          (stdin → stdout)
  *   seq2seq bleu --hyp FILE --ref FILE [--ref FILE …] [--json]
  *
  * Exit codes: 0 success, 1 bad input (message names file and line), 2
@@ -13,7 +14,7 @@
 import { promises as fs, existsSync, readFileSync } from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
-import { Command, Help, InvalidArgumentError } from 'commander';
+import { Command, Help, InvalidArgumentError, Option } from 'commander';
 import { applyOverrides, defaultRunConfig, loadConfig } from '../core/configLoader';
 import type { Seq2SeqConfig } from '../core/config';
 import { describeError } from '../core/errors';
@@ -50,6 +51,30 @@ function nonNegative(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(l10n.t('expected a number ≥ 0'));
   return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(l10n.t('expected an integer ≥ 0'));
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(l10n.t('expected a number > 0'));
+  return n;
+}
+
+/**
+ * `--no-repeat-ngram <n>`: a valued option stored as `noRepeatNgram`, not
+ * commander's `--no-` negation of a `--repeat-ngram` (which would default it
+ * to true).
+ */
+function noRepeatNgramOption(): Option {
+  const o = new Option('--no-repeat-ngram <n>', l10n.t("never repeat an n-gram in an output (0 = off; default: the run's train.noRepeatNgramSize)")).argParser(nonNegativeInt);
+  o.negate = false;
+  o.attributeName = () => 'noRepeatNgram';
+  return o;
 }
 
 function timestamp(d = new Date()): string {
@@ -176,7 +201,13 @@ async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean;
   }
 }
 
-async function cmdEval(opts: { model: string; test: string; beam: number; json?: boolean; batchSize: number }): Promise<void> {
+/** Search options given on the command line (absent: the run's config). */
+interface SearchFlags {
+  noRepeatNgram?: number;
+  repetitionPenalty?: number;
+}
+
+async function cmdEval(opts: { model: string; test: string; beam: number; json?: boolean; batchSize: number } & SearchFlags): Promise<void> {
   const { Translator } = await import('../core/translator');
   const { readPairs } = await import('../core/data/corpus');
   const { evaluate } = await import('../core/evaluation');
@@ -194,6 +225,8 @@ async function cmdEval(opts: { model: string; test: string; beam: number; json?:
       lengthPenalty: cfg.train.lengthPenalty,
       maxOutputRatio: cfg.train.maxOutputRatio,
       batchSize: opts.batchSize,
+      noRepeatNgramSize: opts.noRepeatNgram ?? cfg.train.noRepeatNgramSize,
+      repetitionPenalty: opts.repetitionPenalty ?? cfg.train.repetitionPenalty,
     });
     if (opts.json) {
       console.log(JSON.stringify({ bleu: result.bleu, perplexity: result.perplexity, sentences: result.sentences, loss: result.loss, beam: opts.beam, checkpoint: translator.checkpointDir }));
@@ -205,18 +238,36 @@ async function cmdEval(opts: { model: string; test: string; beam: number; json?:
   }
 }
 
-async function cmdTranslate(opts: { model: string; beam?: number; json?: boolean }): Promise<void> {
+/**
+ * The plain-text block for one input line's n best: one `score<TAB>translation`
+ * line per hypothesis, best first (score: the length-penalised search score,
+ * 4 decimals), then a blank line. A blank input line gives just the blank line.
+ */
+export function formatNBest(entries: readonly { text: string; score: number }[]): string {
+  return entries.map((e) => `${e.score.toFixed(4)}\t${e.text}\n`).join('');
+}
+
+async function cmdTranslate(opts: { model: string; beam?: number; nBest?: number; json?: boolean } & SearchFlags): Promise<void> {
   const { Translator } = await import('../core/translator');
   const translator = await Translator.load(opts.model);
   try {
+    const nBest = opts.nBest ?? translator.config.train.nBest ?? 1;
     const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
     for await (const line of rl) {
       if (line.trim() === '') {
-        console.log(opts.json ? JSON.stringify({ source: line, text: '' }) : '');
+        console.log(opts.json ? JSON.stringify({ source: line, text: '', ...(nBest > 1 ? { nBest: [] } : {}) }) : '');
         continue;
       }
-      const t = translator.translate(line, { beamSize: opts.beam, topK: opts.json ? 5 : 0 });
-      console.log(opts.json ? JSON.stringify(t) : t.text);
+      const t = translator.translate(line, {
+        beamSize: opts.beam,
+        nBest,
+        noRepeatNgramSize: opts.noRepeatNgram,
+        repetitionPenalty: opts.repetitionPenalty,
+        topK: opts.json ? 5 : 0,
+      });
+      if (opts.json) console.log(JSON.stringify(t));
+      else if (nBest > 1) console.log(formatNBest(t.nBest ?? []));
+      else console.log(t.text);
     }
   } finally {
     translator.dispose();
@@ -285,6 +336,8 @@ export function buildProgram(): Command {
     .requiredOption('-t, --test <file>', l10n.t('TSV with the same columns as the training data'))
     .option('-b, --beam <k>', l10n.t('beam size (1 = greedy)'), positiveInt, 1)
     .option('--batch-size <n>', l10n.t('sentences per greedy decoding batch'), positiveInt, 64)
+    .addOption(noRepeatNgramOption())
+    .option('--repetition-penalty <x>', l10n.t("repetition penalty θ: repeated tokens score log p − log θ (1 = off; default: the run's train.repetitionPenalty)"), positiveNumber)
     .option('--json', l10n.t('print one JSON object {bleu, perplexity, sentences}'))
     .action(cmdEval);
   const translate = program
@@ -292,7 +345,14 @@ export function buildProgram(): Command {
     .description(l10n.t('translate source lines from stdin, one output line per input line'))
     .requiredOption('-m, --model <dir>', l10n.t('run folder (uses best/) or checkpoint folder'))
     .option('-b, --beam <k>', l10n.t("beam size (default: the run's train.beamSize)"), positiveInt)
-    .option('--json', l10n.t('print one JSON object per line with tokens, attention and candidates'))
+    .option(
+      '-n, --n-best <n>',
+      l10n.t("print the n best translations of each line, one 'score<TAB>translation' line each, best first, then a blank line; the beam is widened to at least n (default: the run's train.nBest)"),
+      positiveInt,
+    )
+    .addOption(noRepeatNgramOption())
+    .option('--repetition-penalty <x>', l10n.t("repetition penalty θ: repeated tokens score log p − log θ (1 = off; default: the run's train.repetitionPenalty)"), positiveNumber)
+    .option('--json', l10n.t('print one JSON object per line with tokens, attention and candidates (and nBest: [{text, tokens, score, logProb}] with --n-best above 1)'))
     .action(cmdTranslate);
   const bleu = program
     .command('bleu')
