@@ -42,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): void {
     attention,
     translator,
     vscode.commands.registerCommand('seq2seq.translateSelection', () => translator.translateSelection()),
+    vscode.commands.registerCommand('seq2seq.translateSelectionNBest', () => translator.translateSelection({ nBest: true })),
     vscode.commands.registerCommand('seq2seq.showAttention', () => attention.show(false)),
     ...registerModelsTree(context, models, ctrl),
   );

@@ -27,6 +27,8 @@ export interface InferenceClientOptions {
 export interface TranslateCallOptions {
   beamSize?: number;
   topK?: number;
+  /** How many best hypotheses each translation carries in `nBest` (above 1); default: the run's `train.nBest`. */
+  nBest?: number;
   /** Called with lines done / total while the request runs. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -97,7 +99,7 @@ export class InferenceClient {
     const result = new Promise<{ translations: Translation[]; ms: number }>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onProgress: opts.onProgress });
     });
-    this.post(worker, { type: 'translate', id, lines, beamSize: opts.beamSize, topK: opts.topK });
+    this.post(worker, { type: 'translate', id, lines, beamSize: opts.beamSize, topK: opts.topK, nBest: opts.nBest });
     return { id, result };
   }
 

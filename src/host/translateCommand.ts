@@ -11,13 +11,16 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Translation } from '../core/translator';
 import type { AttentionView } from './attentionView';
-import { batchSelections, countEmptyOutputs, countSentences, insertBelowTexts, notificationText, replacementTexts, type SelectionBatch } from './logic/translateText';
+import { batchSelections, countEmptyOutputs, countSentences, insertBelowTexts, nBestPickItems, notificationText, replacementTexts, type SelectionBatch } from './logic/translateText';
 import type { ModelsService } from './models';
 import { waitForTrust } from './trust';
 import { InferenceClient, TranslationCancelledError } from './translateClient';
 
 /** Selections with more sentences than this show a cancellable progress notification. */
 export const PROGRESS_THRESHOLD = 20;
+
+/** Hypotheses "Translate Selection (n-best)…" offers when the run's `train.nBest` is smaller. */
+export const NBEST_PICK = 5;
 
 export type TranslateOutput = 'replace' | 'insertBelow' | 'notify';
 
@@ -40,8 +43,12 @@ export class TranslateController implements vscode.Disposable {
     });
   }
 
-  /** The command handler. */
-  async translateSelection(): Promise<void> {
+  /**
+   * The command handler. With `opts.nBest` ("Translate Selection (n-best)…"),
+   * or with a run whose `train.nBest` is above 1, each sentence's n best are
+   * offered in a quick pick with their scores; the picked one is used.
+   */
+  async translateSelection(opts: { nBest?: boolean } = {}): Promise<void> {
     // When a webview (the attention view, a Markdown preview) has focus there is no active text
     // editor: use a visible one with a selection, as the user most likely means that one.
     const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors.find((e) => e.selections.some((sel) => !sel.isEmpty));
@@ -71,7 +78,7 @@ export class TranslateController implements vscode.Disposable {
     const version = doc.version;
     let translations: Translation[];
     try {
-      translations = await this.run(run.runDir, batch);
+      translations = await this.run(run.runDir, batch, opts.nBest ? Math.max(NBEST_PICK, run.config?.train.nBest ?? 1) : undefined);
     } catch (e) {
       if (e instanceof TranslationCancelledError) {
         vscode.window.setStatusBarMessage(vscode.l10n.t('Seq2Seq: translation cancelled after {0} lines', e.done), 4000);
@@ -90,7 +97,8 @@ export class TranslateController implements vscode.Disposable {
       { name: loaded?.summary.name ?? run.name, attention: loaded?.summary.attention ?? run.config?.model.attention ?? 'bahdanau', beamSize: loaded?.summary.beamSize ?? 1 },
       translations,
     );
-    const texts = translations.map((t) => t.text);
+    const texts = await pickNBest(translations);
+    if (!texts) return;
     const empty = countEmptyOutputs(batch, texts);
     if (empty > 0) {
       this.output.warn(vscode.l10n.t('{0}: the model produced no output for {1} of {2} sentence(s) (it predicted <eos> first)', run.runDir, empty, countSentences(batch)));
@@ -111,7 +119,7 @@ export class TranslateController implements vscode.Disposable {
   }
 
   /** Load the model if needed and translate, with progress for long selections. */
-  private async run(runDir: string, batch: SelectionBatch): Promise<Translation[]> {
+  private async run(runDir: string, batch: SelectionBatch, nBest?: number): Promise<Translation[]> {
     const total = countSentences(batch);
     const t0 = Date.now();
     const work = async (report?: (done: number, total: number) => void, token?: vscode.CancellationToken) => {
@@ -125,7 +133,7 @@ export class TranslateController implements vscode.Disposable {
         );
       }
       if (token?.isCancellationRequested) throw new TranslationCancelledError(0);
-      const req = this.client.translate(batch.sentences, { onProgress: report });
+      const req = this.client.translate(batch.sentences, { onProgress: report, nBest });
       const sub = token?.onCancellationRequested(() => this.client.cancel(req.id));
       try {
         const r = await req.result;
@@ -156,6 +164,32 @@ export class TranslateController implements vscode.Disposable {
   dispose(): void {
     this.client.dispose();
   }
+}
+
+/**
+ * The output text of each translation: the best, or, for a translation with
+ * n-best hypotheses, the one picked in a quick pick (sentence by sentence).
+ * @returns undefined when a quick pick was dismissed (nothing is applied)
+ */
+async function pickNBest(translations: Translation[]): Promise<string[] | undefined> {
+  const texts: string[] = [];
+  const withChoices = translations.filter((t) => (t.nBest?.length ?? 0) > 1).length;
+  let asked = 0;
+  for (const t of translations) {
+    if (!t.nBest || t.nBest.length <= 1) {
+      texts.push(t.text);
+      continue;
+    }
+    asked++;
+    const picked = await vscode.window.showQuickPick(nBestPickItems(t.nBest), {
+      title: withChoices > 1 ? vscode.l10n.t('Seq2Seq: translations of “{0}” ({1}/{2})', t.source, asked, withChoices) : vscode.l10n.t('Seq2Seq: translations of “{0}”', t.source),
+      placeHolder: vscode.l10n.t('The {0} best hypotheses of beam search, best score first: pick one', t.nBest.length),
+      matchOnDescription: true,
+    });
+    if (!picked) return undefined;
+    texts.push(t.nBest[picked.index].text);
+  }
+  return texts;
 }
 
 /**

@@ -46,6 +46,8 @@ export interface TranslateRequest {
   beamSize?: number;
   /** Candidates reported per target step (default 5). */
   topK?: number;
+  /** How many best hypotheses to return in `Translation.nBest` (above 1 only); default: the run's `train.nBest`. */
+  nBest?: number;
 }
 
 /** Host → worker: stop translation `id` after the current sentence (answered with `cancelled`). */

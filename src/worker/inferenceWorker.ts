@@ -75,7 +75,7 @@ async function translate(req: TranslateRequest): Promise<void> {
   try {
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i];
-      out.push(line.trim() === '' ? blank(line) : translator.translate(line, { beamSize: req.beamSize, topK: req.topK ?? 5 }));
+      out.push(line.trim() === '' ? blank(line) : translator.translate(line, { beamSize: req.beamSize, topK: req.topK ?? 5, nBest: req.nBest }));
       const now = performance.now();
       // Progress at most every 100 ms (and for the last line), then let a `cancel` in.
       if (now - lastProgress > 100 || i === lines.length - 1) {

@@ -103,6 +103,27 @@ export function emptyOutputText(): string {
   return l10n.t('(no output: the model ended the translation at once)');
 }
 
+/** One entry of the n-best quick pick: the output, its score and log-probability. */
+export interface NBestPickItem {
+  label: string;
+  description: string;
+  /** Index in the n-best list. */
+  index: number;
+}
+
+/**
+ * The quick-pick entries for one sentence's n best (best first): the output
+ * (an empty one as {@link emptyOutputText}) and, translated, its
+ * length-penalised score and log-probability.
+ */
+export function nBestPickItems(entries: readonly { text: string; score: number; logProb: number }[]): NBestPickItem[] {
+  return entries.map((e, index) => ({
+    label: e.text === '' ? emptyOutputText() : e.text,
+    description: l10n.t('score {0} · log-prob {1}', e.score.toFixed(3), e.logProb.toFixed(3)),
+    index,
+  }));
+}
+
 /**
  * The number of non-blank sentences whose translation is empty: the model
  * predicted `<eos>` first (typical of a model that has barely trained).
