@@ -342,7 +342,7 @@ export function buildProgram(): Command {
     .action(cmdEval);
   const translate = program
     .command('translate')
-    .description(l10n.t('translate source lines from stdin, one output line per input line'))
+    .description(l10n.t('translate source lines from stdin: one output line per input line (with --n-best N, N scored lines and a blank line)'))
     .requiredOption('-m, --model <dir>', l10n.t('run folder (uses best/) or checkpoint folder'))
     .option('-b, --beam <k>', l10n.t("beam size (default: the run's train.beamSize)"), positiveInt)
     .option(
