@@ -86,7 +86,9 @@ async function offerInterruptedRun(ctrl: TrainingController, models: ModelsServi
     void vscode.window
       .showInformationMessage(vscode.l10n.t('Training of {0} was interrupted at step {1}. Resume?', run.name, info.step), resume, showPanel)
       .then((choice) => {
-        if (choice === resume) void ctrl.resume(runInfo);
+        // Resumed meanwhile (from the panel): just show it.
+        const resumed = ctrl.isTraining && ctrl.currentRun?.runDir === runInfo.runDir;
+        if (choice === resume) resumed ? ctrl.showPanel() : void ctrl.resume(runInfo);
         else if (choice === showPanel) ctrl.showPanel();
       });
   } catch (e) {

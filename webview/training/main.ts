@@ -483,6 +483,9 @@ function renderChart(slot: ChartSlot, xs: number[], ys: (number | null)[]): void
   slot.empty.hidden = hasData;
   slot.plotEl.classList.toggle('hidden', !hasData);
   slot.plot?.setData([xs, ys] as uPlot.AlignedData);
+  // The extent of the curve, for tests and tools reading the DOM (the plot itself is a canvas).
+  slot.box.dataset.points = String(xs.length);
+  slot.box.dataset.firstStep = hasData ? String(xs[0]) : '';
   if (slot.plot?.cursor.idx == null) updateReadout(slot, null);
 }
 
