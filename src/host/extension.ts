@@ -88,8 +88,8 @@ async function offerInterruptedRun(ctrl: TrainingController, models: ModelsServi
       .then((choice) => {
         // Resumed meanwhile (from the panel): just show it.
         const resumed = ctrl.isTraining && ctrl.currentRun?.runDir === runInfo.runDir;
-        if (choice === resume) resumed ? ctrl.showPanel() : void ctrl.resume(runInfo);
-        else if (choice === showPanel) ctrl.showPanel();
+        if (choice === showPanel || (choice === resume && resumed)) ctrl.showPanel();
+        else if (choice === resume) void ctrl.resume(runInfo);
       });
   } catch (e) {
     ctrl.output.warn(vscode.l10n.t('Could not look for interrupted runs: {0}', e instanceof Error ? e.message : String(e)));
