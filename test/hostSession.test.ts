@@ -30,6 +30,16 @@ const WORKERS: Record<string, string> = {
   exit: `
     const { parentPort } = require('worker_threads');
     parentPort.on('message', () => process.exit(3));`,
+  hog: `
+    const { parentPort } = require('worker_threads');
+    parentPort.on('message', (m) => {
+      if (m.type !== 'start') return;
+      parentPort.postMessage({ type: 'event', event: { type: 'progress', step: 1 } });
+      const keep = [];
+      // Grows the heap until V8 stops the worker at its limit (resourceLimits).
+      const grow = () => { for (let i = 0; i < 2000; i++) keep.push(new Array(1000).fill(i)); setImmediate(grow); };
+      grow();
+    });`,
   cancellable: `
     const { parentPort } = require('worker_threads');
     let step = 0, timer;
@@ -67,12 +77,12 @@ describe('host: TrainingSession (worker_threads)', function () {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** Run a session to its end; returns forwarded events, outcomes (must be exactly one) and the session. */
-  function run(worker: string, opts: { env?: Record<string, string>; cancelAfterEvents?: number; cancelGraceMs?: number; outDir?: string } = {}) {
+  function run(worker: string, opts: { env?: Record<string, string>; cancelAfterEvents?: number; cancelGraceMs?: number; outDir?: string; maxMemoryMb?: number } = {}) {
     const events: TrainingEvent[] = [];
     const outcomes: SessionOutcome[] = [];
     return new Promise<{ events: TrainingEvent[]; outcomes: SessionOutcome[]; session: TrainingSession }>((resolve) => {
       const session: TrainingSession = new TrainingSession(
-        { workerPath: path.join(dir, `${worker}.js`), env: opts.env, cancelGraceMs: opts.cancelGraceMs },
+        { workerPath: path.join(dir, `${worker}.js`), env: opts.env, cancelGraceMs: opts.cancelGraceMs, maxMemoryMb: opts.maxMemoryMb },
         {
           onEvent: (e) => {
             events.push(e);
@@ -109,12 +119,24 @@ describe('host: TrainingSession (worker_threads)', function () {
     assert.equal(outcomes.length, 1);
     assert.equal(outcomes[0].kind, 'failed');
     assert.match((outcomes[0] as { message: string }).message, /crashed: kaboom/);
+    assert.deepEqual((outcomes[0] as { death?: unknown }).death, { kind: 'crash', error: 'kaboom' });
   });
 
   it('reports a worker that exits without done as failed', async () => {
     const { outcomes } = await run('exit');
     assert.equal(outcomes.length, 1);
     assert.match((outcomes[0] as { message: string }).message, /exit code 3/);
+    assert.deepEqual((outcomes[0] as { death?: unknown }).death, { kind: 'exit', code: 3 });
+  });
+
+  it('reports a worker stopped at its heap limit (maxMemoryMb) as out of memory', async () => {
+    const { events, outcomes } = await run('hog', { maxMemoryMb: 24 });
+    assert.equal(events.length, 1);
+    assert.equal(outcomes.length, 1);
+    const o = outcomes[0] as { kind: string; message: string; death?: unknown };
+    assert.equal(o.kind, 'failed');
+    assert.equal(o.message, 'Training worker ran out of memory (heap limit 24 MB).');
+    assert.deepEqual(o.death, { kind: 'outOfMemory', limitMb: 24 });
   });
 
   it('reports a missing worker script as failed', async () => {

@@ -8,8 +8,8 @@ import * as fc from 'fast-check';
 import { describeRejected, isAttentionToHost, isPanelToHost } from '../src/protocol/validate';
 
 describe('webview → host message validation', () => {
-  it('accepts exactly the Training panel protocol: ready, stop, revealRun', () => {
-    for (const type of ['ready', 'stop', 'revealRun']) assert.ok(isPanelToHost({ type }), type);
+  it('accepts exactly the Training panel protocol: ready, stop, revealRun, resume', () => {
+    for (const type of ['ready', 'stop', 'revealRun', 'resume']) assert.ok(isPanelToHost({ type }), type);
     for (const bad of [null, undefined, 'stop', 42, [], [{ type: 'stop' }], {}, { type: 'Stop' }, { type: 'stop', extra: 1 }, { type: 'eval' }, { type: ['stop'] }, { type: 'select', index: 0 }]) {
       assert.equal(isPanelToHost(bad), false, JSON.stringify(bad));
     }
@@ -26,7 +26,7 @@ describe('webview → host message validation', () => {
 
   it('no random value passes unless it is one of the protocol messages', () => {
     const valid = (v: unknown) => JSON.stringify(v);
-    const panel = new Set(['ready', 'stop', 'revealRun'].map((type) => valid({ type })));
+    const panel = new Set(['ready', 'stop', 'revealRun', 'resume'].map((type) => valid({ type })));
     fc.assert(
       fc.property(fc.anything({ withNullPrototype: true, withMap: true, withSet: true, withBigInt: true }), (v) => {
         if (isPanelToHost(v)) assert.ok(panel.has(valid(v)), `accepted ${describeRejected(v)}`);

@@ -197,3 +197,24 @@ export function releaseThreadLock(runDir: string, workerThreadId: number): void 
     /* no lock, or not ours */
   }
 }
+
+/**
+ * Whether a live training holds the run folder's lock: true when `train.lock`
+ * names a holder that still runs (or one on another host, which is never
+ * presumed dead), or is unreadable but fresh (being written); false when
+ * there is no lock or its holder is gone (a killed process, e.g. an extension
+ * host that a window reload ended). Never throws.
+ */
+export async function runLockIsHeld(runDir: string): Promise<boolean> {
+  const file = path.join(runDir, LOCK_FILE);
+  let text: string;
+  let mtimeMs: number;
+  try {
+    text = await fs.readFile(file, 'utf8');
+    mtimeMs = (await fs.stat(file)).mtimeMs;
+  } catch {
+    return false;
+  }
+  const holder = parseLock(text);
+  return holder ? !holderIsDead(holder) : Date.now() - mtimeMs < UNREADABLE_GRACE_MS;
+}

@@ -9,8 +9,10 @@ import { createConfigFromData, trainModelCommand, workspaceFile } from './trainC
 import { TrainingController } from './trainingController';
 import { AttentionView } from './attentionView';
 import { ModelsService } from './models';
+import { readRunEntry } from './logic/modelsList';
 import { registerModelsTree } from './modelsTree';
 import { TranslateController } from './translateCommand';
+import { TrainingPanel } from './trainingPanel';
 import { useBundle } from '../shared/l10n';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -46,6 +48,53 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('seq2seq.showAttention', () => attention.show(false)),
     ...registerModelsTree(context, models, ctrl),
   );
+  // A run whose worker was killed (a window reload ends the extension host and its worker) is found after
+  // activation (a few small reads, nothing heavy) and offered for resuming; a Training panel that was open
+  // before the reload is restored by VS Code and shows it.
+  const startupCheck = offerInterruptedRun(ctrl, models);
+  context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer(TrainingPanel.viewType, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+        await startupCheck;
+        ctrl.restorePanel(panel);
+        // No interrupted run: show the run the panel showed before (its state records the folder).
+        const runDir = (state as { runDir?: unknown } | undefined)?.runDir;
+        if (!ctrl.currentRun && typeof runDir === 'string') {
+          const entry = await readRunEntry(runDir).catch(() => undefined);
+          if (entry) ctrl.showRecordedRun({ name: entry.name, runDir, configPath: entry.configPath ?? '' }, await ctrl.readRecordedEvents(runDir), entry.interrupted);
+        }
+      },
+    }),
+  );
+}
+
+/**
+ * After activation: find the most recent interrupted run of the workspace (see
+ * src/host/logic/interruptedRuns.ts), load its recorded events into the
+ * Training panel's store and ask whether to resume it.
+ */
+async function offerInterruptedRun(ctrl: TrainingController, models: ModelsService): Promise<void> {
+  try {
+    const runs = await models.listRuns();
+    const run = runs.find((r) => r.interrupted && r.config);
+    if (!run?.interrupted || ctrl.isTraining) return;
+    const info = run.interrupted;
+    const runInfo = { name: run.name, runDir: run.runDir, configPath: run.configPath ?? '' };
+    if (!ctrl.showInterruptedRun(runInfo, await ctrl.readRecordedEvents(run.runDir), info)) return;
+    ctrl.output.info(vscode.l10n.t('{0} ({1}) stopped without finishing at step {2}; its last checkpoint is at step {3}.', run.name, run.runDir, info.step, info.checkpointStep));
+    const resume = vscode.l10n.t('Resume');
+    const showPanel = vscode.l10n.t('Show Panel');
+    void vscode.window
+      .showInformationMessage(vscode.l10n.t('Training of {0} was interrupted at step {1}. Resume?', run.name, info.step), resume, showPanel)
+      .then((choice) => {
+        // Resumed meanwhile (from the panel): just show it.
+        const resumed = ctrl.isTraining && ctrl.currentRun?.runDir === runInfo.runDir;
+        if (choice === showPanel || (choice === resume && resumed)) ctrl.showPanel();
+        else if (choice === resume) void ctrl.resume(runInfo);
+      });
+  } catch (e) {
+    ctrl.output.warn(vscode.l10n.t('Could not look for interrupted runs: {0}', e instanceof Error ? e.message : String(e)));
+  }
 }
 
 export function deactivate(): void {

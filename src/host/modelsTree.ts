@@ -13,21 +13,27 @@ import type { TrainingController } from './trainingController';
 
 export const MODELS_VIEW_ID = 'seq2seq.models';
 
-/** A run item. `contextValue` is `seq2seq.run` or `seq2seq.run.active` (menus use it). */
+/**
+ * A run item. `contextValue` is `seq2seq.run` or `seq2seq.run.active`, with
+ * `.interrupted` appended for a run that can be resumed (menus use it).
+ */
 export class RunItem extends vscode.TreeItem {
   constructor(readonly run: RunEntry, active: boolean, training: boolean) {
     super(run.name, vscode.TreeItemCollapsibleState.None);
     this.id = run.runDir;
+    const interrupted = !training && run.interrupted !== undefined;
     const tags = [...(active ? [vscode.l10n.t('● active')] : []), ...(training ? [vscode.l10n.t('training…')] : [])];
     this.description = [...tags, runDescription(run)].join(' · ');
     const md = new vscode.MarkdownString(runTooltip(run) + (active ? `\n\n*${vscode.l10n.t('Active model for Translate Selection.')}*` : ''));
     this.tooltip = md;
     this.resourceUri = vscode.Uri.file(run.runDir);
-    this.contextValue = active ? 'seq2seq.run.active' : 'seq2seq.run';
+    this.contextValue = (active ? 'seq2seq.run.active' : 'seq2seq.run') + (interrupted ? '.interrupted' : '');
     this.iconPath = run.problem
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
       : training
         ? new vscode.ThemeIcon('sync~spin')
+        : interrupted
+          ? new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('problemsWarningIcon.foreground'))
         : active
           ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('charts.green'))
           : run.hasBest || run.hasLast
@@ -126,7 +132,7 @@ export function registerModelsTree(
           return;
         }
         const { events, badLines } = parseMetricsJsonl(text);
-        const shown = ctrl.showRecordedRun({ name: run.name, runDir: run.runDir, configPath: run.configPath ?? '' }, events);
+        const shown = ctrl.showRecordedRun({ name: run.name, runDir: run.runDir, configPath: run.configPath ?? '' }, events, run.interrupted);
         if (!shown) {
           const showPanel = vscode.l10n.t('Show Panel');
           void vscode.window
@@ -138,6 +144,12 @@ export function registerModelsTree(
           const lines = badLines.slice(0, 10).join(', ') + (badLines.length > 10 ? ', …' : '');
           ctrl.output.warn(vscode.l10n.t('{0}/metrics.jsonl: skipped unreadable lines {1}', run.runDir, lines));
         }
+      }),
+    ),
+    vscode.commands.registerCommand(
+      'seq2seq.models.resume',
+      withRun(async (run) => {
+        if (await ctrl.resume({ name: run.name, runDir: run.runDir, configPath: run.configPath ?? '' })) models.fire(200);
       }),
     ),
     vscode.commands.registerCommand(

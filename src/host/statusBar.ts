@@ -27,11 +27,21 @@ export class TrainingStatusBar implements vscode.Disposable {
     this.item.text = statusText(phase);
     this.item.tooltip = tooltip ?? vscode.l10n.t('Show the Seq2Seq training panel');
     this.item.backgroundColor =
-      phase.phase === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+      phase.phase === 'failed'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : phase.phase === 'interrupted'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
     this.item.show();
     if (phase.phase === 'done' || phase.phase === 'failed') {
       this.hideTimer = setTimeout(() => this.item.hide(), RESULT_VISIBLE_MS);
     }
+  }
+
+  hide(): void {
+    if (this.hideTimer) clearTimeout(this.hideTimer);
+    this.hideTimer = undefined;
+    this.item.hide();
   }
 
   /** Shortcut for a progress event. */

@@ -3,16 +3,20 @@
  * session, the event store, the output channel, the status bar, the Training
  * panel and the `seq2seq.training` context key (enables "Stop Training").
  */
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Seq2SeqConfig } from '../core/config';
 import type { TrainingEvent } from '../core/events';
-import type { RunInfo } from '../protocol/trainingPanel';
+import type { ResumeInfo, RunInfo } from '../protocol/trainingPanel';
 import { describeStopReason, eventLogLine, formatBleu } from '../shared/format';
+import { readInterruption } from './logic/interruptedRuns';
+import { parseMetricsJsonl, readRunEntry } from './logic/modelsList';
 import { RunStore } from './logic/runStore';
 import { TrainingPanel } from './trainingPanel';
-import { TrainingSession, type SessionOutcome } from './trainingSession';
+import { TrainingSession, type SessionOutcome, type WorkerDeath } from './trainingSession';
 import { TrainingStatusBar } from './statusBar';
+import { waitForTrust } from './trust';
 
 /** Context key true while a run is training. */
 export const TRAINING_CONTEXT_KEY = 'seq2seq.training';
@@ -41,6 +45,10 @@ export class TrainingController implements vscode.Disposable {
     this.panel = new TrainingPanel(context.extensionUri, this.store, {
       onStop: () => void this.stop(),
       onRevealRun: () => this.revealRun(),
+      onResume: () => {
+        const run = this.store.run;
+        if (run) void this.resume(run);
+      },
       log: (message) => this.output.warn(message),
     });
   }
@@ -58,15 +66,20 @@ export class TrainingController implements vscode.Disposable {
   /** Start a run in a new worker. Call {@link stop} first if one is training. */
   start(opts: StartOptions): void {
     if (this.isTraining) throw new Error(vscode.l10n.t('A training run is already in progress.'));
-    this.store.begin(opts.run);
+    // Resuming the run shown: keep its recorded curves (up to the checkpoint resumed from); new events append.
+    const shown = this.store.run && path.resolve(this.store.run.runDir) === path.resolve(opts.run.runDir);
+    const from = shown ? this.store.resumable?.checkpointStep : undefined;
+    if (opts.resume && from !== undefined) this.store.resume(from);
+    else this.store.begin(opts.run);
     this.output.info(vscode.l10n.t('Training {0} with {1} → {2}', opts.run.name, opts.run.configPath, opts.run.runDir));
     const backend = vscode.workspace.getConfiguration('seq2seq').get<string>('backend', 'auto');
     const env: Record<string, string> = backend && backend !== 'auto' ? { SEQ2SEQ_BACKEND: backend } : {};
     // The threads of runs whose config says train.threads = auto (resolveThreads in src/core/parallel.ts).
     const threads = String(vscode.workspace.getConfiguration('seq2seq').get<string | number>('threads', 'auto')).trim();
     if (threads && threads !== 'auto') env.SEQ2SEQ_THREADS = threads;
+    const maxMemoryMb = vscode.workspace.getConfiguration('seq2seq').get<number>('worker.maxMemoryMb', 0);
     const session = new TrainingSession(
-      { workerPath: path.join(this.context.extensionPath, 'dist', 'worker.js'), env },
+      { workerPath: path.join(this.context.extensionPath, 'dist', 'worker.js'), env, maxMemoryMb },
       {
         onEvent: (e) => {
           if (this.session === session) this.onEvent(e);
@@ -81,7 +94,79 @@ export class TrainingController implements vscode.Disposable {
     this.statusBar.show({ phase: 'preparing' }, vscode.l10n.t('Preparing {0}…', opts.run.name));
     if (vscode.workspace.getConfiguration('seq2seq').get<boolean>('showPanelOnStart', true)) this.panel.show(true);
     this.panel.replay();
-    session.start({ type: 'start', config: opts.config, outDir: opts.run.runDir, resume: opts.resume ?? false });
+    session.start({ type: 'start', config: opts.config, outDir: opts.run.runDir, resume: opts.resume ?? false, configPath: opts.run.configPath || undefined });
+  }
+
+  /**
+   * Continue `run` (interrupted, or failed after a checkpoint) from its
+   * `last/` checkpoint, with the config recorded in its run.json (as
+   * `seq2seq train --resume` does). The Training panel keeps the recorded
+   * curves and the new events continue them. Says why when it cannot.
+   */
+  async resume(run: RunInfo): Promise<boolean> {
+    if (this.isTraining) {
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t('Seq2Seq: cannot resume {0} while {1} is training; stop it first.', run.name, this.store.run?.name ?? vscode.l10n.t('another run')),
+      );
+      return false;
+    }
+    if (!(await waitForTrust('train', (m) => this.output.info(m)))) return false;
+    const entry = await readRunEntry(run.runDir).catch(() => undefined);
+    if (!entry?.config) {
+      const why = entry?.problem ?? vscode.l10n.t('{0} has no readable run.json', run.runDir);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Seq2Seq: cannot resume {0}: {1}', run.name, why));
+      return false;
+    }
+    const info = await readInterruption(run.runDir);
+    if (!info) {
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t('Seq2Seq: {0} cannot be resumed: it has no last/ checkpoint, it finished, or another training is using its folder.', run.name),
+      );
+      return false;
+    }
+    if (this.isTraining) return false; // started meanwhile
+    const shown = this.store.run && path.resolve(this.store.run.runDir) === path.resolve(run.runDir);
+    if (!shown || !this.store.resumable) {
+      // Not the run on show (e.g. resumed from the Models tree): load its recorded events first.
+      const events = await this.readRecordedEvents(run.runDir);
+      this.store.begin(run);
+      for (const e of events) this.store.append(e);
+      this.store.interrupt(info);
+    } else {
+      this.store.interrupt(info); // the checkpoint on disk is the truth
+    }
+    this.output.info(vscode.l10n.t('Resuming {0} from its last checkpoint (step {1}); it had reached step {2}.', run.name, info.checkpointStep, info.step));
+    this.start({ run: { ...run, configPath: run.configPath || entry.configPath || '' }, config: entry.config, resume: true });
+    return true;
+  }
+
+  /**
+   * Show an interrupted run (found at start-up, see src/host/logic/interruptedRuns.ts)
+   * with its recorded events: the panel (when open) and the status bar say
+   * where it stopped and offer Resume. False while a run is training.
+   */
+  showInterruptedRun(run: RunInfo, events: TrainingEvent[], info: ResumeInfo): boolean {
+    if (this.isTraining) return false;
+    this.store.begin(run);
+    for (const e of events) this.store.append(e);
+    this.store.interrupt(info);
+    this.panel.replay();
+    this.statusBar.show(
+      { phase: 'interrupted', name: run.name, step: info.step },
+      vscode.l10n.t('Training of {0} was interrupted at step {1}; the last checkpoint is at step {2}. Click to show the panel and resume.', run.name, info.step, info.checkpointStep),
+    );
+    return true;
+  }
+
+  /** Take over a Training panel VS Code restored after a reload (WebviewPanelSerializer). */
+  restorePanel(panel: vscode.WebviewPanel): void {
+    this.panel.adopt(panel);
+  }
+
+  /** A run folder's recorded events (metrics.jsonl; empty when it has none). */
+  async readRecordedEvents(runDir: string): Promise<TrainingEvent[]> {
+    const text = await fs.readFile(path.join(runDir, 'metrics.jsonl'), 'utf8').catch(() => '');
+    return parseMetricsJsonl(text).events;
   }
 
   /** Ask the running worker to stop (checkpoint, then `done`); resolves when it has ended. */
@@ -104,11 +189,12 @@ export class TrainingController implements vscode.Disposable {
    * panel. Returns false, showing nothing, while a run is training (the panel
    * belongs to that run then).
    */
-  showRecordedRun(run: RunInfo, events: TrainingEvent[]): boolean {
+  showRecordedRun(run: RunInfo, events: TrainingEvent[], interrupted?: ResumeInfo): boolean {
     if (this.isTraining) return false;
     this.store.begin(run);
     for (const e of events) this.store.append(e);
-    this.store.end();
+    if (interrupted) this.store.interrupt(interrupted);
+    else this.store.end();
     this.panel.show(false);
     this.panel.replay();
     return true;
@@ -152,18 +238,43 @@ export class TrainingController implements vscode.Disposable {
         }
         break;
       case 'failed': {
-        this.store.fail(o.message);
-        this.output.error(o.message);
-        if (o.detail) this.output.debug(o.detail);
-        this.statusBar.show({ phase: 'failed' }, o.message);
-        this.panel.post({ type: 'failed', message: o.message });
+        const run = this.store.run;
+        const step = this.store.lastProgress?.step;
+        const checkpointStep = this.lastCheckpointStep();
+        const resumable: ResumeInfo | undefined =
+          checkpointStep !== undefined ? { step: Math.max(step ?? 0, checkpointStep), checkpointStep } : undefined;
+        const message = o.death ? describeDeath(o.death, step, checkpointStep) : o.message;
+        this.store.fail(message, resumable);
+        this.output.error(message);
+        if (o.death) this.output.error(vscode.l10n.t('Worker: {0}', o.message));
+        if (o.detail) this.output.error(o.detail);
+        if (run) this.output.info(vscode.l10n.t('Run folder: {0}', run.runDir));
+        this.output.info(step !== undefined ? vscode.l10n.t('Last step reached: {0}', step) : vscode.l10n.t('Last step reached: none (training had not started)'));
+        if (resumable && run) {
+          this.output.info(vscode.l10n.t('Kept: {0} at step {1}; Resume (Training panel or Models view) continues from it.', path.join(run.runDir, 'last'), resumable.checkpointStep));
+        }
+        this.statusBar.show({ phase: 'failed', step }, message);
+        this.panel.post({ type: 'failed', message, resumable });
         const showLog = vscode.l10n.t('Show Log');
-        void vscode.window.showErrorMessage(vscode.l10n.t('Seq2Seq training failed: {0}', o.message), showLog).then((c) => {
+        const resume = vscode.l10n.t('Resume');
+        const buttons = resumable ? [resume, showLog] : [showLog];
+        void vscode.window.showErrorMessage(vscode.l10n.t('Seq2Seq training failed: {0}', message), ...buttons).then((c) => {
           if (c === showLog) this.output.show(true);
+          else if (c === resume && run) void this.resume(run);
         });
         break;
       }
     }
+  }
+
+  /** Step of the last `last/` checkpoint the run being shown wrote (from its events). */
+  private lastCheckpointStep(): number | undefined {
+    const events = this.store.events;
+    for (let i = events.length - 1; i >= 0; i--) {
+      const e = events[i];
+      if (e.type === 'checkpoint' && e.kind === 'last') return e.step;
+    }
+    return undefined;
   }
 
   private revealRun(): void {
@@ -180,4 +291,38 @@ export class TrainingController implements vscode.Disposable {
     this.statusBar.dispose();
     this.output.dispose();
   }
+}
+
+/** What the user reads when the worker died: how, at which step, and what the run folder keeps. */
+function describeDeath(death: WorkerDeath, step: number | undefined, checkpointStep: number | undefined): string {
+  let what: string;
+  switch (death.kind) {
+    case 'outOfMemory':
+      what =
+        step !== undefined
+          ? death.limitMb
+            ? vscode.l10n.t('The training worker ran out of memory at step {0} (heap limit {1} MB, setting seq2seq.worker.maxMemoryMb).', step, death.limitMb)
+            : vscode.l10n.t('The training worker ran out of memory at step {0}.', step)
+          : death.limitMb
+            ? vscode.l10n.t('The training worker ran out of memory before the first step (heap limit {0} MB, setting seq2seq.worker.maxMemoryMb).', death.limitMb)
+            : vscode.l10n.t('The training worker ran out of memory before the first step.');
+      break;
+    case 'exit':
+      what =
+        step !== undefined
+          ? vscode.l10n.t('The training worker stopped unexpectedly at step {0} (exit code {1}).', step, death.code)
+          : vscode.l10n.t('The training worker stopped unexpectedly before the first step (exit code {0}).', death.code);
+      break;
+    case 'crash':
+      what =
+        step !== undefined
+          ? vscode.l10n.t('The training worker crashed at step {0}: {1}', step, death.error)
+          : vscode.l10n.t('The training worker crashed before the first step: {0}', death.error);
+      break;
+  }
+  const kept =
+    checkpointStep !== undefined
+      ? vscode.l10n.t('The last checkpoint (last/, step {0}) is kept: Resume continues from there.', checkpointStep)
+      : vscode.l10n.t('No checkpoint had been saved yet: start the run again.');
+  return `${what} ${kept}`;
 }

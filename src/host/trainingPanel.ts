@@ -14,6 +14,8 @@ import { WebviewPage } from './webviewPage';
 export interface PanelHandlers {
   onStop(): void;
   onRevealRun(): void;
+  /** The user pressed Resume on an interrupted or failed run. */
+  onResume(): void;
   /** Where the page set-up reports trouble (the Output channel). */
   log?(message: string): void;
 }
@@ -34,7 +36,22 @@ export class TrainingPanel implements vscode.Disposable {
       this.page.reveal(preserveFocus);
       return;
     }
+    this.open(preserveFocus);
+  }
+
+  /** Use a panel VS Code restored after a window reload (it shows the store's run once loaded). */
+  adopt(panel: vscode.WebviewPanel): void {
+    if (this.page) {
+      // Already open (cannot happen after a reload); keep one panel.
+      panel.dispose();
+      return;
+    }
+    this.open(true, panel);
+  }
+
+  private open(preserveFocus: boolean, existing?: vscode.WebviewPanel): void {
     this.page = new WebviewPage<HostToPanel, PanelToHost>(this.extensionUri, {
+      existing,
       viewType: TrainingPanel.viewType,
       title: this.title(),
       script: 'training.js',
@@ -44,7 +61,7 @@ export class TrainingPanel implements vscode.Disposable {
       preserveFocus,
       onReady: () => {
         this.replay();
-        if (this.store.failure !== undefined) this.post({ type: 'failed', message: this.store.failure });
+        if (this.store.failure !== undefined) this.post({ type: 'failed', message: this.store.failure, resumable: this.store.resumable });
       },
       validate: isPanelToHost,
       onMessage: (msg) => this.onMessage(msg),
@@ -81,6 +98,9 @@ export class TrainingPanel implements vscode.Disposable {
         break;
       case 'revealRun':
         this.handlers.onRevealRun();
+        break;
+      case 'resume':
+        this.handlers.onResume();
         break;
     }
   }

@@ -16,12 +16,22 @@ import type { HostToWorker, StartRequest, WorkerToHost } from '../protocol/worke
 // l10n.t('…') only from files that import it from 'vscode' or '@vscode/l10n'.
 import * as l10n from '@vscode/l10n';
 
+/** How a worker that went away without a word ended (the host's view of it). */
+export type WorkerDeath =
+  /** Exited (process.exit, or stopped by its runtime) with this code. */
+  | { kind: 'exit'; code: number }
+  /** Killed by V8 at its heap limit (`resourceLimits`, setting `seq2seq.worker.maxMemoryMb`). */
+  | { kind: 'outOfMemory'; limitMb?: number }
+  /** An uncaught exception ended it. */
+  | { kind: 'crash'; error: string };
+
 /** How a session ended. */
 export type SessionOutcome =
   | { kind: 'finished'; done: DoneEvent }
   /** Cancelled: `done` is present when the worker acknowledged (reason `cancelled`), absent when it was terminated. */
   | { kind: 'stopped'; done?: DoneEvent }
-  | { kind: 'failed'; message: string; detail?: string };
+  /** `death` is set when the worker died (crash, exit, out of memory) rather than reporting an error. */
+  | { kind: 'failed'; message: string; detail?: string; death?: WorkerDeath };
 
 export interface SessionListener {
   onEvent(event: TrainingEvent): void;
@@ -35,6 +45,8 @@ export interface SessionOptions {
   env?: Record<string, string>;
   /** Milliseconds to wait for `done` after a cancel request before terminating the worker (default 10 000). */
   cancelGraceMs?: number;
+  /** Heap limit of the worker in MB (`resourceLimits.maxOldGenerationSizeMb`); unset or 0: Node's default. */
+  maxMemoryMb?: number;
 }
 
 /** See module doc. `start` may be called once. */
@@ -72,23 +84,44 @@ export class TrainingSession {
       return;
     }
     try {
-      worker = new Worker(this.options.workerPath, { env: { ...process.env, ...(this.options.env ?? {}) } });
+      const limitMb = this.options.maxMemoryMb;
+      worker = new Worker(this.options.workerPath, {
+        env: { ...process.env, ...(this.options.env ?? {}) },
+        ...(limitMb && limitMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: limitMb } } : {}),
+      });
     } catch (err) {
       this.finish({ kind: 'failed', message: l10n.t('Could not start the training worker ({0}): {1}', this.options.workerPath, errorText(err)) });
       return;
     }
     this.worker = worker;
     worker.on('message', (msg: WorkerToHost) => this.onMessage(msg));
-    worker.on('error', (err) =>
-      this.finish({ kind: 'failed', message: l10n.t('Training worker crashed: {0}', errorText(err)), detail: err instanceof Error ? err.stack : undefined }),
-    );
+    worker.on('error', (err) => {
+      if ((err as NodeJS.ErrnoException)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        const limitMb = this.options.maxMemoryMb && this.options.maxMemoryMb > 0 ? this.options.maxMemoryMb : undefined;
+        this.finish({
+          kind: 'failed',
+          message: limitMb
+            ? l10n.t('Training worker ran out of memory (heap limit {0} MB).', limitMb)
+            : l10n.t('Training worker ran out of memory.'),
+          detail: err instanceof Error ? err.stack : undefined,
+          death: { kind: 'outOfMemory', limitMb },
+        });
+        return;
+      }
+      this.finish({
+        kind: 'failed',
+        message: l10n.t('Training worker crashed: {0}', errorText(err)),
+        detail: err instanceof Error ? err.stack : undefined,
+        death: { kind: 'crash', error: errorText(err) },
+      });
+    });
     const workerThread = worker.threadId;
     worker.on('exit', (code) => {
       // A worker terminated mid-training cannot release the run folder's lock; its pid (this
       // process) stays alive, so nobody else could tell the lock is stale.
       releaseThreadLock(path.resolve(request.outDir), workerThread);
       if (this.cancelRequested) this.finish({ kind: 'stopped' });
-      else this.finish({ kind: 'failed', message: l10n.t('Training worker exited unexpectedly (exit code {0}) before training finished.', code) });
+      else this.finish({ kind: 'failed', message: l10n.t('Training worker exited unexpectedly (exit code {0}) before training finished.', code), death: { kind: 'exit', code } });
     });
     this.post(request);
   }

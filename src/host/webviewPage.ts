@@ -38,12 +38,14 @@ export interface WebviewPageOptions<FromPage extends { type: string }> {
   validate(msg: unknown): msg is FromPage;
   /** The page loaded and sent `ready`: post what it should show. */
   onReady(): void;
-  /** Any other message from the page (the owner validates it). */
+  /** Any other message from the page (already checked by `validate`). */
   onMessage(msg: FromPage): void;
   /** The user closed the panel. */
   onDispose(): void;
   /** Where to say that a page never loaded. */
   log?(message: string): void;
+  /** A panel VS Code restored after a window reload (WebviewPanelSerializer) to use instead of creating one. */
+  existing?: vscode.WebviewPanel;
 }
 
 export class WebviewPage<ToPage, FromPage extends { type: string }> implements vscode.Disposable {
@@ -59,12 +61,19 @@ export class WebviewPage<ToPage, FromPage extends { type: string }> implements v
     private readonly o: WebviewPageOptions<FromPage>,
   ) {
     this.webviewRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
-    this.panel = vscode.window.createWebviewPanel(
-      o.viewType,
-      o.title,
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: o.preserveFocus },
-      { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: [this.webviewRoot, vscode.Uri.joinPath(extensionUri, 'media')] },
-    );
+    const options = { enableScripts: true, localResourceRoots: [this.webviewRoot, vscode.Uri.joinPath(extensionUri, 'media')] };
+    if (o.existing) {
+      this.panel = o.existing;
+      this.panel.webview.options = options;
+      this.panel.title = o.title;
+    } else {
+      this.panel = vscode.window.createWebviewPanel(
+        o.viewType,
+        o.title,
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: o.preserveFocus },
+        { ...options, retainContextWhenHidden: false },
+      );
+    }
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'seq2seq.svg');
     this.disposables.push(
       this.panel.webview.onDidReceiveMessage((msg: unknown) => {

@@ -13,6 +13,14 @@ export interface RunInfo {
   configPath: string;
 }
 
+/** Where a run that stopped without finishing can be resumed from. */
+export interface ResumeInfo {
+  /** Last step the run reached. */
+  step: number;
+  /** Step of its `last/` checkpoint, where a resume continues. */
+  checkpointStep: number;
+}
+
 /** Host → webview: replace everything shown with this run's history. */
 export interface ReplayMessage {
   type: 'replay';
@@ -20,6 +28,12 @@ export interface ReplayMessage {
   events: TrainingEvent[];
   /** True while a worker is still training this run. */
   running: boolean;
+  /**
+   * Set when the run stopped without finishing (its worker was killed, e.g.
+   * by a window reload) and can be resumed: the panel shows it interrupted
+   * and offers Resume.
+   */
+  interrupted?: ResumeInfo;
 }
 
 /** Host → webview: one new event of the run being shown. */
@@ -32,6 +46,8 @@ export interface EventMessage {
 export interface FailedMessage {
   type: 'failed';
   message: string;
+  /** Set when the run kept a `last/` checkpoint: the panel offers Resume. */
+  resumable?: ResumeInfo;
 }
 
 export type HostToPanel = ReplayMessage | EventMessage | FailedMessage;
@@ -43,4 +59,7 @@ export interface StopCommand { type: 'stop' }
 /** Webview → host: open the run folder in the OS / explorer. */
 export interface RevealRunCommand { type: 'revealRun' }
 
-export type PanelToHost = ReadyCommand | StopCommand | RevealRunCommand;
+/** Webview → host: resume the run shown (interrupted or failed) from its last checkpoint. */
+export interface ResumeCommand { type: 'resume' }
+
+export type PanelToHost = ReadyCommand | StopCommand | RevealRunCommand | ResumeCommand;

@@ -12,10 +12,10 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** Exactly the keys `keys` (no more: a message with extra fields is not one of ours). */
 const hasOnlyKeys = (v: Record<string, unknown>, keys: string[]) => Object.keys(v).every((k) => keys.includes(k));
 
-/** A Training panel → host message: `ready`, `stop` or `revealRun`, with nothing else. */
+/** A Training panel → host message: `ready`, `stop`, `revealRun` or `resume`, with nothing else. */
 export function isPanelToHost(v: unknown): v is PanelToHost {
   if (!isRecord(v) || !hasOnlyKeys(v, ['type'])) return false;
-  return v.type === 'ready' || v.type === 'stop' || v.type === 'revealRun';
+  return v.type === 'ready' || v.type === 'stop' || v.type === 'revealRun' || v.type === 'resume';
 }
 
 /** An attention view → host message: `ready`, or `select` with a whole non-negative `index`. */

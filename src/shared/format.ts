@@ -90,7 +90,10 @@ export type StatusPhase =
   | { phase: 'training'; progress: ProgressEvent }
   | { phase: 'stopping' }
   | { phase: 'done'; done: DoneEvent }
-  | { phase: 'failed' };
+  /** `step`: the last step reached, when known. */
+  | { phase: 'failed'; step?: number }
+  /** A run that stopped without finishing (its worker was killed) and can be resumed. */
+  | { phase: 'interrupted'; name: string; step: number };
 
 /**
  * Status bar text (translated, with a `$(codicon)` prefix), e.g.
@@ -117,7 +120,9 @@ export function statusText(s: StatusPhase): string {
       return '$(check) ' + (hasBleu ? l10n.t('Seq2Seq: done at step {0} · BLEU {1}', d.step, bleu) : l10n.t('Seq2Seq: done at step {0}', d.step));
     }
     case 'failed':
-      return '$(error) ' + l10n.t('Seq2Seq: training failed');
+      return '$(error) ' + (s.step !== undefined ? l10n.t('Seq2Seq: training failed at step {0}', s.step) : l10n.t('Seq2Seq: training failed'));
+    case 'interrupted':
+      return '$(debug-pause) ' + l10n.t('Seq2Seq: {0} interrupted at step {1}', s.name, s.step);
   }
 }
 

@@ -14,6 +14,14 @@ if (!parentPort) throw new Error('trainingWorker must run inside a worker_thread
 const port = parentPort;
 const post = (m: WorkerToHost) => port.postMessage(m);
 
+/**
+ * Test hook (e2e of a dying worker): with SEQ2SEQ_TEST_WORKER_EXIT_AT_STEP=N the worker
+ * thread exits with code {@link TEST_EXIT_CODE} right after reporting step N, as a worker
+ * killed mid-run would (no `done`, no `error` message). Unset in normal use.
+ */
+const exitAtStep = Number(process.env.SEQ2SEQ_TEST_WORKER_EXIT_AT_STEP ?? '');
+const TEST_EXIT_CODE = 70;
+
 let cancelled = false;
 let started = false;
 
@@ -33,7 +41,10 @@ port.on('message', (msg: HostToWorker) => {
         configPath: msg.configPath,
         outDir: msg.outDir,
         resume: msg.resume,
-        listener: (event) => post({ type: 'event', event }),
+        listener: (event) => {
+          post({ type: 'event', event });
+          if (exitAtStep > 0 && event.type === 'progress' && event.step >= exitAtStep) setTimeout(() => process.exit(TEST_EXIT_CODE), 20);
+        },
         shouldStop: () => cancelled,
       }).catch((e: unknown) => {
         const { message, detail } = describeError(e);

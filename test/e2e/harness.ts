@@ -545,12 +545,13 @@ export interface Workbench {
  * Start code-server on `workspace` with `vsix` installed (dark theme, wasm
  * backend, as the extension suites run) and open its workbench in Chromium.
  */
-export async function startWorkbench(workspace: string, vsix: string, extra: Pick<CodeServerOptions, 'locale' | 'settings' | 'workspaceTrust'> & { moreVsix?: string[] } = {}): Promise<Workbench> {
+export async function startWorkbench(workspace: string, vsix: string, extra: Pick<CodeServerOptions, 'locale' | 'settings' | 'workspaceTrust' | 'env'> & { moreVsix?: string[] } = {}): Promise<Workbench> {
   const server = await startCodeServer({
     workspace,
     vsix: [vsix, ...(extra.moreVsix ?? [])],
     locale: extra.locale,
     workspaceTrust: extra.workspaceTrust,
+    env: extra.env,
     settings: { 'workbench.colorTheme': 'Default Dark Modern', 'seq2seq.backend': 'wasm', ...extra.settings },
   });
   const session = await launchBrowser();

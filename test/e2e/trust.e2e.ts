@@ -64,7 +64,13 @@ describe('Workspace Trust (code-server with trust on, packaged extension)', func
     await row.waitFor({ state: 'visible', timeout: 30_000 });
     assert.match((await row.textContent()) ?? '', /BLEU/);
     await row.click({ button: 'right' });
-    await page.locator('.context-view .monaco-menu .action-label', { hasText: /^Open Training Panel$/ }).first().click();
+    // A click that comes right after the context menu opened is sometimes lost (the menu stays open):
+    // click again until the menu is gone.
+    const menu = page.locator('.context-view .monaco-menu');
+    for (let i = 0; i < 5 && (await menu.isVisible()); i++) {
+      await menu.locator('.action-label', { hasText: /^Open Training Panel$/ }).first().click();
+      await menu.waitFor({ state: 'hidden', timeout: 1000 }).catch(() => undefined);
+    }
     const panel = await webviewFrame(page, async (f) => (await f.locator('.run-name', { hasText: 'tiny' }).count()) > 0, 60_000);
     const text = await panel.evaluate(() => document.body.innerText);
     assert.match(text, /finished/i, `the recorded run's state: ${text.slice(0, 400)}`);

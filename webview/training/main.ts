@@ -14,7 +14,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './training.css';
 import type { DoneEvent, ProgressEvent, RunStartedEvent, TrainingEvent, ValidationEvent } from '../../src/core/events';
-import type { HostToPanel, PanelToHost, RunInfo } from '../../src/protocol/trainingPanel';
+import type { HostToPanel, PanelToHost, ResumeInfo, RunInfo } from '../../src/protocol/trainingPanel';
 import {
   describeStopReason,
   formatBleu,
@@ -29,7 +29,7 @@ import * as l10n from '@vscode/l10n';
 const vscode = acquireVsCodeApi();
 const send = (msg: PanelToHost) => vscode.postMessage(msg);
 
-type PanelState = 'waiting' | 'running' | 'stopping' | 'finished' | 'stopped' | 'failed';
+type PanelState = 'waiting' | 'running' | 'stopping' | 'finished' | 'stopped' | 'failed' | 'interrupted';
 
 /** Everything the page shows, rebuilt from events. */
 interface Model {
@@ -40,6 +40,8 @@ interface Model {
   validation: ValidationEvent | undefined;
   done: DoneEvent | undefined;
   failure: string | undefined;
+  /** Where the run can be resumed from (interrupted, or failed after a checkpoint): shows Resume. */
+  resumable: ResumeInfo | undefined;
   lastLog: string | undefined;
   bestBleu: number;
   backend: string | undefined;
@@ -59,6 +61,7 @@ function emptyModel(): Model {
     validation: undefined,
     done: undefined,
     failure: undefined,
+    resumable: undefined,
     lastLog: undefined,
     bestBleu: NaN,
     backend: undefined,
@@ -145,6 +148,8 @@ function stateText(state: PanelState): string {
       return l10n.t('stopped');
     case 'failed':
       return l10n.t('failed');
+    case 'interrupted':
+      return l10n.t('interrupted');
   }
 }
 
@@ -165,6 +170,13 @@ const stateBadge = titleRow.appendChild(el('span', 'badge state-waiting', stateT
 const backendBadge = titleRow.appendChild(el('span', 'badge backend', ''));
 const actions = titleRow.appendChild(el('div', 'actions'));
 const revealButton = actions.appendChild(el('button', 'secondary', l10n.t('Open Run Folder')));
+const resumeButton = actions.appendChild(el('button', 'resume', l10n.t('Resume')));
+resumeButton.hidden = true;
+resumeButton.addEventListener('click', () => {
+  if (!model.resumable) return;
+  resumeButton.disabled = true;
+  send({ type: 'resume' });
+});
 const stopButton = actions.appendChild(el('button', 'stop', l10n.t('Stop')));
 stopButton.title = l10n.t('Stop after the current step and write the last checkpoint');
 revealButton.addEventListener('click', () => send({ type: 'revealRun' }));
@@ -390,13 +402,17 @@ function renderHeader(): void {
   stopButton.disabled = m.state !== 'running';
   stopButton.textContent = m.state === 'stopping' ? l10n.t('Stopping…') : l10n.t('Stop');
   revealButton.hidden = !m.run;
+  const canResume = !!m.resumable && (m.state === 'interrupted' || m.state === 'failed');
+  resumeButton.hidden = !canResume;
+  resumeButton.disabled = !canResume;
+  resumeButton.title = m.resumable ? l10n.t('Continue training from the last checkpoint (step {0})', m.resumable.checkpointStep) : '';
 
   const p = m.progress;
   const s = m.started;
   const epochs = s && s.stepsPerEpoch > 0 ? Math.ceil(s.totalSteps / s.stepsPerEpoch) : undefined;
   const live = m.state === 'running' || m.state === 'stopping';
   setStat('epoch', p ? (epochs ? `${p.epoch} / ${epochs}` : String(p.epoch)) : '–');
-  const step = m.done?.step ?? p?.step;
+  const step = m.done?.step ?? (m.state === 'interrupted' ? m.resumable?.step : undefined) ?? p?.step;
   setStat('step', step !== undefined ? (s ? `${step} / ${s.totalSteps}` : String(step)) : '–');
   setStat('tokensPerSecond', p ? formatCount(p.tokensPerSecond) : '–');
   setStat('eta', live && p ? formatDuration(p.etaSeconds) : m.done ? l10n.t('done') : '–');
@@ -410,6 +426,14 @@ function renderHeader(): void {
   if (m.failure !== undefined) {
     banner.textContent = m.failure;
     banner.className = 'banner error';
+    banner.hidden = false;
+  } else if (m.state === 'interrupted' && m.resumable) {
+    banner.textContent = l10n.t(
+      'Interrupted at step {0}: training stopped without finishing (the window was reloaded or the worker ended). The last checkpoint, at step {1}, is kept; Resume continues from there.',
+      m.resumable.step,
+      m.resumable.checkpointStep,
+    );
+    banner.className = 'banner warning';
     banner.hidden = false;
   } else if (m.done) {
     banner.textContent =
@@ -459,6 +483,9 @@ function renderChart(slot: ChartSlot, xs: number[], ys: (number | null)[]): void
   slot.empty.hidden = hasData;
   slot.plotEl.classList.toggle('hidden', !hasData);
   slot.plot?.setData([xs, ys] as uPlot.AlignedData);
+  // The extent of the curve, for tests and tools reading the DOM (the plot itself is a canvas).
+  slot.box.dataset.points = String(xs.length);
+  slot.box.dataset.firstStep = hasData ? String(xs[0]) : '';
   if (slot.plot?.cursor.idx == null) updateReadout(slot, null);
 }
 
@@ -490,9 +517,14 @@ window.addEventListener('message', (ev: MessageEvent<HostToPanel>) => {
       for (const e of msg.events) apply(e);
       if (msg.running) {
         if (model.state === 'waiting') model.state = 'running';
+      } else if (msg.interrupted) {
+        model.state = 'interrupted';
+        model.resumable = msg.interrupted;
       } else if (msg.run && (model.state === 'running' || model.state === 'waiting' || model.state === 'stopping')) {
         model.state = 'stopped';
       }
+      // Remembered by VS Code with the panel: after a window reload the host shows this run again.
+      vscode.setState({ runDir: msg.run?.runDir });
       markAll();
       break;
     case 'event':
@@ -500,6 +532,7 @@ window.addEventListener('message', (ev: MessageEvent<HostToPanel>) => {
       break;
     case 'failed':
       model.failure = msg.message;
+      model.resumable = msg.resumable;
       model.state = 'failed';
       dirty.header = true;
       break;

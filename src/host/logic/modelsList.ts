@@ -10,6 +10,8 @@ import * as path from 'path';
 import { READABLE_RUN_FORMATS, upgradeManifest, type RunManifest } from '../../core/checkpoint';
 import type { Seq2SeqConfig } from '../../core/config';
 import type { TrainingEvent } from '../../core/events';
+import type { ResumeInfo } from '../../protocol/trainingPanel';
+import { readInterruption } from './interruptedRuns';
 // @vscode/l10n itself, the instance src/shared/l10n.ts configures: vscode-l10n-dev extracts
 // l10n.t('…') only from files that import it from 'vscode' or '@vscode/l10n'.
 import * as l10n from '@vscode/l10n';
@@ -39,6 +41,8 @@ export interface RunEntry {
   bestStep?: number;
   /** Why run.json could not be used (the run is listed but cannot be loaded; translated). */
   problem?: string;
+  /** Set when training stopped without finishing and no training holds the folder: it can be resumed from `last/` (see ./interruptedRuns.ts). */
+  interrupted?: ResumeInfo;
 }
 
 const exists = (p: string) => fs.stat(p).then(() => true, () => false);
@@ -74,6 +78,7 @@ export async function readRunEntry(runDir: string): Promise<RunEntry | undefined
     entry.problem = `${manifestFile}: ${(e as Error).message}`;
   }
   entry.hasLast = await exists(path.join(runDir, 'last', 'weights.json'));
+  if (entry.hasLast && !entry.problem) entry.interrupted = await readInterruption(runDir);
   const bestManifest = path.join(runDir, 'best', 'weights.json');
   if (await exists(bestManifest)) {
     entry.hasBest = true;
@@ -150,6 +155,7 @@ export function formatRunDate(ms: number): string {
 /** The tree item's description (translated): best BLEU (or why there is none), backend, date. */
 export function runDescription(run: RunEntry): string {
   const parts: string[] = [];
+  if (run.interrupted) parts.push(l10n.t('interrupted at step {0}', run.interrupted.step));
   if (run.problem) parts.push(l10n.t('unreadable run.json'));
   else if (run.bestBleu !== undefined) parts.push(`BLEU ${run.bestBleu.toFixed(1)}`);
   else if (!run.hasBest && !run.hasLast) parts.push(l10n.t('no checkpoint'));
@@ -185,6 +191,9 @@ export function runTooltip(run: RunEntry): string {
       ? l10n.t('only a last checkpoint (no validation improved yet)')
       : l10n.t('no checkpoint yet');
   lines.push('', l10n.t('Checkpoint: {0}', ckpt));
+  if (run.interrupted) {
+    lines.push(l10n.t('Interrupted at step {0}: training stopped without finishing. Resume continues from the last checkpoint (step {1}).', run.interrupted.step, run.interrupted.checkpointStep));
+  }
   if (run.backend) lines.push(l10n.t('Trained on: {0}', run.backend));
   lines.push(l10n.t('Created: {0}', formatRunDate(run.created)));
   return lines.join('\n\n').replace(/\n\n\n\n/g, '\n\n');

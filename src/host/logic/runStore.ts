@@ -6,10 +6,10 @@
  * No `vscode` import (unit-tested in plain Node).
  */
 import type { DoneEvent, ProgressEvent, TrainingEvent, ValidationEvent } from '../../core/events';
-import type { ReplayMessage, RunInfo } from '../../protocol/trainingPanel';
+import type { ReplayMessage, ResumeInfo, RunInfo } from '../../protocol/trainingPanel';
 
-/** Final state of a run as the host sees it. */
-export type RunState = 'running' | 'finished' | 'stopped' | 'failed';
+/** Final state of a run as the host sees it (`interrupted`: ended without finishing, resumable). */
+export type RunState = 'running' | 'finished' | 'stopped' | 'failed' | 'interrupted';
 
 export interface RunStoreOptions {
   /**
@@ -31,6 +31,7 @@ export class RunStore {
   private _lastProgress: ProgressEvent | undefined;
   private _lastValidation: ValidationEvent | undefined;
   private _done: DoneEvent | undefined;
+  private _resumable: ResumeInfo | undefined;
   private readonly maxProgress: number;
 
   constructor(options: RunStoreOptions = {}) {
@@ -47,6 +48,7 @@ export class RunStore {
     this._lastProgress = undefined;
     this._lastValidation = undefined;
     this._done = undefined;
+    this._resumable = undefined;
   }
 
   /**
@@ -73,10 +75,56 @@ export class RunStore {
     return true;
   }
 
-  /** Mark the run as failed with a user-facing message (the worker is gone). */
-  fail(message: string): void {
+  /**
+   * Mark the run as failed with a user-facing message (the worker is gone);
+   * `resumable` when it kept a `last/` checkpoint to resume from.
+   */
+  fail(message: string, resumable?: ResumeInfo): void {
     this._failure = message;
     this._running = false;
+    this._resumable = resumable;
+  }
+
+  /** Mark the recorded run as interrupted (stopped without finishing, by a worker that is gone) and resumable from `info`. */
+  interrupt(info: ResumeInfo): void {
+    this._running = false;
+    this._resumable = info;
+  }
+
+  /**
+   * Continue the recorded run in a new worker that resumes from the
+   * checkpoint at `fromStep`: what was recorded after that checkpoint is
+   * dropped (the trainer cuts metrics.jsonl back to the same point and
+   * trains those steps again), the rest is kept, and new events append.
+   */
+  resume(fromStep: number): void {
+    if (!this._run) return;
+    let cut = -1;
+    for (let i = this._events.length - 1; i >= 0; i--) {
+      const e = this._events[i];
+      if (e.type === 'checkpoint' && e.kind === 'last' && e.step === fromStep) {
+        cut = i;
+        break;
+      }
+    }
+    this._events =
+      cut >= 0
+        ? this._events.slice(0, cut + 1)
+        : this._events.filter((e) => e.type === 'done' || !('step' in e) || e.step <= fromStep);
+    this._events = this._events.filter((e) => e.type !== 'done');
+    this._running = true;
+    this._failure = undefined;
+    this._resumable = undefined;
+    this._done = undefined;
+    this._lastProgress = undefined;
+    this._lastValidation = undefined;
+    this._progressCount = 0;
+    for (const e of this._events) {
+      if (e.type === 'progress') {
+        this._lastProgress = e;
+        this._progressCount++;
+      } else if (e.type === 'validation') this._lastValidation = e;
+    }
   }
 
   /** Mark the run as ended without a `done` event (e.g. the worker was terminated after a stop request). */
@@ -102,6 +150,10 @@ export class RunStore {
   get done(): DoneEvent | undefined {
     return this._done;
   }
+  /** Where the run can be resumed from (set for an interrupted run and a failed one that kept a checkpoint). */
+  get resumable(): ResumeInfo | undefined {
+    return this._resumable;
+  }
   /** Events recorded so far, in arrival order (a copy). */
   get events(): TrainingEvent[] {
     return this._events.slice();
@@ -113,12 +165,14 @@ export class RunStore {
     if (this._failure !== undefined) return 'failed';
     if (this._running) return 'running';
     if (this._done && this._done.reason !== 'cancelled') return 'finished';
+    if (!this._done && this._resumable) return 'interrupted';
     return 'stopped';
   }
 
   /** The message that brings a freshly loaded Training panel up to date. */
   replay(): ReplayMessage {
-    return { type: 'replay', run: this._run, events: this.events, running: this._running };
+    const interrupted = this.state === 'interrupted' ? this._resumable : undefined;
+    return { type: 'replay', run: this._run, events: this.events, running: this._running, ...(interrupted ? { interrupted } : {}) };
   }
 
   /** Drop every second progress event in the older half of the history (keeps order and the latest detail). */
