@@ -250,8 +250,9 @@ class ProgressTracker {
     this.every = Math.max(1, Math.floor(opts.progressLines ?? 4096));
     this.ms = Math.max(0, opts.progressMs ?? 250);
   }
-  line(): void {
-    if (++this.linesRead % this.every !== 0 || !this.opts.onProgress) return;
+  /** After each line (once `linesRead` and `pairsKept` count it). */
+  tick(): void {
+    if (this.linesRead % this.every !== 0 || !this.opts.onProgress) return;
     const now = Date.now();
     if (now - this.last < this.ms) return;
     this.last = now;
@@ -279,28 +280,28 @@ async function streamTsv(file: string, opts: ReadPairsOptions & StreamOptions, o
   let pairs = 0;
   let failure: DataError | undefined;
   try {
-    for (let r = await records.next(); r !== undefined; r = await records.next()) {
-      progress.line();
-      // After a bad line, the rest is only read to report invalid UTF-8 first, as a whole-file read would.
-      if (failure) continue;
-      const line = progress.linesRead;
-      if (r.every((f) => f.trim() === '')) continue;
+    const handle = (r: string[], line: number): DataError | undefined => {
+      if (r.every((f) => f.trim() === '')) return undefined;
       if (r.length < need) {
-        failure = new DataError(
+        return new DataError(
           file,
           line,
           `expected at least ${need} tab-separated columns (source in column ${opts.srcColumn}, target in column ${opts.tgtColumn}), found ${r.length}`,
         );
-        continue;
       }
       const src = r[opts.srcColumn].trim();
       const tgt = r[opts.tgtColumn].trim();
-      if (src === '') failure = new DataError(file, line, `empty source sentence (column ${opts.srcColumn})`);
-      else if (tgt === '') failure = new DataError(file, line, `empty target sentence (column ${opts.tgtColumn})`);
-      else {
-        pairs++;
-        if (onPair({ src, tgt, file, line }) !== false) progress.pairsKept++;
-      }
+      if (src === '') return new DataError(file, line, `empty source sentence (column ${opts.srcColumn})`);
+      if (tgt === '') return new DataError(file, line, `empty target sentence (column ${opts.tgtColumn})`);
+      pairs++;
+      if (onPair({ src, tgt, file, line }) !== false) progress.pairsKept++;
+      return undefined;
+    };
+    for (let r = await records.next(); r !== undefined; r = await records.next()) {
+      const line = ++progress.linesRead;
+      // After a bad line, the rest is only read to report invalid UTF-8 first, as a whole-file read would.
+      if (!failure) failure = handle(r, line);
+      progress.tick();
     }
   } catch (e) {
     records.close();
@@ -336,7 +337,7 @@ async function streamParallel(srcFile: string, tgtFile: string, opts: StreamOpti
     while (a !== undefined || b !== undefined) {
       if (a !== undefined) srcLines++;
       if (b !== undefined) tgtLines++;
-      progress.line();
+      progress.linesRead = Math.max(srcLines, tgtLines);
       // After a bad line (or past the end of one file) the rest is only counted and checked, as a whole-file read would.
       if (!failure && a !== undefined && b !== undefined) {
         const src = a.join('\t').trim();
@@ -353,6 +354,7 @@ async function streamParallel(srcFile: string, tgtFile: string, opts: StreamOpti
           if (onPair({ src, tgt, file: srcFile, line }) !== false) progress.pairsKept++;
         }
       }
+      progress.tick();
       [a, b] = await Promise.all([a !== undefined ? srcRecords.next() : undefined, b !== undefined ? tgtRecords.next() : undefined]);
     }
   } catch (e) {
@@ -369,7 +371,7 @@ async function streamParallel(srcFile: string, tgtFile: string, opts: StreamOpti
   }
   if (failure) throw failure;
   progress.report(true);
-  return { linesRead: srcLines, pairs, pairsKept: progress.pairsKept };
+  return { linesRead: progress.linesRead, pairs, pairsKept: progress.pairsKept };
 }
 
 /**
@@ -429,11 +431,6 @@ export interface SplitOptions<T> {
  * @throws RangeError for fractions outside [0, 1) or summing to >= 1.
  */
 export function splitPairs<T>(pairs: T[], opts: SplitOptions<T>): { train: T[]; valid: T[]; test: T[] } {
-  const { validFraction: vf, testFraction: tf } = opts;
-  if (!(vf >= 0 && vf < 1)) throw new RangeError(`validFraction must be in [0, 1) (got ${vf})`);
-  if (!(tf >= 0 && tf < 1)) throw new RangeError(`testFraction must be in [0, 1) (got ${tf})`);
-  if (!(vf + tf < 1)) throw new RangeError(`validFraction + testFraction must be < 1 (got ${vf} + ${tf})`);
-  const rng = new Random(opts.seed);
   let groups: T[][];
   if (opts.groupBy) {
     const byKey = new Map<string, T[]>();
@@ -447,12 +444,28 @@ export function splitPairs<T>(pairs: T[], opts: SplitOptions<T>): { train: T[]; 
   } else {
     groups = pairs.map((p) => [p]);
   }
-  rng.shuffle(groups);
-  const nTest = Math.round(groups.length * tf);
-  const nValid = Math.round(groups.length * vf);
+  const s = shuffleSplit(groups, opts);
+  return { test: s.test.flat(), valid: s.valid.flat(), train: s.train.flat() };
+}
+
+/**
+ * The shuffle and cut of {@link splitPairs} on groups given in order of first
+ * appearance (the input is not modified); returns the groups of each split.
+ * @throws RangeError for fractions outside [0, 1) or summing to >= 1.
+ */
+export function shuffleSplit<G>(groups: readonly G[], opts: { validFraction: number; testFraction: number; seed: number }): { train: G[]; valid: G[]; test: G[] } {
+  const { validFraction: vf, testFraction: tf } = opts;
+  if (!(vf >= 0 && vf < 1)) throw new RangeError(`validFraction must be in [0, 1) (got ${vf})`);
+  if (!(tf >= 0 && tf < 1)) throw new RangeError(`testFraction must be in [0, 1) (got ${tf})`);
+  if (!(vf + tf < 1)) throw new RangeError(`validFraction + testFraction must be < 1 (got ${vf} + ${tf})`);
+  const rng = new Random(opts.seed);
+  const shuffled = groups.slice();
+  rng.shuffle(shuffled);
+  const nTest = Math.round(shuffled.length * tf);
+  const nValid = Math.round(shuffled.length * vf);
   return {
-    test: groups.slice(0, nTest).flat(),
-    valid: groups.slice(nTest, nTest + nValid).flat(),
-    train: groups.slice(nTest + nValid).flat(),
+    test: shuffled.slice(0, nTest),
+    valid: shuffled.slice(nTest, nTest + nValid),
+    train: shuffled.slice(nTest + nValid),
   };
 }
