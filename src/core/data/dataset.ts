@@ -93,7 +93,7 @@ export interface LoadDatasetOptions {
    * given), at most every `progressMs` ms and once at the end of each file;
    * `pairsKept` counts the training pairs that pass the `maxLength` filter.
    */
-  onProgress?: (p: ReadProgress) => void;
+  onProgress?: (p: ReadProgress & { role: 'train' | 'valid' | 'test' }) => void;
   /** See {@link StreamOptions.progressLines}. */
   progressLines?: number;
   /** See {@link StreamOptions.progressMs}. */
@@ -118,7 +118,13 @@ export async function loadDataset(
   options: LoadDatasetOptions = {},
 ): Promise<Dataset> {
   const d = config.data;
-  const read = { srcColumn: d.srcColumn, tgtColumn: d.tgtColumn, ...options };
+  const read = (role: 'train' | 'valid' | 'test') => ({
+    srcColumn: d.srcColumn,
+    tgtColumn: d.tgtColumn,
+    progressLines: options.progressLines,
+    progressMs: options.progressMs,
+    onProgress: options.onProgress && ((p: ReadProgress) => options.onProgress!({ ...p, role })),
+  });
   // Tokens do not depend on the detokenization convention, which is only known after the split.
   const tok = makeTokenizer(d.tokenizer, d.lowercase);
   const maxLength = d.maxLength;
@@ -130,7 +136,7 @@ export async function loadDataset(
   const counts: Counts[] = [];
   // Groups by normalised source in order of first appearance, as splitPairs' groupBy; a group of one is its item.
   const groups = new Map<string, number | number[]>();
-  await forEachPair(d.train, read, (p) => {
+  await forEachPair(d.train, read('train'), (p) => {
     const s = tok.tokenize(p.src);
     const g = tok.tokenize(p.tgt);
     let item: number;
@@ -156,8 +162,8 @@ export async function loadDataset(
     else group.push(item);
     return keep;
   });
-  const validFile = d.valid !== undefined ? await readPairs(d.valid, read) : undefined;
-  const testFile = d.test !== undefined ? await readPairs(d.test, read) : undefined;
+  const validFile = d.valid !== undefined ? await readPairs(d.valid, read('valid')) : undefined;
+  const testFile = d.test !== undefined ? await readPairs(d.test, read('test')) : undefined;
   if (groups.size === 0) throw new DataError(sourceName(d.train), undefined, 'the training data contains no sentence pairs');
 
   const order = [...groups.values()];
