@@ -67,6 +67,7 @@ async function main(): Promise<void> {
   const lines = Number(arg('--lines') ?? 1_000_000);
   const outDir = path.resolve(arg('--out') ?? path.join(ROOT, 'bench', 'results'));
   const legacy = !process.argv.includes('--no-legacy');
+  const loadStart = os.loadavg()[0];
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'seq2seq-bench-data-'));
   try {
     const big = path.join(tmp, `synthetic-${lines}.tsv`);
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
     const perPairHeap = (full.heapAfter - small.heapAfter) / (full.kept - small.kept);
     const result = {
       machine: machine(),
+      loadAverage: { start: loadStart, end: os.loadavg()[0] },
       command: `npm run bench:data${lines !== 1_000_000 ? ` -- --lines ${lines}` : ''}`,
       file: { lines, bytes, quarterLines: Math.round(lines / 4), quarterBytes, maxLength: MAX_LENGTH },
       stream: full,
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
     const md = [
       `# Reading a huge data file (\`${result.command}\`)`,
       '',
-      `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.platform}, Node ${m.node}, commit ${m.commit ?? '?'}, ${m.date.slice(0, 10)}.`,
+      `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.platform}, Node ${m.node}, commit ${m.commit ?? '?'}, ${m.date.slice(0, 10)}; 1-minute load average ${result.loadAverage.start.toFixed(1)} at the start, ${result.loadAverage.end.toFixed(1)} at the end${Math.max(result.loadAverage.start, result.loadAverage.end) > m.cores / 2 ? ' (measured under load: read the times loosely)' : ''}.`,
       '',
       `Synthetic TSV (seeded, bench/lib/syntheticCorpus.ts): ${lines.toLocaleString('en')} lines, ${mb(bytes)}; \`data.maxLength\` ${MAX_LENGTH}, 5 % / 5 % valid / test split.`,
       'Each row is its own process; peak RSS is its `resourceUsage().maxRSS`, "heap kept" the heap after a full GC with the dataset still held.',
