@@ -30,8 +30,8 @@
  * distinct token). Measured with `npm run bench:data` (bench/results/data.md,
  * 1,000,000 synthetic lines of 124 bytes, 948,201 kept pairs of 7.5 source /
  * 7.5 target tokens on average, Node 20): the dataset keeps about 830 bytes of
- * heap per kept pair, and the loading process peaks at about 1.3 KB of RSS
- * per kept pair plus about 40 MiB (1.2 GiB for the million lines). Longer
+ * heap per kept pair, and the loading process peaks at about 1.2–1.3 KB of
+ * RSS per kept pair plus 40–70 MiB (1.15–1.2 GiB for the million lines). Longer
  * sentences cost proportionally more (the tokens and ids dominate).
  */
 
