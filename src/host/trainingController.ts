@@ -119,7 +119,7 @@ export class TrainingController implements vscode.Disposable {
     if (e.type === 'log' && e.level === 'warn') this.output.warn(eventLogLine(e));
     else if (e.type !== 'reading' || e.done) this.output.info(eventLogLine(e));
     if (e.type === 'progress' && !this.session?.stopping) this.statusBar.showProgress(e);
-    if (e.type === 'reading' && !this.session?.stopping) this.statusBar.show({ phase: 'reading', reading: e }, readingText(e));
+    if (e.type === 'reading' && !this.session?.stopping) this.statusBar.show(e.done ? { phase: 'preparing' } : { phase: 'reading', reading: e }, readingText(e));
     this.panel.post({ type: 'event', event: e });
   }
 
