@@ -64,13 +64,15 @@ describe('training worker protocol', function () {
       train: { epochs, batchSize: 16, logEvery: 2, learningRate: 0.01 },
     });
 
-  it('start → started → progress → validation → done, with the backend named', async () => {
+  it('start → reading → started → progress → validation → done, with the backend named', async () => {
     const w = startWorker();
     try {
       w.send({ type: 'start', config: config(1), outDir: path.join(dir, 'run1'), resume: false });
       const done = await w.next(isEvent('done'));
       const types = w.messages.map((m) => (m.type === 'event' ? m.event.type : m.type));
-      assert.equal(types[0], 'started');
+      // The data's reading progress comes first (at least the totals of the file), then the run starts.
+      const started = types.indexOf('started');
+      assert.ok(started >= 1 && types.slice(0, started).every((t) => t === 'reading'), types.slice(0, 5).join());
       assert.ok(types.indexOf('progress') > 0 && types.indexOf('progress') < types.indexOf('validation'));
       assert.ok(types.indexOf('validation') < types.indexOf('done'));
       assert.ok(!types.includes('error'));

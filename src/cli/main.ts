@@ -18,7 +18,7 @@ import { Command, Help, InvalidArgumentError, Option } from 'commander';
 import { applyOverrides, defaultRunConfig, loadConfig } from '../core/configLoader';
 import type { Seq2SeqConfig } from '../core/config';
 import { describeError } from '../core/errors';
-import type { TrainingEvent } from '../core/events';
+import type { ReadingEvent, TrainingEvent } from '../core/events';
 import { corpusBleu } from '../core/metrics/bleu';
 import * as l10n from '@vscode/l10n';
 import { setUpCliL10n } from './l10n';
@@ -95,6 +95,13 @@ function formatSeconds(s: number): string {
 /** One human-readable line per training event, in the CLI's language (undefined: print nothing). */
 export function formatEvent(e: TrainingEvent): string | undefined {
   switch (e.type) {
+    case 'reading': {
+      const rel = path.relative(process.cwd(), e.file);
+      const file = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : e.file;
+      if (e.done) return l10n.t('read {0}: {1} lines, {2} pairs kept', file, e.linesRead.toLocaleString('en'), e.pairsKept.toLocaleString('en'));
+      const pct = e.totalBytes > 0 ? Math.min(100, Math.floor((100 * e.bytesRead) / e.totalBytes)) : 100;
+      return l10n.t('reading {0}: {1} lines read, {2} pairs kept ({3}%)', file, e.linesRead.toLocaleString('en'), e.pairsKept.toLocaleString('en'), pct);
+    }
     case 'started':
       return (
         l10n.t('run {0}', e.runDir) +
@@ -147,6 +154,36 @@ export function formatEvent(e: TrainingEvent): string | undefined {
   }
 }
 
+/**
+ * Prints `reading` events: on a terminal one line updated in place (ended by
+ * the file's last event, or by {@link end} before other output); otherwise a
+ * line at most every `intervalMs` and the file's totals.
+ */
+export function readingPrinter(out: { isTTY?: boolean; write(s: string): unknown }, intervalMs = 5000, now: () => number = Date.now) {
+  let open = false;
+  let last = -Infinity;
+  return {
+    show(e: ReadingEvent): void {
+      const text = formatEvent(e) ?? '';
+      if (out.isTTY) {
+        out.write('\r' + text + '\x1b[K' + (e.done ? '\n' : ''));
+        open = !e.done;
+        return;
+      }
+      const t = now();
+      if (e.done || t - last >= intervalMs) {
+        out.write(text + '\n');
+        last = e.done ? -Infinity : t;
+      }
+    },
+    /** Ends an open updating line. */
+    end(): void {
+      if (open) out.write('\n');
+      open = false;
+    },
+  };
+}
+
 async function readLines(file: string): Promise<string[]> {
   let text: string;
   try {
@@ -184,6 +221,7 @@ async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean;
     console.log('\n' + l10n.t('stopping after this step (press Ctrl+C again to quit at once)…'));
   };
   process.on('SIGINT', onSigint);
+  const reading = readingPrinter(process.stdout);
   try {
     await train({
       config,
@@ -191,12 +229,15 @@ async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean;
       outDir,
       resume: opts.resume ?? false,
       listener: (e) => {
+        if (e.type === 'reading') return reading.show(e);
+        reading.end();
         const line = formatEvent(e);
         if (line) console.log(line);
       },
       shouldStop: () => stopping,
     });
   } finally {
+    reading.end();
     process.off('SIGINT', onSigint);
   }
 }

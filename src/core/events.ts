@@ -106,7 +106,31 @@ export interface DoneEvent {
   runDir: string;
 }
 
+/**
+ * Progress of reading the data files, before `started`: at most about four a
+ * second per file and one with `done: true` at the end of each file. Sent to
+ * the listener only, never written to `metrics.jsonl` (the run's record
+ * starts with `started`, which carries the pair counts).
+ */
+export interface ReadingEvent {
+  type: 'reading';
+  /** Which data file of the config is being read. */
+  role: 'train' | 'valid' | 'test';
+  /** The file (absolute; the source file for parallel files). */
+  file: string;
+  /** Lines read so far (blank lines included). */
+  linesRead: number;
+  /** Pairs kept so far (for the training file: those within `data.maxLength`). */
+  pairsKept: number;
+  /** Bytes read so far, of `totalBytes` (both files for parallel files). */
+  bytesRead: number;
+  totalBytes: number;
+  /** True on the last event of this file (the totals). */
+  done: boolean;
+}
+
 export type TrainingEvent =
+  | ReadingEvent
   | RunStartedEvent
   | ProgressEvent
   | ValidationEvent

@@ -33,7 +33,8 @@ import { disposeAll } from './tensors';
 import { competence, curriculumBatch, difficultyOrder } from './data/curriculum';
 import { Dataset, loadDataset } from './data/dataset';
 import { Vocabulary } from './data/vocabulary';
-import type { CheckpointEvent, DoneEvent, StopReason, TrainingEvent, TrainingListener, ValidationEvent } from './events';
+import type { CheckpointEvent, DoneEvent, ReadingEvent, StopReason, TrainingEvent, TrainingListener, ValidationEvent } from './events';
+import type { ReadProgress } from './data/corpus';
 import { evaluate } from './evaluation';
 import { DataParallel, resolveThreads } from './parallel';
 import { Adam } from './optimizer';
@@ -52,7 +53,7 @@ export interface TrainOptions {
   outDir: string;
   /** Continue from `<outDir>/last/` when it exists. */
   resume: boolean;
-  /** Receives every event (after it is written to metrics.jsonl). */
+  /** Receives every event (after it is written to metrics.jsonl; `reading` events, sent while the data loads, are not written). */
   listener?: TrainingListener;
   /** Polled between steps; when it returns true the run saves `last/` and ends with reason `cancelled`. */
   shouldStop?: () => boolean;
@@ -227,6 +228,8 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
   const resuming = opts.resume && hasLast;
 
   let config = opts.config;
+  // Reading progress goes to the listener only: metrics.jsonl is (re)opened once the data is loaded.
+  const reading = { onProgress: (p: ReadProgress & { role: ReadingEvent['role'] }) => opts.listener?.({ type: 'reading', ...p }) };
   let dataset: Dataset;
   let manifest: RunManifest;
   let last: LoadedCheckpoint | undefined;
@@ -234,9 +237,9 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
   if (resuming) {
     manifest = await readRunManifest(runDir);
     config = { ...manifest.config, train: { ...manifest.config.train, maxMinutes: opts.config.train.maxMinutes, epochs: opts.config.train.epochs } };
-    dataset = await loadDataset(config, { src: Vocabulary.fromJSON(manifest.srcVocab), tgt: Vocabulary.fromJSON(manifest.tgtVocab) });
+    dataset = await loadDataset(config, { src: Vocabulary.fromJSON(manifest.srcVocab), tgt: Vocabulary.fromJSON(manifest.tgtVocab) }, reading);
   } else {
-    dataset = await loadDataset(config);
+    dataset = await loadDataset(config, undefined, reading);
     manifest = {
       format: RUN_FORMAT,
       config,

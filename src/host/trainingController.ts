@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { Seq2SeqConfig } from '../core/config';
 import type { TrainingEvent } from '../core/events';
 import type { ResumeInfo, RunInfo } from '../protocol/trainingPanel';
-import { describeStopReason, eventLogLine, formatBleu } from '../shared/format';
+import { describeStopReason, eventLogLine, formatBleu, readingText } from '../shared/format';
 import { readInterruption } from './logic/interruptedRuns';
 import { parseMetricsJsonl, readRunEntry } from './logic/modelsList';
 import { RunStore } from './logic/runStore';
@@ -203,8 +203,9 @@ export class TrainingController implements vscode.Disposable {
   private onEvent(e: TrainingEvent): void {
     this.store.append(e);
     if (e.type === 'log' && e.level === 'warn') this.output.warn(eventLogLine(e));
-    else this.output.info(eventLogLine(e));
+    else if (e.type !== 'reading' || e.done) this.output.info(eventLogLine(e));
     if (e.type === 'progress' && !this.session?.stopping) this.statusBar.showProgress(e);
+    if (e.type === 'reading' && !this.session?.stopping) this.statusBar.show(e.done ? { phase: 'preparing' } : { phase: 'reading', reading: e }, readingText(e));
     this.panel.post({ type: 'event', event: e });
   }
 

@@ -5,7 +5,7 @@
  * also bundled into the webview. The words are translated with `l10n.t`
  * (the bundle the host or the page configured; English when none).
  */
-import type { DoneEvent, ProgressEvent, StopReason, TrainingEvent, ValidationEvent } from '../core/events';
+import type { DoneEvent, ProgressEvent, ReadingEvent, StopReason, TrainingEvent, ValidationEvent } from '../core/events';
 // @vscode/l10n itself, the instance src/shared/l10n.ts configures: vscode-l10n-dev extracts
 // l10n.t('…') only from files that import it from 'vscode' or '@vscode/l10n'.
 import * as l10n from '@vscode/l10n';
@@ -84,9 +84,34 @@ export function describeStopReason(reason: StopReason): string {
   }
 }
 
+/** How far the reading of a data file is, in whole percent of its bytes (100 when done or empty). */
+export function readingPercent(e: ReadingEvent): number {
+  if (e.done || !(e.totalBytes > 0)) return 100;
+  return Math.min(100, Math.floor((100 * e.bytesRead) / e.totalBytes));
+}
+
+/**
+ * "Reading data: 120,000 lines read, 114,000 pairs kept (12%)" (translated;
+ * numbers with thousands separators), for the Training panel and the CLI.
+ */
+export function readingText(e: ReadingEvent): string {
+  const lines = e.linesRead.toLocaleString('en');
+  const kept = e.pairsKept.toLocaleString('en');
+  const pct = readingPercent(e);
+  switch (e.role) {
+    case 'valid':
+      return l10n.t('Reading validation data: {0} lines read, {1} pairs kept ({2}%)', lines, kept, pct);
+    case 'test':
+      return l10n.t('Reading test data: {0} lines read, {1} pairs kept ({2}%)', lines, kept, pct);
+    default:
+      return l10n.t('Reading data: {0} lines read, {1} pairs kept ({2}%)', lines, kept, pct);
+  }
+}
+
 /** What the status bar shows; see {@link statusText}. */
 export type StatusPhase =
   | { phase: 'preparing' }
+  | { phase: 'reading'; reading: ReadingEvent }
   | { phase: 'training'; progress: ProgressEvent }
   | { phase: 'stopping' }
   | { phase: 'done'; done: DoneEvent }
@@ -104,6 +129,8 @@ export function statusText(s: StatusPhase): string {
   switch (s.phase) {
     case 'preparing':
       return '$(sync~spin) ' + l10n.t('Seq2Seq: preparing data…');
+    case 'reading':
+      return '$(sync~spin) ' + l10n.t('Seq2Seq: reading data {0}% · {1} pairs', readingPercent(s.reading), formatCount(s.reading.pairsKept));
     case 'training': {
       const p = s.progress;
       return '$(sync~spin) ' + l10n.t('Seq2Seq: step {0} · loss {1} · {2} tok/s', p.step, formatMetric(p.loss), formatCount(p.tokensPerSecond));
@@ -152,6 +179,10 @@ function validationLine(v: ValidationEvent): string {
  */
 export function eventLogLine(e: TrainingEvent): string {
   switch (e.type) {
+    case 'reading':
+      return e.done
+        ? l10n.t('read {0}: {1} lines, {2} pairs kept', e.file, e.linesRead, e.pairsKept)
+        : l10n.t('reading {0}: {1} lines read, {2} pairs kept ({3}%)', e.file, e.linesRead, e.pairsKept, readingPercent(e));
     case 'started': {
       const args = [
         e.backend,

@@ -13,7 +13,7 @@ import './pageL10n'; // first: configures l10n.t before anything else runs
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './training.css';
-import type { DoneEvent, ProgressEvent, RunStartedEvent, TrainingEvent, ValidationEvent } from '../../src/core/events';
+import type { DoneEvent, ProgressEvent, ReadingEvent, RunStartedEvent, TrainingEvent, ValidationEvent } from '../../src/core/events';
 import type { HostToPanel, PanelToHost, ResumeInfo, RunInfo } from '../../src/protocol/trainingPanel';
 import {
   describeStopReason,
@@ -22,6 +22,7 @@ import {
   formatDuration,
   formatLearningRate,
   formatMetric,
+  readingText,
 } from '../../src/shared/format';
 // Imported from @vscode/l10n itself (the same module src/shared/l10n configures): the extractor only sees such imports.
 import * as l10n from '@vscode/l10n';
@@ -36,6 +37,8 @@ interface Model {
   run: RunInfo | undefined;
   state: PanelState;
   started: RunStartedEvent | undefined;
+  /** Latest data-reading progress (before `started`). */
+  reading: ReadingEvent | undefined;
   progress: ProgressEvent | undefined;
   validation: ValidationEvent | undefined;
   done: DoneEvent | undefined;
@@ -57,6 +60,7 @@ function emptyModel(): Model {
     run: undefined,
     state: 'waiting',
     started: undefined,
+    reading: undefined,
     progress: undefined,
     validation: undefined,
     done: undefined,
@@ -83,6 +87,10 @@ function markAll(): void {
 /** Fold one event into the model (no DOM work). */
 function apply(e: TrainingEvent): void {
   switch (e.type) {
+    case 'reading':
+      model.reading = e;
+      dirty.header = true;
+      break;
     case 'started':
       model.started = e;
       model.backend = e.backend;
@@ -445,7 +453,9 @@ function renderHeader(): void {
   } else {
     banner.hidden = true;
   }
-  statusLine.textContent = live && !p ? (m.lastLog ?? l10n.t('Preparing data and model…')) : s ? describeStart(s) : '';
+  // While the data loads (before `started`): "Reading data: N lines read, M pairs kept (P%)".
+  const reading = !p && !s && m.reading && (live || m.state === 'waiting') ? readingText(m.reading) : undefined;
+  statusLine.textContent = reading ?? (live && !p ? (m.lastLog ?? l10n.t('Preparing data and model…')) : s ? describeStart(s) : '');
 }
 
 function describeStart(s: RunStartedEvent): string {

@@ -3,6 +3,7 @@
  * order, whether a worker is still running it, and how it failed. The
  * Training panel is created with `retainContextWhenHidden: false`, so each
  * time its page (re)loads it asks for a replay and the store rebuilds it.
+ * Reading events (data loading) keep only the latest one per file.
  * No `vscode` import (unit-tested in plain Node).
  */
 import type { DoneEvent, ProgressEvent, TrainingEvent, ValidationEvent } from '../../core/events';
@@ -57,6 +58,9 @@ export class RunStore {
    */
   append(event: TrainingEvent): boolean {
     if (!this._run) return false;
+    // Of the reading progress of a file only the latest counts: it replaces the previous one.
+    const prev = this._events[this._events.length - 1];
+    if (event.type === 'reading' && prev?.type === 'reading' && !prev.done && prev.role === event.role) this._events.pop();
     this._events.push(event);
     switch (event.type) {
       case 'progress':
