@@ -74,8 +74,8 @@ async function main(): Promise<void> {
   const readout = (o.readout ?? example.readout) as ReadoutKind;
   if (!READOUTS.includes(readout)) throw new Error(`--readout: expected one of ${READOUTS.join(', ')} (got ${readout})`);
   const m = config.model;
-  if (m.cell !== 'gru' || m.layers !== 1 || !m.bidirectional || m.attention !== 'bahdanau' || m.bridge !== 'both') {
-    throw new Error('the PyTorch peer copies one GRU layer, a bidirectional encoder, Bahdanau attention and bridge both only: the example config has changed');
+  if (m.cell !== 'gru' || m.layers !== 1 || !m.bidirectional || m.attention !== 'bahdanau' || m.bridge !== 'both' || m.bridgeFrom !== 'final') {
+    throw new Error('the PyTorch peer copies one GRU layer, a bidirectional encoder, Bahdanau attention and bridge both from the final states only: the example config has changed');
   }
   m.hiddenSize = hidden;
   m.encoderHiddenSize = o.encoderHidden !== undefined ? Number(o.encoderHidden) : Math.max(1, Math.round((encoderUnits(example) * hidden) / example.hiddenSize));

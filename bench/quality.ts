@@ -8,6 +8,8 @@
  *   npm run bench:quality -- --parts curve                 # only the perplexity curve (about 25 minutes)
  *   npm run bench:quality -- --parts budget --minutes 10   # only the 10-minute run of each
  *   npm run bench:quality -- --steps 200 --minutes 1 --minutes-curve 1   # a quick look
+ *   npm run bench:quality -- --parts ablation --variants mean,defaults --ablation-steps 100,200,500,1000 --ablation-seeds 3 --out /tmp/q
+ *                                                          # two variants only, to set beside the recorded curve
  *
  * Parts:
  * - `curve`: the project (its model defaults at the recipe's sizes: embedding
@@ -55,7 +57,7 @@ import { Random } from '../src/core/random';
 import { writeBatchFile } from './lib/batches';
 import type { ProjectCurveJob } from './lib/projectCurve';
 import { findPython, machine, peerEnv, ROOT } from './lib/env';
-import { keepPrevious, QUALITY_PARTS, type QualityPart as Part, renderQualityChart, renderQualityMarkdown, type QualityResults } from './lib/qualityReport';
+import { keepPrevious, QUALITY_PARTS, type QualityPart as Part, renderQualityChart, renderQualityMarkdown, selectVariants, type QualityResults } from './lib/qualityReport';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'tatoeba-fra-eng.seq2seq.json');
 const CLI = path.join(ROOT, 'bin', 'seq2seq.js');
@@ -72,6 +74,8 @@ interface Options {
   seeds: number;
   ablationSteps: number[];
   ablationSeeds: number;
+  /** `--variants`: indices into `ablationVariants()`, in the order to run them (all when absent). */
+  variants?: number[];
   minutes: number;
   minutesCurve: number[];
   out: string;
@@ -94,12 +98,13 @@ function parseOptions(argv: string[]): Options {
     .option('--seeds <n>', 'curve: runs of each side (initialisation and batch order), averaged', '3')
     .option('--ablation-steps <list>', 'ablation: steps after which each variant reports validation perplexity', '100,200')
     .option('--ablation-seeds <n>', 'ablation: runs of each variant, averaged', '2')
+    .option('--variants <list>', 'ablation: only these variants, in this order: each a 0-based index or a case-insensitive part of exactly one name (default: all)')
     .option('--minutes <m>', 'budget: wall-clock training minutes of each side', '10')
     .option('--minutes-curve <list>', 'minutes: further project budgets (the budget run gives the last point)', '1,2,5')
     .option('--out <dir>', 'folder for quality.json, quality.md and quality-minutes.svg', path.join('bench', 'results'))
     .option('--keep', 'keep the temporary run folders and peer files (their path is printed)', false)
     .parse(argv);
-  const o = program.opts<{ parts: string; evalSteps: string; steps?: string; seeds: string; ablationSteps: string; ablationSeeds: string; minutes: string; minutesCurve: string; out: string; keep: boolean }>();
+  const o = program.opts<{ parts: string; evalSteps: string; steps?: string; seeds: string; ablationSteps: string; ablationSeeds: string; variants?: string; minutes: string; minutesCurve: string; out: string; keep: boolean }>();
   const parts = o.parts.split(',').map((p) => p.trim()).filter(Boolean);
   for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) program.error(`--parts: unknown part "${p}" (expected some of ${PARTS.join(', ')})`);
   let steps = numbers(o.evalSteps, '--eval-steps', program);
@@ -119,6 +124,7 @@ function parseOptions(argv: string[]): Options {
     seeds: count(o.seeds, '--seeds'),
     ablationSteps: numbers(o.ablationSteps, '--ablation-steps', program),
     ablationSeeds: count(o.ablationSeeds, '--ablation-seeds'),
+    variants: o.variants === undefined ? undefined : selectVariants(o.variants, ablationVariants().map((v) => v.name), (m) => program.error(`--variants: ${m}`)),
     minutes,
     minutesCurve: numbers(o.minutesCurve, '--minutes-curve', program).filter((m) => m < minutes),
     out: path.resolve(o.out),
@@ -290,17 +296,25 @@ export function ablationVariants(): { name: string; model: Partial<ModelConfig> 
     { name: `encoder ${legacy.encoderHiddenSize} per direction (hidden/2)`, model: { encoderHiddenSize: legacy.encoderHiddenSize } },
     { name: 'weights Glorot, biases 0', model: { weightInit: 'glorot' } },
     { name: 'all four: the first version', model: legacy },
+    { name: 'decoder start from the mean of the encoder states', model: { bridgeFrom: 'mean' } },
   ];
 }
 
-/** The ablation part: the project's curve with each variant and seed, two runs at a time (one thread each); geometric means over seeds. */
-async function ablation(data: CurveData, steps: number[], seeds: number, work: string): Promise<NonNullable<QualityResults['ablation']>> {
-  const variants = ablationVariants();
-  log(`ablation: ${variants.length} variants of the project's model × ${seeds} seed(s), ${steps[steps.length - 1]} steps each, two runs at a time`);
+/**
+ * The ablation part: the project's curve with each variant (those `only`
+ * lists, in its order; default all) and seed, two runs at a time (one thread
+ * each); geometric means over seeds, and each seed's perplexity in `runs`.
+ */
+async function ablation(data: CurveData, steps: number[], seeds: number, work: string, only?: number[]): Promise<NonNullable<QualityResults['ablation']>> {
+  const all = ablationVariants();
+  const variants = (only ?? all.map((_, i) => i)).map((i) => all[i]);
+  log(`ablation: ${variants.length} variant(s) of the project's model (${variants.map((v) => v.name).join('; ')}) × ${seeds} seed(s), ${steps[steps.length - 1]} steps each, two runs at a time`);
   const runs = variants.flatMap((v, i) => Array.from({ length: seeds }, (_, seed) => ({ v, i, seed })));
   const results: { step: number; perplexity: number; seconds: number }[][][] = variants.map(() => []);
   const one = async (r: (typeof runs)[number]) => {
-    const lines = await runProjectCurve(projectJob(data, r.seed, steps, r.v.model), path.join(work, `ablation-${r.i}-${r.seed}.job.json`));
+    const lines = await runProjectCurve(projectJob(data, r.seed, steps, r.v.model), path.join(work, `ablation-${r.i}-${r.seed}.job.json`), (l) =>
+      log(`ablation: ${r.v.name}, seed ${r.seed}: step ${l.step}: perplexity ${(l.perplexity as number).toFixed(2)} (${(l.seconds as number).toFixed(0)} s)`),
+    );
     log(`ablation: ${r.v.name}, seed ${r.seed}: ${lines.map((l) => `step ${l.step} perplexity ${l.perplexity.toFixed(1)}`).join(', ')}`);
     results[r.i][r.seed] = lines;
   };
@@ -308,7 +322,10 @@ async function ablation(data: CurveData, steps: number[], seeds: number, work: s
   return variants.map((v, i) => ({
     variant: v.name,
     model: v.model,
-    perplexity: steps.map((step) => ({ step, perplexity: geometricMean(results[i].map((run) => run.find((l) => l.step === step)!.perplexity)) })),
+    perplexity: steps.map((step) => {
+      const runs = results[i].map((run) => run.find((l) => l.step === step)!.perplexity);
+      return { step, perplexity: geometricMean(runs), runs };
+    }),
     secondsPerStep: results[i].reduce((a, run) => a + run[run.length - 1].seconds / run[run.length - 1].step, 0) / seeds,
   }));
 }
@@ -399,8 +416,9 @@ async function samples(runDir: string, peer: { hypotheses: string[]; sources: st
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv);
-  const found = findPython();
-  if (!found) throw new Error('bench:quality needs a python3 that can import torch (see bench/README.md: apt-get install python3-torch libopenblas0-pthread)');
+  // Every part but the ablation (the project alone) runs the PyTorch peer.
+  const found = opts.parts.some((p) => p !== 'ablation') ? findPython() : undefined;
+  if (!found && opts.parts.some((p) => p !== 'ablation')) throw new Error('bench:quality needs a python3 that can import torch (see bench/README.md: apt-get install python3-torch libopenblas0-pthread)');
   const { config: example } = await loadConfig(EXAMPLE);
   const data = typeof example.data.train === 'string' ? example.data.train : example.data.train.src;
   if (!existsSync(data)) throw new Error(`bench:quality needs the Tatoeba English–French pairs at ${data} (see bench/README.md)`);
@@ -410,7 +428,7 @@ async function main(): Promise<void> {
   const results: QualityResults = {
     format: 'seq2seq-lab/quality@1',
     machine: machine(),
-    pytorch: { python: path.basename(found.python), torch: found.torch },
+    pytorch: found ? { python: path.basename(found.python), torch: found.torch } : { python: '', torch: 'not used' },
     dates: {},
     settings: { recipe: RECIPE, exampleConfig: 'examples/tatoeba-fra-eng.seq2seq.json', projectModel: { ...DEFAULT_MODEL }, example: { model: example.model, train: example.train } },
     curve: [],
@@ -425,11 +443,11 @@ async function main(): Promise<void> {
       const longest = Math.max(opts.parts.includes('curve') ? opts.steps[opts.steps.length - 1] : 0, opts.ablationSteps[opts.ablationSteps.length - 1]);
       const data = await curveData(example, longest, Math.max(opts.seeds, opts.ablationSeeds), work);
       if (opts.parts.includes('curve')) {
-        results.curve = await curve(found.python, data, opts.steps, opts.seeds, work);
+        results.curve = await curve(found!.python, data, opts.steps, opts.seeds, work);
         results.dates.curve = now();
       }
       if (opts.parts.includes('ablation')) {
-        results.ablation = await ablation(data, opts.ablationSteps, opts.ablationSeeds, work);
+        results.ablation = await ablation(data, opts.ablationSteps, opts.ablationSeeds, work, opts.variants);
         results.dates.ablation = now();
       }
     }
@@ -437,7 +455,7 @@ async function main(): Promise<void> {
       const runDir = path.join(work, `run-${opts.minutes}min`);
       const project = await projectRun(opts.minutes, runDir);
       const at = opts.parts.includes('minutes') ? opts.minutesCurve : [];
-      const peer = await peerRun(found.python, runDir, opts.minutes, at, work);
+      const peer = await peerRun(found!.python, runDir, opts.minutes, at, work);
       results.budget = {
         minutes: opts.minutes,
         projectBleu: project.bleu,
@@ -479,7 +497,9 @@ async function main(): Promise<void> {
   console.log(md);
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}

@@ -122,8 +122,8 @@ interface PeerArgs {
 
 /**
  * Why the PyTorch peer cannot build `model`, or null: it copies one design only
- * (one GRU layer, bidirectional encoder, Bahdanau attention, bridge `both`;
- * any encoder size and readout).
+ * (one GRU layer, bidirectional encoder, Bahdanau attention, bridge `both`
+ * from the final states; any encoder size and readout).
  */
 function peerUnsupported(model: ModelConfig): string | null {
   const other = [
@@ -132,8 +132,9 @@ function peerUnsupported(model: ModelConfig): string | null {
     !model.bidirectional && 'a unidirectional encoder',
     model.attention !== 'bahdanau' && `attention ${model.attention}`,
     model.bridge !== 'both' && `bridge ${model.bridge}`,
+    model.bridgeFrom !== 'final' && `bridgeFrom ${model.bridgeFrom}`,
   ].filter(Boolean);
-  return other.length ? `the PyTorch peer only copies one GRU layer, a bidirectional encoder, Bahdanau attention and bridge both (this model: ${other.join(', ')})` : null;
+  return other.length ? `the PyTorch peer only copies one GRU layer, a bidirectional encoder, Bahdanau attention and bridge both from the final states (this model: ${other.join(', ')})` : null;
 }
 
 async function runPeer(python: string, a: PeerArgs): Promise<PeerResult | { error: string }> {

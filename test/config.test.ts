@@ -170,6 +170,15 @@ describe('validateConfigObject / resolveConfigPaths / defaults', () => {
     assert.throws(() => validateConfigObject([], 'settings'), /settings: the config must be an object \(got an array\)/);
   });
 
+  it('model.bridgeFrom: "final" (the default) or "mean", anything else refused with the choices', () => {
+    assert.equal(validateConfigObject({ data: { train: 'x' } }, 's').model.bridgeFrom, 'final');
+    assert.equal(validateConfigObject({ data: { train: 'x' }, model: { bridgeFrom: 'mean' } }, 's').model.bridgeFrom, 'mean');
+    assert.equal(validateConfigObject({ data: { train: 'x' }, model: { bridgeFrom: 'final' } }, 's').model.bridgeFrom, 'final');
+    assert.throws(() => validateConfigObject({ data: { train: 'x' }, model: { bridgeFrom: 'average' } }, 's'), /^ConfigError: s: model\.bridgeFrom must be one of "final", "mean" \(got "average"\)$/);
+    assert.throws(() => validateConfigObject({ data: { train: 'x' }, model: { bridgeFrom: 1 } }, 's'), /model\.bridgeFrom must be a string/);
+    assert.equal(applyOverrides(validateConfigObject({ data: { train: 'x' } }, 's'), ['model.bridgeFrom=mean']).model.bridgeFrom, 'mean');
+  });
+
   it('resolves relative paths only', () => {
     const cfg = validateConfigObject({ data: { train: { src: 'a.en', tgt: '/x/a.fr' }, test: 'b.tsv' } }, 's');
     const r = resolveConfigPaths(cfg, '/base');

@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/core/backend';
-import { AttentionKind, BridgeKind, CellKind, DEFAULT_MODEL, ModelConfig, ReadoutKind } from '../src/core/config';
+import { AttentionKind, BridgeFromKind, BridgeKind, CellKind, DEFAULT_MODEL, ModelConfig, ReadoutKind } from '../src/core/config';
 import { makeBatch } from '../src/core/data/batching';
 import { EOS_ID } from '../src/core/data/vocabulary';
 import { decodeAll, sourceTensors } from '../src/core/evaluation';
@@ -20,10 +20,18 @@ function config(over: Partial<ModelConfig>): ModelConfig {
   return { ...DEFAULT_MODEL, embeddingSize: 8, hiddenSize: 10, layers: 1, bidirectional: true, dropout: 0, ...over };
 }
 
-/** A random model whose `<eos>` logit is lowered, so that outputs are long enough to compare many steps. */
+/**
+ * A random model whose `<eos>` logit is lowered, so that outputs are long
+ * enough to compare many steps. With `bridgeFrom` `mean` the bridge weights
+ * are enlarged, so that s_0 from the final states would give other outputs.
+ */
 function randomModel(c: ModelConfig, seed: number): Seq2SeqModel {
   const m = new Seq2SeqModel(c, SRC_VOCAB, TGT_VOCAB, seed);
   tf.tidy(() => {
+    if (c.bridgeFrom === 'mean' && m.params.names.includes('decoder/Wbridge')) {
+      const wb = m.params.get('decoder/Wbridge');
+      wb.assign(tf.mul(wb, 4));
+    }
     const bout = m.params.get('decoder/bout');
     // Larger output weights make the distributions peaked (no near-ties between float32 and float64 arithmetic).
     const wout = m.params.get('decoder/Wout');
@@ -59,7 +67,7 @@ describe('fast inference path (src/core/model/inference.ts) against the tensor p
     await initBackend();
   });
 
-  type Case = { cell: CellKind; attention: AttentionKind; bridge: BridgeKind; layers: number; bidirectional: boolean; readout: ReadoutKind; encoderHiddenSize?: number };
+  type Case = { cell: CellKind; attention: AttentionKind; bridge: BridgeKind; layers: number; bidirectional: boolean; readout: ReadoutKind; encoderHiddenSize?: number; bridgeFrom?: BridgeFromKind };
   const cases: Case[] = [];
   for (const readout of READOUTS) {
     for (const cell of CELLS) for (const attention of ATTENTIONS) cases.push({ cell, attention, bridge: 'both', layers: 1, bidirectional: true, readout });
@@ -69,9 +77,14 @@ describe('fast inference path (src/core/model/inference.ts) against the tensor p
     cases.push({ cell: 'gru', attention: 'luong-dot', bridge: 'init', layers: 1, bidirectional: true, readout });
   }
   cases.push({ cell: 'gru', attention: 'bahdanau', bridge: 'both', layers: 2, bidirectional: true, readout: 'deep', encoderHiddenSize: 3 });
+  // The bridge from the mean of the encoder outputs (model.bridgeFrom).
+  cases.push({ cell: 'gru', attention: 'bahdanau', bridge: 'both', layers: 1, bidirectional: true, readout: 'deep', bridgeFrom: 'mean' });
+  cases.push({ cell: 'lstm', attention: 'none', bridge: 'init', layers: 2, bidirectional: false, readout: 'deep', bridgeFrom: 'mean' });
+  cases.push({ cell: 'gru', attention: 'luong-general', bridge: 'init', layers: 1, bidirectional: true, readout: 'maxout', bridgeFrom: 'mean' });
+  cases.push({ cell: 'lstm', attention: 'bahdanau', bridge: 'both', layers: 2, bidirectional: true, readout: 'attentional', encoderHiddenSize: 3, bridgeFrom: 'mean' });
 
   for (const c of cases) {
-    const name = `${c.cell} + ${c.attention}, bridge ${c.bridge}, ${c.layers} layer(s)${c.bidirectional ? ', bidirectional' : ''}, readout ${c.readout}${c.encoderHiddenSize ? `, encoder ${c.encoderHiddenSize} units` : ''}`;
+    const name = `${c.cell} + ${c.attention}, bridge ${c.bridge}, ${c.layers} layer(s)${c.bidirectional ? ', bidirectional' : ''}, readout ${c.readout}${c.encoderHiddenSize ? `, encoder ${c.encoderHiddenSize} units` : ''}${c.bridgeFrom ? `, bridge from ${c.bridgeFrom}` : ''}`;
     it(`${name}: greedy and beam search give the same tokens, attention and probabilities`, () => {
       const model = randomModel(config(c), 3 + c.layers);
       // The SIMD kernels (the default), and the fallback with all products in JavaScript or all on the backend.
@@ -107,6 +120,35 @@ describe('fast inference path (src/core/model/inference.ts) against the tensor p
       } finally {
         for (const f of fastModels) f.dispose();
         model.dispose();
+      }
+    });
+  }
+
+  for (const bridgeFrom of ['final', 'mean'] as BridgeFromKind[]) {
+    it(`bridge from ${bridgeFrom}: greedy decoding of a padded batch on the tensor path gives the fast path's sentence-by-sentence results`, () => {
+      for (const c of [config({ attention: 'bahdanau', bridgeFrom }), config({ attention: 'none', bridge: 'init', cell: 'lstm', bridgeFrom })]) {
+        const model = randomModel(c, 11);
+        const fast = new InferenceModel(model);
+        try {
+          const batch = makeBatch(SENTENCES.map((src) => ({ src, tgt: [] })), [0, 1, 2]);
+          const s = sourceTensors(batch);
+          let batched: Hypothesis[];
+          try {
+            batched = greedyDecode(model, s, 1.5, { topK: 3 });
+          } finally {
+            tf.dispose([s.srcIds, s.srcMask]);
+          }
+          SENTENCES.forEach((sentence, i) => {
+            const src = Array.from(makeBatch([{ src: sentence, tgt: [] }], [0]).srcIds);
+            const one = greedyDecodeFast(fast, src, 1.5, { topK: 3 });
+            // The batch's attention rows span its padded width: compare the real positions (the rest is 0).
+            const ref = { ...batched[i], attention: batched[i].attention.map((row) => row.slice(0, src.length)) };
+            assertSame(one, ref, `attention ${c.attention}, sentence ${i} (${sentence.length} tokens, ${batch.srcLen - src.length} padded)`);
+          });
+        } finally {
+          fast.dispose();
+          model.dispose();
+        }
       }
     });
   }

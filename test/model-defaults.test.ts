@@ -4,7 +4,8 @@
  * defaults reaches a validation perplexity that the first version's model
  * choices (`legacyModelKeys`: embeddings U(−0.1, 0.1), Luong's attentional
  * readout, hidden/2 encoder units per direction) do not. And runs saved with
- * those choices (run format 1) still load and translate as they were trained.
+ * those choices (run format 1, before `bridgeFrom` too) still load and
+ * translate as they were trained.
  */
 import { strict as assert } from 'assert';
 import { promises as fs } from 'fs';
@@ -84,13 +85,13 @@ describe('model defaults', function () {
       const manifest = JSON.parse(await fs.readFile(manifestFile, 'utf8'));
       assert.equal(manifest.format, RUN_FORMAT);
       manifest.format = 'seq2seq-lab/run@1';
-      for (const key of Object.keys(legacy)) delete manifest.config.model[key];
+      for (const key of [...Object.keys(legacy), 'bridgeFrom']) delete manifest.config.model[key];
       await fs.writeFile(manifestFile, JSON.stringify(manifest));
       const after = await Translator.load(outDir);
       try {
         assert.deepEqual(
-          (({ readout, encoderHiddenSize, embeddingInit, embeddingInitScale }) => ({ readout, encoderHiddenSize, embeddingInit, embeddingInitScale }))(after.config.model),
-          { readout: 'attentional', encoderHiddenSize: 16, embeddingInit: 'uniform', embeddingInitScale: 0.1 },
+          (({ readout, encoderHiddenSize, embeddingInit, embeddingInitScale, bridgeFrom }) => ({ readout, encoderHiddenSize, embeddingInit, embeddingInitScale, bridgeFrom }))(after.config.model),
+          { readout: 'attentional', encoderHiddenSize: 16, embeddingInit: 'uniform', embeddingInitScale: 0.1, bridgeFrom: 'final' },
         );
         const got = after.translate(sentence, { beamSize: 1 });
         assert.equal(got.text, expected.text);

@@ -126,6 +126,67 @@ describe('model', function () {
     }
   }
 
+  for (const cell of CELLS) {
+    for (const attention of ['none', 'bahdanau'] as AttentionKind[]) {
+      it(`${cell} + ${attention}, bridgeFrom mean: the loss is unchanged when extra padding is added to a batch`, () => {
+        const m = new Seq2SeqModel(config({ cell, attention, layers: 2, bridgeFrom: 'mean' }), 15, 13, 3);
+        try {
+          const long = { src: [4, 5, 6, 7, 8, 9, 10, 11, 12], tgt: [7, 8, 9, 10, 11, 12, 7, 8] };
+          const all = [...PAIRS, long];
+          const lossOf = (idx: number[]) => {
+            const b = makeBatch(all, idx);
+            const t = batchTensors(b);
+            const nll = tidy(() => m.loss(t, b.tokens, { training: false, teacherForcing: 1, random: new Random(0) }).nllSum.dataSync()[0]);
+            disposeAll(t);
+            return nll;
+          };
+          // Each sentence alone (no padding) against the batch with the long pair (up to 8 padded source
+          // positions). At initialisation s_0 moves the loss little (a mean over the padding too changes it
+          // by ~1e-4 relative), hence the tight tolerance; float32 batching differences are ~1e-8.
+          const alone = [0, 1, 2, 3].map((i) => lossOf([i])).reduce((a, x) => a + x, 0);
+          const batched = lossOf([0, 1, 2, 3]);
+          assert.ok(Math.abs(alone - batched) < 1e-5 * Math.max(1, alone), `${alone} vs ${batched}`);
+        } finally {
+          m.dispose();
+        }
+      });
+    }
+  }
+
+  it('bridgeFrom: s_0 = tanh(W_b x + b_b) with x the final states or the mean encoder output over the real tokens', () => {
+    for (const bridgeFrom of ['final', 'mean'] as const) {
+      const m = new Seq2SeqModel(config({ bridgeFrom }), 15, 13, 6);
+      try {
+        const b = makeBatch(PAIRS, [0, 1, 2]);
+        const s = sourceTensors(b);
+        const { outputs, final, h0, w, bias } = tidy(() => {
+          const src = m.encode(s.srcIds, s.srcMask);
+          return {
+            outputs: src.outputs.arraySync() as number[][][],
+            final: src.final.arraySync() as number[][],
+            h0: m.initialState(src).layers[0].h.arraySync() as number[][],
+            w: m.params.get('decoder/Wbridge').arraySync() as number[][],
+            bias: Array.from(m.params.get('decoder/bbridge').dataSync()),
+          };
+        });
+        disposeAll(s.srcIds, s.srcMask);
+        const D = final[0].length;
+        b.srcLengths.forEach((len, i) => {
+          const mean = Array.from({ length: D }, (_, d) => outputs[i].slice(0, len).reduce((a, row) => a + row[d], 0) / len);
+          const x = bridgeFrom === 'mean' ? mean : final[i];
+          const other = bridgeFrom === 'mean' ? final[i] : mean;
+          const bridgeOf = (v: number[]) => bias.map((bj, j) => Math.tanh(v.reduce((a, vk, k) => a + vk * w[k][j], bj)));
+          const want = bridgeOf(x);
+          want.forEach((y, j) => assert.ok(Math.abs(h0[i][j] - y) < 1e-5, `${bridgeFrom}, row ${i}, unit ${j}: ${h0[i][j]} vs ${y}`));
+          // The sentence of length 1 has mean = its only output, which is not the final state of both directions.
+          if (len > 1) assert.ok(bridgeOf(other).some((y, j) => Math.abs(h0[i][j] - y) > 1e-3), `${bridgeFrom}, row ${i}: s_0 does not depend on the choice`);
+        });
+      } finally {
+        m.dispose();
+      }
+    }
+  });
+
   it('gradients reach every parameter, embeddings included (wasm gather gradient)', () => {
     const m = new Seq2SeqModel(config({ attention: 'bahdanau', bridge: 'both' }), 15, 13, 4);
     try {

@@ -1,6 +1,8 @@
 import * as assert from 'assert';
 import { DEFAULT_MODEL, DEFAULT_TRAIN } from '../src/core/config';
-import { keepPrevious, renderQualityMarkdown, type QualityResults } from '../bench/lib/qualityReport';
+import { keepPrevious, renderQualityMarkdown, selectVariants, type QualityResults } from '../bench/lib/qualityReport';
+import { ablationVariants } from '../bench/quality';
+import { validateConfigObject } from '../src/core/configLoader';
 
 function results(tag: number, dates: QualityResults['dates']): QualityResults {
   return {
@@ -17,6 +19,28 @@ function results(tag: number, dates: QualityResults['dates']): QualityResults {
     durationSec: 1,
   };
 }
+
+describe('bench:quality ablation variants', () => {
+  it('each variant is a valid model config, the bridge from the mean of the encoder states among them', () => {
+    const variants = ablationVariants();
+    assert.strictEqual(new Set(variants.map((v) => v.name)).size, variants.length, 'distinct names');
+    for (const v of variants) validateConfigObject({ data: { train: 'x.tsv' }, model: v.model }, v.name);
+    assert.deepStrictEqual(variants.find((v) => v.name === 'decoder start from the mean of the encoder states')?.model, { bridgeFrom: 'mean' });
+  });
+
+  it('--variants picks by index or by a part of one name, in the order given, and refuses ambiguity', () => {
+    const names = ['defaults', 'readout `maxout`', 'readout `attentional`', 'decoder start from the mean'];
+    const fail = (m: string): never => {
+      throw new Error(m);
+    };
+    assert.deepStrictEqual(selectVariants('mean, 0', names, fail), [3, 0]);
+    assert.deepStrictEqual(selectVariants('MAXOUT,2', names, fail), [1, 2]);
+    assert.throws(() => selectVariants('readout', names, fail), /"readout" matches "readout `maxout`", "readout `attentional`"/);
+    assert.throws(() => selectVariants('median', names, fail), /matches no variant/);
+    assert.throws(() => selectVariants('4', names, fail), /no variant 4/);
+    assert.throws(() => selectVariants('0,defaults', names, fail), /named twice/);
+  });
+});
 
 describe('bench:quality report', () => {
   it('a run of some parts keeps the other parts of the previous results, with their dates', () => {

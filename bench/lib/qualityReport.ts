@@ -19,8 +19,8 @@ export interface QualityResults {
    * `peerRuns`. Seconds: mean training time to that step.
    */
   curve: { step: number; projectPerplexity: number; peerPerplexity: number; projectRuns?: number[]; peerRuns?: number[]; projectSeconds?: number; peerSeconds?: number }[];
-  /** The project's curve with one model choice changed at a time (same batches and settings as `curve`). */
-  ablation?: { variant: string; model: Partial<ModelConfig>; perplexity: { step: number; perplexity: number }[]; secondsPerStep: number }[];
+  /** The project's curve with one model choice changed at a time (same batches and settings as `curve`); `runs`: each seed's perplexity. */
+  ablation?: { variant: string; model: Partial<ModelConfig>; perplexity: { step: number; perplexity: number; runs?: number[] }[]; secondsPerStep: number }[];
   /** Test BLEU after the same wall-clock budget: the project's example config vs the recipe on one thread. */
   budget?: {
     minutes: number;
@@ -158,4 +158,26 @@ export function keepPrevious(results: QualityResults, previous: QualityResults, 
   }
   if (!ran.includes('minutes')) results.minutes = previous.minutes;
   results.dates = { ...previous.dates, ...results.dates };
+}
+
+/**
+ * The variants `--variants` names: each comma-separated item a 0-based index
+ * into `names` or a case-insensitive part of exactly one of them.
+ * @returns their indices, in the order given
+ */
+export function selectVariants(list: string, names: string[], fail: (message: string) => never): number[] {
+  const items = list.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) fail('expected variant names or indices separated by commas');
+  const picked = items.map((item) => {
+    if (/^\d+$/.test(item)) {
+      const i = Number(item);
+      if (i >= names.length) fail(`no variant ${i} (there are ${names.length}: 0–${names.length - 1})`);
+      return i;
+    }
+    const hits = names.flatMap((n, i) => (n.toLowerCase().includes(item.toLowerCase()) ? [i] : []));
+    if (hits.length !== 1) fail(`"${item}" matches ${hits.length ? hits.map((i) => `"${names[i]}"`).join(', ') : 'no variant'} (the variants: ${names.map((n, i) => `${i} "${n}"`).join(', ')})`);
+    return hits[0];
+  });
+  if (new Set(picked).size !== picked.length) fail(`a variant is named twice in "${list}"`);
+  return picked;
 }

@@ -16,7 +16,7 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { legacyModelKeys, type Seq2SeqConfig } from './config';
+import { legacyModelKeys, type ModelConfig, type Seq2SeqConfig } from './config';
 import type { TokenizerJSON } from './data/tokenizer';
 import type { VocabularyJSON } from './data/vocabulary';
 import { exists, syncDir, writeFileDurable } from './durableFs';
@@ -25,11 +25,13 @@ import { exists, syncDir, writeFileDurable } from './durableFs';
  * Format of `run.json`. Version 2 added the model keys `encoderHiddenSize`, `weightInit`,
  * `readout`, `readoutSize`, `embeddingInit` and `embeddingInitScale`; a
  * version-1 manifest is read with the values those runs were trained with
- * (`legacyModelKeys`).
+ * (`legacyModelKeys`). Version 3 added `bridgeFrom`; earlier runs are read
+ * with `bridgeFrom: "final"`, the only bridge they had. (A reader of version 2
+ * refuses a version-3 run rather than load a `mean` run as `final`.)
  */
-export const RUN_FORMAT = 'seq2seq-lab/run@2';
+export const RUN_FORMAT = 'seq2seq-lab/run@3';
 /** Every `run.json` format this version reads. */
-export const READABLE_RUN_FORMATS: readonly string[] = ['seq2seq-lab/run@1', RUN_FORMAT];
+export const READABLE_RUN_FORMATS: readonly string[] = ['seq2seq-lab/run@1', 'seq2seq-lab/run@2', RUN_FORMAT];
 
 /**
  * Format of a checkpoint's array manifests (`weights.json`, `optimizer.json`):
@@ -462,11 +464,14 @@ export async function readRunManifest(runDir: string): Promise<RunManifest> {
 
 /**
  * A manifest in the current format: a version-1 run's model config gets the
- * keys that version implied (see `legacyModelKeys`).
+ * keys that version implied (see `legacyModelKeys`), and a version-1 or -2
+ * run's `bridgeFrom: "final"`.
  */
 export function upgradeManifest(json: RunManifest): RunManifest {
   if (json.format === RUN_FORMAT) return json;
-  const model = { ...legacyModelKeys(json.config.model), ...json.config.model };
+  const legacy = json.format === 'seq2seq-lab/run@1' ? legacyModelKeys(json.config.model) : {};
+  // Typed as the current config, but written before bridgeFrom (and, in version 1, other keys) existed.
+  const model: ModelConfig = { ...legacy, bridgeFrom: 'final', ...(json.config.model as Partial<ModelConfig>) } as ModelConfig;
   return { ...json, format: RUN_FORMAT, config: { ...json.config, model } };
 }
 

@@ -22,6 +22,11 @@ export type AttentionKind = 'none' | 'bahdanau' | 'luong-dot' | 'luong-general';
 /** How the encoder's summary reaches the decoder (Cho et al. 2014 vs. Sutskever et al. 2014). */
 export type BridgeKind = 'init' | 'input' | 'both';
 /**
+ * What the bridge reads (see `ModelConfig.bridgeFrom`): the encoder's final
+ * states, or the mean of its outputs over the real source tokens.
+ */
+export type BridgeFromKind = 'final' | 'mean';
+/**
  * What the output layer reads at target step t (see `src/core/model/decoder.ts`):
  * `deep`: [s_t; c_t; E y_{t−1}] straight into the vocabulary projection (the
  * "deep output" of Bahdanau et al. 2015, appendix A.2.2, without the maxout);
@@ -81,6 +86,21 @@ export interface ModelConfig {
   bidirectional: boolean;
   /** `init`: encoder final state initialises the decoder; `input`: the context vector is fed at every decoder step; `both`. */
   bridge: BridgeKind;
+  /**
+   * What the decoder's initial state is computed from, when `bridge` is
+   * `init` or `both` (see `src/core/model/decoder.ts`):
+   * - `final`: the encoder's final states, s_0 = tanh(W_b h_final + b_b) with
+   *   h_final = [h→_S; h←_1] for a bidirectional encoder (Cho et al. 2014;
+   *   Bahdanau et al. 2015, appendix A.2.2, uses h←_1 alone);
+   * - `mean`: the mean of the top encoder layer's outputs over the S real
+   *   (non-padding) source tokens, s_0 = tanh(W_b (1/S) Σ_j h_j + b_b), as in
+   *   Nematus / dl4mt (Sennrich et al. 2017, "Nematus: a toolkit for neural
+   *   machine translation", sec. 2) and the PyTorch recipe of
+   *   `bench/pytorch/recipe_peer.py`. Padding does not change the mean.
+   * Either way W_b and b_b have the same shapes. With attention `none` the
+   * context at every step stays the final states.
+   */
+  bridgeFrom: BridgeFromKind;
   /** Dropout probability on embeddings and recurrent outputs during training. */
   dropout: number;
   /**
@@ -248,6 +268,7 @@ export const DEFAULT_MODEL: ModelConfig = {
   layers: 1,
   bidirectional: true,
   bridge: 'both',
+  bridgeFrom: 'final',
   dropout: 0.1,
   encoderHiddenSize: 0,
   readout: 'deep',

@@ -448,6 +448,7 @@ function tileSource(src: EncodedSource, k: number): EncodedSource {
     keys: src.keys && tf.tile(src.keys, [k, 1, 1]),
     bias: tf.tile(src.bias, [k, 1]),
     final: tf.tile(src.final, [k, 1]),
+    ...(src.mean ? { mean: tf.tile(src.mean, [k, 1]) } : {}),
   };
 }
 

@@ -29,8 +29,11 @@
  * With attention `none` and bridge `init` the context is left out of the
  * readout as well: nothing but s_0 carries the source (the pure bottleneck).
  * `model.bridge` chooses how the encoder reaches the decoder: `init`
- * initialises s_0 = tanh(W_b h_final + b_b); `input` feeds the context (or
- * f_{t−1}) as an input at every step; `both` does both.
+ * initialises s_0 = tanh(W_b x + b_b); `input` feeds the context (or
+ * f_{t−1}) as an input at every step; `both` does both. `model.bridgeFrom`
+ * chooses x: the encoder's final states h_final (`final`) or the mean
+ * (1/S) Σ_j h_j of its outputs over the S real source tokens (`mean`, as in
+ * Nematus; Sennrich et al. 2017), padding masked out.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../config';
@@ -49,6 +52,12 @@ export interface EncodedSource {
   bias: tf.Tensor2D;
   /** Final encoder state `[batch, encDim]`: the fixed context vector for `none`. */
   final: tf.Tensor2D;
+  /**
+   * Mean of the encoder outputs over each sentence's real tokens
+   * `[batch, encDim]`: the bridge's input with `model.bridgeFrom` `mean`
+   * (absent otherwise, and when there is no bridge).
+   */
+  mean?: tf.Tensor2D;
 }
 
 /** Decoder state between steps. */
@@ -80,6 +89,16 @@ type Dropout = { rate: number; random: Random } | undefined;
 
 function maybeDropout<T extends tf.Tensor>(x: T, dropout: Dropout): T {
   return dropout && dropout.rate > 0 ? (tf.dropout(x, dropout.rate, undefined, dropout.random.int(2 ** 31)) as T) : x;
+}
+
+/**
+ * Mean of `outputs` over the real positions of each row: Σ_j m_j h_j / Σ_j m_j.
+ * @param outputs `[batch, srcLen, dim]` @param mask `[batch, srcLen]` 1 for real tokens, 0 for padding
+ * @returns `[batch, dim]`
+ */
+export function maskedMean(outputs: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
+  const sum = tf.sum(tf.mul(outputs, tf.expandDims(mask, 2)), 1);
+  return tf.div(sum, tf.maximum(tf.sum(mask, 1, true), 1)) as tf.Tensor2D;
 }
 
 export class RecurrentDecoder {
@@ -141,14 +160,23 @@ export class RecurrentDecoder {
    * @param outputs `[batch, srcLen, encDim]`; @param final `[batch, encDim]`; @param srcMask `[batch, srcLen]`
    */
   prepare(outputs: tf.Tensor3D, final: tf.Tensor2D, srcMask: tf.Tensor2D): EncodedSource {
-    return { outputs, final, bias: maskBias(srcMask), keys: this.attention?.precompute(outputs) };
+    const src: EncodedSource = { outputs, final, bias: maskBias(srcMask), keys: this.attention?.precompute(outputs) };
+    if (this.wBridge && this.config.bridgeFrom === 'mean') src.mean = maskedMean(outputs, srcMask);
+    return src;
   }
 
-  /** Initial state: the bridge from the encoder's final state, or zeros. */
+  /** Initial state: the bridge from the encoder's final state or mean output (`model.bridgeFrom`), or zeros. */
   initialState(src: EncodedSource): DecoderState {
     const batch = src.final.shape[0];
     const H = this.config.hiddenSize;
-    const h0 = this.wBridge ? (tf.tanh(tf.add(tf.matMul(src.final, this.wBridge), this.bBridge!)) as tf.Tensor2D) : (tf.zeros([batch, H]) as tf.Tensor2D);
+    let h0: tf.Tensor2D;
+    if (this.wBridge) {
+      const x = this.config.bridgeFrom === 'mean' ? src.mean : src.final;
+      if (!x) throw new Error('initialState: the encoded source has no mean of the encoder outputs (model.bridgeFrom "mean"); make it with prepare()');
+      h0 = tf.tanh(tf.add(tf.matMul(x, this.wBridge), this.bBridge!)) as tf.Tensor2D;
+    } else {
+      h0 = tf.zeros([batch, H]) as tf.Tensor2D;
+    }
     const layers = this.cells.map((c) => (c.kind === 'lstm' ? { h: h0, c: h0 } : { h: h0 }));
     return { layers, feed: tf.zeros([batch, this.feedSize]) };
   }

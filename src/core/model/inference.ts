@@ -257,6 +257,16 @@ export interface EncodedSentence {
   final: Float32Array;
 }
 
+/** Mean of the `rows` rows of a row-major `[rows, D]` matrix (summed in float64). */
+function meanRows(m: Float32Array, rows: number): Float32Array {
+  const D = m.length / rows;
+  const sum = new Float64Array(D);
+  for (let r = 0; r < rows; r++) for (let d = 0; d < D; d++) sum[d] += m[r * D + d];
+  const mean = new Float32Array(D);
+  for (let d = 0; d < D; d++) mean[d] = sum[d] / rows;
+  return mean;
+}
+
 /** Result of one decoder step for k hypotheses of one sentence. */
 export interface InferenceStepOutput {
   /** `[k, V]` log-probabilities of the next token. */
@@ -303,6 +313,8 @@ export class InferenceModel {
   private readonly wa?: Dense;
   private readonly wFeed?: Dense;
   private readonly bridge?: Dense;
+  /** `model.bridgeFrom`: the bridge reads the mean of the encoder outputs rather than the final states. */
+  private readonly bridgeFromMean: boolean;
   private readonly readoutKind: ModelConfig['readout'];
   /** Readout `attentional`: `W_c`, `b_c`; `maxout`: `W_r`, `b_r`; absent for `deep`. */
   private readonly read?: Dense;
@@ -357,6 +369,7 @@ export class InferenceModel {
     this.feedInput = cfg.bridge !== 'init';
     if (this.feedInput) this.wFeed = dense('decoder/Wfeed');
     if (has('decoder/Wbridge')) this.bridge = dense('decoder/Wbridge', 'decoder/bbridge');
+    this.bridgeFromMean = cfg.bridgeFrom === 'mean';
     this.contextAtOutput = cfg.attention !== 'none' || this.feedInput;
     this.readoutKind = cfg.readout;
     if (cfg.readout === 'attentional') this.read = dense('decoder/Watt', 'decoder/batt');
@@ -440,12 +453,16 @@ export class InferenceModel {
     return { outputs, final: state.h };
   }
 
-  /** Initial decoder state (the bridge `tanh(W_b h_final + b_b)`, or zeros). */
+  /**
+   * Initial decoder state: the bridge `tanh(W_b x + b_b)` with x the final
+   * encoder state or, with `model.bridgeFrom` `mean`, the mean of the encoder
+   * outputs over the sentence's S tokens; or zeros without a bridge.
+   */
   initialState(src: EncodedSentence): InferenceState {
     const H = this.H;
     const h0 = new Float32Array(H);
     if (this.bridge) {
-      this.bridge.apply(src.final, 0, h0, 0);
+      this.bridge.apply(this.bridgeFromMean ? meanRows(src.outputs, src.length) : src.final, 0, h0, 0);
       for (let j = 0; j < H; j++) h0[j] = Math.tanh(h0[j]);
     }
     const layers = this.decCells.map((c) => (c.kind === 'lstm' ? { h: h0, c: h0 } : { h: h0 }));
