@@ -6,6 +6,7 @@
  *   src/worker/trainingWorker.ts -> dist/worker.js          (node, cjs; worker_threads entry)
  *   src/worker/inferenceWorker.ts -> dist/inference.js     (node, cjs; worker_threads entry, keeps the active model loaded)
  *   src/cli/main.ts             -> dist/cli.js              (node, cjs)
+ *   src/cli/svgRender.ts        -> dist/svgRender.js        (node, cjs; vega + vega-lite, loaded by the CLI only to draw a chart)
  *   webview/training/main.ts    -> dist/webview/training.js (+ training.css; browser, iife)
  *   webview/attention/main.ts   -> dist/webview/attention.js (+ attention.css; browser, iife)
  * and copies the tfjs wasm binaries next to the node bundles (dist/*.wasm).
@@ -26,6 +27,29 @@ const production = args.has('--production');
 
 /** Node-side bundles never contain these: VS Code provides `vscode`, tfjs-node is an optional native peer. */
 const nodeExternal = ['vscode', '@tensorflow/tfjs-node'];
+
+/**
+ * dist/cli.js loads `./svgRender` (vega, ~2 MB) only when asked for a chart: keep it a separate bundle.
+ * @type {import('esbuild').Plugin}
+ */
+const svgRenderExternal = {
+  name: 'svgRender-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/svgRender$/ }, () => ({ path: './svgRender.js', external: true }));
+  },
+};
+
+/**
+ * vega-canvas's Node build tries `await import('canvas')` at top level, which a cjs bundle cannot hold;
+ * its browser build (no canvas: vega estimates text widths) is what runs without the optional `canvas` package anyway.
+ * @type {import('esbuild').Plugin}
+ */
+const vegaCanvasWithoutCanvas = {
+  name: 'vega-canvas-without-canvas',
+  setup(build) {
+    build.onResolve({ filter: /^vega-canvas$/ }, () => ({ path: join(root, 'node_modules', 'vega-canvas', 'build', 'vega-canvas.browser.js') }));
+  },
+};
 
 /** @type {{name: string, options: import('esbuild').BuildOptions}[]} */
 const entries = [
@@ -52,7 +76,11 @@ const entries = [
   },
   {
     name: 'cli',
-    options: { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: nodeExternal },
+    options: { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: nodeExternal, plugins: [svgRenderExternal] },
+  },
+  {
+    name: 'svgRender',
+    options: { entryPoints: ['src/cli/svgRender.ts'], outfile: 'dist/svgRender.js', platform: 'node', format: 'cjs', external: nodeExternal, plugins: [vegaCanvasWithoutCanvas] },
   },
   {
     name: 'webview',

@@ -26,8 +26,8 @@ const out = resolve(outIdx >= 0 && argv[outIdx + 1] ? argv[outIdx + 1] : join(ro
 
 /** Files the installed extension needs at runtime besides dist/ (paths inside the vsix, under extension/). */
 const REQUIRED = ['package.json', 'package.nls.json', 'package.nls.zh-cn.json', 'l10n/bundle.l10n.zh-cn.json', 'schemas/config.schema.json', 'media/seq2seq.svg', 'media/icon.png', 'CHANGELOG.md'];
-/** dist/ files that are not needed by the extension (the CLI is for the npm package). */
-const DIST_NOT_SHIPPED = [/\.map$/, /^dist\/cli\.js$/];
+/** dist/ files that are not needed by the extension (the CLI and its chart renderer are for the npm package). */
+const DIST_NOT_SHIPPED = [/\.map$/, /^dist\/cli\.js$/, /^dist\/svgRender\.js$/];
 /** Everything in the vsix must be under one of these (anything else is a stray file: fix .vscodeignore). */
 const ALLOWED = /^(dist\/|media\/|schemas\/|l10n\/bundle\.l10n\.[\w-]+\.json$|package\.json$|package\.nls(\.[\w-]+)?\.json$|LICENSE\.txt$|README\.md$|CHANGELOG\.md$)/i;
 /** Patterns that must never be in the vsix. */

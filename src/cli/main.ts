@@ -3,7 +3,8 @@
  * extension, headless.
  *
  *   seq2seq train [--config FILE] [--out DIR] [--resume]
- *   seq2seq eval --model DIR --test FILE [--beam K] [--no-repeat-ngram N] [--repetition-penalty X] [--json]
+ *   seq2seq eval --model DIR [--model DIR …] --test FILE [--beam K] [--no-repeat-ngram N] [--repetition-penalty X]
+ *                [--json] [--by-length-chart FILE.svg]
  *   seq2seq translate --model DIR [--beam K] [--n-best N] [--no-repeat-ngram N] [--repetition-penalty X] [--json]
  *                                                          (stdin → stdout)
  *   seq2seq bleu --hyp FILE --ref FILE [--ref FILE …] [--json]
@@ -20,8 +21,10 @@ import type { Seq2SeqConfig } from '../core/config';
 import { describeError } from '../core/errors';
 import type { ReadingEvent, TrainingEvent } from '../core/events';
 import { corpusBleu } from '../core/metrics/bleu';
+import { bleuByLength } from '../core/metrics/bleuByLength';
 import * as l10n from '@vscode/l10n';
 import { setUpCliL10n } from './l10n';
+import { formatLengthTable, writeLengthChart, type LengthRun } from './lengthReport';
 
 /** The folder holding this package's package.json (and sample-data/). */
 function packageRoot(): string {
@@ -248,12 +251,28 @@ interface SearchFlags {
   repetitionPenalty?: number;
 }
 
-async function cmdEval(opts: { model: string; test: string; beam: number; json?: boolean; batchSize: number } & SearchFlags): Promise<void> {
+type EvalOptions = { model: string[]; test: string; beam: number; json?: boolean; batchSize: number; byLengthChart?: string } & SearchFlags;
+
+/** `eval`: each `--model` in turn on the test file (one summary line and length table, or one JSON line, each), then the by-length chart of all of them. */
+async function cmdEval(opts: EvalOptions): Promise<void> {
+  const runs: LengthRun[] = [];
+  for (const model of opts.model) {
+    const run = await evalOne(model, opts);
+    const same = runs.filter((r) => r.name === run.name || r.name.startsWith(`${run.name} #`)).length;
+    runs.push(same > 0 ? { ...run, name: `${run.name} #${same + 1}` } : run);
+  }
+  if (opts.byLengthChart) {
+    await writeLengthChart(opts.byLengthChart, runs);
+    if (!opts.json) console.log(l10n.t('chart of BLEU by source length written to {0}', opts.byLengthChart));
+  }
+}
+
+async function evalOne(modelPath: string, opts: EvalOptions): Promise<LengthRun> {
   const { Translator } = await import('../core/translator');
   const { readPairs } = await import('../core/data/corpus');
   const { evaluate } = await import('../core/evaluation');
   const { encodeSentence } = await import('../core/data/dataset');
-  const translator = await Translator.load(opts.model);
+  const translator = await Translator.load(modelPath);
   try {
     const cfg = translator.config;
     const pairs = await readPairs(path.resolve(opts.test), { srcColumn: cfg.data.srcColumn, tgtColumn: cfg.data.tgtColumn });
@@ -269,11 +288,15 @@ async function cmdEval(opts: { model: string; test: string; beam: number; json?:
       noRepeatNgramSize: opts.noRepeatNgram ?? cfg.train.noRepeatNgramSize,
       repetitionPenalty: opts.repetitionPenalty ?? cfg.train.repetitionPenalty,
     });
+    // Source length: tokens as the model's tokenizer splits the source, without <eos>.
+    const byLength = bleuByLength(encoded.map((e) => e.src.length), result.hypotheses, result.references);
     if (opts.json) {
-      console.log(JSON.stringify({ bleu: result.bleu, perplexity: result.perplexity, sentences: result.sentences, loss: result.loss, beam: opts.beam, checkpoint: translator.checkpointDir }));
+      console.log(JSON.stringify({ bleu: result.bleu, perplexity: result.perplexity, sentences: result.sentences, loss: result.loss, beam: opts.beam, checkpoint: translator.checkpointDir, byLength }));
     } else {
       console.log(l10n.t('BLEU {0} · perplexity {1} · {2} sentences · beam {3} · {4}', result.bleu.toFixed(2), result.perplexity.toFixed(2), result.sentences, opts.beam, translator.checkpointDir));
+      console.log(formatLengthTable(byLength));
     }
+    return { name: l10n.t('{0} (attention: {1})', path.basename(translator.runDir), cfg.model.attention), rows: byLength };
   } finally {
     translator.dispose();
   }
@@ -372,14 +395,15 @@ export function buildProgram(): Command {
     .action(cmdTrain);
   const evalCmd = program
     .command('eval')
-    .description(l10n.t('BLEU and perplexity of a trained model on a test file'))
-    .requiredOption('-m, --model <dir>', l10n.t('run folder (uses best/) or checkpoint folder'))
+    .description(l10n.t('BLEU (overall and by source length) and perplexity of trained models on a test file'))
+    .requiredOption('-m, --model <dir>', l10n.t('run folder (uses best/) or checkpoint folder; repeat to evaluate several runs on the same test file'), (v: string, prev?: string[]) => [...(prev ?? []), v])
     .requiredOption('-t, --test <file>', l10n.t('TSV with the same columns as the training data'))
     .option('-b, --beam <k>', l10n.t('beam size (1 = greedy)'), positiveInt, 1)
     .option('--batch-size <n>', l10n.t('sentences per greedy decoding batch'), positiveInt, 64)
     .addOption(noRepeatNgramOption())
     .option('--repetition-penalty <x>', l10n.t("repetition penalty θ: repeated tokens score log p − log θ (1 = off; default: the run's train.repetitionPenalty)"), positiveNumber)
-    .option('--json', l10n.t('print one JSON object {bleu, perplexity, sentences}'))
+    .option('--json', l10n.t('print one JSON object per model {bleu, perplexity, sentences, …, byLength: [{bucket, minTokens, maxTokens, sentences, bleu, refLength, hypLength}]}'))
+    .option('--by-length-chart <file.svg>', l10n.t('write an SVG chart of test BLEU by source length (1–5, 6–10, 11–15, 16–20, 21–30, 31+ tokens), one line per model'))
     .action(cmdEval);
   const translate = program
     .command('translate')
