@@ -234,6 +234,31 @@ describe('checkpoint validation (mutated real checkpoints)', function () {
     );
   });
 
+  it('a hand-edited run.json config is refused naming the file and the key, before a model is built from it', async () => {
+    const manifestFile = file('run.json');
+    const original = await fs.readFile(manifestFile, 'utf8');
+    const edits: [(c: any) => void, RegExp][] = [
+      [(c) => (c.model.hiddenSize = 1e9), /run\.json \(its "config"\): model\.hiddenSize must be <= 4096 \(got 1000000000\)/],
+      [(c) => (c.model.embeddingSize = -3), /model\.embeddingSize must be >= 1/],
+      [(c) => (c.model.attention = 'dot'), /model\.attention must be one of/],
+      [(c) => (c.model.layers = 'two'), /model\.layers must be an integer \(got "two"\)/],
+    ];
+    try {
+      for (const [edit, message] of edits) {
+        const m = JSON.parse(original);
+        edit(m.config);
+        await fs.writeFile(manifestFile, JSON.stringify(m));
+        const before = tf.memory().numBytes;
+        await assert.rejects(Translator.load(runDir), (e: Error) => (assert.match(e.message, message), true));
+        assert.equal(tf.memory().numBytes, before, 'nothing allocated');
+        await assert.rejects(train({ config, outDir: runDir, resume: true }), (e: Error) => (assert.match(e.message, message), true));
+      }
+    } finally {
+      await fs.writeFile(manifestFile, original);
+    }
+    (await Translator.load(runDir)).dispose();
+  });
+
   it('train --resume refuses a mutated last/ before it changes anything', async () => {
     const mutations: ((o: { w: any; opt: any; tr: any }) => void)[] = [
       ({ w }) => (w.arrays[1].shape = [1e9, 1e9]),

@@ -351,6 +351,17 @@ export function validateConfigObject(obj: unknown, sourceName: string): Seq2SeqC
 }
 
 /**
+ * The config a run folder's `run.json` records, checked against the schema
+ * before a model is built from it: a hand-edited `run.json` (e.g. a
+ * `hiddenSize` of 1e9) is refused with a message, never allocated.
+ * @param file the run.json, for the message
+ * @throws ConfigError naming `file` and every problem
+ */
+export function checkRunConfig(config: unknown, file: string): Seq2SeqConfig {
+  return validateAndDefault(config, `${file} (its "config")`);
+}
+
+/**
  * Validates config text (JSON with comments and trailing commas allowed) and
  * fills in defaults; errors carry line and column. Paths are left as given.
  * @throws ConfigError for syntax errors or schema violations.

@@ -27,6 +27,7 @@ import {
 import { exists, withPath } from './durableFs';
 import { acquireRunLock, describeLockHolder, type RunLock } from './runLock';
 import { DEFAULT_TRAIN, type Seq2SeqConfig, type StopMetric } from './config';
+import { checkRunConfig } from './configLoader';
 import { Batch, EncodedPair, makeBatch, makeBatches } from './data/batching';
 import { DivergenceError, isOutOfMemory, ResourceError, RunFolderWriteError, writeFailureReason } from './errors';
 import { disposeAll } from './tensors';
@@ -235,7 +236,8 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
   let last: LoadedCheckpoint | undefined;
   let metricsBytes = 0;
   if (resuming) {
-    manifest = await readRunManifest(runDir);
+    const recorded = await readRunManifest(runDir);
+    manifest = { ...recorded, config: checkRunConfig(recorded.config, path.join(runDir, 'run.json')) };
     config = { ...manifest.config, train: { ...manifest.config.train, maxMinutes: opts.config.train.maxMinutes, epochs: opts.config.train.epochs } };
     dataset = await loadDataset(config, { src: Vocabulary.fromJSON(manifest.srcVocab), tgt: Vocabulary.fromJSON(manifest.tgtVocab) }, reading);
   } else {

@@ -8,7 +8,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from './backend';
 import { loadCheckpoint, readRunManifest, resolveModelPath, RunManifest } from './checkpoint';
+import * as path from 'path';
 import { DEFAULT_TRAIN, type Seq2SeqConfig } from './config';
+import { checkRunConfig } from './configLoader';
 import { makeBatch } from './data/batching';
 import { encodeSentence } from './data/dataset';
 import { Tokenizer, tokenizerFromJSON } from './data/tokenizer';
@@ -111,7 +113,8 @@ export class Translator {
   static async load(modelPath: string, opts: { simd?: boolean } = {}): Promise<Translator> {
     await initBackend();
     const { runDir, checkpointDir } = await resolveModelPath(modelPath);
-    const manifest = await readRunManifest(runDir);
+    const recorded = await readRunManifest(runDir);
+    const manifest = { ...recorded, config: checkRunConfig(recorded.config, path.join(runDir, 'run.json')) };
     const srcVocab = Vocabulary.fromJSON(manifest.srcVocab);
     const tgtVocab = Vocabulary.fromJSON(manifest.tgtVocab);
     const model = new Seq2SeqModel(manifest.config.model, srcVocab.size, tgtVocab.size, manifest.config.train.seed);
