@@ -21,6 +21,8 @@ import type { Seq2SeqConfig } from '../core/config';
 import { describeError } from '../core/errors';
 import type { ReadingEvent, TrainingEvent } from '../core/events';
 import { corpusBleu } from '../core/metrics/bleu';
+import { displayPath } from '../core/data/corpus';
+import { readingPercent } from '../shared/format';
 import { bleuByLength } from '../core/metrics/bleuByLength';
 import * as l10n from '@vscode/l10n';
 import { setUpCliL10n } from './l10n';
@@ -99,11 +101,9 @@ function formatSeconds(s: number): string {
 export function formatEvent(e: TrainingEvent): string | undefined {
   switch (e.type) {
     case 'reading': {
-      const rel = path.relative(process.cwd(), e.file);
-      const file = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : e.file;
+      const file = displayPath(e.file);
       if (e.done) return l10n.t('read {0}: {1} lines, {2} pairs kept', file, e.linesRead.toLocaleString('en'), e.pairsKept.toLocaleString('en'));
-      const pct = e.totalBytes > 0 ? Math.min(100, Math.floor((100 * e.bytesRead) / e.totalBytes)) : 100;
-      return l10n.t('reading {0}: {1} lines read, {2} pairs kept ({3}%)', file, e.linesRead.toLocaleString('en'), e.pairsKept.toLocaleString('en'), pct);
+      return l10n.t('reading {0}: {1} lines read, {2} pairs kept ({3}%)', file, e.linesRead.toLocaleString('en'), e.pairsKept.toLocaleString('en'), readingPercent(e));
     }
     case 'started':
       return (

@@ -4,6 +4,7 @@
  * and the worker forwards them to the extension host unchanged. Every event
  * that carries metrics names the tfjs backend that produced them.
  */
+import type { ReadProgress } from './data/corpus';
 
 /** Name of the TensorFlow.js backend in use: `tensorflow` (tfjs-node), `wasm` or `cpu`. */
 export type BackendName = string;
@@ -112,21 +113,10 @@ export interface DoneEvent {
  * the listener only, never written to `metrics.jsonl` (the run's record
  * starts with `started`, which carries the pair counts).
  */
-export interface ReadingEvent {
+export interface ReadingEvent extends ReadProgress {
   type: 'reading';
-  /** Which data file of the config is being read. */
+  /** Which data file of the config is being read (`file` is absolute; for the training file `pairsKept` counts those within `data.maxLength`). */
   role: 'train' | 'valid' | 'test';
-  /** The file (absolute; the source file for parallel files). */
-  file: string;
-  /** Lines read so far (blank lines included). */
-  linesRead: number;
-  /** Pairs kept so far (for the training file: those within `data.maxLength`). */
-  pairsKept: number;
-  /** Bytes read so far, of `totalBytes` (both files for parallel files). */
-  bytesRead: number;
-  totalBytes: number;
-  /** True on the last event of this file (the totals). */
-  done: boolean;
 }
 
 export type TrainingEvent =
