@@ -33,121 +33,10 @@ import {
 } from './harness';
 import { LONG_CONFIG, TINY_CONFIG, writeReverseWorkspace } from './fixtures/reverseTask';
 import { packagedVsix } from './vsix';
+import { panelView, pickConfig, sleep, statusBarText, stepNumber, watchPanel } from './trainingPanelView';
 
 const PALETTE_QUERY = 'Train seq2seq';
 const TRAIN_COMMAND_LABEL = 'Seq2Seq: Train Seq2Seq Model';
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** What the Training panel shows (read from its DOM). */
-interface PanelView {
-  title: string;
-  state: string;
-  backend: string;
-  step: string;
-  epoch: string;
-  banner: string;
-  /** Sample translation rows with a source cell. */
-  samples: number;
-  /** Loss chart: plot shown (not the "waiting" placeholder). */
-  lossShown: boolean;
-  lossReadout: string;
-  /** Pixels of the loss canvas drawn in the loss series colour (a drawn line, not just axes). */
-  lossPixels: number;
-  stopVisible: boolean;
-  /** Lowest text/background contrast ratio (WCAG) among the sample translation cells. */
-  samplesContrast: number;
-}
-
-/** Browser-side reader (a string: transpiler helpers such as __name do not exist in the page). */
-const PANEL_VIEW_SCRIPT = `(() => {
-  var q = function (s) { return document.querySelector(s); };
-  var text = function (s) { var e = q(s); return e && e.textContent ? e.textContent.trim() : ''; };
-  var stat = function (name) {
-    var cells = Array.prototype.slice.call(document.querySelectorAll('.stats .stat'));
-    for (var i = 0; i < cells.length; i++) {
-      var dt = cells[i].querySelector('dt');
-      if (dt && dt.textContent.trim() === name) return cells[i].querySelector('dd').textContent.trim();
-    }
-    return '';
-  };
-  var chart = document.querySelectorAll('.charts .chart')[0];
-  var plot = chart && chart.querySelector('.plot');
-  var canvas = chart && chart.querySelector('canvas');
-  var pixels = 0;
-  if (canvas && canvas.width > 0) {
-    var probe = document.createElement('span');
-    probe.style.color = getComputedStyle(document.body).getPropertyValue('--vscode-charts-blue').trim() || '#3794ff';
-    document.body.appendChild(probe);
-    var m = getComputedStyle(probe).color.match(/\\d+/g).map(Number);
-    probe.remove();
-    var data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    for (var k = 0; k < data.length; k += 4) {
-      if (data[k + 3] > 100 && Math.abs(data[k] - m[0]) + Math.abs(data[k + 1] - m[1]) + Math.abs(data[k + 2] - m[2]) < 60) pixels++;
-    }
-  }
-  // Lowest WCAG contrast ratio of the sample-translation cells against the page background.
-  var rgb = function (c) { var m = c.match(/[\\d.]+/g).map(Number); return m; };
-  var lum = function (c) {
-    var v = rgb(c).slice(0, 3).map(function (x) { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
-    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
-  };
-  var bg = lum(getComputedStyle(document.body).backgroundColor);
-  var minContrast = Infinity;
-  Array.prototype.slice.call(document.querySelectorAll('.samples tbody td')).forEach(function (td) {
-    var l = lum(getComputedStyle(td).color);
-    var ratio = (Math.max(l, bg) + 0.05) / (Math.min(l, bg) + 0.05);
-    if (ratio < minContrast) minContrast = ratio;
-  });
-  var banner = q('.banner');
-  var stop = q('.actions button.stop');
-  return {
-    title: text('.run-name'),
-    state: text('.badge[class*="state-"]'),
-    backend: text('.badge.backend'),
-    step: stat('Step'),
-    epoch: stat('Epoch'),
-    banner: banner && !banner.hidden ? banner.textContent.trim() : '',
-    samples: document.querySelectorAll('.samples tbody td.src').length,
-    lossShown: !!plot && !plot.classList.contains('hidden'),
-    lossReadout: text('.charts .chart .readout'),
-    lossPixels: pixels,
-    stopVisible: !!stop && !stop.hidden,
-    samplesContrast: minContrast
-  };
-})()`;
-
-async function panelView(frame: Frame): Promise<PanelView> {
-  return (await frame.evaluate(PANEL_VIEW_SCRIPT)) as PanelView;
-}
-
-/** "12 / 102" → 12 (NaN when no step yet). */
-function stepNumber(v: PanelView): number {
-  return Number.parseInt(v.step, 10);
-}
-
-/** Text of the Seq2Seq status bar item ('' when hidden). */
-async function statusBarText(page: Page): Promise<string> {
-  const items = await page.locator('.part.statusbar .statusbar-item').allTextContents();
-  return items.map((t) => t.trim()).find((t) => t.includes('Seq2Seq:')) ?? '';
-}
-
-/** Poll the panel until `done(view)` or timeout; `each` sees every view. */
-async function watchPanel(
-  frame: Frame,
-  done: (v: PanelView) => boolean,
-  timeoutMs: number,
-  each?: (v: PanelView) => Promise<void> | void,
-): Promise<PanelView> {
-  const end = Date.now() + timeoutMs;
-  let last: PanelView | undefined;
-  while (true) {
-    last = await panelView(frame);
-    await each?.(last);
-    if (done(last)) return last;
-    if (Date.now() > end) throw new Error(`panel did not reach the expected state within ${timeoutMs} ms; last view: ${JSON.stringify(last)}`);
-    await sleep(150);
-  }
-}
 
 /**
  * Open the palette, type `query` and wait for a row labelled `label` (reopening the
@@ -175,18 +64,6 @@ async function paletteShows(page: Page, query: string, label: string, timeoutMs 
     await page.keyboard.press('Escape');
     await widget.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
   }
-}
-
-/** In the open Train Model quick pick, choose the config named `file`. */
-async function pickConfig(page: Page, file: string): Promise<string[]> {
-  const widget = page.locator('.quick-input-widget');
-  await widget.locator('.quick-input-title', { hasText: 'Seq2Seq: Train Model' }).waitFor({ state: 'visible', timeout: 20_000 });
-  const row = widget.locator('.quick-input-list .monaco-list-row', { hasText: file }).first();
-  await row.waitFor({ state: 'visible', timeout: 20_000 });
-  const labels = (await widget.locator('.quick-input-list .monaco-list-row .label-name').allTextContents()).map((l) => l.trim());
-  await row.click();
-  await widget.waitFor({ state: 'hidden', timeout: 10_000 });
-  return labels;
 }
 
 describe('Train Model in VS Code (packaged extension, code-server + Chromium)', function () {

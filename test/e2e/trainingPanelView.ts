@@ -14,7 +14,9 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export interface PanelView {
   title: string;
   state: string;
+  backend: string;
   step: string;
+  epoch: string;
   banner: string;
   bannerKind: string;
   /** Latest point of the loss chart, e.g. "0.123 at step 60". */
@@ -27,7 +29,15 @@ export interface PanelView {
   resumeVisible: boolean;
   resumeTitle: string;
   stopVisible: boolean;
+  /** Sample translation rows with a source cell. */
+  samples: number;
+  /** Loss chart: plot shown (not the "waiting" placeholder). */
+  lossShown: boolean;
+  /** Lowest text/background contrast ratio (WCAG) among the sample translation cells. */
+  samplesContrast: number;
 }
+
+/** Browser-side reader (a string: transpiler helpers such as __name do not exist in the page). */
 
 const PANEL_VIEW_SCRIPT = `(() => {
   var q = function (s) { return document.querySelector(s); };
@@ -41,6 +51,7 @@ const PANEL_VIEW_SCRIPT = `(() => {
     return '';
   };
   var chart = document.querySelectorAll('.charts .chart')[0];
+  var plot = chart && chart.querySelector('.plot');
   var canvas = chart && chart.querySelector('canvas');
   var pixels = 0;
   if (canvas && canvas.width > 0) {
@@ -54,13 +65,27 @@ const PANEL_VIEW_SCRIPT = `(() => {
       if (data[k + 3] > 100 && Math.abs(data[k] - m[0]) + Math.abs(data[k + 1] - m[1]) + Math.abs(data[k + 2] - m[2]) < 60) pixels++;
     }
   }
+  // Lowest WCAG contrast ratio of the sample-translation cells against the page background.
+  var lum = function (c) {
+    var v = c.match(/[\\d.]+/g).map(Number).slice(0, 3).map(function (x) { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+  };
+  var bg = lum(getComputedStyle(document.body).backgroundColor);
+  var minContrast = Infinity;
+  Array.prototype.slice.call(document.querySelectorAll('.samples tbody td')).forEach(function (td) {
+    var l = lum(getComputedStyle(td).color);
+    var ratio = (Math.max(l, bg) + 0.05) / (Math.min(l, bg) + 0.05);
+    if (ratio < minContrast) minContrast = ratio;
+  });
   var banner = q('.banner');
   var resume = q('.actions button.resume');
   var stop = q('.actions button.stop');
   return {
     title: text('.run-name'),
     state: text('.badge[class*="state-"]'),
+    backend: text('.badge.backend'),
     step: stat('Step'),
+    epoch: stat('Epoch'),
     banner: banner && !banner.hidden ? banner.textContent.trim() : '',
     bannerKind: banner ? banner.className : '',
     lossReadout: text('.charts .chart .readout'),
@@ -69,7 +94,10 @@ const PANEL_VIEW_SCRIPT = `(() => {
     lossFirstStep: chart && chart.dataset.firstStep ? Number(chart.dataset.firstStep) : NaN,
     resumeVisible: !!resume && !resume.hidden,
     resumeTitle: resume ? resume.title : '',
-    stopVisible: !!stop && !stop.hidden
+    stopVisible: !!stop && !stop.hidden,
+    samples: document.querySelectorAll('.samples tbody td.src').length,
+    lossShown: !!plot && !plot.classList.contains('hidden'),
+    samplesContrast: minContrast
   };
 })()`;
 
@@ -89,11 +117,11 @@ export function readoutStep(v: PanelView): number {
 }
 
 /** Poll the panel until `done(view)`; `each` sees every view. @throws with the last view after `timeoutMs`. */
-export async function watchPanel(frame: Frame, done: (v: PanelView) => boolean, timeoutMs: number, each?: (v: PanelView) => void): Promise<PanelView> {
+export async function watchPanel(frame: Frame, done: (v: PanelView) => boolean, timeoutMs: number, each?: (v: PanelView) => Promise<void> | void): Promise<PanelView> {
   const end = Date.now() + timeoutMs;
   while (true) {
     const v = await panelView(frame);
-    each?.(v);
+    await each?.(v);
     if (done(v)) return v;
     if (Date.now() > end) throw new Error(`panel did not reach the expected state within ${timeoutMs} ms; last view: ${JSON.stringify(v)}`);
     await sleep(150);
@@ -106,14 +134,16 @@ export async function statusBarText(page: Page): Promise<string> {
   return items.map((t) => t.trim()).find((t) => t.includes('Seq2Seq:')) ?? '';
 }
 
-/** In the open Train Model quick pick, choose the config named `file`. */
-export async function pickConfig(page: Page, file: string): Promise<void> {
+/** In the open Train Model quick pick, choose the config named `file`; @returns the labels the pick offered. */
+export async function pickConfig(page: Page, file: string): Promise<string[]> {
   const widget = page.locator('.quick-input-widget');
   await widget.locator('.quick-input-title', { hasText: 'Seq2Seq: Train Model' }).waitFor({ state: 'visible', timeout: 20_000 });
   const row = widget.locator('.quick-input-list .monaco-list-row', { hasText: file }).first();
   await row.waitFor({ state: 'visible', timeout: 20_000 });
+  const labels = (await widget.locator('.quick-input-list .monaco-list-row .label-name').allTextContents()).map((l) => l.trim());
   await row.click();
   await widget.waitFor({ state: 'hidden', timeout: 10_000 });
+  return labels;
 }
 
 /** Palette → Train Seq2Seq Model → `file`. */
