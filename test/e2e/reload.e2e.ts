@@ -81,9 +81,16 @@ describe('Window reload during training: the run is offered for resuming and con
     assert.notEqual(events[events.length - 1].type, 'done', 'the interrupted run must not end with done');
     const steps = events.filter((e) => e.type === 'progress').map((e) => e.step ?? 0);
     const ckpt = events.filter((e) => e.type === 'checkpoint' && e.kind === 'last').map((e) => e.step ?? 0);
-    rec = { lastStep: Math.max(...steps), checkpointStep: Math.max(...ckpt), lines: events.length };
+    // last/ is the truth. The trainer records a checkpoint event before renaming the checkpoint
+    // into place, so a reload during that save leaves the event one checkpoint ahead of last/
+    // (a resume cuts metrics.jsonl back to last/'s length).
     const weights = JSON.parse(fs.readFileSync(path.join(runDir, 'last', 'weights.json'), 'utf8')) as { meta: { step: number } };
-    assert.equal(weights.meta.step, rec.checkpointStep, 'last/ is the last checkpoint recorded');
+    rec = { lastStep: Math.max(...steps), checkpointStep: weights.meta.step, lines: events.length };
+    const recorded = Math.max(...ckpt);
+    assert.ok(
+      recorded === rec.checkpointStep || (recorded === rec.checkpointStep + 20 && rec.lastStep === recorded),
+      `last/ is at step ${rec.checkpointStep}, metrics.jsonl's last checkpoint event at ${recorded} (last progress ${rec.lastStep})`,
+    );
   });
 
   it('after the reload the restored Training panel shows the recorded curves, "interrupted at step N" and Resume', async function () {

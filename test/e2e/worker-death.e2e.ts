@@ -115,7 +115,9 @@ describe('The training worker dies mid-run: panel, status bar and log say what h
     await sleep(300);
     await trainConfig(page, TINY_CONFIG);
     panel = await webviewFrame(page, /^Training: tiny$/, 30_000);
-    const done = await watchPanel(panel, (v) => v.state === 'finished' || v.state === 'failed', 120_000);
+    // The panel is reused: its title changes before the page has drawn the new run, so wait
+    // for the page's own run name before reading the state (else the dead run's "failed" shows).
+    const done = await watchPanel(panel, (v) => v.title === 'tiny' && (v.state === 'finished' || v.state === 'failed'), 120_000);
     assert.equal(done.state, 'finished', done.banner);
     assert.match(done.step, /^17 \/ 17$/);
     assert.ok(!done.resumeVisible);
