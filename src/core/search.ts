@@ -6,9 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BOS_ID, EOS_ID } from './data/vocabulary';
 import { disposeAll, tidy } from './tensors';
-import type { DecoderState, EncodedSource } from './model/decoder';
+import type { TranslationModel } from './model/index';
 import type { InferenceModel, InferenceState } from './model/inference';
-import type { Seq2SeqModel } from './model/seq2seq';
 
 /** A candidate next token and its probability. */
 export interface Candidate {
@@ -200,8 +199,8 @@ function argMaxRow(row: LogProbRow, offset: number, V: number): number {
  * @param opts.attention record attention matrices (default true)
  * @returns one hypothesis per batch row (`score` = `logProb` minus the repetition penalties)
  */
-export function greedyDecode(
-  model: Seq2SeqModel,
+export function greedyDecode<Source, State>(
+  model: TranslationModel<Source, State>,
   batch: SourceBatch,
   maxRatio: number,
   opts: SearchOptions & { attention?: boolean } = {},
@@ -211,13 +210,13 @@ export function greedyDecode(
   const V = model.tgtVocabSize;
   const limits = batch.srcLengths.map((l) => maxOutputLength(l, maxRatio));
   const maxLen = Math.max(...limits);
-  const wantAttention = opts.attention !== false && model.config.attention !== 'none';
+  const wantAttention = opts.attention !== false && model.hasAttention;
   // With repetition rules the choice is made on the CPU, per sentence, as on the fast path.
   const rules = hasRepetitionRules(opts);
   const wantLogProbs = rules || !!opts.topK;
   const hyps: Hypothesis[] = limits.map(() => ({ ids: [], attention: [], logProb: 0, score: 0, finished: false, ...(opts.topK ? { candidates: [] } : {}) }));
   const src = tidy(() => model.encode(batch.srcIds, batch.srcMask));
-  let state: DecoderState = tidy(() => model.initialState(src));
+  let state: State = tidy(() => model.initialState(src));
   let prev = tf.fill([n], BOS_ID, 'int32') as tf.Tensor1D;
   const srcLen = batch.srcIds.shape[1];
   try {
@@ -295,7 +294,7 @@ export function lengthPenalty(length: number, alpha: number): number {
  * @param sentence a batch holding exactly one sentence
  * @throws RangeError when `beamSize < 1` or the batch holds more than one sentence
  */
-export function beamSearch(model: Seq2SeqModel, sentence: SourceBatch, beamSize: number, alpha: number, maxRatio: number, opts: SearchOptions = {}): Hypothesis {
+export function beamSearch<Source, State>(model: TranslationModel<Source, State>, sentence: SourceBatch, beamSize: number, alpha: number, maxRatio: number, opts: SearchOptions = {}): Hypothesis {
   return beamSearchNBest(model, sentence, beamSize, alpha, maxRatio, { ...opts, nBest: 1 })[0];
 }
 
@@ -305,8 +304,8 @@ export function beamSearch(model: Seq2SeqModel, sentence: SourceBatch, beamSize:
  * finished — a vocabulary smaller than the beam).
  * @throws RangeError when `beamSize < 1`, `nBest` is not in 1…beamSize or the batch holds more than one sentence
  */
-export function beamSearchNBest(
-  model: Seq2SeqModel,
+export function beamSearchNBest<Source, State>(
+  model: TranslationModel<Source, State>,
   sentence: SourceBatch,
   beamSize: number,
   alpha: number,
@@ -318,19 +317,21 @@ export function beamSearchNBest(
   const srcLength = sentence.srcLengths[0];
   const limit = maxOutputLength(srcLength, maxRatio);
   const V = model.tgtVocabSize;
-  const wantAttention = model.config.attention !== 'none';
+  const wantAttention = model.hasAttention;
   const single = tidy(() => model.encode(sentence.srcIds, sentence.srcMask));
-  let src: EncodedSource = single;
-  let state: DecoderState = tidy(() => model.initialState(single));
+  let src: Source = single;
+  let tiled = 1;
+  let state: State = tidy(() => model.initialState(single));
   let beams: BeamCore[] = [{ ids: [], attention: [], logProb: 0, score: 0, candidates: opts.topK ? [] : undefined }];
   const finished: Hypothesis[] = [];
   const srcLen = sentence.srcIds.shape[1];
   try {
     for (let t = 0; t < limit && beams.length > 0; t++) {
       const k = beams.length;
-      if (src.outputs.shape[0] !== k) {
+      if (tiled !== k) {
         const old = src;
-        src = tidy(() => tileSource(single, k));
+        src = tidy(() => model.tileSource(single, k));
+        tiled = k;
         if (old !== single) disposeAll(old);
       }
       const prev = tf.tensor1d(beams.map((b) => (b.ids.length ? b.ids[b.ids.length - 1] : BOS_ID)), 'int32');
@@ -346,7 +347,7 @@ export function beamSearchNBest(
       const oldState = state;
       if (next.length > 0) {
         const idx = tf.tensor1d(origins, 'int32');
-        state = tidy(() => gatherState(out.state, idx));
+        state = tidy(() => model.reorderState(out.state, idx));
         idx.dispose();
       }
       disposeAll(oldState, out.state);
@@ -440,23 +441,6 @@ function expandBeams(
     }
   });
   return next;
-}
-
-function tileSource(src: EncodedSource, k: number): EncodedSource {
-  return {
-    outputs: tf.tile(src.outputs, [k, 1, 1]),
-    keys: src.keys && tf.tile(src.keys, [k, 1, 1]),
-    bias: tf.tile(src.bias, [k, 1]),
-    final: tf.tile(src.final, [k, 1]),
-    ...(src.mean ? { mean: tf.tile(src.mean, [k, 1]) } : {}),
-  };
-}
-
-function gatherState(state: DecoderState, idx: tf.Tensor1D): DecoderState {
-  return {
-    layers: state.layers.map((l) => (l.c ? { h: tf.gather(l.h, idx), c: tf.gather(l.c, idx) } : { h: tf.gather(l.h, idx) })),
-    feed: tf.gather(state.feed, idx),
-  };
 }
 
 /**

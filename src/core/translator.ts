@@ -16,6 +16,7 @@ import { encodeSentence } from './data/dataset';
 import { Tokenizer, tokenizerFromJSON } from './data/tokenizer';
 import { EOS, Vocabulary } from './data/vocabulary';
 import { sourceTensors } from './evaluation';
+import { AnyModel, createModel } from './model/index';
 import { InferenceModel } from './model/inference';
 import { Seq2SeqModel } from './model/seq2seq';
 import { beamSearchFastNBest, beamSearchNBest, greedyDecode, greedyDecodeFast, Hypothesis } from './search';
@@ -77,7 +78,8 @@ export interface TranslateOptions {
    * (small products on the CPU, one output-projection matMul per step);
    * `tensor`: the training graph's TensorFlow.js ops (`greedyDecode` /
    * `beamSearch`), the reference the fast path is tested against. Both give
-   * the same tokens up to float32 rounding.
+   * the same tokens up to float32 rounding. The Transformer has no fast
+   * path and always decodes on the tensor path.
    */
   engine?: 'fast' | 'tensor';
 }
@@ -85,7 +87,7 @@ export interface TranslateOptions {
 /** A loaded model ready to translate. Call `dispose()` to free its tensors. */
 export class Translator {
   private constructor(
-    readonly model: Seq2SeqModel,
+    readonly model: AnyModel,
     readonly manifest: RunManifest,
     readonly srcVocab: Vocabulary,
     readonly tgtVocab: Vocabulary,
@@ -95,8 +97,8 @@ export class Translator {
     readonly checkpointDir: string,
     /** Run folder. */
     readonly runDir: string,
-    /** Weight snapshot for the fast inference path. */
-    private readonly inference: InferenceModel,
+    /** Weight snapshot for the fast inference path (recurrent models; the Transformer decodes on the tensor path). */
+    private readonly inference: InferenceModel | undefined,
   ) {}
 
   /** The run's config. */
@@ -117,13 +119,13 @@ export class Translator {
     const manifest = { ...recorded, config: checkRunConfig(recorded.config, path.join(runDir, 'run.json')) };
     const srcVocab = Vocabulary.fromJSON(manifest.srcVocab);
     const tgtVocab = Vocabulary.fromJSON(manifest.tgtVocab);
-    const model = new Seq2SeqModel(manifest.config.model, srcVocab.size, tgtVocab.size, manifest.config.train.seed);
-    let inference: InferenceModel;
+    const model = createModel(manifest.config.model, srcVocab.size, tgtVocab.size, manifest.config.train.seed);
+    let inference: InferenceModel | undefined;
     try {
       // Checked against the model's names and shapes before any stored value is read.
       const ckpt = await loadCheckpoint(checkpointDir, { weights: model.params.specs });
       model.params.import(ckpt.weights);
-      inference = new InferenceModel(model, { simd: opts.simd });
+      if (model instanceof Seq2SeqModel) inference = new InferenceModel(model, { simd: opts.simd });
     } catch (e) {
       model.dispose();
       throw e;
@@ -160,7 +162,7 @@ export class Translator {
     const batch = makeBatch([{ src: ids, tgt: [] }], [0]);
     const ratio = tc.maxOutputRatio;
     let hyps: Hypothesis[];
-    if (opts.engine !== 'tensor') {
+    if (opts.engine !== 'tensor' && this.inference) {
       // The batch's source row: the sentence's ids followed by <eos>, no padding.
       const src = Array.from(batch.srcIds.subarray(0, batch.srcLengths[0]));
       hyps = beamSize > 1 ? beamSearchFastNBest(this.inference, src, beamSize, alpha, ratio, { ...search, nBest }) : [greedyDecodeFast(this.inference, src, ratio, search)];
@@ -199,7 +201,7 @@ export class Translator {
   }
 
   dispose(): void {
-    this.inference.dispose();
+    this.inference?.dispose();
     this.model.dispose();
   }
 }
