@@ -343,7 +343,7 @@ export function beamSearchNBest<Source, State>(
       const next = expanded.map((e) => e.beam);
       const origins = expanded.map((e) => e.parent);
       tf.dispose(out.logProbs);
-      if (out.weights) out.weights.dispose();
+      disposeAll(out.weights, out.heads);
       const oldState = state;
       if (next.length > 0) {
         const idx = tf.tensor1d(origins, 'int32');

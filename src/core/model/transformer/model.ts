@@ -271,6 +271,20 @@ export class TransformerModel implements TranslationModel<TransformerSource, Tra
     return { nllSum: r.nllSum, loss: tf.div(r.loss, Math.max(tokens, 1)) as tf.Scalar };
   }
 
+  /**
+   * Log-probabilities of every target position under teacher forcing, in one
+   * parallel pass (no dropout): what the incremental `decodeStep` computes
+   * one position at a time.
+   * @param srcIds `[b, S]` @param srcMask `[b, S]` @param tgtIn `[b, T]` decoder inputs `<bos> y_1 …`
+   * @returns `[b, T, V]`
+   */
+  teacherForcedLogProbs(srcIds: tf.Tensor2D, srcMask: tf.Tensor2D, tgtIn: tf.Tensor2D): tf.Tensor3D {
+    const [b, T] = tgtIn.shape;
+    const { memory, bias } = this.encodeStack(srcIds, srcMask, undefined);
+    const { features } = this.decodeAll(tgtIn, memory, bias, srcIds.shape[1], undefined);
+    return tf.reshape(tf.logSoftmax(this.logits(features)), [b, T, this.tgtVocabSize]) as tf.Tensor3D;
+  }
+
   /** Empty caches at position 0. */
   initialState(): TransformerState {
     return { position: 0, cache: this.decoderLayers.map(() => undefined) };
