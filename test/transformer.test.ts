@@ -233,6 +233,17 @@ describe('transformer', function () {
           assert.equal(greedy.attention.length, greedy.ids.length + (greedy.finished ? 1 : 0), 'one attention row per step');
           assertSameHyp(beamSearchNBest(m, s, 1, 0, 1.5)[0], greedy, `sentence ${i}: beam 1`);
           assertSameHyp(beamSearchNBest(m, s, 1, 0.6, 1.5)[0], greedy, `sentence ${i}: beam 1, α 0.6`, false);
+          // With every head recorded: the same heads from both searches, the default matrix their last layer's mean.
+          const gh = greedyDecode(m, s, 1.5, { heads: true })[0];
+          const bh = beamSearchNBest(m, s, 1, 0, 1.5, { heads: true })[0];
+          assert.ok(gh.heads && bh.heads, 'heads recorded');
+          for (const kind of ['cross', 'decoderSelf', 'encoderSelf'] as const) {
+            gh.heads![kind].forEach((layer, l) =>
+              layer.forEach((head, j) => head.forEach((row, t) => row.forEach((w, k) => close(w, bh.heads![kind][l][j][t][k], `${kind}[${l}][${j}][${t}][${k}]`, 1e-5)))),
+            );
+          }
+          assert.equal(gh.heads!.cross[0][0].length, gh.attention.length);
+          assert.equal(gh.heads!.encoderSelf[0][0].length, src.length + 1, 'source positions with <eos>');
           for (const rules of [{}, { noRepeatNgramSize: 2 }, { repetitionPenalty: 1.5 }]) {
             const list = beamSearchNBest(m, s, 4, 0.6, 1.5, { ...rules, nBest: 4 });
             assert.equal(list.length, 4, 'four hypotheses');
@@ -332,6 +343,18 @@ describe('transformer', function () {
             close(a.logProb, b.logProb, 'logProb');
             assert.equal(a.attention.length, a.targetTokens.length, 'an attention row per output token');
             a.attention.forEach((row) => assert.equal(row.length, a.sourceTokens.length));
+            // Every layer and head: [layers][heads][T][S], [layers][heads][T][T], [layers][heads][S][S].
+            const T = a.targetTokens.length;
+            const S = a.sourceTokens.length;
+            const hd = a.heads!;
+            const dims = (x: number[][][][]) => [x.length, x[0].length, x[0][0].length, x[0][0][0].length];
+            assert.deepEqual(dims(hd.cross), [1, 2, T, S]);
+            assert.deepEqual(dims(hd.decoderSelf), [1, 2, T, T]);
+            assert.deepEqual(dims(hd.encoderSelf), [1, 2, S, S]);
+            // The default matrix is the mean over heads of the last layer's cross-attention.
+            a.attention.forEach((row, t) => row.forEach((w, j) => close(w, (hd.cross[0][0][t][j] + hd.cross[0][1][t][j]) / 2, `mean of heads [${t}][${j}]`, 1e-6)));
+            hd.decoderSelf[0].forEach((head) => head.forEach((row, t) => row.forEach((w, k) => k > t && assert.equal(w, 0, 'causal'))));
+            for (const kind of [hd.cross, hd.decoderSelf, hd.encoderSelf]) kind[0].forEach((head) => head.forEach((row) => close(row.reduce((x, y) => x + y, 0), 1, 'row sum', 1e-5)));
           }
         }
       } finally {

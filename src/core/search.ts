@@ -16,6 +16,21 @@ export interface Candidate {
   prob: number;
 }
 
+/**
+ * The attention weights of every layer and head of a Transformer's output
+ * (`Hypothesis.heads`), as plain arrays. Steps follow `Hypothesis.attention`:
+ * T = `ids.length` + 1 when `<eos>` was produced, else `ids.length`; S = the
+ * source length with its `<eos>`.
+ */
+export interface AttentionHeads {
+  /** Cross-attention `[layers][heads][T][S]`: step t's query over the source. `Hypothesis.attention` is the mean over heads of the last layer. */
+  cross: number[][][][];
+  /** Decoder self-attention `[layers][heads][T][T]`: step t's query over the decoder inputs `<bos>, y_1 … y_{T−1}`; 0 above the diagonal (the causal mask). */
+  decoderSelf: number[][][][];
+  /** Encoder self-attention `[layers][heads][S][S]`: each source position over the source. */
+  encoderSelf: number[][][][];
+}
+
 /** A decoded output sentence. */
 export interface Hypothesis {
   /** Target token ids without `<bos>`; `<eos>` is not included. */
@@ -30,6 +45,8 @@ export interface Hypothesis {
   candidates?: Candidate[][];
   /** True when the sentence ended with `<eos>` rather than at the length limit. */
   finished: boolean;
+  /** Every layer and head of the Transformer (only when `SearchOptions.heads` is set, on the tensor path). */
+  heads?: AttentionHeads;
 }
 
 /** The source side of a batch, as tensors. */
@@ -120,6 +137,55 @@ export interface SearchOptions {
    * the model's log p(Y | x). θ > 1 discourages repetition, θ < 1 favours it.
    */
   repetitionPenalty?: number;
+  /**
+   * Record every layer and head of a model that has them (the Transformer;
+   * `Hypothesis.heads`). Tensor path only; ignored for the recurrent models.
+   */
+  heads?: boolean;
+}
+
+/** One decoder step's weights of every layer and head of one hypothesis: cross `[layers][heads][S]`, self `[layers][heads][t + 1]`. */
+interface StepHeadRows {
+  cross: number[][][];
+  self: number[][][];
+}
+
+/** Rows `row` of each `[batch, heads, keys]` array, the first `keys` entries of each head: `[layers][heads][keys]`. */
+function headRows(layers: Float32Array[], row: number, heads: number, stride: number, keys: number): number[][][] {
+  return layers.map((a) => Array.from({ length: heads }, (_, j) => Array.from(a.subarray((row * heads + j) * stride, (row * heads + j) * stride + keys))));
+}
+
+/** Per-step rows of a hypothesis and its encoder self-attention → {@link AttentionHeads}. */
+function assembleHeads(steps: StepHeadRows[], encoderSelf: number[][][][]): AttentionHeads {
+  const layers = steps[0]?.cross.length ?? encoderSelf.length;
+  const heads = steps[0]?.cross[0]?.length ?? 0;
+  const T = steps.length;
+  const grid = (f: (t: number, l: number, j: number) => number[]) =>
+    Array.from({ length: layers }, (_, l) => Array.from({ length: heads }, (_, j) => steps.map((_, t) => f(t, l, j))));
+  return {
+    cross: grid((t, l, j) => steps[t].cross[l][j]),
+    decoderSelf: grid((t, l, j) => {
+      const row = new Array<number>(T).fill(0);
+      steps[t].self[l][j].forEach((w, k) => (row[k] = w));
+      return row;
+    }),
+    encoderSelf,
+  };
+}
+
+/**
+ * The encoder self-attention of sentence `row` of a batch, cut to its `length` real positions: `[layers][heads][length][length]`.
+ * @param weights per layer `[batch, heads, S, S]` data
+ */
+function encoderHeadRows(weights: Float32Array[], row: number, heads: number, S: number, length: number): number[][][][] {
+  return weights.map((a) =>
+    Array.from({ length: heads }, (_, j) =>
+      Array.from({ length }, (_, q) => {
+        const off = ((row * heads + j) * S + q) * S;
+        return Array.from(a.subarray(off, off + length));
+      }),
+    ),
+  );
 }
 
 /** Beam search options: {@link SearchOptions} and how many hypotheses to return. */
@@ -219,13 +285,15 @@ export function greedyDecode<Source, State>(
   let state: State = tidy(() => model.initialState(src));
   let prev = tf.fill([n], BOS_ID, 'int32') as tf.Tensor1D;
   const srcLen = batch.srcIds.shape[1];
+  const wantHeads = wantAttention && !!opts.heads && !!model.encoderAttention;
+  const headSteps: StepHeadRows[][] = hyps.map(() => []);
   try {
     for (let t = 0; t < maxLen; t++) {
       const out = tidy(() => {
         const r = model.decodeStep(prev, state, src);
         const ids = rules ? undefined : (tf.cast(tf.argMax(r.logProbs, 1), 'int32') as tf.Tensor1D);
         const chosen = ids && tf.sum(tf.mul(r.logProbs, tf.oneHot(ids, V)), 1);
-        return { state: r.state, ids, chosen, weights: wantAttention ? r.weights : undefined, logProbs: wantLogProbs ? r.logProbs : undefined };
+        return { state: r.state, ids, chosen, weights: wantAttention ? r.weights : undefined, logProbs: wantLogProbs ? r.logProbs : undefined, heads: wantHeads ? r.heads : undefined };
       });
       disposeAll(prev, state);
       state = out.state;
@@ -251,7 +319,11 @@ export function greedyDecode<Source, State>(
         prev = tf.tensor1d(ids, 'int32');
       }
       const weights = out.weights?.dataSync();
+      const H = out.heads?.cross[0]?.shape[1] ?? 0;
+      const crossData = out.heads?.cross.map((w) => w.dataSync() as Float32Array);
+      const selfData = out.heads?.self.map((w) => w.dataSync() as Float32Array);
       tf.dispose([out.chosen ?? [], out.weights ?? [], out.logProbs ?? []]);
+      disposeAll(out.heads);
       let active = 0;
       for (let i = 0; i < n; i++) {
         const h = hyps[i];
@@ -259,6 +331,7 @@ export function greedyDecode<Source, State>(
         h.logProb += chosen[i];
         h.score += scores[i];
         if (weights) h.attention.push(Array.from(weights.subarray(i * srcLen, i * srcLen + batch.srcLengths[i])));
+        if (crossData && selfData) headSteps[i].push({ cross: headRows(crossData, i, H, srcLen, batch.srcLengths[i]), self: headRows(selfData, i, H, t + 1, t + 1) });
         if (logProbs && h.candidates) h.candidates.push(topCandidates(logProbs, i * V, V, opts.topK!));
         if (ids[i] === EOS_ID) h.finished = true;
         else {
@@ -267,6 +340,12 @@ export function greedyDecode<Source, State>(
         }
       }
       if (active === 0) break;
+    }
+    if (wantHeads) {
+      const enc = model.encoderAttention!(src);
+      const H = enc[0]?.shape[1] ?? 0;
+      const encData = enc.map((w) => w.dataSync() as Float32Array);
+      hyps.forEach((h, i) => (h.heads = assembleHeads(headSteps[i], encoderHeadRows(encData, i, H, srcLen, batch.srcLengths[i]))));
     }
   } finally {
     disposeAll(prev, state, src);
@@ -325,6 +404,19 @@ export function beamSearchNBest<Source, State>(
   let beams: BeamCore[] = [{ ids: [], attention: [], logProb: 0, score: 0, candidates: opts.topK ? [] : undefined }];
   const finished: Hypothesis[] = [];
   const srcLen = sentence.srcIds.shape[1];
+  const wantHeads = wantAttention && !!opts.heads && !!model.encoderAttention;
+  let encoderSelf: number[][][][] = [];
+  if (wantHeads) {
+    const enc = model.encoderAttention!(single);
+    encoderSelf = encoderHeadRows(
+      enc.map((w) => w.dataSync() as Float32Array),
+      0,
+      enc[0]?.shape[1] ?? 0,
+      srcLen,
+      srcLength,
+    );
+    beams[0].headSteps = [];
+  }
   try {
     for (let t = 0; t < limit && beams.length > 0; t++) {
       const k = beams.length;
@@ -339,7 +431,14 @@ export function beamSearchNBest<Source, State>(
       prev.dispose();
       const logProbs = out.logProbs.dataSync() as Float32Array;
       const weights = wantAttention ? out.weights!.dataSync() : undefined;
-      const expanded = expandBeams(beams, logProbs, weights as Float32Array | undefined, srcLen, srcLength, V, beamSize, limit, alpha, opts, finished);
+      let heads: BeamHeads | undefined;
+      if (wantHeads && out.heads) {
+        const H = out.heads.cross[0]?.shape[1] ?? 0;
+        const crossData = out.heads.cross.map((w) => w.dataSync() as Float32Array);
+        const selfData = out.heads.self.map((w) => w.dataSync() as Float32Array);
+        heads = { encoderSelf, step: (b) => ({ cross: headRows(crossData, b, H, srcLen, srcLength), self: headRows(selfData, b, H, t + 1, t + 1) }) };
+      }
+      const expanded = expandBeams(beams, logProbs, weights as Float32Array | undefined, srcLen, srcLength, V, beamSize, limit, alpha, opts, finished, heads);
       const next = expanded.map((e) => e.beam);
       const origins = expanded.map((e) => e.parent);
       tf.dispose(out.logProbs);
@@ -358,7 +457,7 @@ export function beamSearchNBest<Source, State>(
     disposeAll(state, single);
     if (src !== single) disposeAll(src);
   }
-  return bestFinished(finished, beams, opts.nBest ?? 1);
+  return bestFinished(finished, beams, opts.nBest ?? 1, encoderSelf);
 }
 
 function checkBeamOptions(beamSize: number, opts: BeamSearchOptions): void {
@@ -368,11 +467,15 @@ function checkBeamOptions(beamSize: number, opts: BeamSearchOptions): void {
   checkSearchOptions(opts);
 }
 
-/** The `nBest` best finished hypotheses by score (stable: earlier-finished first on ties); the best live beam when none finished. */
-function bestFinished(finished: Hypothesis[], beams: BeamCore[], nBest: number): Hypothesis[] {
+/**
+ * The `nBest` best finished hypotheses by score (stable: earlier-finished first on ties); the best live beam when none finished.
+ * @param encoderSelf the sentence's encoder self-attention, for a live beam that recorded heads
+ */
+function bestFinished(finished: Hypothesis[], beams: BeamCore[], nBest: number, encoderSelf: number[][][][] = []): Hypothesis[] {
   if (finished.length === 0) {
     const b = beams[0];
-    return b ? [{ ids: b.ids, attention: b.attention, logProb: b.logProb, candidates: b.candidates, score: b.score, finished: false }] : [];
+    const heads = b?.headSteps ? { heads: assembleHeads(b.headSteps, encoderSelf) } : {};
+    return b ? [{ ids: b.ids, attention: b.attention, logProb: b.logProb, candidates: b.candidates, score: b.score, finished: false, ...heads }] : [];
   }
   return [...finished].sort((a, b) => b.score - a.score).slice(0, nBest);
 }
@@ -386,6 +489,14 @@ interface BeamCore {
   /** The search's sum: `logProb` with the repetition rules applied (before the length penalty). */
   score: number;
   candidates?: Candidate[][];
+  /** Every layer and head of each step so far (tensor path with `SearchOptions.heads`). */
+  headSteps?: StepHeadRows[];
+}
+
+/** What `expandBeams` needs to record every layer and head: the sentence's encoder self-attention and beam b's rows of this step. */
+interface BeamHeads {
+  encoderSelf: number[][][][];
+  step: (beam: number) => StepHeadRows;
 }
 
 /**
@@ -413,6 +524,7 @@ function expandBeams(
   alpha: number,
   opts: SearchOptions,
   finished: Hypothesis[],
+  heads?: BeamHeads,
 ): { beam: BeamCore; parent: number }[] {
   const want = Math.min(2 * beamSize, beams.length * V);
   const cand: { beam: number; id: number; logProb: number; score: number }[] = [];
@@ -432,12 +544,15 @@ function expandBeams(
     const parent = beams[c.beam];
     const attention = weights ? [...parent.attention, Array.from(weights.subarray(c.beam * weightStride, c.beam * weightStride + srcLength))] : [];
     const candidates = parent.candidates && [...parent.candidates, topCandidates(logProbs, c.beam * V, V, opts.topK!)];
+    const headSteps = heads && parent.headSteps ? [...parent.headSteps, heads.step(c.beam)] : undefined;
     if (ends) {
       const isEos = c.id === EOS_ID;
       const ids = isEos ? parent.ids : [...parent.ids, c.id];
-      finished.push({ ids, attention, logProb: c.logProb, score: c.score / lengthPenalty(ids.length + 1, alpha), candidates, finished: isEos });
+      const h: Hypothesis = { ids, attention, logProb: c.logProb, score: c.score / lengthPenalty(ids.length + 1, alpha), candidates, finished: isEos };
+      if (headSteps) h.heads = assembleHeads(headSteps, heads!.encoderSelf);
+      finished.push(h);
     } else {
-      next.push({ beam: { ids: [...parent.ids, c.id], attention, logProb: c.logProb, score: c.score, candidates }, parent: c.beam });
+      next.push({ beam: { ids: [...parent.ids, c.id], attention, logProb: c.logProb, score: c.score, candidates, ...(headSteps ? { headSteps } : {}) }, parent: c.beam });
     }
   });
   return next;

@@ -19,7 +19,7 @@ import { sourceTensors } from './evaluation';
 import { AnyModel, createModel } from './model/index';
 import { InferenceModel } from './model/inference';
 import { Seq2SeqModel } from './model/seq2seq';
-import { beamSearchFastNBest, beamSearchNBest, greedyDecode, greedyDecodeFast, Hypothesis } from './search';
+import { AttentionHeads, beamSearchFastNBest, beamSearchNBest, greedyDecode, greedyDecodeFast, Hypothesis } from './search';
 
 /** One translated sentence with everything needed to show how it was produced. */
 export interface Translation {
@@ -31,8 +31,16 @@ export interface Translation {
   sourceTokens: string[];
   /** Output tokens, then `<eos>` when the decoder produced it. */
   targetTokens: string[];
-  /** Attention weights `[targetTokens.length][sourceTokens.length]`; empty for attention `none`. */
+  /** Attention weights `[targetTokens.length][sourceTokens.length]`; empty for attention `none`. For the Transformer: its last layer's cross-attention averaged over heads. */
   attention: number[][];
+  /**
+   * The Transformer's every layer and head (see `AttentionHeads` in
+   * `src/core/search.ts`; T = `targetTokens.length`, S = `sourceTokens.length`):
+   * cross `[layers][heads][T][S]`, decoder self `[layers][heads][T][T]`
+   * (columns: the decoder inputs `<bos>`, then the output tokens), encoder self
+   * `[layers][heads][S][S]`. Absent for the recurrent models.
+   */
+  heads?: AttentionHeads;
   /** Per target step, the top candidates (token and probability). */
   candidates: { token: string; prob: number }[][];
   /** Sum of the output's token log-probabilities (nats). */
@@ -157,6 +165,7 @@ export class Translator {
       topK: topK || undefined,
       noRepeatNgramSize: opts.noRepeatNgramSize ?? tc.noRepeatNgramSize ?? DEFAULT_TRAIN.noRepeatNgramSize,
       repetitionPenalty: opts.repetitionPenalty ?? tc.repetitionPenalty ?? DEFAULT_TRAIN.repetitionPenalty,
+      heads: true,
     };
     const { ids } = encodeSentence(text, this.srcTokenizer, this.srcVocab);
     const batch = makeBatch([{ src: ids, tgt: [] }], [0]);
@@ -186,6 +195,7 @@ export class Translator {
       sourceTokens: [...this.srcVocab.decode(ids), EOS],
       targetTokens: best.tokens,
       attention: hyp.attention,
+      ...(hyp.heads ? { heads: hyp.heads } : {}),
       candidates: (hyp.candidates ?? []).map((row) => row.map((c) => ({ token: this.tgtVocab.tokenOf(c.id), prob: c.prob }))),
       logProb: hyp.logProb,
       score: hyp.score,

@@ -56,6 +56,11 @@ export interface TranslationModel<Source = unknown, State = unknown> {
   initialState(src: Source): State;
   /** @param prevIds `[batch]` previous tokens (`<bos>` first) */
   decodeStep(prevIds: tf.Tensor1D, state: State, src: Source): StepOutput<State>;
+  /**
+   * Per encoder layer, its self-attention weights `[batch, heads, srcLen, srcLen]`
+   * (tensors owned by `src`); absent for models without encoder attention.
+   */
+  encoderAttention?(src: Source): tf.Tensor4D[];
   /** A one-sentence `src` repeated `k` times along the batch (for `k` beams). */
   tileSource(src: Source, k: number): Source;
   /** The state of the rows `idx` (`[k]` int32, beam origins), in that order. */

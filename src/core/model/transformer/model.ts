@@ -331,6 +331,11 @@ export class TransformerModel implements TranslationModel<TransformerSource, Tra
     return { logProbs, state: { position: state.position + 1, cache }, weights, heads: { cross, self } };
   }
 
+  /** Per encoder layer, its self-attention weights `[b, h, S, S]` (owned by `src`). */
+  encoderAttention(src: TransformerSource): tf.Tensor4D[] {
+    return src.encoderSelf;
+  }
+
   /** `src` of one sentence repeated `k` times along the batch. */
   tileSource(src: TransformerSource, k: number): TransformerSource {
     return {
