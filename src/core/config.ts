@@ -347,6 +347,14 @@ export const DEFAULT_MODEL: ModelConfig = {
 };
 
 /**
+ * The attention a model's decoder uses, as shown to users: `multi-head` for
+ * the Transformer, else `model.attention` (`none` = no alignment).
+ */
+export function attentionLabel(model: Pick<ModelConfig, 'type' | 'attention'>): string {
+  return model.type === 'transformer' ? 'multi-head' : model.attention;
+}
+
+/**
  * Units per direction of the encoder (`model.encoderHiddenSize`, with 0
  * resolved as documented there).
  */

@@ -4,10 +4,16 @@
  * a heatmap of the attention weights — target tokens as rows, source tokens
  * (with `<unk>` and `<eos>`) as columns, weight on hover, hovered row
  * highlighted — and, per target step, the top candidate tokens with their
- * probabilities. Plain SVG/DOM, colours only from VS Code theme variables.
+ * probabilities. For a Transformer, a selector picks which attention the
+ * heatmap shows: cross-attention, encoder self-attention or decoder
+ * self-attention, a layer, and one head or the average over heads (default:
+ * the last layer's cross-attention, averaged — `Translation.attention`).
+ * Plain SVG/DOM, colours only from VS Code theme variables.
  */
 import './pageL10n'; // first: configures l10n.t before anything else runs
 import './attention.css';
+import { BOS } from '../../src/core/data/vocabulary';
+import type { AttentionHeads } from '../../src/core/search';
 import type { Translation } from '../../src/core/translator';
 import type { AttentionToHost, HostToAttention, ShowTranslationsMessage } from '../../src/protocol/attentionView';
 import { cellPaint, colorScaleOf, formatCellWeight, layoutHeatmap, rowArgmax, type ColorScale } from '../../src/shared/attentionHeatmap';
@@ -29,6 +35,89 @@ function cellAttrs(w: number): Record<string, string> {
   return paint.fill ? { fill: paint.fill, 'fill-opacity': '1' } : { 'fill-opacity': paint.opacity.toFixed(3) };
 }
 let hoverRow = -1;
+
+/** Which of a Transformer's attentions the heatmap shows. */
+type HeadKind = keyof AttentionHeads;
+interface HeadChoice {
+  kind: HeadKind;
+  /** 0-based layer; −1 = the last. */
+  layer: number;
+  /** 0-based head, or −1 = the average over heads. */
+  head: number;
+}
+const DEFAULT_HEADS: HeadChoice = { kind: 'cross', layer: -1, head: -1 };
+let headChoice: HeadChoice = { ...DEFAULT_HEADS };
+
+/** A matrix to draw: rows are queries, columns keys. */
+interface HeatmapData {
+  matrix: number[][];
+  rows: string[];
+  cols: string[];
+  /** Rows are the output steps (hovering a row highlights its candidates). */
+  rowsAreSteps: boolean;
+}
+
+/** The heatmap of `t` under the current head choice (the default matrix when the model has no heads). */
+function heatmapData(t: Translation): HeatmapData {
+  const heads = t.heads;
+  if (!heads) return { matrix: t.attention, rows: t.targetTokens, cols: t.sourceTokens, rowsAreSteps: true };
+  const layers = heads[headChoice.kind];
+  const layer = layers[headChoice.layer < 0 || headChoice.layer >= layers.length ? layers.length - 1 : headChoice.layer] ?? [];
+  let matrix: number[][];
+  if (headChoice.head >= 0 && headChoice.head < layer.length) matrix = layer[headChoice.head];
+  else matrix = (layer[0] ?? []).map((row, i) => row.map((_, j) => layer.reduce((sum, head) => sum + head[i][j], 0) / layer.length));
+  if (headChoice.kind === 'encoderSelf') return { matrix, rows: t.sourceTokens, cols: t.sourceTokens, rowsAreSteps: false };
+  if (headChoice.kind === 'decoderSelf') return { matrix, rows: t.targetTokens, cols: [BOS, ...t.targetTokens.slice(0, -1)], rowsAreSteps: true };
+  return { matrix, rows: t.targetTokens, cols: t.sourceTokens, rowsAreSteps: true };
+}
+
+/** The kind / layer / head selector of a Transformer's translation. */
+function headSelector(heads: AttentionHeads): HTMLElement {
+  const row = h('div', 'picker head-picker');
+  row.id = 'head-picker';
+  const select = (id: string, label: string, options: [string, string][], value: string, onChange: (v: string) => void) => {
+    const l = h('label', undefined, `${label} `);
+    const el = h('select');
+    el.id = id;
+    l.htmlFor = id;
+    for (const [v, text] of options) {
+      const o = h('option', undefined, text);
+      o.value = v;
+      o.selected = v === value;
+      el.append(o);
+    }
+    el.addEventListener('change', () => {
+      onChange(el.value);
+      vscode.setState({ selected, headChoice });
+      render();
+    });
+    row.append(l, el);
+  };
+  const kinds: [HeadKind, string][] = [
+    ['cross', l10n.t('cross-attention')],
+    ['encoderSelf', l10n.t('encoder self-attention')],
+    ['decoderSelf', l10n.t('decoder self-attention')],
+  ];
+  select('head-kind', l10n.t('Attention'), kinds, headChoice.kind, (v) => (headChoice = { ...headChoice, kind: v as HeadKind }));
+  const layers = heads[headChoice.kind].length;
+  const layer = headChoice.layer < 0 || headChoice.layer >= layers ? layers - 1 : headChoice.layer;
+  select(
+    'head-layer',
+    l10n.t('Layer'),
+    Array.from({ length: layers }, (_, i) => [String(i), String(i + 1)]),
+    String(layer),
+    (v) => (headChoice = { ...headChoice, layer: Number(v) }),
+  );
+  const count = heads[headChoice.kind][layer]?.length ?? 0;
+  select(
+    'head-index',
+    l10n.t('Head'),
+    [['-1', l10n.t('average')], ...Array.from({ length: count }, (_, i): [string, string] => [String(i), String(i + 1)])],
+    String(headChoice.head < count ? headChoice.head : -1),
+    (v) => (headChoice = { ...headChoice, head: Number(v) }),
+  );
+  return row;
+}
 
 const app = document.getElementById('app')!;
 
@@ -84,7 +173,7 @@ function render(): void {
     });
     select.addEventListener('change', () => {
       selected = Number(select.value);
-      vscode.setState({ selected });
+      vscode.setState({ selected, headChoice });
       send({ type: 'select', index: selected });
       render();
     });
@@ -110,15 +199,17 @@ function render(): void {
         : l10n.t('No alignment to show: this model has no attention — the encoder compresses the whole source sentence into a single fixed context vector that every decoder step reads.');
     heat.append(note);
   } else {
-    heat.append(heatmap(t));
+    if (t.heads) heat.append(headSelector(t.heads));
+    heat.append(heatmap(heatmapData(t)));
     heat.append(legend());
   }
   app.append(heat);
   app.append(candidatesSection(t));
 }
 
-/** The SVG heatmap of one translation, with hover tooltip and row highlight. */
-function heatmap(t: Translation): HTMLElement {
+/** The SVG heatmap of one attention matrix (rows: queries, columns: keys), with hover tooltip and row highlight. */
+function heatmap(data: HeatmapData): HTMLElement {
+  const t = { attention: data.matrix, sourceTokens: data.cols, targetTokens: data.rows };
   const wrap = h('div', 'heatmap-wrap');
   const available = Math.max(240, (app.clientWidth || window.innerWidth) - 8);
   const L = layoutHeatmap(t.sourceTokens, t.targetTokens, { availableWidth: available });
@@ -177,9 +268,9 @@ function heatmap(t: Translation): HTMLElement {
       highlight.setAttribute('visibility', 'visible');
     } else highlight.setAttribute('visibility', 'hidden');
     svg.querySelectorAll('.row-label').forEach((el) => el.classList.toggle('hover', Number(el.getAttribute('data-row')) === row));
-    document.querySelectorAll('.cand-row').forEach((el) => el.classList.toggle('hover', Number((el as HTMLElement).dataset.row) === row));
+    if (data.rowsAreSteps) document.querySelectorAll('.cand-row').forEach((el) => el.classList.toggle('hover', Number((el as HTMLElement).dataset.row) === row));
   };
-  rowHoverHandlers = setHover;
+  rowHoverHandlers = data.rowsAreSteps ? setHover : undefined;
 
   svg.addEventListener('mousemove', (ev) => {
     const target = ev.target as Element;
@@ -311,7 +402,8 @@ window.addEventListener('resize', () => {
   }, 100);
 });
 
-const saved = vscode.getState() as { selected?: number } | undefined;
+const saved = vscode.getState() as { selected?: number; headChoice?: HeadChoice } | undefined;
 if (typeof saved?.selected === 'number') selected = saved.selected;
+if (saved?.headChoice && ['cross', 'encoderSelf', 'decoderSelf'].includes(saved.headChoice.kind)) headChoice = { ...DEFAULT_HEADS, ...saved.headChoice };
 render();
 send({ type: 'ready' });
