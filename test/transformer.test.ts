@@ -18,6 +18,8 @@ import { createModel } from '../src/core/model/index';
 import { TransformerModel } from '../src/core/model/transformer/model';
 import { Random } from '../src/core/random';
 import { beamSearchNBest, greedyDecode, Hypothesis } from '../src/core/search';
+import { loadCheckpoint } from '../src/core/checkpoint';
+import type { ProgressEvent, TrainingEvent } from '../src/core/events';
 import { disposeAll, tidy } from '../src/core/tensors';
 import { train } from '../src/core/training';
 import { Translator } from '../src/core/translator';
@@ -260,6 +262,21 @@ describe('transformer', function () {
     }
   });
 
+  it('recurrent models record no heads (the attention view shows no selector for them)', () => {
+    const rnn = createModel({ ...DEFAULT_MODEL, embeddingSize: 8, hiddenSize: 8, dropout: 0 }, SRC_VOCAB, TGT_VOCAB, 1);
+    try {
+      const s = sourceTensors(makeBatch([{ src: [4, 5, 6], tgt: [] }], [0]));
+      const g = greedyDecode(rnn, s, 1.5, { heads: true })[0];
+      const b = beamSearchNBest(rnn, s, 2, 0, 1.5, { heads: true })[0];
+      disposeAll(s.srcIds, s.srcMask);
+      assert.equal(g.heads, undefined);
+      assert.equal(b.heads, undefined);
+      assert.ok(g.attention.length > 0, 'the default matrix is there');
+    } finally {
+      rnn.dispose();
+    }
+  });
+
   it('learns to reverse sequences of 3–6 symbols to ≥ 95% exact match (greedy)', () => {
     const m = createModel(config({ layers: 1, heads: 2, modelSize: 32, ffSize: 64 }), 14, 14, 1);
     const random = new Random(3);
@@ -309,6 +326,45 @@ describe('transformer', function () {
     assert.equal(old.model.type, 'rnn');
     assert.deepEqual(old.model.transformer, DEFAULT_TRANSFORMER);
     assert.equal(validateConfigObject({ ...base, model: { type: 'transformer', transformer: { layers: 3 } } }, 'c.json').model.transformer.heads, DEFAULT_TRANSFORMER.heads);
+  });
+
+  it('train --resume is exact for a Transformer with dropout, label smoothing and the warm-up schedule', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'seq2seq-transformer-resume-'));
+    try {
+      const r = new Random(4);
+      const lines = Array.from({ length: 200 }, () => {
+        const w = Array.from({ length: 3 + r.int(4) }, () => r.pick('abcdefgh'.split('')));
+        return `${w.join(' ')}\t${[...w].reverse().join(' ')}`;
+      });
+      const tsv = path.join(dir, 'r.tsv');
+      await fs.writeFile(tsv, lines.join('\n') + '\n');
+      const cfg = () =>
+        withDefaults({
+          data: { train: tsv, validFraction: 0.1, testFraction: 0, maxValidSentences: 20 },
+          model: { type: 'transformer', dropout: 0.2, transformer: { layers: 1, heads: 2, modelSize: 16, ffSize: 32 } },
+          train: { batchSize: 16, epochs: 3, logEvery: 1, validEvery: 9, threads: 1, schedule: 'inverse-sqrt', warmupSteps: 10, labelSmoothing: 0.1, seed: 3 },
+        });
+      const progress = (ev: TrainingEvent[]) => ev.filter((e): e is ProgressEvent => e.type === 'progress');
+      const whole: TrainingEvent[] = [];
+      const a = await train({ config: cfg(), outDir: path.join(dir, 'whole'), resume: false, listener: (e) => whole.push(e) });
+      const parts: TrainingEvent[] = [];
+      let step = 0;
+      await train({ config: cfg(), outDir: path.join(dir, 'split'), resume: false, listener: (e) => { parts.push(e); if (e.type === 'progress') step = e.step; }, shouldStop: () => step >= 13 });
+      const b = await train({ config: cfg(), outDir: path.join(dir, 'split'), resume: true, listener: (e) => parts.push(e) });
+      assert.equal(b.step, a.step);
+      const byStep = new Map(progress(whole).map((p) => [p.step, p]));
+      const resumed = progress(parts).filter((p) => p.step > 13);
+      assert.ok(resumed.length > 5);
+      for (const p of resumed) {
+        const q = byStep.get(p.step)!;
+        assert.ok(Math.abs(p.loss - q.loss) <= 1e-5 * Math.max(1, q.loss), `step ${p.step}: loss ${p.loss} vs ${q.loss}`);
+        assert.equal(p.learningRate, q.learningRate, `step ${p.step}: learning rate`);
+      }
+      const [la, lb] = await Promise.all([loadCheckpoint(path.join(dir, 'whole', 'last')), loadCheckpoint(path.join(dir, 'split', 'last'))]);
+      la.weights.forEach((w, i) => w.values.forEach((v, j) => assert.ok(Math.abs(v - lb.weights[i].values[j]) <= 1e-5, `${w.name}[${j}]`)));
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('train with warm-up and label smoothing → run folder → two Translator.loads agree (the fast engine falls back to the tensor path), beam and greedy', async () => {
