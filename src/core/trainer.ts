@@ -172,7 +172,7 @@ function outOfMemory(what: string, batch: Batch, backend: string, after?: string
   const limit = backend === 'wasm' ? "the wasm backend's 4 GB heap" : 'the memory available to it';
   return new ResourceError(
     `${what} needs more than ${limit}: a batch of ${batch.size} pairs with sources up to ${batch.srcLen} and targets up to ${batch.tgtLen} tokens does not fit. ` +
-      'Lower train.batchSize or data.maxLength (with attention, memory grows with batch size × source length × target length), or model.hiddenSize.' +
+      'Lower train.batchSize or data.maxLength (with attention, memory grows with batch size × source length × target length), or the model size (model.hiddenSize; model.transformer.modelSize for a Transformer).' +
       (after ? ` ${after}.` : ''),
   );
 }

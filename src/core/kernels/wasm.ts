@@ -25,8 +25,12 @@
  *    Batched products too small for that (a Transformer's attention over
  *    short sentences, `[b·h, T, d_k] × [b·h, d_k, S]` with T, S ≈ 10, and the
  *    four products of its gradient) run on the project's WebAssembly SIMD
- *    matmul (`src/core/kernels/simd.ts`; see `smallBatchedGemm`): the stock
- *    loop managed ~0.3 GFLOP/s on them.
+ *    matmul (`src/core/kernels/simd.ts`; see `smallBatchedGemm`) unless the
+ *    right operand is transposed: in `tf.profile` of a step of the
+ *    Transformer example's model (batch 64, 11 tokens), its 24 products
+ *    `[256, 11, 11] × [256, 11, 32]` took 44–54 ms on the stock loop and
+ *    13–18 ms here; the 12 with a transposed right operand stayed on the loop,
+ *    which was as fast there.
  *    Then the original kernel / its C++ function runs, on the XNNPACK path.
  *    XNNPACK caches a packed operator per right-operand tensor id regardless
  *    of shape, so every call that reaches it goes through `runOriginal`, which
@@ -531,7 +535,8 @@ function makeBatchMatMul(original: KernelConfig): KernelConfig {
       // Batched right operand: one XNNPACK product per batch entry when worth it.
       const swap = chooseSwapped(a3, b3, transposeA, transposeB);
       if (!perSliceWorthIt(swap ? n : m, kA, swap ? m : n)) {
-        const small = m >= 2 && m * kA * n < SMALL_SLICE_MACS ? smallBatchedGemm(a3, b3, transposeA, transposeB, m, kA, n, backend) : null;
+        // Not for a transposed right operand (q·kᵀ, dS·… ᵀ): there the stock loop reads both operands along K and measured faster.
+        const small = m >= 2 && !transposeB && m * kA * n < SMALL_SLICE_MACS ? smallBatchedGemm(a3, b3, transposeA, transposeB, m, kA, n, backend) : null;
         if (!small) return runOriginal(original, args);
         small.shape = finalShape;
         return small;
