@@ -172,6 +172,7 @@ describe('Transformer: attention view with every layer and head (packaged extens
     assert.deepEqual(v.rowLabels, want.sourceTokens, 'encoder self-attention: source × source');
     assert.deepEqual(v.colLabels, want.sourceTokens);
     await assertMatrix(frame, hd.encoderSelf[0][1], want.sourceTokens, want.sourceTokens, 'encoder self, layer 1, head 2');
+    await frame.locator('svg.heatmap rect.cell[data-row="1"][data-col="3"]').hover();
     await screenshot(page, 'transformer-03-encoder-self');
 
     await choose(frame, 'head-kind', 'decoderSelf');
