@@ -18,11 +18,13 @@ import { createModel } from '../src/core/model/index';
 import { TransformerModel } from '../src/core/model/transformer/model';
 import { Random } from '../src/core/random';
 import { beamSearchNBest, greedyDecode, Hypothesis } from '../src/core/search';
-import { loadCheckpoint } from '../src/core/checkpoint';
+import { loadCheckpoint, RUN_FORMAT, upgradeManifest, type RunManifest } from '../src/core/checkpoint';
+import { checkRunConfig } from '../src/core/configLoader';
 import type { ProgressEvent, TrainingEvent } from '../src/core/events';
 import { disposeAll, tidy } from '../src/core/tensors';
 import { train } from '../src/core/training';
 import { Translator } from '../src/core/translator';
+import { inverseSqrtSchedule } from '../src/core/schedule';
 import { Updater } from '../src/core/updater';
 
 const SRC_VOCAB = 17;
@@ -277,7 +279,7 @@ describe('transformer', function () {
     }
   });
 
-  it('learns to reverse sequences of 3–6 symbols to ≥ 95% exact match (greedy)', () => {
+  it('learns to reverse sequences of 3–6 symbols to ≥ 95% exact match (greedy and beam 3), with the warm-up schedule', () => {
     const m = createModel(config({ layers: 1, heads: 2, modelSize: 32, ffSize: 64 }), 14, 14, 1);
     const random = new Random(3);
     const pairs = (n: number): EncodedPair[] =>
@@ -286,9 +288,10 @@ describe('transformer', function () {
         const src = Array.from({ length: len }, () => 4 + random.int(10));
         return { src, tgt: [...src].reverse() };
       });
-    const updater = new Updater(m, { learningRate: 3e-3, clipNorm: 1, teacherForcing: 1, softmaxCandidates: 0 }, random);
+    const updater = new Updater(m, { learningRate: 5e-3, clipNorm: 1, teacherForcing: 1, softmaxCandidates: 0 }, random);
     try {
       for (let step = 0; step < 500; step++) {
+        updater.learningRate = inverseSqrtSchedule(5e-3, step + 1, 50);
         const batch = pairs(32);
         updater.step(makeBatch(batch, batch.map((_, i) => i)));
       }
@@ -322,6 +325,12 @@ describe('transformer', function () {
     assert.match(problems({ ...base, model: { type: 'transformers' } }), /model\.type/);
     assert.match(problems({ ...base, model: { transformer: { norm: 'middle' } } }), /model\.transformer\.norm/);
     assert.equal(problems({ ...base, model: { type: 'transformer', transformer: { heads: 3, modelSize: 48, positional: 'learned' } } }), '');
+    // A run.json written before model.type existed (formats 1–3 carry no such key) is a recurrent run.
+    for (const format of ['seq2seq-lab/run@1', 'seq2seq-lab/run@2', RUN_FORMAT]) {
+      const recorded = { format, config: { data: { train: 'x.tsv' }, model: { cell: 'gru', hiddenSize: 16 }, train: {} } } as unknown as RunManifest;
+      const cfg = checkRunConfig(upgradeManifest(recorded).config, 'run.json');
+      assert.equal(cfg.model.type, 'rnn', format);
+    }
     const old = validateConfigObject({ ...base, model: { cell: 'lstm' } }, 'c.json');
     assert.equal(old.model.type, 'rnn');
     assert.deepEqual(old.model.transformer, DEFAULT_TRANSFORMER);
@@ -386,7 +395,10 @@ describe('transformer', function () {
       assert.ok(progress.length > 0);
       // Warm-up: the rate rises to learningRate at step 3, then falls as 1/√step.
       const lrAt = (step: number) => progress.find((e) => e.step === step)?.learningRate;
-      if (lrAt(1) !== undefined && lrAt(6) !== undefined) assert.ok(lrAt(1) < lrAt(6) + 1e-12);
+      const base = cfg.train.learningRate;
+      for (const [step, want] of [[1, base / 3], [3, base], [6, base * Math.sqrt(3 / 6)]] as const) {
+        assert.ok(Math.abs(lrAt(step) - want) < 1e-12, `learning rate at step ${step}: ${lrAt(step)} vs ${want}`);
+      }
       const t1 = await Translator.load(runDir);
       const t2 = await Translator.load(runDir);
       try {

@@ -28,6 +28,11 @@ import { exists, syncDir, writeFileDurable } from './durableFs';
  * (`legacyModelKeys`). Version 3 added `bridgeFrom`; earlier runs are read
  * with `bridgeFrom: "final"`, the only bridge they had. (A reader of version 2
  * refuses a version-3 run rather than load a `mean` run as `final`.)
+ * `model.type` / `model.transformer` (the Transformer) and
+ * `train.labelSmoothing` / `train.warmupSteps` need no new version: a run
+ * without them is what they default to (`rnn`, 0, and a schedule that does
+ * not read `warmupSteps`), and a reader that predates them refuses a run that
+ * has them, naming the key (its schema allows no unknown keys).
  */
 export const RUN_FORMAT = 'seq2seq-lab/run@3';
 /** Every `run.json` format this version reads. */
