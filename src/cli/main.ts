@@ -5,7 +5,7 @@
  *   seq2seq train [--config FILE] [--out DIR] [--resume]
  *   seq2seq eval --model DIR [--model DIR …] --test FILE [--beam K] [--no-repeat-ngram N] [--repetition-penalty X]
  *                [--json] [--by-length-chart FILE.svg]
- *   seq2seq translate --model DIR [--beam K] [--n-best N] [--no-repeat-ngram N] [--repetition-penalty X] [--json]
+ *   seq2seq translate --model DIR [--beam K] [--n-best N] [--no-repeat-ngram N] [--repetition-penalty X] [--json] [--beam-tree]
  *                                                          (stdin → stdout)
  *   seq2seq bleu --hyp FILE --ref FILE [--ref FILE …] [--json]
  *
@@ -23,6 +23,7 @@ import type { ReadingEvent, TrainingEvent } from '../core/events';
 import { corpusBleu } from '../core/metrics/bleu';
 import { displayPath } from '../core/data/corpus';
 import { readingPercent } from '../shared/format';
+import { beamTreeText } from '../shared/beamTreeLayout';
 import { bleuByLength } from '../core/metrics/bleuByLength';
 import * as l10n from '@vscode/l10n';
 import { setUpCliL10n } from './l10n';
@@ -311,7 +312,7 @@ export function formatNBest(entries: readonly { text: string; score: number }[])
   return entries.map((e) => `${e.score.toFixed(4)}\t${e.text}\n`).join('');
 }
 
-async function cmdTranslate(opts: { model: string; beam?: number; nBest?: number; json?: boolean } & SearchFlags): Promise<void> {
+async function cmdTranslate(opts: { model: string; beam?: number; nBest?: number; json?: boolean; beamTree?: boolean } & SearchFlags): Promise<void> {
   const { Translator } = await import('../core/translator');
   const translator = await Translator.load(opts.model);
   try {
@@ -328,10 +329,14 @@ async function cmdTranslate(opts: { model: string; beam?: number; nBest?: number
         noRepeatNgramSize: opts.noRepeatNgram,
         repetitionPenalty: opts.repetitionPenalty,
         topK: opts.json ? 5 : 0,
+        beamTree: opts.beamTree,
       });
       if (opts.json) console.log(JSON.stringify(t));
-      else if (nBest > 1) console.log(formatNBest(t.nBest ?? []));
-      else console.log(t.text);
+      else {
+        if (nBest > 1) console.log(formatNBest(t.nBest ?? []));
+        else console.log(t.text);
+        if (opts.beamTree) console.log((t.beamTree ? beamTreeText(t.beamTree) : l10n.t('(greedy search: no beam tree; use --beam 2 or more)')) + '\n');
+      }
     }
   } finally {
     translator.dispose();
@@ -418,6 +423,10 @@ export function buildProgram(): Command {
     .addOption(noRepeatNgramOption())
     .option('--repetition-penalty <x>', l10n.t("repetition penalty θ: repeated tokens score log p − log θ (1 = off; default: the run's train.repetitionPenalty)"), positiveNumber)
     .option('--json', l10n.t('print one JSON object per line with tokens, attention and candidates (and nBest: [{text, tokens, score, logProb}] with --n-best above 1)'))
+    .option(
+      '--beam-tree',
+      l10n.t('also print the beam search tree of each line (beam 2 or more): one line per expansion under its parent with its score, * the path of the translation, ✓ finished, ✗ pruned (beamTree in --json)'),
+    )
     .action(cmdTranslate);
   const bleu = program
     .command('bleu')

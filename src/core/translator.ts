@@ -18,6 +18,7 @@ import { EOS, Vocabulary } from './data/vocabulary';
 import { sourceTensors } from './evaluation';
 import { InferenceModel } from './model/inference';
 import { Seq2SeqModel } from './model/seq2seq';
+import { BeamTreeRecorder, type BeamNodeStatus } from './beamTree';
 import { beamSearchFastNBest, beamSearchNBest, greedyDecode, greedyDecodeFast, Hypothesis } from './search';
 
 /** One translated sentence with everything needed to show how it was produced. */
@@ -44,6 +45,19 @@ export interface Translation {
   score?: number;
   /** With `nBest` > 1: the n best hypotheses, best first (the first is this translation). */
   nBest?: NBestEntry[];
+  /** With `beamTree` and a beam above 1: the search tree (see `src/core/beamTree.ts`). */
+  beamTree?: BeamTreeView;
+}
+
+/** The recorded tree of a beam search, with tokens as text, for the attention view and `--json`. */
+export interface BeamTreeView {
+  beamSize: number;
+  /** Node 0 is the root (`<bos>`); a node's parent comes before it. */
+  nodes: { parent: number; step: number; token: string; logProb: number; score: number; status: BeamNodeStatus; finished?: number }[];
+  /** Every finished hypothesis, in the order it finished, with its alignment `[tokens.length][sourceTokens.length]`. */
+  finished: { node: number; text: string; tokens: string[]; attention: number[][]; score: number; logProb: number }[];
+  /** Node of the returned translation (the best finished hypothesis, or the best live beam when none finished). */
+  winner: number;
 }
 
 /** One of the n best outputs of beam search. */
@@ -70,6 +84,8 @@ export interface TranslateOptions {
   noRepeatNgramSize?: number;
   /** Repetition penalty θ (1 = off); default: the run's `train.repetitionPenalty`. */
   repetitionPenalty?: number;
+  /** Record the beam search tree in `Translation.beamTree` (beam size above 1 only). */
+  beamTree?: boolean;
   /** How many candidates per step to report (default 5; 0 = none). */
   topK?: number;
   /**
@@ -160,14 +176,15 @@ export class Translator {
     const batch = makeBatch([{ src: ids, tgt: [] }], [0]);
     const ratio = tc.maxOutputRatio;
     let hyps: Hypothesis[];
+    const tree = opts.beamTree && beamSize > 1 ? new BeamTreeRecorder() : undefined;
     if (opts.engine !== 'tensor') {
       // The batch's source row: the sentence's ids followed by <eos>, no padding.
       const src = Array.from(batch.srcIds.subarray(0, batch.srcLengths[0]));
-      hyps = beamSize > 1 ? beamSearchFastNBest(this.inference, src, beamSize, alpha, ratio, { ...search, nBest }) : [greedyDecodeFast(this.inference, src, ratio, search)];
+      hyps = beamSize > 1 ? beamSearchFastNBest(this.inference, src, beamSize, alpha, ratio, { ...search, nBest, tree }) : [greedyDecodeFast(this.inference, src, ratio, search)];
     } else {
       const s = sourceTensors(batch);
       try {
-        hyps = beamSize > 1 ? beamSearchNBest(this.model, s, beamSize, alpha, ratio, { ...search, nBest }) : greedyDecode(this.model, s, ratio, search);
+        hyps = beamSize > 1 ? beamSearchNBest(this.model, s, beamSize, alpha, ratio, { ...search, nBest, tree }) : greedyDecode(this.model, s, ratio, search);
       } finally {
         tf.dispose([s.srcIds, s.srcMask]);
       }
@@ -193,6 +210,19 @@ export class Translator {
               const t = tokensOf(h);
               return { text: this.tgtTokenizer.detokenize(t.words), tokens: t.tokens, score: h.score, logProb: h.logProb };
             }),
+          }
+        : {}),
+      ...(tree
+        ? {
+            beamTree: {
+              beamSize,
+              nodes: tree.nodes.map((n) => ({ ...n, token: this.tgtVocab.tokenOf(n.token) })),
+              finished: tree.finished.map(({ node, hypothesis: h }) => {
+                const t = tokensOf(h);
+                return { node, text: this.tgtTokenizer.detokenize(t.words), tokens: t.tokens, attention: h.attention, score: h.score, logProb: h.logProb };
+              }),
+              winner: tree.winner,
+            },
           }
         : {}),
     };

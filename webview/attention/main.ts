@@ -11,6 +11,7 @@ import './attention.css';
 import type { Translation } from '../../src/core/translator';
 import type { AttentionToHost, HostToAttention, ShowTranslationsMessage } from '../../src/protocol/attentionView';
 import { cellPaint, colorScaleOf, formatCellWeight, layoutHeatmap, rowArgmax, type ColorScale } from '../../src/shared/attentionHeatmap';
+import { beamTreeSection } from './beamTree';
 // Imported from @vscode/l10n itself (the same module src/shared/l10n configures): the extractor only sees such imports.
 import * as l10n from '@vscode/l10n';
 
@@ -20,6 +21,8 @@ const SVG = 'http://www.w3.org/2000/svg';
 
 let current: ShowTranslationsMessage | undefined;
 let selected = 0;
+/** Index into the selected translation's `beamTree.finished` of the hypothesis shown instead of the translation (undefined: the translation). */
+let shownFinished: number | undefined;
 /** `seq2seq.attention.colorScale`, from the host. */
 let colorScale: ColorScale = 'theme';
 
@@ -62,7 +65,13 @@ function render(): void {
   }
   const msg = current;
   selected = Math.min(Math.max(0, selected), msg.translations.length - 1);
-  const t = msg.translations[selected];
+  const translation = msg.translations[selected];
+  const tree = translation.beamTree;
+  const picked = tree && shownFinished !== undefined && tree.finished[shownFinished]?.node !== tree.winner ? tree.finished[shownFinished] : undefined;
+  // A finished hypothesis picked in the beam tree: its tokens and alignment (candidates are recorded for the translation only).
+  const t: Translation = picked
+    ? { ...translation, text: picked.text, targetTokens: picked.tokens, attention: picked.attention, candidates: [], logProb: picked.logProb, score: picked.score }
+    : translation;
 
   const header = h('header', 'header');
   const title = h('div', 'title-row');
@@ -84,6 +93,7 @@ function render(): void {
     });
     select.addEventListener('change', () => {
       selected = Number(select.value);
+      shownFinished = undefined;
       vscode.setState({ selected });
       send({ type: 'select', index: selected });
       render();
@@ -97,6 +107,17 @@ function render(): void {
   pair.append(h('dt', undefined, l10n.t('Output')), h('dd', 'target', t.text || l10n.t('(empty)')));
   pair.append(h('dt', undefined, l10n.t('Log-prob')), h('dd', 'muted', l10n.t('{0} nats', t.logProb.toFixed(2))));
   header.append(pair);
+  if (picked) {
+    const note = h('div', 'shown-hypothesis');
+    note.append(h('span', 'muted', l10n.t('Showing a hypothesis of the beam, score {0} (the translation scored {1}).', picked.score.toFixed(3), (translation.score ?? translation.logProb).toFixed(3))));
+    const back = h('button', 'back-to-translation', l10n.t('Show the translation'));
+    back.addEventListener('click', () => {
+      shownFinished = undefined;
+      render();
+    });
+    note.append(back);
+    header.append(note);
+  }
   app.append(header);
 
   const heat = h('section', 'heatmap-section');
@@ -114,7 +135,17 @@ function render(): void {
     heat.append(legend());
   }
   app.append(heat);
-  app.append(candidatesSection(t));
+  if (tree && tree.nodes.length > 1) {
+    const winner = tree.finished.findIndex((f) => f.node === tree.winner);
+    app.append(
+      beamTreeSection(tree, picked ? shownFinished! : winner, (k) => {
+        shownFinished = k;
+        render();
+        (document.querySelector(`.beam-tree [data-finished="${k}"]`) as SVGGElement | null)?.focus();
+      }),
+    );
+  }
+  app.append(candidatesSection(t, !!picked));
 }
 
 /** The SVG heatmap of one translation, with hover tooltip and row highlight. */
@@ -233,11 +264,11 @@ function legend(): HTMLElement {
 }
 
 /** Per target step, the top candidates with probability bars. */
-function candidatesSection(t: Translation): HTMLElement {
+function candidatesSection(t: Translation, beamHypothesis: boolean): HTMLElement {
   const sec = h('section', 'candidates-section');
   sec.append(h('h2', undefined, l10n.t('Top candidates per step')));
   if (t.candidates.length === 0) {
-    sec.append(h('p', 'note', l10n.t('No candidates were recorded for this sentence.')));
+    sec.append(h('p', 'note', beamHypothesis ? l10n.t('Top candidates are recorded for the translation only.') : l10n.t('No candidates were recorded for this sentence.')));
     return sec;
   }
   const table = h('table', 'candidates');
@@ -294,6 +325,7 @@ window.addEventListener('message', (ev: MessageEvent<HostToAttention>) => {
   } else if (msg?.type === 'show') {
     current = msg;
     selected = msg.selected;
+    shownFinished = undefined;
     rowHoverHandlers = undefined;
     render();
   } else if (msg?.type === 'empty') {
