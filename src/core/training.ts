@@ -238,7 +238,7 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
   if (resuming) {
     const recorded = await readRunManifest(runDir);
     manifest = { ...recorded, config: checkRunConfig(recorded.config, path.join(runDir, 'run.json')) };
-    config = { ...manifest.config, train: { ...manifest.config.train, maxMinutes: opts.config.train.maxMinutes, epochs: opts.config.train.epochs } };
+    config = { ...manifest.config, train: { ...manifest.config.train, maxMinutes: opts.config.train.maxMinutes, maxSteps: opts.config.train.maxSteps, epochs: opts.config.train.epochs } };
     dataset = await loadDataset(config, { src: Vocabulary.fromJSON(manifest.srcVocab), tgt: Vocabulary.fromJSON(manifest.tgtVocab) }, reading);
   } else {
     dataset = await loadDataset(config, undefined, reading);
@@ -344,7 +344,8 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
     }
     notes.push({ level: 'info', message: `${parallel ? `data-parallel training on ${parallel.threads} threads` : 'training on one thread'} with the ${backend} backend (${threadsWhy})` });
     const startStep = state.step;
-    const totalSteps = tc.curriculumSteps + tc.epochs * stepsPerEpoch;
+    const epochSteps = tc.curriculumSteps + tc.epochs * stepsPerEpoch;
+    const totalSteps = tc.maxSteps > 0 ? Math.min(tc.maxSteps, epochSteps) : epochSteps;
     await emit({
       type: 'started',
       runDir,
@@ -563,6 +564,7 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
     const mustStop = (): boolean => {
       if (opts.shouldStop?.()) stopReason = 'cancelled';
       else if (elapsed() >= budgetSeconds) stopReason = 'time-limit';
+      else if (tc.maxSteps > 0 && state.step >= tc.maxSteps) stopReason = 'max-steps';
       return stopReason !== undefined;
     };
 
