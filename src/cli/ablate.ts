@@ -139,15 +139,14 @@ export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): P
     log('\n' + l10n.t('stopping {0} after this step and skipping the remaining variants (press Ctrl+C again to quit at once)…', current));
   };
   process.on('SIGINT', onSigint);
-  const runDirs: string[] = [];
   let results: VariantResult[];
   try {
     results = await runVariants(
       variants,
-      async (v, i): Promise<VariantOutcome> => {
+      async (v, _i, runDirChosen): Promise<VariantOutcome> => {
         const runName = variantRunName(name, v);
         const runDir = chooseRunDir(runsDir, '.', runName, started, existsSync);
-        runDirs[i] = runDir;
+        runDirChosen(runDir);
         const events: TrainingEvent[] = [];
         const reading = printing.readingPrinter(out);
         let done;
@@ -198,9 +197,6 @@ export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): P
   } finally {
     process.off('SIGINT', onSigint);
   }
-  results.forEach((r, i) => {
-    if (r.runDir === undefined && runDirs[i] !== undefined) r.runDir = runDirs[i];
-  });
   const skipped = results.filter((r) => r.status === 'skipped').length;
   if (skipped > 0) log(l10n.t('stopped: {0} variants skipped', skipped));
 

@@ -342,12 +342,14 @@ export interface VariantResult extends Partial<VariantOutcome> {
  * recorded as failed (with the message) and the next one runs. Once
  * `stopRequested()` is true, or a variant ends with reason `cancelled`
  * (recorded as `stopped`: the user stopped it), every later one is skipped.
- * @param train trains one variant (index 0-based) and returns its outcome
+ * @param train trains one variant (index 0-based) and returns its outcome;
+ *   it calls `runDirChosen` with the variant's run folder before training, so
+ *   that a failed variant's folder is in the summary too
  * @param onVariant called before each variant starts
  */
 export async function runVariants(
   variants: readonly Variant[],
-  train: (variant: Variant, index: number) => Promise<VariantOutcome>,
+  train: (variant: Variant, index: number, runDirChosen: (runDir: string) => void) => Promise<VariantOutcome>,
   opts: { stopRequested: () => boolean; onVariant?: (variant: Variant, index: number, count: number) => void; describeError?: (e: unknown) => string },
 ): Promise<VariantResult[]> {
   const results: VariantResult[] = [];
@@ -360,12 +362,13 @@ export async function runVariants(
       continue;
     }
     opts.onVariant?.(v, i, variants.length);
+    let runDir: string | undefined;
     try {
-      const o = await train(v, i);
+      const o = await train(v, i, (d) => (runDir = d));
       if (o.reason === 'cancelled') stopped = true;
       results.push({ ...head, status: o.reason === 'cancelled' ? 'stopped' : 'finished', ...o });
     } catch (e) {
-      results.push({ ...head, status: 'failed', error: describe(e) });
+      results.push({ ...head, status: 'failed', error: describe(e), ...(runDir !== undefined ? { runDir } : {}) });
     }
   }
   return results;
@@ -441,4 +444,25 @@ export async function writeAblationSummary(dir: string, summary: AblationSummary
   const text = JSON.stringify(summary, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
   await fs.writeFile(file, text + '\n');
   return file;
+}
+
+/**
+ * A variant's outcome from its recorded events (its metrics.jsonl, as VS Code
+ * reads it after the worker ended): the last `done` event and the mean
+ * logged speed; undefined when the run recorded no `done` (it failed).
+ */
+export function outcomeFromEvents(
+  runDir: string,
+  events: readonly ({ type: string; tokensPerSecond?: number } | { type: 'done'; reason: string; step: number; elapsedSeconds: number; bestBleu: number; bestPerplexity: number })[],
+): VariantOutcome | undefined {
+  const done = [...events].reverse().find((e): e is { type: 'done'; reason: string; step: number; elapsedSeconds: number; bestBleu: number; bestPerplexity: number } => e.type === 'done');
+  if (!done) return undefined;
+  return {
+    runDir,
+    reason: done.reason,
+    steps: done.step,
+    elapsedSeconds: done.elapsedSeconds,
+    tokensPerSecond: meanTokensPerSecond(events as { type: string; tokensPerSecond?: number }[]),
+    valid: { bleu: done.bestBleu ?? NaN, perplexity: done.bestPerplexity ?? NaN },
+  };
 }
