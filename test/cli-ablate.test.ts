@@ -48,7 +48,7 @@ describe('seq2seq ablate', function () {
   it('trains two attention variants with the same step budget, evaluates them on test, writes ablation.json, the table and the chart', async () => {
     const runs = path.join(dir, 'runs');
     const chart = path.join(dir, 'chart.svg');
-    const r = run(['ablate', '--config', config, '--set', 'model.attention=none,bahdanau', '--steps', '15', '--runs-dir', runs, '--by-length-chart', chart]);
+    const r = run(['ablate', '--config', config, '--set', 'model.attention=none,bahdanau', '--steps', '15', '--base-set', 'train.batchSize=8', '--runs-dir', runs, '--by-length-chart', chart]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /ablation of model\.attention: 2 variants, each with 15 steps/);
     assert.match(r.stdout, /=== variant 1 of 2: model\.attention=none ===/);
@@ -79,6 +79,7 @@ describe('seq2seq ablate', function () {
       const runJson = JSON.parse(await fs.readFile(path.join(v.runDir, 'run.json'), 'utf8'));
       assert.equal(runJson.config.model.attention, v.value);
       assert.equal(runJson.config.train.maxSteps, 15);
+      assert.equal(runJson.config.train.batchSize, 8, '--base-set reaches every variant');
     }
     const svg = await fs.readFile(chart, 'utf8');
     assert.match(svg, /^<svg/);

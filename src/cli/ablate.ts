@@ -23,7 +23,7 @@ import {
   type VariantOutcome,
   type VariantResult,
 } from '../core/ablation';
-import { loadConfig, validateConfigObject } from '../core/configLoader';
+import { applyOverrides, loadConfig, validateConfigObject } from '../core/configLoader';
 import { describeError } from '../core/errors';
 import type { ReadingEvent, TrainingEvent } from '../core/events';
 import { chooseRunDir, configNameFromPath, sanitizeName, timestamp } from '../host/logic/runNaming';
@@ -34,6 +34,8 @@ import { formatTable, writeLengthChart, type LengthRun } from './lengthReport';
 export interface AblateOptions {
   config: string;
   set: string[];
+  /** `key=value` overrides of the base config (as `train --set`). */
+  baseSet?: string[];
   minutes?: number;
   steps?: number;
   includeBase?: boolean;
@@ -110,9 +112,10 @@ export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): P
   const { train } = await import('../core/training');
   const loaded = await loadConfig(opts.config);
   const specs = (opts.set ?? []).map((s) => parseAblationSpec(s));
-  const base = withBudget(loaded.config, { maxMinutes: opts.minutes, maxSteps: opts.steps });
+  const baseConfig = opts.baseSet?.length ? applyOverrides(loaded.config, opts.baseSet) : loaded.config;
+  const base = withBudget(baseConfig, { maxMinutes: opts.minutes, maxSteps: opts.steps });
   const variants = expandVariants(base, specs, { includeBase: opts.includeBase, validate: validateConfigObject });
-  const name = sanitizeName(opts.name ?? loaded.config.name ?? configNameFromPath(loaded.path));
+  const name = sanitizeName(opts.name ?? baseConfig.name ?? configNameFromPath(loaded.path));
   const runsDir = path.resolve(opts.runsDir ?? 'runs');
   const started = new Date();
   const stamp = timestamp(started);

@@ -8,7 +8,7 @@
  *   seq2seq translate --model DIR [--beam K] [--n-best N] [--no-repeat-ngram N] [--repetition-penalty X] [--json]
  *                                                          (stdin → stdout)
  *   seq2seq bleu --hyp FILE --ref FILE [--ref FILE …] [--json]
- *   seq2seq ablate --config FILE --set FIELD=V1,V2[,…] [--set …] [--minutes M] [--steps N] [--include-base]
+ *   seq2seq ablate --config FILE --set FIELD=V1,V2[,…] [--set …] [--base-set K=V …] [--minutes M] [--steps N] [--include-base]
  *                  [--runs-dir DIR] [--name NAME] [--beam K] [--json] [--by-length-chart FILE.svg]
  *
  * Exit codes: 0 success, 1 bad input (message names file and line), 2
@@ -418,6 +418,7 @@ export function buildProgram(): Command {
       l10n.t('a field and its values, e.g. --set model.attention=none,bahdanau: one variant per value, the base with that field changed (repeatable: one field each)'),
       (v: string, prev: string[] = []) => [...prev, v],
     )
+    .option('--base-set <key=value>', l10n.t('change the base config of every variant, e.g. --base-set data.maxLength=30 (repeatable, as train --set)'), (v: string, prev: string[] = []) => [...prev, v])
     .option('--minutes <m>', l10n.t('training budget of every variant in minutes (sets train.maxMinutes; default: the config\'s)'), positiveNumber)
     .option('--steps <n>', l10n.t('step budget of every variant (sets train.maxSteps; default: the config\'s)'), positiveInt)
     .option('--include-base', l10n.t('also train the base config unchanged, first'))
