@@ -251,7 +251,6 @@ export class TrainingController implements vscode.Disposable {
         }
         break;
       case 'failed': {
-        const run = this.store.run;
         const step = this.store.lastProgress?.step;
         const checkpointStep = this.lastCheckpointStep();
         const resumable: ResumeInfo | undefined =
