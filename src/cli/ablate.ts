@@ -209,7 +209,8 @@ export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): P
     console.log(JSON.stringify(summary, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
   } else {
     console.log('\n' + formatAblationTable(results, opts.beam));
-    console.log(l10n.t('summary written to {0}', file));
+    const rel = path.relative(process.cwd(), file);
+    console.log(l10n.t('summary written to {0}', rel.startsWith('..') || path.isAbsolute(rel) ? file : rel));
   }
   if (opts.byLengthChart) {
     const runs: LengthRun[] = results.flatMap((r) => (r.test?.byLength ? [{ name: r.label, rows: r.test.byLength as LengthRun['rows'] }] : []));
