@@ -96,6 +96,7 @@ describe('seq2seq ablate', function () {
     assert.match(s.variants[0].error, /no training pair has at most data\.maxLength = 1 tokens/);
     assert.equal(s.variants[1].steps, 5);
     assert.match(r.stderr, /=== variant 2 of 2: data\.maxLength=10 ===/, 'the training log goes to stderr');
+    assert.match(r.stderr, /note: variants of data\.maxLength read or split the data differently, so their test pairs differ too/);
   });
 
   it('Ctrl+C stops the current variant with its last checkpoint and skips the rest', async () => {

@@ -134,6 +134,12 @@ export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): P
     ),
   );
 
+  // The split depends on the data settings and train.seed only.
+  const dataFields = specs.filter((s) => s.field.startsWith('data.') || s.field === 'train.seed').map((s) => s.field);
+  if (dataFields.length > 0) {
+    log(l10n.t('note: variants of {0} read or split the data differently, so their test pairs differ too', dataFields.join(', ')));
+  }
+
   let stopping = false;
   let current = '';
   const onSigint = () => {
