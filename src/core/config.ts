@@ -130,6 +130,8 @@ export interface TrainConfig {
   learningRate: number;
   /** Wall-clock training budget in minutes (0 = unlimited). */
   maxMinutes: number;
+  /** Optimisation-step budget (0 = unlimited): the run ends with reason `max-steps` after this many steps, validating first. */
+  maxSteps: number;
   /** Maximum number of passes over the training data. */
   epochs: number;
   /** Gradient clipping by global norm (0 = off). */
@@ -319,6 +321,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   batchSize: 64,
   learningRate: 3e-3,
   maxMinutes: 0,
+  maxSteps: 0,
   epochs: 10,
   clipNorm: 5,
   maxNonFiniteSteps: 10,

@@ -282,7 +282,8 @@ export class Trainer {
     this.budgetSeconds = this.tc.maxMinutes > 0 ? this.tc.maxMinutes * 60 : Infinity;
     this.t0 = Date.now() - state.elapsedSeconds * 1000;
     this.stepsPerEpoch = Math.ceil(dataset.train.encoded.length / this.tc.batchSize);
-    this.totalSteps = this.tc.curriculumSteps + this.tc.epochs * this.stepsPerEpoch;
+    const epochSteps = this.tc.curriculumSteps + this.tc.epochs * this.stepsPerEpoch;
+    this.totalSteps = this.tc.maxSteps > 0 ? Math.min(this.tc.maxSteps, epochSteps) : epochSteps;
     this.lastSavedStep = resuming ? state.step : -1;
     this.dropoutRandom = Random.fromState(state.dropoutRandom);
     this.updater = new Updater(model, this.tc, this.dropoutRandom);
@@ -322,7 +323,7 @@ export class Trainer {
     if (resuming) {
       const recorded = await readRunManifest(runDir);
       const manifest: RunManifest = { ...recorded, config: checkRunConfig(recorded.config, path.join(runDir, 'run.json')) };
-      config = { ...manifest.config, train: { ...manifest.config.train, maxMinutes: opts.config.train.maxMinutes, epochs: opts.config.train.epochs } };
+      config = { ...manifest.config, train: { ...manifest.config.train, maxMinutes: opts.config.train.maxMinutes, maxSteps: opts.config.train.maxSteps, epochs: opts.config.train.epochs } };
       dataset = await loadDataset(config, { src: Vocabulary.fromJSON(manifest.srcVocab), tgt: Vocabulary.fromJSON(manifest.tgtVocab) }, reading);
     } else {
       dataset = await loadDataset(config, undefined, reading);
@@ -720,10 +721,11 @@ export class Trainer {
     return (Date.now() - this.t0) / 1000;
   }
 
-  /** Sets `stopReason` when training must stop before the next step (user request or time budget). */
+  /** Sets `stopReason` when training must stop before the next step (user request, time or step budget). */
   private mustStop(): boolean {
     if (this.opts.shouldStop?.()) this.stopReason = 'cancelled';
     else if (this.elapsed() >= this.budgetSeconds) this.stopReason = 'time-limit';
+    else if (this.tc.maxSteps > 0 && this.state.step >= this.tc.maxSteps) this.stopReason = 'max-steps';
     return this.stopReason !== undefined;
   }
 

@@ -30,6 +30,13 @@ export interface StartOptions {
   resume?: boolean;
 }
 
+/** How a run ended, for whoever waits for it (e.g. an ablation): the session's outcome and, for a failure, the message shown to the user. */
+export interface RunEnd {
+  run: RunInfo | undefined;
+  outcome: SessionOutcome;
+  failure?: string;
+}
+
 export class TrainingController implements vscode.Disposable {
   readonly output: vscode.LogOutputChannel;
   private readonly store = new RunStore();
@@ -39,6 +46,9 @@ export class TrainingController implements vscode.Disposable {
   private readonly ended = new vscode.EventEmitter<RunInfo | undefined>();
   /** Fires when a run ends (finished, stopped or failed), e.g. to refresh the Models tree. */
   readonly onDidEndRun = this.ended.event;
+  private readonly endedWithOutcome = new vscode.EventEmitter<RunEnd>();
+  /** Fires after {@link onDidEndRun} with how the run ended. */
+  readonly onDidEndRunWithOutcome = this.endedWithOutcome.event;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('Seq2Seq', { log: true });
@@ -213,6 +223,8 @@ export class TrainingController implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', TRAINING_CONTEXT_KEY, false);
     this.ended.fire(this.store.run);
     const name = this.store.run?.name ?? vscode.l10n.t('run');
+    const run = this.store.run;
+    let failure: string | undefined;
     if ((o.kind === 'finished' || o.kind === 'stopped') && o.done) void vscode.commands.executeCommand('setContext', FINISHED_RUN_CONTEXT_KEY, true);
     switch (o.kind) {
       case 'finished':
@@ -239,12 +251,12 @@ export class TrainingController implements vscode.Disposable {
         }
         break;
       case 'failed': {
-        const run = this.store.run;
         const step = this.store.lastProgress?.step;
         const checkpointStep = this.lastCheckpointStep();
         const resumable: ResumeInfo | undefined =
           checkpointStep !== undefined ? { step: Math.max(step ?? 0, checkpointStep), checkpointStep } : undefined;
         const message = o.death ? describeDeath(o.death, step, checkpointStep) : o.message;
+        failure = message;
         this.store.fail(message, resumable);
         this.output.error(message);
         if (o.death) this.output.error(vscode.l10n.t('Worker: {0}', o.message));
@@ -266,6 +278,7 @@ export class TrainingController implements vscode.Disposable {
         break;
       }
     }
+    this.endedWithOutcome.fire({ run, outcome: o, failure });
   }
 
   /** Step of the last `last/` checkpoint the run being shown wrote (from its events). */
@@ -289,6 +302,7 @@ export class TrainingController implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', TRAINING_CONTEXT_KEY, false);
     this.panel.dispose();
     this.ended.dispose();
+    this.endedWithOutcome.dispose();
     this.statusBar.dispose();
     this.output.dispose();
   }
