@@ -6,7 +6,9 @@
  * Protocol: src/protocol/trainingPanel.ts.
  */
 import * as vscode from 'vscode';
+import type { ExportChartCommand } from '../protocol/chartExport';
 import type { HostToPanel, PanelToHost } from '../protocol/trainingPanel';
+import { saveChartExport } from './exportCommands';
 import type { RunStore } from './logic/runStore';
 import { isPanelToHost } from '../protocol/validate';
 import { WebviewPage } from './webviewPage';
@@ -16,6 +18,8 @@ export interface PanelHandlers {
   onRevealRun(): void;
   /** The user pressed Resume on an interrupted or failed run. */
   onResume(): void;
+  /** The user pressed a chart's SVG or PNG button (default: save it through the save dialog). */
+  onExportChart?(msg: ExportChartCommand): void;
   /** Where the page set-up reports trouble (the Output channel). */
   log?(message: string): void;
 }
@@ -101,6 +105,10 @@ export class TrainingPanel implements vscode.Disposable {
         break;
       case 'resume':
         this.handlers.onResume();
+        break;
+      case 'exportChart':
+        if (this.handlers.onExportChart) this.handlers.onExportChart(msg);
+        else void saveChartExport(msg, this.store.run?.runDir);
         break;
     }
   }
