@@ -131,9 +131,12 @@ export class CompareRunsPanel implements vscode.Disposable {
       runDir,
       setTimeout(() => {
         this.timers.delete(runDir);
-        void readCompareRun(runDir, this.deps.isTraining(runDir)).then((run) => {
+        void readCompareRun(runDir, this.deps.isTraining(runDir)).then((read) => {
           const i = this.runs.findIndex((r) => r.runDir === runDir);
           if (i < 0 || !this.page) return;
+          // A folder deleted (or a file made unreadable) while shown: keep what was read before, with the note.
+          const before = this.runs[i];
+          const run = read.problem && read.events.length === 0 && before.events.length > 0 ? { ...before, running: false, problem: read.problem } : read;
           this.runs[i] = run;
           this.page.post({ type: 'run', run });
         });

@@ -22,8 +22,9 @@
  *
  * @param values one value per point (order = x order), any length
  * @param weight smoothing weight w in [0, 1): 0 returns the finite values as
- *   they are; 0.99 averages over roughly the last 100 points. Values outside
- *   [0, 1) (or NaN) are clamped to that range (1 would freeze the curve).
+ *   they are; 0.99 averages over roughly the last 100 points. NaN counts as 0;
+ *   other values are clamped to [0, 0.999] (at w = 1 the debiasing would
+ *   divide 0 by 0; near it the curve tends to the running mean).
  * @returns a new array of the same length
  */
 export function smoothDebiasedEma(values: readonly (number | null | undefined)[], weight: number): (number | null)[] {

@@ -418,7 +418,9 @@ function renderTable(): void {
         ? l10n.t('All {0} hyper-parameters.', paramCount)
         : paramCount === 0
           ? l10n.t('The runs have the same hyper-parameters.')
-          : l10n.t('Only the {0} hyper-parameters that differ between the runs.', paramCount);
+          : paramCount === 1
+            ? l10n.t('Only the hyper-parameter that differs between the runs.')
+            : l10n.t('Only the {0} hyper-parameters that differ between the runs.', paramCount);
   if (view.sort && !cols.some((c) => c.key === view.sort!.key)) view.sort = undefined;
   // Header: one sort button per column.
   thead.textContent = '';
@@ -489,7 +491,7 @@ function renderHeader(): void {
     const sw = li.appendChild(el('span', 'swatch'));
     sw.style.background = colorOf(i);
     li.appendChild(el('span', 'legend-name', r.run.name));
-    if (r.run.folder !== r.run.name) li.appendChild(el('span', 'muted', ` ${r.run.folder}`));
+    if (r.run.folder !== r.run.name) li.appendChild(el('span', 'legend-folder muted', r.run.folder));
     if (r.run.running) li.appendChild(el('span', 'badge live', l10n.t('training…')));
     li.title = r.run.runDir;
   });
