@@ -12,8 +12,8 @@ export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x
 
 /**
  * A file name from free text (a run and chart name): letters (any script),
- * digits, `.`, `_` and `-` kept, every other run of characters one `-`, no
- * leading dot or dash, at most 100 characters before the extension; `export`
+ * digits, `.`, `_` and `-` kept, every other run of characters (and `..`)
+ * one `-`, no leading or trailing dot or dash, at most 100 characters before the extension; `export`
  * when nothing is left.
  */
 export function safeFileName(base: string, extension: string): string {
@@ -21,6 +21,7 @@ export function safeFileName(base: string, extension: string): string {
     base
       .normalize('NFC')
       .replace(/[^\p{L}\p{N}._-]+/gu, '-')
+      .replace(/\.{2,}/g, '-')
       .replace(/-{2,}/g, '-')
       .replace(/^[-.]+|[-.]+$/g, '')
       .slice(0, 100) || 'export';
