@@ -27,7 +27,7 @@ describe('webview → host message validation', () => {
   const svg = '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"></svg>';
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]).toString('base64');
 
-  it('accepts a chart export: svg with an SVG document, png with base64, a name; from the Training panel and the Compare Runs view', () => {
+  it('accepts a chart export: svg with an SVG document, png with base64, a name; from the Training panel, the Compare Runs view and the attention view', () => {
     const good = [
       { type: 'exportChart', format: 'svg', name: 'tiny-training-loss', data: svg },
       { type: 'exportChart', format: 'svg', name: 'x', data: '<svg width="1"></svg>' },
@@ -35,7 +35,7 @@ describe('webview → host message validation', () => {
     ];
     for (const m of good) {
       assert.ok(isExportChartCommand(m), JSON.stringify(m));
-      assert.ok(isPanelToHost(m) && isCompareToHost(m), JSON.stringify(m));
+      assert.ok(isPanelToHost(m) && isCompareToHost(m) && isAttentionToHost(m), JSON.stringify(m));
     }
     const bad = [
       { type: 'exportChart', format: 'gif', name: 'x', data: png },
@@ -49,7 +49,7 @@ describe('webview → host message validation', () => {
       { type: 'exportChart', format: 'png', name: 7, data: png },
       { type: 'exportChart', format: 'png', name: 'x', data: 'A'.repeat(20_000_004) },
     ];
-    for (const m of bad) assert.equal(isExportChartCommand(m) || isPanelToHost(m) || isCompareToHost(m), false, JSON.stringify(m).slice(0, 120));
+    for (const m of bad) assert.equal(isExportChartCommand(m) || isPanelToHost(m) || isCompareToHost(m) || isAttentionToHost(m), false, JSON.stringify(m).slice(0, 120));
   });
 
   it('accepts exactly the Compare Runs view protocol: ready, exportChart, exportCsv with a run folder', () => {
@@ -72,7 +72,7 @@ describe('webview → host message validation', () => {
         }
         if (isAttentionToHost(v)) {
           const m = v as { type: string; index?: number };
-          assert.ok(m.type === 'ready' || (m.type === 'select' && Number.isSafeInteger(m.index) && m.index! >= 0), `accepted ${describeRejected(v)}`);
+          assert.ok(m.type === 'ready' || m.type === 'exportChart' || (m.type === 'select' && Number.isSafeInteger(m.index) && m.index! >= 0), `accepted ${describeRejected(v)}`);
         }
       }),
       { numRuns: 2000 },

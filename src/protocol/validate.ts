@@ -48,8 +48,9 @@ export function isCompareToHost(v: unknown): v is CompareToHost {
   return false;
 }
 
-/** An attention view → host message: `ready`, or `select` with a whole non-negative `index`. */
+/** An attention view → host message: `ready`, `select` with a whole non-negative `index`, or an `exportChart` (the heatmap). */
 export function isAttentionToHost(v: unknown): v is AttentionToHost {
+  if (isExportChartCommand(v)) return true;
   if (!isRecord(v)) return false;
   if (v.type === 'ready') return hasOnlyKeys(v, ['type']);
   if (v.type === 'select') return hasOnlyKeys(v, ['type', 'index']) && Number.isSafeInteger(v.index) && (v.index as number) >= 0;

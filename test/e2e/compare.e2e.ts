@@ -27,7 +27,7 @@ import * as path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Frame, Page } from 'playwright-core';
-import { DEFAULT_SCREENSHOT_DIR, REPO_ROOT, clearNotifications, closeWorkbench, runCommand, screenshot, setTheme, startWorkbench, waitForNotification, webviewFrame, type Workbench } from './harness';
+import { DEFAULT_SCREENSHOT_DIR, REPO_ROOT, clearNotifications, closeWorkbench, openFile, runCommand, screenshot, setTheme, startWorkbench, waitForNotification, webviewFrame, type Workbench } from './harness';
 import { packagedVsix } from './vsix';
 import { writeReverseWorkspace } from './fixtures/reverseTask';
 
@@ -377,6 +377,32 @@ describe('Compare Runs view and exports in VS Code (packaged extension)', functi
     assert.equal(path.basename(offered), 'tiny-training-loss.svg');
     const svg = (await waitForFile(path.join(workspace, 'tiny-training-loss.svg'))).toString('utf8');
     assert.equal(svgSeriesPaths(svg).series.length, 1);
+  });
+
+  it('exports the attention heatmap as SVG and PNG', async function () {
+    await clearNotifications(page);
+    fs.writeFileSync(path.join(workspace, 'sentences.txt'), 'red cat sun\n');
+    await openFile(page, 'sentences.txt');
+    await page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: 'red cat sun' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await page.locator('.editor-group-container.active .monaco-editor .view-line', { hasText: 'red cat sun' }).first().click();
+    await page.keyboard.press('Control+A');
+    await runCommand(page, 'Seq2Seq: Translate Selection');
+    await waitForNotification(page, /^Translation: /, 90_000);
+    await page.locator('.notifications-toasts .monaco-button', { hasText: 'Show Attention' }).first().click();
+    const attention = await webviewFrame(page, 'Seq2Seq Attention', 30_000);
+    await attention.locator('svg.heatmap rect.cell').first().waitFor({ state: 'attached', timeout: 15_000 });
+    await attention.locator('.heatmap-title button.export-svg').click();
+    const svgName = path.basename(await acceptSaveDialog(page));
+    assert.equal(svgName, 'attention-tiny-1.svg');
+    const svg = (await waitForFile(path.join(workspace, svgName))).toString('utf8');
+    keep(svgName, svg);
+    assert.equal(XMLValidator.validate(svg), true, 'well-formed XML');
+    assert.ok((svg.match(/<rect [^>]*fill=/g) ?? []).length > 9, 'cells with their colours written in');
+    await attention.locator('.heatmap-title button.export-png').click();
+    const pngName = path.basename(await acceptSaveDialog(page));
+    const png = await waitForFile(path.join(workspace, pngName));
+    keep(pngName, png);
+    assert.ok(png.subarray(0, 8).equals(PNG_SIGNATURE), 'PNG signature');
   });
 
   it('says so when a run folder it shows disappears', async function () {
