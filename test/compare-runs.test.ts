@@ -11,6 +11,7 @@ import { withDefaults } from '../src/core/config';
 import type { ProgressEvent, ValidationEvent } from '../src/core/events';
 import { compareEvents, readCompareRun } from '../src/host/logic/compareData';
 import type { CompareEvent } from '../src/protocol/compareRuns';
+import { resolveCompareArgs } from '../src/host/logic/compareArgs';
 import { compareCells, flattenConfig, parameterKeys, runCurves, runScores, sortOrder } from '../src/shared/compareRuns';
 
 const progress = (step: number, loss: number, elapsedSeconds: number, tokensPerSecond = 1000): ProgressEvent => ({
@@ -167,5 +168,27 @@ describe('readCompareRun (host: a run folder for the view)', () => {
       { type: 'checkpoint', kind: 'best', step: 1, path: '/p' },
     ]) as CompareEvent[];
     assert.deepEqual(kept.map((e) => e.type), ['progress']);
+  });
+});
+
+describe('resolveCompareArgs (seq2seq.compareRuns arguments)', () => {
+  const item = (runDir: string) => ({ run: { runDir } });
+  const isItem = (v: unknown): v is { run: { runDir: string } } => typeof v === 'object' && v !== null && 'run' in v;
+
+  it('run folders given by another command: exactly those', () => {
+    assert.deepEqual(resolveCompareArgs(['/w/runs/a', '/w/runs/b'], undefined, isItem), { dirs: ['/w/runs/a', '/w/runs/b'] });
+    assert.deepEqual(resolveCompareArgs('/w/runs/a', undefined, isItem), { dirs: ['/w/runs/a'] });
+  });
+
+  it('from the Models tree: the multi-selection, or a pick with the clicked run ticked', () => {
+    const [a, b] = [item('/a'), item('/b')];
+    assert.deepEqual(resolveCompareArgs(b, [a, b], isItem), { dirs: ['/a', '/b'] });
+    assert.deepEqual(resolveCompareArgs(a, [a], isItem), { preselect: ['/a'] });
+    // Right-click on an item outside the selection: VS Code passes that item alone.
+    assert.deepEqual(resolveCompareArgs(item('/c'), [a, b], isItem), { preselect: ['/c'] });
+  });
+
+  it('from the palette, or with arguments that name no run: the pick', () => {
+    for (const bad of [undefined, [], [1, 2], [''], {}, 42]) assert.deepEqual(resolveCompareArgs(bad, undefined, isItem), { preselect: [] });
   });
 });

@@ -16,6 +16,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { CompareRunsPanel } from './compareRunsPanel';
 import { exportMetricsCsv } from './exportCommands';
+import { resolveCompareArgs } from './logic/compareArgs';
 import { runDescription, type RunEntry } from './logic/modelsList';
 import type { ModelsService } from './models';
 import { RunItem } from './modelsTree';
@@ -25,19 +26,6 @@ type RunPick = vscode.QuickPickItem & { run: RunEntry };
 
 function pickItem(run: RunEntry, picked: boolean): RunPick {
   return { label: run.name, description: run.folder, detail: runDescription(run), picked, run };
-}
-
-/** The run folders a `seq2seq.compareRuns` call names, or undefined when the user has to pick. */
-export function runDirsOfArgs(first: unknown, second: unknown): { dirs: string[] } | { preselect: string[] } {
-  if (Array.isArray(first) && first.length > 0 && first.every((d) => typeof d === 'string')) return { dirs: first as string[] };
-  if (typeof first === 'string') return { dirs: [first] };
-  if (first instanceof RunItem) {
-    const selected = Array.isArray(second) ? second.filter((s): s is RunItem => s instanceof RunItem) : [];
-    const inSelection = selected.some((s) => s.run.runDir === first.run.runDir);
-    if (inSelection && selected.length > 1) return { dirs: selected.map((s) => s.run.runDir) };
-    return { preselect: [first.run.runDir] };
-  }
-  return { preselect: [] };
 }
 
 /** Register the two commands; `view` is the Models tree (its selection preselects in the quick picks). */
@@ -54,7 +42,7 @@ export function registerCompareCommands(
   });
 
   const compare = async (first?: unknown, second?: unknown) => {
-    const args = runDirsOfArgs(first, second);
+    const args = resolveCompareArgs(first, second, (v): v is RunItem => v instanceof RunItem);
     if ('dirs' in args) return panel.show(args.dirs);
     const runs = await models.listRuns();
     if (runs.length === 0) {

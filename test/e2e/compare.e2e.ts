@@ -379,6 +379,35 @@ describe('Compare Runs view and exports in VS Code (packaged extension)', functi
     assert.equal(svgSeriesPaths(svg).series.length, 1);
   });
 
+  it('from the palette: a multi-select quick pick (the tree selection ticked); the one panel is reused', async function () {
+    await clearNotifications(page);
+    await modelsRow(page, 'tiny').click();
+    await runCommand(page, 'Seq2Seq: Compare Runs');
+    const widget = page.locator('.quick-input-widget');
+    const row = (label: string) => widget.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
+    await row('flat').waitFor({ state: 'visible', timeout: 10_000 });
+    const checked = async (label: string) => (await row(label).locator('input[type=checkbox]').isChecked().catch(() => undefined)) ?? (await row(label).getAttribute('aria-checked')) === 'true';
+    assert.equal(await checked('tiny'), true, 'the run selected in the tree is ticked');
+    assert.equal(await checked('flat'), false);
+    // Only "tiny": the view shows one run.
+    await page.keyboard.press('Enter');
+    await widget.waitFor({ state: 'hidden', timeout: 5000 });
+    let v = await waitForCompare(view, (x) => x.count === '1 run', 'one run');
+    assert.deepEqual(v.legend, ['tiny']);
+    await page.locator('.tabs-container .tab .label-name', { hasText: /^Compare: tiny$/ }).first().waitFor({ state: 'visible', timeout: 5000 });
+    // Again, ticking "flat" too.
+    await runCommand(page, 'Seq2Seq: Compare Runs');
+    await row('flat').waitFor({ state: 'visible', timeout: 10_000 });
+    await row('flat').click();
+    await sleep(200);
+    assert.equal(await checked('flat'), true, 'flat ticked');
+    await page.keyboard.press('Enter');
+    await widget.waitFor({ state: 'hidden', timeout: 5000 });
+    v = await waitForCompare(view, (x) => x.count === '2 runs' && x.charts.every((c) => c.series === 2), 'two runs again');
+    assert.deepEqual(v.legend, ['tiny', 'flat'], 'in the order of the pick (newest first)');
+    assert.equal(await page.locator('.tabs-container .tab .label-name', { hasText: /^Compare/ }).count(), 1, 'one Compare Runs panel');
+  });
+
   it('exports the attention heatmap as SVG and PNG', async function () {
     await clearNotifications(page);
     fs.writeFileSync(path.join(workspace, 'sentences.txt'), 'red cat sun\n');
