@@ -268,6 +268,7 @@ function renderChart(slot: ChartSlot): void {
   const hasData = tables.length > 0;
   slot.empty.hidden = hasData;
   slot.plotEl.hidden = !hasData;
+  slot.box.querySelectorAll<HTMLButtonElement>('.export button').forEach((b) => (b.disabled = !hasData));
   // What the chart shows, for tests and tools reading the DOM (the plot itself is a canvas).
   slot.box.dataset.series = String(tables.length);
   slot.box.dataset.points = String(tables.reduce((n, t) => n + t.smooth.filter((v) => v !== null).length, 0));

@@ -539,6 +539,7 @@ function renderChart(slot: ChartSlot, xs: number[], ys: (number | null)[]): void
   const hasData = xs.length > 0;
   slot.empty.hidden = hasData;
   slot.plotEl.classList.toggle('hidden', !hasData);
+  slot.box.querySelectorAll<HTMLButtonElement>('.export button').forEach((b) => (b.disabled = !hasData));
   slot.plot?.setData([xs, ys] as uPlot.AlignedData);
   // The extent of the curve, for tests and tools reading the DOM (the plot itself is a canvas).
   slot.box.dataset.points = String(xs.length);
