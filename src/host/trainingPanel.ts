@@ -6,7 +6,6 @@
  * Protocol: src/protocol/trainingPanel.ts.
  */
 import * as vscode from 'vscode';
-import type { ExportChartCommand } from '../protocol/chartExport';
 import type { HostToPanel, PanelToHost } from '../protocol/trainingPanel';
 import { saveChartExport } from './exportCommands';
 import type { RunStore } from './logic/runStore';
@@ -18,8 +17,6 @@ export interface PanelHandlers {
   onRevealRun(): void;
   /** The user pressed Resume on an interrupted or failed run. */
   onResume(): void;
-  /** The user pressed a chart's SVG or PNG button (default: save it through the save dialog). */
-  onExportChart?(msg: ExportChartCommand): void;
   /** Where the page set-up reports trouble (the Output channel). */
   log?(message: string): void;
 }
@@ -107,8 +104,8 @@ export class TrainingPanel implements vscode.Disposable {
         this.handlers.onResume();
         break;
       case 'exportChart':
-        if (this.handlers.onExportChart) this.handlers.onExportChart(msg);
-        else void saveChartExport(msg, this.store.run?.runDir);
+        // A chart's SVG or PNG button: ask where to save it.
+        void saveChartExport(msg, this.store.run?.runDir);
         break;
     }
   }

@@ -161,6 +161,8 @@ interface ChartSlot {
   box: HTMLElement;
   plotEl: HTMLElement;
   empty: HTMLElement;
+  /** The values under the cursor (caption). */
+  readout: HTMLElement;
   plot: uPlot | undefined;
   /** Runs (indices into `runs`) with a curve in the plot, in series order. */
   shown: number[];
@@ -170,6 +172,7 @@ function makeSlot(kind: ChartKind, title: string, yLabel: string, emptyText: str
   const box = chartsEl.appendChild(el('figure', `chart chart-${kind}`));
   const caption = box.appendChild(el('figcaption'));
   caption.appendChild(el('span', 'chart-title', title));
+  const readout = caption.appendChild(el('span', 'readout'));
   const slot: ChartSlot = {
     kind,
     title,
@@ -180,6 +183,7 @@ function makeSlot(kind: ChartKind, title: string, yLabel: string, emptyText: str
     box,
     plotEl: el('div', 'plot'),
     empty: el('div', 'empty', emptyText),
+    readout,
     plot: undefined,
     shown: [],
   };
@@ -265,6 +269,7 @@ function renderChart(slot: ChartSlot): void {
   slot.plot = undefined;
   slot.plotEl.textContent = '';
   slot.shown = tables.map((t) => t.run);
+  slot.readout.textContent = '';
   const hasData = tables.length > 0;
   slot.empty.hidden = hasData;
   slot.plotEl.hidden = !hasData;
@@ -309,10 +314,27 @@ function renderChart(slot: ChartSlot): void {
         axis(slot.yLabel, slot.log ? { filter: logSplitsFilter, grid: { stroke: grid, width: 1, filter: logSplitsFilter }, ticks: { stroke: grid, width: 1, size: 4, filter: logSplitsFilter } } : {}),
       ],
       series,
+      hooks: { setCursor: [(u) => updateReadout(slot, u.cursor.idx)] },
     },
     data,
     slot.plotEl,
   );
+}
+
+/** The caption's readout: each run's smoothed value at the x under the cursor (none when the cursor is off the plot). */
+function updateReadout(slot: ChartSlot, idx: number | null | undefined): void {
+  const data = slot.plot?.data;
+  if (!data || idx == null || idx < 0 || idx >= data[0].length) {
+    slot.readout.textContent = '';
+    return;
+  }
+  const parts = slot.shown.map((run, k) => {
+    const v = data[2 + 2 * k][idx];
+    return v == null ? undefined : `${runs[run].run.name} ${slot.format(v)}`;
+  });
+  const x = data[0][idx];
+  const where = view.xMode === 'step' ? l10n.t('step {0}', x) : formatDuration(x);
+  slot.readout.textContent = `${where}: ${parts.filter((p) => p !== undefined).join(' · ')}`;
 }
 
 function renderCharts(): void {
