@@ -284,6 +284,12 @@ describe('Compare Runs view and exports in VS Code (packaged extension)', functi
     let v = await compareDom(view);
     assert.equal(v.charts[0].x, 'step');
     assert.equal(v.charts[0].xMax, maxStep);
+    // Hovering a chart reads out each run's value at the step under the cursor.
+    await view.locator('figure.chart-loss .u-over').hover();
+    const readout = view.locator('figure.chart-loss .readout');
+    const end = Date.now() + 5000;
+    while (!(await readout.textContent()) && Date.now() < end) await sleep(100);
+    assert.match((await readout.textContent()) ?? '', /^step \d+: (tiny|flat) \d\.\d\d( · (tiny|flat) \d\.\d\d)?$/);
     await view.locator('button.x-time').click();
     v = await waitForCompare(view, (x) => x.charts.every((c) => c.x === 'time'), 'wall-clock x axis');
     assert.ok(Math.abs(v.charts[0].xMax - maxSeconds) < 1e-6, `x max ${v.charts[0].xMax} s, metrics ${maxSeconds} s`);
