@@ -12,6 +12,9 @@ import type { Translation } from '../../src/core/translator';
 import type { AttentionToHost, HostToAttention, ShowTranslationsMessage } from '../../src/protocol/attentionView';
 import { cellPaint, colorScaleOf, formatCellWeight, layoutHeatmap, rowArgmax, type ColorScale } from '../../src/shared/attentionHeatmap';
 import { beamTreeSection } from './beamTree';
+import type { ChartExportFormat } from '../../src/protocol/chartExport';
+import { exportButtons } from '../common/chartExport';
+import { standaloneSvg, svgToPng } from '../common/svgExport';
 // Imported from @vscode/l10n itself (the same module src/shared/l10n configures): the extractor only sees such imports.
 import * as l10n from '@vscode/l10n';
 
@@ -131,7 +134,10 @@ function render(): void {
         : l10n.t('No alignment to show: this model has no attention — the encoder compresses the whole source sentence into a single fixed context vector that every decoder step reads.');
     heat.append(note);
   } else {
-    heat.append(heatmap(t));
+    const map = heatmap(t);
+    const title = h('div', 'heatmap-title');
+    title.append(heat.lastChild!, exportButtons(l10n.t('Attention weights'), (f) => void exportHeatmap(map.querySelector('svg.heatmap')!, f, `attention-${msg.model.name}-${selected + 1}`)));
+    heat.append(title, map);
     heat.append(legend());
   }
   app.append(heat);
@@ -146,6 +152,13 @@ function render(): void {
     );
   }
   app.append(candidatesSection(t, !!picked));
+}
+
+/** Send the heatmap to the host as a standalone SVG document or a PNG of it. */
+async function exportHeatmap(svg: SVGSVGElement, format: ChartExportFormat, name: string): Promise<void> {
+  const text = standaloneSvg(svg);
+  const data = format === 'svg' ? text : await svgToPng(text, svg.width.baseVal.value, svg.height.baseVal.value);
+  send({ type: 'exportChart', format, name, data });
 }
 
 /** The SVG heatmap of one translation, with hover tooltip and row highlight. */
