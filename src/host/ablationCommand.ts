@@ -123,7 +123,8 @@ async function trainVariant(ctrl: TrainingController, v: Variant, at: { name: st
       resolve(e);
     });
   });
-  ctrl.start({ run: { name: runName, runDir, configPath: at.configPath }, config: { ...v.config, name: runName } });
+  // quiet: the ablation's own progress and closing notifications speak for its variants.
+  ctrl.start({ run: { name: runName, runDir, configPath: at.configPath }, config: { ...v.config, name: runName }, quiet: true });
   const end = await ended;
   if (end.outcome.kind === 'failed') throw new Error(end.failure ?? end.outcome.message);
   const outcome = outcomeFromEvents(runDir, await ctrl.readRecordedEvents(runDir));

@@ -28,6 +28,12 @@ export interface StartOptions {
   /** Validated config with absolute paths. */
   config: Seq2SeqConfig;
   resume?: boolean;
+  /**
+   * No "finished" notification when the run ends (the status bar and the
+   * panel still say so): for runs started one after another by a command that
+   * reports on all of them, e.g. an ablation. Failures are still notified.
+   */
+  quiet?: boolean;
 }
 
 /** How a run ended, for whoever waits for it (e.g. an ablation): the session's outcome and, for a failure, the message shown to the user. */
@@ -43,6 +49,8 @@ export class TrainingController implements vscode.Disposable {
   private readonly statusBar = new TrainingStatusBar();
   private readonly panel: TrainingPanel;
   private session: TrainingSession | undefined;
+  /** The run being trained was started with `quiet` (see {@link StartOptions.quiet}). */
+  private quietRun = false;
   private readonly ended = new vscode.EventEmitter<RunInfo | undefined>();
   /** Fires when a run ends (finished, stopped or failed), e.g. to refresh the Models tree. */
   readonly onDidEndRun = this.ended.event;
@@ -81,6 +89,7 @@ export class TrainingController implements vscode.Disposable {
     const from = shown ? this.store.resumable?.checkpointStep : undefined;
     if (opts.resume && from !== undefined) this.store.resume(from);
     else this.store.begin(opts.run);
+    this.quietRun = opts.quiet ?? false;
     this.output.info(vscode.l10n.t('Training {0} with {1} → {2}', opts.run.name, opts.run.configPath, opts.run.runDir));
     const backend = vscode.workspace.getConfiguration('seq2seq').get<string>('backend', 'auto');
     const env: Record<string, string> = backend && backend !== 'auto' ? { SEQ2SEQ_BACKEND: backend } : {};
@@ -237,7 +246,7 @@ export class TrainingController implements vscode.Disposable {
           this.statusBar.show({ phase: 'failed' }, vscode.l10n.t('{0} was terminated', name));
           this.panel.replay();
         }
-        if (o.kind === 'finished') {
+        if (o.kind === 'finished' && !this.quietRun) {
           const reason = describeStopReason(o.done.reason);
           const message = Number.isFinite(o.done.bestBleu)
             ? vscode.l10n.t('Seq2Seq: {0} finished ({1}). Best BLEU {2}.', name, reason, formatBleu(o.done.bestBleu))

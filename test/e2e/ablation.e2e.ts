@@ -9,8 +9,8 @@
  *   progress notification "Ablation model.attention: 1 of 2 (none)…" while the
  *   Training panel shows tiny-attention-none, then 2 of 2 (bahdanau) → both runs
  *   train to the end → ablation.json lists both → the runs are opened for
- *   comparison: with seq2seq.compareRuns absent from this build, the fallback
- *   (ablation.json open in an editor, a notification saying so). Then Cancel in
+ *   comparison in the Compare Runs view (both variants as rows, the ablated
+ *   field as the differing parameter). Then Cancel in
  *   the notification of a long ablation stops the first variant (its last/ is
  *   written) and skips the second.
  *
@@ -25,7 +25,7 @@ import type { Page } from 'playwright-core';
 import { clearNotifications, closeWorkbench, runCommand, screenshot, startWorkbench, waitForNotification, webviewFrame, type Workbench } from './harness';
 import { LONG_CONFIG, TINY_CONFIG, writeReverseWorkspace } from './fixtures/reverseTask';
 import { packagedVsix } from './vsix';
-import { readMetrics, stepNumber, watchPanel } from './trainingPanelView';
+import { readMetrics, sleep, stepNumber, watchPanel } from './trainingPanelView';
 
 describe('Seq2Seq: Run Ablation trains two attention variants one after another and opens them for comparison', function () {
   this.timeout(300_000);
@@ -92,10 +92,20 @@ describe('Seq2Seq: Run Ablation trains two attention variants one after another 
     assert.equal(second.state, 'finished', second.banner);
   });
 
-  it('writes ablation.json and opens the runs for comparison (here: the fallback, as seq2seq.compareRuns is not in this build)', async function () {
+  it('writes ablation.json and opens the runs in the Compare Runs view', async function () {
     const done = await waitForNotification(page, /ablation of model\.attention done: 2 of 2 variants trained/, 60_000);
-    assert.match(done, /Compare Runs is not available in this version: the summary ablation\.json is open/);
-    await page.locator('.tabs-container .tab', { hasText: 'ablation.json' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    assert.doesNotMatch(done, /not available/);
+    const compare = await webviewFrame(page, /^Compare 2 Runs$/, 30_000);
+    const end = Date.now() + 30_000;
+    let view: { rows: string[]; headers: string };
+    for (;;) {
+      view = (await compare.evaluate(`({ rows: Array.prototype.slice.call(document.querySelectorAll('tbody tr .run-name')).map(function (e) { return e.textContent.trim(); }), headers: (document.querySelector('thead') || {}).textContent || '' })`)) as typeof view;
+      if (view.rows.length === 2 || Date.now() > end) break;
+      await sleep(250);
+    }
+    assert.equal(view.rows.length, 2, `Compare Runs rows: ${JSON.stringify(view)}`);
+    assert.ok(view.rows.some((r) => /attention-none/.test(r)) && view.rows.some((r) => /attention-bahdanau/.test(r)), JSON.stringify(view.rows));
+    assert.match(view.headers, /model\.attention/, 'the table shows the ablated field');
     await screenshot(page, 'ablation-04-done');
 
     const runs = path.join(workspace, 'runs');
