@@ -23,6 +23,9 @@ import {
   RunManifest,
   saveCheckpoint,
   writeRunManifest,
+  loadRunTokenizers,
+  writeBpeFile,
+  BPE_FILE,
 } from './checkpoint';
 import { exists, withPath } from './durableFs';
 import { acquireRunLock, describeLockHolder, type RunLock } from './runLock';
@@ -239,7 +242,8 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
     const recorded = await readRunManifest(runDir);
     manifest = { ...recorded, config: checkRunConfig(recorded.config, path.join(runDir, 'run.json')) };
     config = { ...manifest.config, train: { ...manifest.config.train, maxMinutes: opts.config.train.maxMinutes, epochs: opts.config.train.epochs } };
-    dataset = await loadDataset(config, { src: Vocabulary.fromJSON(manifest.srcVocab), tgt: Vocabulary.fromJSON(manifest.tgtVocab) }, reading);
+    const { bpe } = await loadRunTokenizers(runDir, manifest);
+    dataset = await loadDataset(config, { src: Vocabulary.fromJSON(manifest.srcVocab), tgt: Vocabulary.fromJSON(manifest.tgtVocab), bpe }, reading);
   } else {
     dataset = await loadDataset(config, undefined, reading);
     manifest = {
@@ -250,9 +254,12 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
       tgtVocab: dataset.tgtVocab.toJSON(),
       srcTokenizer: dataset.srcTokenizer.toJSON(),
       tgtTokenizer: dataset.tgtTokenizer.toJSON(),
+      // Written before run.json, which names it.
+      ...(dataset.bpe ? { bpe: await writeBpeFile(runDir, dataset.bpe) } : {}),
       backend,
       created: new Date().toISOString(),
     };
+    if (!dataset.bpe) await fs.rm(path.join(runDir, BPE_FILE), { force: true });
     await removeCheckpoint(runDir, 'best');
     await removeCheckpoint(runDir, 'last');
     await fs.writeFile(metricsFile, '');

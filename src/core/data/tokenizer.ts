@@ -154,7 +154,13 @@ function splitApostrophes(word: string, out: string[]): void {
  */
 const TOKEN_RE = /[\p{L}\p{M}\p{N}_]+(?:(?:['\u2019\u2010\u2011-]|(?<=\p{N})[.,:/](?=\p{N}))[\p{L}\p{M}\p{N}_]+)*|\S/gu;
 
-function wordTokenize(text: string): string[] {
+/**
+ * The `word` tokenizer's split (rules 2–4 of the module documentation) of an
+ * already normalised text, without normalising it. The tokens, concatenated,
+ * are the text with its spaces removed (every non-space character is in
+ * exactly one token, in order). Also the pre-tokenisation of `bpe`.
+ */
+export function wordTokenize(text: string): string[] {
   const out: string[] = [];
   for (const t of text.match(TOKEN_RE) ?? []) {
     if (t.length > 1 && (t.includes("'") || t.includes('\u2019'))) splitApostrophes(t, out);
