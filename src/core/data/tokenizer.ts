@@ -243,7 +243,7 @@ class CharTokenizer implements Tokenizer {
 
 /**
  * Creates a tokenizer.
- * @param kind `word` or `char` (see the module documentation for the exact rules).
+ * @param kind `word` or `char` (see the module documentation for the exact rules); `bpe` is built by `BpeTokenizer`.
  * @param lowercase lowercase after NFC normalisation.
  * @param options detokenization convention.
  * @throws Error for an unknown kind.
@@ -252,11 +252,13 @@ export function makeTokenizer(kind: TokenizerKind, lowercase: boolean, options: 
   const french = options.spaceBeforeHighPunctuation ?? false;
   if (kind === 'word') return new WordTokenizer(lowercase, french);
   if (kind === 'char') return new CharTokenizer(lowercase, french);
-  throw new Error(`unknown tokenizer "${String(kind)}" (expected "word" or "char")`);
+  if (kind === 'bpe') throw new Error('the "bpe" tokenizer needs learned merges: build it with BpeTokenizer (src/core/data/bpe.ts)');
+  throw new Error(`unknown tokenizer "${String(kind)}" (expected "word", "char" or "bpe")`);
 }
 
 /**
- * Rebuilds a tokenizer from {@link Tokenizer.toJSON} output.
+ * Rebuilds a `word` or `char` tokenizer from {@link Tokenizer.toJSON} output
+ * (a `bpe` one also needs its merges: `loadRunTokenizers` in checkpoint.ts).
  * @throws Error when `json` does not have that shape.
  */
 export function tokenizerFromJSON(json: unknown): Tokenizer {
