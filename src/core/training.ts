@@ -368,6 +368,11 @@ async function trainInRunFolder(opts: TrainOptions, backend: string, runDir: str
       startStep,
       time: new Date().toISOString(),
     });
+    if (dataset.bpe) {
+      const b = dataset.bpe;
+      const merges = b.joint ? `${b.src.length} joint merges` : `${b.src.length} source and ${b.tgt.length} target merges`;
+      notes.push({ level: 'info', message: `BPE: ${merges} ${resuming ? `from ${BPE_FILE}` : 'learned on the training split'} (data.bpe.merges = ${config.data.bpe?.merges})` });
+    }
     for (const { level, message } of notes) await emit({ type: 'log', level, message });
     if (resuming) await emit({ type: 'log', level: 'info', message: `resumed from step ${startStep} (epoch ${state.epoch})` });
     if (dataset.filteredOut > 0) {
