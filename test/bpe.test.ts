@@ -262,6 +262,16 @@ describe('BPE runs: dataset, bpe.json, translation', function () {
     }
   });
 
+  it('resumes with the stored merges (not relearned), even when data.bpe.merges was changed in the config', async () => {
+    const messages: string[] = [];
+    const more = { ...configOf(true), train: { ...configOf(true).train, epochs: 3 } };
+    more.data = { ...more.data, bpe: { merges: 3, joint: true } };
+    await train({ config: more, outDir: runDir, resume: true, listener: (e) => e.type === 'log' && messages.push(e.message) });
+    const manifest = await readRunManifest(runDir);
+    assert.ok(messages.some((m) => m.startsWith(`BPE: ${manifest.bpe?.srcMerges} joint merges from ${BPE_FILE}`)), messages.join('\n'));
+    assert.ok(manifest.bpe!.srcMerges > 3);
+  });
+
   it('refuses a truncated, hand-edited or missing bpe.json with a CheckpointError naming the file', async () => {
     const file = path.join(runDir, BPE_FILE);
     const pristine = await fs.readFile(file, 'utf8');
