@@ -31,6 +31,9 @@ import {
   RunManifest,
   saveCheckpoint,
   writeRunManifest,
+  loadRunTokenizers,
+  writeBpeFile,
+  BPE_FILE,
 } from './checkpoint';
 import { DEFAULT_TRAIN, type Seq2SeqConfig, type StopMetric, type TrainConfig } from './config';
 import { checkRunConfig } from './configLoader';
@@ -324,9 +327,11 @@ export class Trainer {
       const recorded = await readRunManifest(runDir);
       const manifest: RunManifest = { ...recorded, config: checkRunConfig(recorded.config, path.join(runDir, 'run.json')) };
       config = { ...manifest.config, train: { ...manifest.config.train, maxMinutes: opts.config.train.maxMinutes, maxSteps: opts.config.train.maxSteps, epochs: opts.config.train.epochs } };
-      dataset = await loadDataset(config, { src: Vocabulary.fromJSON(manifest.srcVocab), tgt: Vocabulary.fromJSON(manifest.tgtVocab) }, reading);
+      const { bpe } = await loadRunTokenizers(runDir, manifest);
+      dataset = await loadDataset(config, { src: Vocabulary.fromJSON(manifest.srcVocab), tgt: Vocabulary.fromJSON(manifest.tgtVocab), bpe }, reading);
     } else {
       dataset = await loadDataset(config, undefined, reading);
+      if (!dataset.bpe) await fs.rm(path.join(runDir, BPE_FILE), { force: true });
       await removeCheckpoint(runDir, 'best');
       await removeCheckpoint(runDir, 'last');
       await fs.writeFile(metricsFile, '');
@@ -338,6 +343,8 @@ export class Trainer {
         tgtVocab: dataset.tgtVocab.toJSON(),
         srcTokenizer: dataset.srcTokenizer.toJSON(),
         tgtTokenizer: dataset.tgtTokenizer.toJSON(),
+        // Written before run.json, which names it.
+        ...(dataset.bpe ? { bpe: await writeBpeFile(runDir, dataset.bpe) } : {}),
         backend,
         created: new Date().toISOString(),
       });
@@ -446,6 +453,12 @@ export class Trainer {
       startStep: this.state.step,
       time: new Date().toISOString(),
     });
+    if (dataset.bpe) {
+      const b = dataset.bpe;
+      const merges = b.joint ? `${b.src.length} joint merges` : `${b.src.length} source and ${b.tgt.length} target merges`;
+      const from = this.resuming ? `from ${BPE_FILE}` : 'learned on the training split';
+      this.notes.push({ level: 'info', message: `BPE: ${merges} ${from} (data.bpe.merges = ${this.config.data.bpe?.merges})` });
+    }
     for (const { level, message } of this.notes) await this.log(level, message);
     if (this.resuming) await this.log('info', `resumed from step ${this.state.step} (epoch ${this.state.epoch})`);
     if (dataset.filteredOut > 0) {

@@ -7,13 +7,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from './backend';
-import { loadCheckpoint, readRunManifest, resolveModelPath, RunManifest } from './checkpoint';
+import { loadCheckpoint, loadRunTokenizers, readRunManifest, resolveModelPath, RunManifest } from './checkpoint';
 import * as path from 'path';
 import { DEFAULT_TRAIN, type Seq2SeqConfig } from './config';
 import { checkRunConfig } from './configLoader';
 import { makeBatch } from './data/batching';
 import { encodeSentence } from './data/dataset';
-import { Tokenizer, tokenizerFromJSON } from './data/tokenizer';
+import type { Tokenizer } from './data/tokenizer';
+import { BpeTokenizer, subwordWordIndex } from './data/bpe';
 import { EOS, Vocabulary } from './data/vocabulary';
 import { sourceTensors } from './evaluation';
 import { InferenceModel } from './model/inference';
@@ -43,6 +44,14 @@ export interface Translation {
    * `src/core/search.ts`). Absent on a blank line's result.
    */
   score?: number;
+  /**
+   * `bpe` runs only: the word each source token belongs to,
+   * `[sourceTokens.length]` indices 0, 1, … (`subwordWordIndex`), for showing
+   * subwords merged into words.
+   */
+  sourceWords?: number[];
+  /** `bpe` runs only: the word each target token belongs to, `[targetTokens.length]`. */
+  targetWords?: number[];
   /** With `nBest` > 1: the n best hypotheses, best first (the first is this translation). */
   nBest?: NBestEntry[];
   /** With `beamTree` and a beam above 1: the search tree (see `src/core/beamTree.ts`). */
@@ -55,7 +64,7 @@ export interface BeamTreeView {
   /** Node 0 is the root (`<bos>`); a node's parent comes before it. */
   nodes: { parent: number; step: number; token: string; logProb: number; score: number; status: BeamNodeStatus; finished?: number }[];
   /** Every finished hypothesis, in the order it finished, with its alignment `[tokens.length][sourceTokens.length]`. */
-  finished: { node: number; text: string; tokens: string[]; attention: number[][]; score: number; logProb: number }[];
+  finished: { node: number; text: string; tokens: string[]; attention: number[][]; score: number; logProb: number; targetWords?: number[] }[];
   /** Node of the returned translation (the best finished hypothesis, or the best live beam when none finished). */
   winner: number;
 }
@@ -131,6 +140,7 @@ export class Translator {
     const { runDir, checkpointDir } = await resolveModelPath(modelPath);
     const recorded = await readRunManifest(runDir);
     const manifest = { ...recorded, config: checkRunConfig(recorded.config, path.join(runDir, 'run.json')) };
+    const tokenizers = await loadRunTokenizers(runDir, manifest);
     const srcVocab = Vocabulary.fromJSON(manifest.srcVocab);
     const tgtVocab = Vocabulary.fromJSON(manifest.tgtVocab);
     const model = new Seq2SeqModel(manifest.config.model, srcVocab.size, tgtVocab.size, manifest.config.train.seed);
@@ -149,8 +159,8 @@ export class Translator {
       manifest,
       srcVocab,
       tgtVocab,
-      tokenizerFromJSON(manifest.srcTokenizer),
-      tokenizerFromJSON(manifest.tgtTokenizer),
+      tokenizers.src,
+      tokenizers.tgt,
       checkpointDir,
       runDir,
       inference,
@@ -172,7 +182,7 @@ export class Translator {
       noRepeatNgramSize: opts.noRepeatNgramSize ?? tc.noRepeatNgramSize ?? DEFAULT_TRAIN.noRepeatNgramSize,
       repetitionPenalty: opts.repetitionPenalty ?? tc.repetitionPenalty ?? DEFAULT_TRAIN.repetitionPenalty,
     };
-    const { ids } = encodeSentence(text, this.srcTokenizer, this.srcVocab);
+    const { tokens: srcTokens, ids } = encodeSentence(text, this.srcTokenizer, this.srcVocab);
     const batch = makeBatch([{ src: ids, tgt: [] }], [0]);
     const ratio = tc.maxOutputRatio;
     let hyps: Hypothesis[];
@@ -204,6 +214,8 @@ export class Translator {
       candidates: (hyp.candidates ?? []).map((row) => row.map((c) => ({ token: this.tgtVocab.tokenOf(c.id), prob: c.prob }))),
       logProb: hyp.logProb,
       score: hyp.score,
+      ...(this.srcTokenizer instanceof BpeTokenizer ? { sourceWords: subwordWordIndex([...srcTokens, EOS]) } : {}),
+      ...(this.tgtTokenizer instanceof BpeTokenizer ? { targetWords: subwordWordIndex(best.tokens) } : {}),
       ...(nBest > 1
         ? {
             nBest: hyps.map((h) => {
@@ -219,7 +231,15 @@ export class Translator {
               nodes: tree.nodes.map((n) => ({ ...n, token: this.tgtVocab.tokenOf(n.token) })),
               finished: tree.finished.map(({ node, hypothesis: h }) => {
                 const t = tokensOf(h);
-                return { node, text: this.tgtTokenizer.detokenize(t.words), tokens: t.tokens, attention: h.attention, score: h.score, logProb: h.logProb };
+                return {
+                  node,
+                  text: this.tgtTokenizer.detokenize(t.words),
+                  tokens: t.tokens,
+                  attention: h.attention,
+                  score: h.score,
+                  logProb: h.logProb,
+                  ...(this.tgtTokenizer instanceof BpeTokenizer ? { targetWords: subwordWordIndex(t.tokens) } : {}),
+                };
               }),
               winner: tree.winner,
             },

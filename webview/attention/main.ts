@@ -5,6 +5,10 @@
  * (with `<unk>` and `<eos>`) as columns, weight on hover, hovered row
  * highlighted — and, per target step, the top candidate tokens with their
  * probabilities. Plain SVG/DOM, colours only from VS Code theme variables.
+ * For a `bpe` run (the translation has `sourceWords`/`targetWords`) a toggle
+ * merges the subword tokens into words (src/shared/subwordMerge.ts: a source
+ * word's column is the sum of its subwords' columns, a target word's row the
+ * mean of its subwords' rows).
  */
 import './pageL10n'; // first: configures l10n.t before anything else runs
 import './attention.css';
@@ -15,6 +19,7 @@ import { beamTreeSection } from './beamTree';
 import type { ChartExportFormat } from '../../src/protocol/chartExport';
 import { exportButtons } from '../common/chartExport';
 import { standaloneSvg, svgToPng } from '../common/svgExport';
+import { mergeSubwordAttention } from '../../src/shared/subwordMerge';
 // Imported from @vscode/l10n itself (the same module src/shared/l10n configures): the extractor only sees such imports.
 import * as l10n from '@vscode/l10n';
 
@@ -35,6 +40,25 @@ function cellAttrs(w: number): Record<string, string> {
   return paint.fill ? { fill: paint.fill, 'fill-opacity': '1' } : { 'fill-opacity': paint.opacity.toFixed(3) };
 }
 let hoverRow = -1;
+/** Whether a `bpe` translation's heatmap shows words (subwords merged) instead of subword tokens. */
+let mergeWords = false;
+
+/** What the heatmap draws: tokens on both axes, weights, and for each row the decoder steps (candidate rows) it stands for. */
+interface HeatmapView {
+  sourceTokens: string[];
+  targetTokens: string[];
+  attention: number[][];
+  steps: number[][];
+}
+
+/** The heatmap of `t`: its tokens, or with `merge` (and word groups present) its words. */
+function heatmapView(t: Translation, merge: boolean): HeatmapView {
+  if (merge && t.sourceWords && t.targetWords) {
+    const m = mergeSubwordAttention(t.attention, t.sourceTokens, t.targetTokens, t.sourceWords, t.targetWords);
+    return { sourceTokens: m.sourceLabels, targetTokens: m.targetLabels, attention: m.attention, steps: m.targetSteps };
+  }
+  return { sourceTokens: t.sourceTokens, targetTokens: t.targetTokens, attention: t.attention, steps: t.targetTokens.map((_, i) => [i]) };
+}
 
 const app = document.getElementById('app')!;
 
@@ -73,7 +97,7 @@ function render(): void {
   const picked = tree && shownFinished !== undefined && tree.finished[shownFinished]?.node !== tree.winner ? tree.finished[shownFinished] : undefined;
   // A finished hypothesis picked in the beam tree: its tokens and alignment (candidates are recorded for the translation only).
   const t: Translation = picked
-    ? { ...translation, text: picked.text, targetTokens: picked.tokens, attention: picked.attention, candidates: [], logProb: picked.logProb, score: picked.score }
+    ? { ...translation, text: picked.text, targetTokens: picked.tokens, targetWords: picked.targetWords, attention: picked.attention, candidates: [], logProb: picked.logProb, score: picked.score }
     : translation;
 
   const header = h('header', 'header');
@@ -97,7 +121,7 @@ function render(): void {
     select.addEventListener('change', () => {
       selected = Number(select.value);
       shownFinished = undefined;
-      vscode.setState({ selected });
+      vscode.setState({ selected, mergeWords });
       send({ type: 'select', index: selected });
       render();
     });
@@ -134,10 +158,12 @@ function render(): void {
         : l10n.t('No alignment to show: this model has no attention — the encoder compresses the whole source sentence into a single fixed context vector that every decoder step reads.');
     heat.append(note);
   } else {
-    const map = heatmap(t);
+    const map = heatmap(heatmapView(t, mergeWords));
     const title = h('div', 'heatmap-title');
     title.append(heat.lastChild!, exportButtons(l10n.t('Attention weights'), (f) => void exportHeatmap(map.querySelector('svg.heatmap')!, f, `attention-${msg.model.name}-${selected + 1}`)));
-    heat.append(title, map);
+    heat.append(title);
+    if (t.sourceWords && t.targetWords) heat.append(mergeToggle());
+    heat.append(map);
     heat.append(legend());
   }
   app.append(heat);
@@ -161,8 +187,25 @@ async function exportHeatmap(svg: SVGSVGElement, format: ChartExportFormat, name
   send({ type: 'exportChart', format, name, data });
 }
 
-/** The SVG heatmap of one translation, with hover tooltip and row highlight. */
-function heatmap(t: Translation): HTMLElement {
+/** The "merge subwords into words" checkbox of a `bpe` translation (remembered in the page state). */
+function mergeToggle(): HTMLElement {
+  const label = h('label', 'merge-toggle');
+  const box = h('input');
+  box.type = 'checkbox';
+  box.id = 'merge-subwords';
+  box.checked = mergeWords;
+  label.title = l10n.t("Show words instead of subword tokens: a source word's column is the sum of its subwords' attention weights, a target word's row the mean of its subwords' rows.");
+  box.addEventListener('change', () => {
+    mergeWords = box.checked;
+    vscode.setState({ selected, mergeWords });
+    render();
+  });
+  label.append(box, document.createTextNode(` ${l10n.t('Merge subwords into words')}`));
+  return label;
+}
+
+/** The SVG heatmap of one translation (tokens or merged words), with hover tooltip and row highlight. */
+function heatmap(t: HeatmapView): HTMLElement {
   const wrap = h('div', 'heatmap-wrap');
   const available = Math.max(240, (app.clientWidth || window.innerWidth) - 8);
   const L = layoutHeatmap(t.sourceTokens, t.targetTokens, { availableWidth: available });
@@ -221,9 +264,11 @@ function heatmap(t: Translation): HTMLElement {
       highlight.setAttribute('visibility', 'visible');
     } else highlight.setAttribute('visibility', 'hidden');
     svg.querySelectorAll('.row-label').forEach((el) => el.classList.toggle('hover', Number(el.getAttribute('data-row')) === row));
-    document.querySelectorAll('.cand-row').forEach((el) => el.classList.toggle('hover', Number((el as HTMLElement).dataset.row) === row));
+    const steps = row >= 0 ? (t.steps[row] ?? []) : [];
+    document.querySelectorAll('.cand-row').forEach((el) => el.classList.toggle('hover', steps.includes(Number((el as HTMLElement).dataset.row))));
   };
   rowHoverHandlers = setHover;
+  stepRow = (step) => t.steps.findIndex((st) => st.includes(step));
 
   svg.addEventListener('mousemove', (ev) => {
     const target = ev.target as Element;
@@ -257,6 +302,8 @@ function heatmap(t: Translation): HTMLElement {
 }
 
 let rowHoverHandlers: ((row: number) => void) | undefined;
+/** Heatmap row of a decoder step (its word's row when subwords are merged). */
+let stepRow: (step: number) => number = (step) => step;
 
 /** Colour legend: weight 0 … 1 in the same scale as the cells. */
 function legend(): HTMLElement {
@@ -318,7 +365,7 @@ function candidatesSection(t: Translation, beamHypothesis: boolean): HTMLElement
       }
       tr.append(td);
     }
-    tr.addEventListener('mouseenter', () => rowHoverHandlers?.(i));
+    tr.addEventListener('mouseenter', () => rowHoverHandlers?.(stepRow(i)));
     tr.addEventListener('mouseleave', () => rowHoverHandlers?.(-1));
     body.append(tr);
   });
@@ -356,7 +403,8 @@ window.addEventListener('resize', () => {
   }, 100);
 });
 
-const saved = vscode.getState() as { selected?: number } | undefined;
+const saved = vscode.getState() as { selected?: number; mergeWords?: boolean } | undefined;
 if (typeof saved?.selected === 'number') selected = saved.selected;
+if (typeof saved?.mergeWords === 'boolean') mergeWords = saved.mergeWords;
 render();
 send({ type: 'ready' });
