@@ -9,6 +9,7 @@
  *   npm run bench:quality -- --parts budget --minutes 10   # only the 10-minute run of each
  *   npm run bench:quality -- --steps 200 --minutes 1 --minutes-curve 1   # a quick look
  *   npm run bench:quality -- --parts ablation --variants mean,defaults --ablation-steps 100,200,500,1000 --ablation-seeds 3 --out /tmp/q
+ *   npm run bench:quality -- --parts curve --steps 500 --first-seed 3 --seeds 3 --add-seeds   # three more seeds into the curve
  *                                                          # two variants only, to set beside the recorded curve
  *
  * Parts:
@@ -57,7 +58,7 @@ import { Random } from '../src/core/random';
 import { writeBatchFile } from './lib/batches';
 import type { ProjectCurveJob } from './lib/projectCurve';
 import { findPython, machine, peerEnv, ROOT } from './lib/env';
-import { keepPrevious, QUALITY_PARTS, type QualityPart as Part, renderQualityChart, renderQualityMarkdown, selectVariants, type QualityResults } from './lib/qualityReport';
+import { geometricMean, keepPrevious, mergeCurves, QUALITY_PARTS, type QualityPart as Part, renderQualityChart, renderQualityMarkdown, selectVariants, type QualityResults } from './lib/qualityReport';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'tatoeba-fra-eng.seq2seq.json');
 const CLI = path.join(ROOT, 'bin', 'seq2seq.js');
@@ -72,6 +73,10 @@ interface Options {
   parts: Part[];
   steps: number[];
   seeds: number;
+  /** `--first-seed`: the curve's seeds are firstSeed … firstSeed + seeds − 1. */
+  firstSeed: number;
+  /** `--add-seeds`: add the curve's runs to those already in `<out>/quality.json`. */
+  addSeeds: boolean;
   ablationSteps: number[];
   ablationSeeds: number;
   /** `--variants`: indices into `ablationVariants()`, in the order to run them (all when absent). */
@@ -96,6 +101,8 @@ function parseOptions(argv: string[]): Options {
     .option('--eval-steps <list>', 'curve: steps after which both report validation perplexity', '100,200,500,1000')
     .option('--steps <n>', 'curve: shorthand for --eval-steps with the points up to n (100, 200, 500, 1000, …)')
     .option('--seeds <n>', 'curve: runs of each side (initialisation and batch order), averaged', '3')
+    .option('--first-seed <k>', 'curve: the first seed (the runs use seeds k … k + seeds − 1)', '0')
+    .option('--add-seeds', "curve: add these runs to the curve already in the --out folder's quality.json (earlier seeds, same settings) instead of replacing it", false)
     .option('--ablation-steps <list>', 'ablation: steps after which each variant reports validation perplexity', '100,200')
     .option('--ablation-seeds <n>', 'ablation: runs of each variant, averaged', '2')
     .option('--variants <list>', 'ablation: only these variants, in this order: each a 0-based index or a case-insensitive part of exactly one name (default: all)')
@@ -104,7 +111,7 @@ function parseOptions(argv: string[]): Options {
     .option('--out <dir>', 'folder for quality.json, quality.md and quality-minutes.svg', path.join('bench', 'results'))
     .option('--keep', 'keep the temporary run folders and peer files (their path is printed)', false)
     .parse(argv);
-  const o = program.opts<{ parts: string; evalSteps: string; steps?: string; seeds: string; ablationSteps: string; ablationSeeds: string; variants?: string; minutes: string; minutesCurve: string; out: string; keep: boolean }>();
+  const o = program.opts<{ parts: string; evalSteps: string; steps?: string; seeds: string; firstSeed: string; addSeeds: boolean; ablationSteps: string; ablationSeeds: string; variants?: string; minutes: string; minutesCurve: string; out: string; keep: boolean }>();
   const parts = o.parts.split(',').map((p) => p.trim()).filter(Boolean);
   for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) program.error(`--parts: unknown part "${p}" (expected some of ${PARTS.join(', ')})`);
   let steps = numbers(o.evalSteps, '--eval-steps', program);
@@ -118,10 +125,17 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(n)) program.error(`${what}: expected a whole number (got "${x}")`);
     return n;
   };
+  const nonNegative = (x: string, what: string) => {
+    const n = Number(x);
+    if (!Number.isInteger(n) || n < 0) program.error(`${what}: expected a whole number ≥ 0 (got "${x}")`);
+    return n;
+  };
   return {
     parts: parts as Part[],
     steps,
     seeds: count(o.seeds, '--seeds'),
+    firstSeed: nonNegative(o.firstSeed, '--first-seed'),
+    addSeeds: o.addSeeds,
     ablationSteps: numbers(o.ablationSteps, '--ablation-steps', program),
     ablationSeeds: count(o.ablationSeeds, '--ablation-seeds'),
     variants: o.variants === undefined ? undefined : selectVariants(o.variants, ablationVariants().map((v) => v.name), (m) => program.error(`--variants: ${m}`)),
@@ -233,11 +247,6 @@ async function curveData(example: Seq2SeqConfig, steps: number, seeds: number, w
   return { config, batchFiles, validFile, valid: ds.valid.encoded, srcVocabSize: ds.srcVocab.size, tgtVocabSize: ds.tgtVocab.size };
 }
 
-/** exp(mean log x): the geometric mean (for perplexities: the perplexity of the mean cross-entropy). */
-export function geometricMean(xs: number[]): number {
-  return Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
-}
-
 /** The project's training job for seed `seed` (its own initialisation, the seed's batch order), with model changes. */
 function projectJob(data: CurveData, seed: number, steps: number[], model: Partial<ModelConfig> = {}): ProjectCurveJob {
   return { model: { ...data.config.model, ...model }, train: { ...data.config.train, seed: data.config.train.seed + seed }, batchFile: data.batchFiles[seed], validFile: data.validFile, evalSteps: steps };
@@ -249,12 +258,12 @@ function projectJob(data: CurveData, seed: number, steps: number[], model: Parti
  * time. Runs of one seed differ by several percent from those of another at
  * a few hundred steps, so the curve reports geometric means over seeds.
  */
-async function curve(python: string, data: CurveData, steps: number[], seeds: number, work: string): Promise<QualityResults['curve']> {
+async function curve(python: string, data: CurveData, steps: number[], seeds: number[], work: string): Promise<QualityResults['curve']> {
   const last = steps[steps.length - 1];
-  log(`curve: ${seeds} seed(s) × ${last} steps of ${RECIPE.batchSize} on both sides, validation perplexity on ${data.valid.length} pairs at steps ${steps.join(', ')}`);
+  log(`curve: seed(s) ${seeds.join(', ')} × ${last} steps of ${RECIPE.batchSize} on both sides, validation perplexity on ${data.valid.length} pairs at steps ${steps.join(', ')}`);
   const peer: Record<string, unknown>[][] = [];
   const project: { step: number; perplexity: number; seconds: number }[][] = [];
-  for (let seed = 0; seed < seeds; seed++) {
+  for (const seed of seeds) {
     const jobFile = path.join(work, `curve-peer-${seed}.job.json`);
     await fs.writeFile(
       jobFile,
@@ -279,6 +288,7 @@ async function curve(python: string, data: CurveData, steps: number[], seeds: nu
       peerPerplexity: geometricMean(qs.map((l) => l.valid_ppl as number)),
       projectRuns: ps.map((l) => l.perplexity),
       peerRuns: qs.map((l) => l.valid_ppl as number),
+      seeds,
       projectSeconds: ps.reduce((a, l) => a + l.seconds, 0) / ps.length,
       peerSeconds: qs.reduce((a, l) => a + (l.seconds as number), 0) / qs.length,
     };
@@ -441,9 +451,10 @@ async function main(): Promise<void> {
   try {
     if (opts.parts.includes('curve') || opts.parts.includes('ablation')) {
       const longest = Math.max(opts.parts.includes('curve') ? opts.steps[opts.steps.length - 1] : 0, opts.ablationSteps[opts.ablationSteps.length - 1]);
-      const data = await curveData(example, longest, Math.max(opts.seeds, opts.ablationSeeds), work);
+      const data = await curveData(example, longest, Math.max(opts.firstSeed + opts.seeds, opts.ablationSeeds), work);
       if (opts.parts.includes('curve')) {
-        results.curve = await curve(found!.python, data, opts.steps, opts.seeds, work);
+        const seeds = Array.from({ length: opts.seeds }, (_, i) => opts.firstSeed + i);
+        results.curve = await curve(found!.python, data, opts.steps, seeds, work);
         results.dates.curve = now();
       }
       if (opts.parts.includes('ablation')) {
@@ -490,6 +501,10 @@ async function main(): Promise<void> {
   // Parts not run this time keep their previous figures (read now, so that parts run at the same time in two processes both land).
   const previous = await fs.readFile(path.join(out, 'quality.json'), 'utf8').then((t) => JSON.parse(t) as QualityResults, () => undefined);
   if (previous) keepPrevious(results, previous, opts.parts);
+  if (opts.addSeeds && opts.parts.includes('curve')) {
+    if (!previous?.curve.length) throw new Error(`--add-seeds: ${path.join(out, 'quality.json')} has no curve to add the runs to`);
+    results.curve = mergeCurves(previous.curve, results.curve);
+  }
   const md = renderQualityMarkdown(results);
   await fs.writeFile(path.join(out, 'quality.json'), JSON.stringify(results, null, 1) + '\n');
   await fs.writeFile(path.join(out, 'quality.md'), md);

@@ -9,6 +9,7 @@
  *   src/cli/svgRender.ts        -> dist/svgRender.js        (node, cjs; vega + vega-lite, loaded by the CLI only to draw a chart)
  *   webview/training/main.ts    -> dist/webview/training.js (+ training.css; browser, iife)
  *   webview/attention/main.ts   -> dist/webview/attention.js (+ attention.css; browser, iife)
+ *   webview/compare/main.ts     -> dist/webview/compare.js  (+ compare.css; browser, iife)
  * and copies the tfjs wasm binaries next to the node bundles (dist/*.wasm).
  *
  * Flags: --watch (rebuild on change), --production (minify, no source maps).
@@ -91,6 +92,11 @@ const entries = [
     name: 'attentionView',
     // attention.css imported by main.ts is emitted as dist/webview/attention.css.
     options: { entryPoints: ['webview/attention/main.ts'], outfile: 'dist/webview/attention.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  },
+  {
+    name: 'compareView',
+    // compare.css and uPlot's stylesheet imported by main.ts are emitted as dist/webview/compare.css.
+    options: { entryPoints: ['webview/compare/main.ts'], outfile: 'dist/webview/compare.js', platform: 'browser', format: 'iife', target: 'es2022' },
   },
 ];
 

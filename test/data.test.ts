@@ -184,7 +184,8 @@ describe('tokenizer', () => {
     assert.equal(t.kind, 'word');
     assert.equal(t.spaceBeforeHighPunctuation, true);
     assert.throws(() => tokenizerFromJSON({ kind: 'bpe' }), /invalid tokenizer/);
-    assert.throws(() => makeTokenizer('bpe' as never, true), /unknown tokenizer "bpe"/);
+    assert.throws(() => makeTokenizer('unigram' as never, true), /unknown tokenizer "unigram"/);
+    assert.throws(() => makeTokenizer('bpe', true), /"bpe" tokenizer needs learned merges/);
     assert.equal(detectSpaceBeforeHighPunctuation(['Va !', 'Qui ?', 'Cours\u202f!']), true);
     assert.equal(detectSpaceBeforeHighPunctuation(['Go!', 'Who?', 'Note: yes', 'Hi !']), false);
   });

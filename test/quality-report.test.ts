@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { DEFAULT_MODEL, DEFAULT_TRAIN } from '../src/core/config';
-import { keepPrevious, renderQualityMarkdown, selectVariants, type QualityResults } from '../bench/lib/qualityReport';
+import { geometricMean, keepPrevious, mergeCurves, renderQualityMarkdown, selectVariants, type QualityResults } from '../bench/lib/qualityReport';
 import { ablationVariants } from '../bench/quality';
 import { validateConfigObject } from '../src/core/configLoader';
 
@@ -72,5 +72,25 @@ describe('bench:quality report', () => {
     const md = renderQualityMarkdown(r);
     assert.match(md, /Validation perplexity on identical batches \(2026-12-01\)/);
     assert.match(md, /\| 100 \| 50\.00 \| 40\.00 \| \*\*1\.25\*\* \|/);
+  });
+
+  it('--add-seeds: runs of new seeds join the recorded ones, means recomputed over all; a seed twice is refused', () => {
+    const old = [
+      { step: 100, projectPerplexity: geometricMean([50, 40]), peerPerplexity: geometricMean([45, 44]), projectRuns: [50, 40], peerRuns: [45, 44], projectSeconds: 10, peerSeconds: 4 },
+      { step: 1000, projectPerplexity: 5, peerPerplexity: 5, projectRuns: [5, 5], peerRuns: [5, 5] },
+    ];
+    const added = [{ step: 100, projectPerplexity: 30, peerPerplexity: 35, projectRuns: [30], peerRuns: [35], seeds: [2], projectSeconds: 16, peerSeconds: 7 }];
+    const merged = mergeCurves(old, added);
+    assert.deepEqual(merged.map((c) => c.step), [100, 1000]);
+    assert.deepEqual(merged[0].seeds, [0, 1, 2], 'recorded runs without seeds are seeds 0, 1, …');
+    assert.deepEqual(merged[0].projectRuns, [50, 40, 30]);
+    assert.ok(Math.abs(merged[0].projectPerplexity - Math.cbrt(50 * 40 * 30)) < 1e-9);
+    assert.ok(Math.abs(merged[0].peerPerplexity - Math.cbrt(45 * 44 * 35)) < 1e-9);
+    assert.equal(merged[0].projectSeconds, 12, 'mean seconds over all runs');
+    assert.equal(merged[1], old[1], 'a step the new runs did not reach keeps its runs');
+    assert.throws(() => mergeCurves(merged, [{ ...added[0], seeds: [1] }]), /seed 1 is already in the curve/);
+    const md = renderQualityMarkdown({ ...results(1, {}), curve: merged, settings: { ...results(1, {}).settings, recipe: { embeddingSize: 1, hiddenSize: 1, encoderHiddenSize: 1, batchSize: 1, learningRate: 1, clipNorm: 1 } } });
+    assert.match(md, /2–3 runs of each side/);
+    assert.match(md, /\| 100 \| [\d.]+ \| [\d.]+ \| \*\*[\d.]+\*\* \| 0, 1, 2 \|/);
   });
 });

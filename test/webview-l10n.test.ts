@@ -124,7 +124,7 @@ describe('webview l10n', () => {
   });
 
   describe('the page scripts', () => {
-    for (const page of ['training', 'attention']) {
+    for (const page of ['training', 'attention', 'compare']) {
       it(`webview/${page}/main.ts configures the bundle before any other import runs`, () => {
         const src = fs.readFileSync(path.join(root, 'webview', page, 'main.ts'), 'utf8');
         const imports = [...src.matchAll(/^import\s+(?:[^'"]*from\s+)?'([^']+)'/gm)].map((m) => m[1]);

@@ -5,6 +5,61 @@
 
 import type { ModelConfig, TrainConfig } from '../../src/core/config';
 
+/** One step of the curve: geometric means over the seeds' runs, each run's perplexity, mean seconds to the step. */
+export interface CurvePoint {
+  step: number;
+  projectPerplexity: number;
+  peerPerplexity: number;
+  projectRuns?: number[];
+  peerRuns?: number[];
+  /** The seed (batch order and initialisations) of each run, in the order of `projectRuns` / `peerRuns`; absent: 0, 1, 2, … */
+  seeds?: number[];
+  projectSeconds?: number;
+  peerSeconds?: number;
+}
+
+/** exp(mean log x): the geometric mean (for perplexities: the perplexity of the mean cross-entropy). */
+export function geometricMean(xs: number[]): number {
+  return Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+}
+
+/**
+ * The curve of `previous` with the runs of `added` (other seeds, same
+ * settings) added at every step both have (`--add-seeds`): runs and seeds
+ * concatenated, geometric means and mean seconds recomputed over all runs.
+ * Steps only in `previous` keep their runs; steps only in `added` come as they are.
+ * @throws Error when a seed is in both, or a point has no runs recorded
+ */
+export function mergeCurves(previous: CurvePoint[], added: CurvePoint[]): CurvePoint[] {
+  const seedsOf = (c: CurvePoint) => {
+    if (!c.projectRuns || !c.peerRuns) throw new Error(`curve step ${c.step}: no runs recorded, so no runs can be added to it`);
+    return c.seeds ?? c.projectRuns.map((_, i) => i);
+  };
+  const steps = [...new Set([...previous.map((c) => c.step), ...added.map((c) => c.step)])].sort((a, b) => a - b);
+  return steps.map((step) => {
+    const p = previous.find((c) => c.step === step);
+    const a = added.find((c) => c.step === step);
+    if (!p || !a) return (p ?? a)!;
+    const ps = seedsOf(p);
+    const as = seedsOf(a);
+    const twice = as.filter((s) => ps.includes(s));
+    if (twice.length) throw new Error(`curve step ${step}: seed ${twice.join(', ')} is already in the curve (use --first-seed past ${Math.max(...ps)})`);
+    const projectRuns = [...p.projectRuns!, ...a.projectRuns!];
+    const peerRuns = [...p.peerRuns!, ...a.peerRuns!];
+    const meanSeconds = (x?: number, y?: number) => (x === undefined || y === undefined ? undefined : (x * ps.length + y * as.length) / (ps.length + as.length));
+    return {
+      step,
+      projectPerplexity: geometricMean(projectRuns),
+      peerPerplexity: geometricMean(peerRuns),
+      projectRuns,
+      peerRuns,
+      seeds: [...ps, ...as],
+      projectSeconds: meanSeconds(p.projectSeconds, a.projectSeconds),
+      peerSeconds: meanSeconds(p.peerSeconds, a.peerSeconds),
+    };
+  });
+}
+
 /** Contents of `bench/results/quality.json`. */
 export interface QualityResults {
   format: 'seq2seq-lab/quality@1';
@@ -18,7 +73,7 @@ export interface QualityResults {
    * each): geometric means over the seeds, whose runs are in `projectRuns` /
    * `peerRuns`. Seconds: mean training time to that step.
    */
-  curve: { step: number; projectPerplexity: number; peerPerplexity: number; projectRuns?: number[]; peerRuns?: number[]; projectSeconds?: number; peerSeconds?: number }[];
+  curve: CurvePoint[];
   /** The project's curve with one model choice changed at a time (same batches and settings as `curve`); `runs`: each seed's perplexity. */
   ablation?: { variant: string; model: Partial<ModelConfig>; perplexity: { step: number; perplexity: number; runs?: number[] }[]; secondsPerStep: number }[];
   /** Test BLEU after the same wall-clock budget: the project's example config vs the recipe on one thread. */
@@ -63,16 +118,18 @@ export function renderQualityMarkdown(r: QualityResults): string {
         `full softmax, one thread each, each from its own initialisation; the project with its model defaults (readout \`${String(r.settings.projectModel.readout)}\`, embeddings ${String(r.settings.projectModel.embeddingInit)} ${String(r.settings.projectModel.embeddingInitScale)}), the peer with PyTorch's.`,
       '',
     );
-    const seeds = r.curve[0].projectRuns?.length ?? 1;
+    const counts = [...new Set(r.curve.map((c) => c.projectRuns?.length ?? 1))];
+    const runsText = counts.length === 1 ? `${counts[0]} runs of each side` : `${Math.min(...counts)}–${Math.max(...counts)} runs of each side (per step: the seeds column)`;
     out.push(
-      `${seeds} runs of each side: run k of both trains on the same k-th shuffled batch order, each side from its own initialisation drawn with seed k. ` +
+      `${runsText}: run k of both trains on the same k-th shuffled batch order, each side from its own initialisation drawn with seed k. ` +
         'The table gives geometric means over the runs (the perplexity of the mean cross-entropy), then each run.',
       '',
     );
-    out.push('| step | project | PyTorch recipe | project ÷ recipe | project runs | recipe runs |', '|---:|---:|---:|---:|---|---|');
+    out.push('| step | project | PyTorch recipe | project ÷ recipe | seeds | project runs | recipe runs |', '|---:|---:|---:|---:|---|---|---|');
     for (const c of r.curve) {
       const runs = (xs?: number[]) => (xs ?? []).map(f1).join(', ');
-      out.push(`| ${int(c.step)} | ${f2(c.projectPerplexity)} | ${f2(c.peerPerplexity)} | **${f2(c.projectPerplexity / c.peerPerplexity)}** | ${runs(c.projectRuns)} | ${runs(c.peerRuns)} |`);
+      const seeds = c.seeds ?? (c.projectRuns ?? [0]).map((_, i) => i);
+      out.push(`| ${int(c.step)} | ${f2(c.projectPerplexity)} | ${f2(c.peerPerplexity)} | **${f2(c.projectPerplexity / c.peerPerplexity)}** | ${seeds.join(', ')} | ${runs(c.projectRuns)} | ${runs(c.peerRuns)} |`);
     }
     out.push('', 'Perplexity here depends on the steps, not on time: the runs may share the machine with others (speed is `npm run bench`).');
     out.push('');

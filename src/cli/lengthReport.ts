@@ -28,10 +28,18 @@ export function formatLengthTable(rows: readonly BleuByLengthRow[]): string {
     r.bleu === null ? '—' : r.bleu.toFixed(2),
     r.refLength > 0 ? (r.hypLength / r.refLength).toFixed(3) : '—',
   ]);
-  // Display width: CJK characters take two columns.
+  return formatTable(head, body);
+}
+
+/**
+ * A plain-text table: columns separated by two spaces, the first column
+ * left-aligned and the others right-aligned; CJK characters count as two
+ * columns of display width.
+ */
+export function formatTable(head: readonly string[], body: readonly (readonly string[])[]): string {
   const width = (s: string) => [...s].reduce((w, c) => w + (/[\u3000-\u9fff\uff00-\uffef]/.test(c) ? 2 : 1), 0);
-  const cols = head.map((h, j) => Math.max(width(h), ...body.map((b) => width(b[j]!))));
-  const line = (cells: string[]) =>
+  const cols = head.map((h, j) => Math.max(width(h), ...body.map((b) => width(b[j] ?? ''))));
+  const line = (cells: readonly string[]) =>
     cells
       .map((c, j) => pad(c, cols[j]! - (width(c) - c.length), j > 0))
       .join('  ')

@@ -5,9 +5,11 @@
  *   seq2seq train [--config FILE] [--out DIR] [--resume]
  *   seq2seq eval --model DIR [--model DIR …] --test FILE [--beam K] [--no-repeat-ngram N] [--repetition-penalty X]
  *                [--json] [--by-length-chart FILE.svg]
- *   seq2seq translate --model DIR [--beam K] [--n-best N] [--no-repeat-ngram N] [--repetition-penalty X] [--json]
+ *   seq2seq translate --model DIR [--beam K] [--n-best N] [--no-repeat-ngram N] [--repetition-penalty X] [--json] [--beam-tree]
  *                                                          (stdin → stdout)
  *   seq2seq bleu --hyp FILE --ref FILE [--ref FILE …] [--json]
+ *   seq2seq ablate --config FILE --set FIELD=V1,V2[,…] [--set …] [--base-set K=V …] [--minutes M] [--steps N] [--include-base]
+ *                  [--runs-dir DIR] [--name NAME] [--beam K] [--json] [--by-length-chart FILE.svg]
  *
  * Exit codes: 0 success, 1 bad input (message names file and line), 2
  * internal failure.
@@ -23,10 +25,12 @@ import type { ReadingEvent, TrainingEvent } from '../core/events';
 import { corpusBleu } from '../core/metrics/bleu';
 import { displayPath } from '../core/data/corpus';
 import { readingPercent } from '../shared/format';
-import { bleuByLength } from '../core/metrics/bleuByLength';
+import { beamTreeText } from '../shared/beamTreeLayout';
 import * as l10n from '@vscode/l10n';
 import { setUpCliL10n } from './l10n';
 import { formatLengthTable, writeLengthChart, type LengthRun } from './lengthReport';
+import { evaluateModel } from './evalModel';
+import { cmdAblate, type AblateOptions } from './ablate';
 
 /** The folder holding this package's package.json (and sample-data/). */
 function packageRoot(): string {
@@ -268,38 +272,14 @@ async function cmdEval(opts: EvalOptions): Promise<void> {
 }
 
 async function evalOne(modelPath: string, opts: EvalOptions): Promise<LengthRun> {
-  const { Translator } = await import('../core/translator');
-  const { readPairs } = await import('../core/data/corpus');
-  const { evaluate } = await import('../core/evaluation');
-  const { encodeSentence } = await import('../core/data/dataset');
-  const translator = await Translator.load(modelPath);
-  try {
-    const cfg = translator.config;
-    const pairs = await readPairs(path.resolve(opts.test), { srcColumn: cfg.data.srcColumn, tgtColumn: cfg.data.tgtColumn });
-    const encoded = pairs.map((p) => ({
-      src: encodeSentence(p.src, translator.srcTokenizer, translator.srcVocab).ids,
-      tgt: encodeSentence(p.tgt, translator.tgtTokenizer, translator.tgtVocab).ids,
-    }));
-    const result = evaluate(translator.model, encoded, pairs.map((p) => p.tgt), translator.tgtVocab, translator.tgtTokenizer, {
-      beamSize: opts.beam,
-      lengthPenalty: cfg.train.lengthPenalty,
-      maxOutputRatio: cfg.train.maxOutputRatio,
-      batchSize: opts.batchSize,
-      noRepeatNgramSize: opts.noRepeatNgram ?? cfg.train.noRepeatNgramSize,
-      repetitionPenalty: opts.repetitionPenalty ?? cfg.train.repetitionPenalty,
-    });
-    // Source length: tokens as the model's tokenizer splits the source, without <eos>.
-    const byLength = bleuByLength(encoded.map((e) => e.src.length), result.hypotheses, result.references);
-    if (opts.json) {
-      console.log(JSON.stringify({ bleu: result.bleu, perplexity: result.perplexity, sentences: result.sentences, loss: result.loss, beam: opts.beam, checkpoint: translator.checkpointDir, byLength }));
-    } else {
-      console.log(l10n.t('BLEU {0} · perplexity {1} · {2} sentences · beam {3} · {4}', result.bleu.toFixed(2), result.perplexity.toFixed(2), result.sentences, opts.beam, translator.checkpointDir));
-      console.log(formatLengthTable(byLength));
-    }
-    return { name: l10n.t('{0} (attention: {1})', path.basename(translator.runDir), cfg.model.attention), rows: byLength };
-  } finally {
-    translator.dispose();
+  const { result, byLength, checkpointDir, runDir, config: cfg } = await evaluateModel(modelPath, opts.test, opts);
+  if (opts.json) {
+    console.log(JSON.stringify({ bleu: result.bleu, perplexity: result.perplexity, sentences: result.sentences, loss: result.loss, beam: opts.beam, checkpoint: checkpointDir, byLength }));
+  } else {
+    console.log(l10n.t('BLEU {0} · perplexity {1} · {2} sentences · beam {3} · {4}', result.bleu.toFixed(2), result.perplexity.toFixed(2), result.sentences, opts.beam, checkpointDir));
+    console.log(formatLengthTable(byLength));
   }
+  return { name: l10n.t('{0} (attention: {1})', path.basename(runDir), cfg.model.attention), rows: byLength };
 }
 
 /**
@@ -311,7 +291,7 @@ export function formatNBest(entries: readonly { text: string; score: number }[])
   return entries.map((e) => `${e.score.toFixed(4)}\t${e.text}\n`).join('');
 }
 
-async function cmdTranslate(opts: { model: string; beam?: number; nBest?: number; json?: boolean } & SearchFlags): Promise<void> {
+async function cmdTranslate(opts: { model: string; beam?: number; nBest?: number; json?: boolean; beamTree?: boolean } & SearchFlags): Promise<void> {
   const { Translator } = await import('../core/translator');
   const translator = await Translator.load(opts.model);
   try {
@@ -328,10 +308,14 @@ async function cmdTranslate(opts: { model: string; beam?: number; nBest?: number
         noRepeatNgramSize: opts.noRepeatNgram,
         repetitionPenalty: opts.repetitionPenalty,
         topK: opts.json ? 5 : 0,
+        beamTree: opts.beamTree,
       });
       if (opts.json) console.log(JSON.stringify(t));
-      else if (nBest > 1) console.log(formatNBest(t.nBest ?? []));
-      else console.log(t.text);
+      else {
+        if (nBest > 1) console.log(formatNBest(t.nBest ?? []));
+        else console.log(t.text);
+        if (opts.beamTree) console.log((t.beamTree ? beamTreeText(t.beamTree) : l10n.t('(greedy search: no beam tree; use --beam 2 or more)')) + '\n');
+      }
     }
   } finally {
     translator.dispose();
@@ -418,6 +402,10 @@ export function buildProgram(): Command {
     .addOption(noRepeatNgramOption())
     .option('--repetition-penalty <x>', l10n.t("repetition penalty θ: repeated tokens score log p − log θ (1 = off; default: the run's train.repetitionPenalty)"), positiveNumber)
     .option('--json', l10n.t('print one JSON object per line with tokens, attention and candidates (and nBest: [{text, tokens, score, logProb}] with --n-best above 1)'))
+    .option(
+      '--beam-tree',
+      l10n.t('also print the beam search tree of each line (beam 2 or more): one line per expansion under its parent with its score, * the path of the translation, ✓ finished, ✗ pruned (beamTree in --json)'),
+    )
     .action(cmdTranslate);
   const bleu = program
     .command('bleu')
@@ -426,7 +414,33 @@ export function buildProgram(): Command {
     .requiredOption('--ref <file...>', l10n.t('references, one per line (repeat for several references)'))
     .option('--json', l10n.t('print {bleu, precisions, bp, sys_len, ref_len}'))
     .action(cmdBleu);
-  for (const c of [program, train, evalCmd, translate, bleu]) localizedHelp(c);
+  const ablate = program
+    .command('ablate')
+    .description(
+      l10n.t(
+        'train variants of a config one after another, each with one field changed, with the same budget; compare their test BLEU (table, ablation.json, chart). The Transformer is a model.type value: --set model.type=transformer',
+      ),
+    )
+    .requiredOption('-c, --config <file>', l10n.t('the base JSON config'))
+    .requiredOption(
+      '--set <field=v1,v2,…>',
+      l10n.t('a field and its values, e.g. --set model.attention=none,bahdanau: one variant per value, the base with that field changed (repeatable: one field each)'),
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--base-set <key=value>', l10n.t('change the base config of every variant, e.g. --base-set data.maxLength=30 (repeatable, as train --set)'), (v: string, prev: string[] = []) => [...prev, v])
+    .option('--minutes <m>', l10n.t('training budget of every variant in minutes (sets train.maxMinutes; default: the config\'s)'), positiveNumber)
+    .option('--steps <n>', l10n.t('step budget of every variant (sets train.maxSteps; default: the config\'s)'), positiveInt)
+    .option('--include-base', l10n.t('also train the base config unchanged, first'))
+    .option('--runs-dir <dir>', l10n.t('folder of the run folders and of the ablation summary'), 'runs')
+    .option('--name <name>', l10n.t('name of the runs (default: the config\'s name or file name)'))
+    .option('-b, --beam <k>', l10n.t('beam size of the test evaluation (1 = greedy)'), positiveInt, 1)
+    .option('--batch-size <n>', l10n.t('sentences per greedy decoding batch'), positiveInt, 64)
+    .option('--json', l10n.t('print the summary (the content of ablation.json) as JSON; the training log goes to stderr'))
+    .option('--by-length-chart <file.svg>', l10n.t('write an SVG chart of test BLEU by source length, one line per variant'))
+    .action(async (o: AblateOptions) => {
+      await cmdAblate(o, { formatEvent, readingPrinter });
+    });
+  for (const c of [program, train, evalCmd, translate, bleu, ablate]) localizedHelp(c);
   return program;
 }
 

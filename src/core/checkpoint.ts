@@ -4,6 +4,9 @@
  * A run folder (written by `seq2seq train` and the VS Code trainer) holds:
  * - `run.json`: format version, the resolved config, vocabularies and
  *   tokenizer settings — everything needed to rebuild the model;
+ * - `bpe.json` (`data.tokenizer: "bpe"` runs only): the learned BPE merges
+ *   of each side, checked against the SHA-256 and merge counts run.json
+ *   records (see `readBpeFile`);
  * - `metrics.jsonl`: every training event, one JSON object per line;
  * - `best/` and `last/`: checkpoints, each `weights.json` (manifest: names,
  *   shapes, byte offsets, step, metrics) + `weights.bin` (little-endian
@@ -14,11 +17,14 @@
  * place (see `saveCheckpoint`), so `best/` and `last/` always hold one
  * complete checkpoint, whenever the process is killed.
  */
+import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { legacyModelKeys, type ModelConfig, type Seq2SeqConfig } from './config';
-import type { TokenizerJSON } from './data/tokenizer';
+import { tokenizerFromJSON, type Tokenizer, type TokenizerJSON } from './data/tokenizer';
 import type { VocabularyJSON } from './data/vocabulary';
+import { BpeCodes, BpeTokenizer, initialSymbols, WORD_START, type BpeMerge } from './data/bpe';
+import type { StoredBpe } from './data/dataset';
 import { exists, syncDir, writeFileDurable } from './durableFs';
 
 /**
@@ -28,15 +34,17 @@ import { exists, syncDir, writeFileDurable } from './durableFs';
  * (`legacyModelKeys`). Version 3 added `bridgeFrom`; earlier runs are read
  * with `bridgeFrom: "final"`, the only bridge they had. (A reader of version 2
  * refuses a version-3 run rather than load a `mean` run as `final`.)
+ * Version 4 added the `bpe` tokenizer, the `bpe` key and the run folder's
+ * `bpe.json`; a version-3 run reads unchanged.
  * `model.type` / `model.transformer` (the Transformer) and
  * `train.labelSmoothing` / `train.warmupSteps` need no new version: a run
  * without them is what they default to (`rnn`, 0, and a schedule that does
  * not read `warmupSteps`), and a reader that predates them refuses a run that
  * has them, naming the key (its schema allows no unknown keys).
  */
-export const RUN_FORMAT = 'seq2seq-lab/run@3';
+export const RUN_FORMAT = 'seq2seq-lab/run@4';
 /** Every `run.json` format this version reads. */
-export const READABLE_RUN_FORMATS: readonly string[] = ['seq2seq-lab/run@1', 'seq2seq-lab/run@2', RUN_FORMAT];
+export const READABLE_RUN_FORMATS: readonly string[] = ['seq2seq-lab/run@1', 'seq2seq-lab/run@2', 'seq2seq-lab/run@3', RUN_FORMAT];
 
 /**
  * Format of a checkpoint's array manifests (`weights.json`, `optimizer.json`):
@@ -58,6 +66,8 @@ export interface RunManifest {
   tgtVocab: VocabularyJSON;
   srcTokenizer: TokenizerJSON;
   tgtTokenizer: TokenizerJSON;
+  /** The run's `bpe.json` (`data.tokenizer: "bpe"` only), as written. */
+  bpe?: BpeFileInfo;
   /** tfjs backend the run was trained with. */
   backend: string;
   /** ISO 8601 time the run was created. */
@@ -493,4 +503,122 @@ export async function resolveModelPath(p: string): Promise<{ runDir: string; che
     if (dir) return { runDir: abs, checkpointDir: dir };
   }
   throw new CheckpointError((await exists(abs)) ? `${p} holds no checkpoint (expected best/ or last/ with weights.json)` : `${p} does not exist`);
+}
+
+/** File name of a `bpe` run's merges, in the run folder. */
+export const BPE_FILE = 'bpe.json';
+/** Format of `bpe.json`. */
+export const BPE_FORMAT = 'seq2seq-lab/bpe@1';
+
+/** What run.json records about its `bpe.json`, to recognise an edited or exchanged file. */
+export interface BpeFileInfo {
+  file: typeof BPE_FILE;
+  /** SHA-256 (hex) of the file's bytes. */
+  sha256: string;
+  joint: boolean;
+  srcMerges: number;
+  tgtMerges: number;
+}
+
+/**
+ * Writes `<runDir>/bpe.json`: `{format, joint, src: ["l r", …], tgt: […]}`,
+ * one merge per line as `left right` (symbols never contain a space), in
+ * rank order. Durable (fsynced) before it returns.
+ * @returns what run.json records about it
+ */
+export async function writeBpeFile(runDir: string, bpe: StoredBpe): Promise<BpeFileInfo> {
+  const text = JSON.stringify({ format: BPE_FORMAT, joint: bpe.joint, src: bpe.src.map((m) => m.join(' ')), tgt: bpe.tgt.map((m) => m.join(' ')) }, null, 1);
+  await fs.mkdir(runDir, { recursive: true });
+  await writeFileDurable(path.join(runDir, BPE_FILE), text);
+  return { file: BPE_FILE, sha256: createHash('sha256').update(text).digest('hex'), joint: bpe.joint, srcMerges: bpe.src.length, tgtMerges: bpe.tgt.length };
+}
+
+/** Refusal of a bad `bpe.json`. */
+function badBpe(file: string, what: string): CheckpointError {
+  return new CheckpointError(`${file}: ${what}. The run's BPE merges are damaged or were edited: restore the file or train again`);
+}
+
+/**
+ * Checks one side's merge list: each entry `"left right"` with two non-empty
+ * symbols, each a single character (a leading `▁` glued to it allowed on the
+ * left) or the result of an earlier merge; a `▁` only at a symbol's start and
+ * never on the right.
+ */
+function parseMerges(file: string, side: string, raw: unknown): BpeMerge[] {
+  if (!Array.isArray(raw)) throw badBpe(file, `expected "${side}" to be a list of "left right" merges`);
+  const made = new Set<string>();
+  const known = (sym: string) => made.has(sym) || initialSymbols(sym).length === 1;
+  return raw.map((entry, i) => {
+    const where = `${side}[${i}]`;
+    const parts = typeof entry === 'string' ? entry.split(' ') : [];
+    if (parts.length !== 2 || parts[0] === '' || parts[1] === '') throw badBpe(file, `${where} must be two symbols separated by one space, got ${JSON.stringify(entry)?.slice(0, 80)}`);
+    const [l, r] = parts;
+    if (r.includes(WORD_START) || l.lastIndexOf(WORD_START) > 0) throw badBpe(file, `${where} ${JSON.stringify(entry)}: "${WORD_START}" may only start the left symbol`);
+    for (const sym of parts) {
+      if (!known(sym)) throw badBpe(file, `${where} ${JSON.stringify(entry)}: symbol ${JSON.stringify(sym)} is neither one character nor made by an earlier merge`);
+    }
+    made.add(l + r);
+    return [l, r] as const;
+  });
+}
+
+/**
+ * Reads and checks a run's `bpe.json` against what its run.json recorded
+ * (SHA-256, joint, merge counts), then every merge (see `parseMerges`).
+ * @throws CheckpointError naming the file and the first problem: missing,
+ *   not JSON (e.g. cut short), another format, edited, or a malformed merge
+ */
+export async function readBpeFile(runDir: string, info: BpeFileInfo): Promise<StoredBpe> {
+  const file = path.join(runDir, BPE_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw badBpe(file, `cannot read it (${(e as Error).message})`);
+  }
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw badBpe(file, `not valid JSON, perhaps cut short (${(e as Error).message})`);
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw badBpe(file, 'expected a JSON object');
+  if (json.format !== BPE_FORMAT) throw badBpe(file, `format ${JSON.stringify(json.format)} is not ${BPE_FORMAT}`);
+  if (typeof json.joint !== 'boolean') throw badBpe(file, 'expected "joint" to be true or false');
+  const src = parseMerges(file, 'src', json.src);
+  const tgt = parseMerges(file, 'tgt', json.tgt);
+  if (json.joint && (src.length !== tgt.length || src.some((m, i) => m[0] !== tgt[i][0] || m[1] !== tgt[i][1]))) {
+    throw badBpe(file, '"joint" is true but "src" and "tgt" differ');
+  }
+  if (json.joint !== info.joint || src.length !== info.srcMerges || tgt.length !== info.tgtMerges) {
+    throw badBpe(
+      file,
+      `holds ${src.length} source and ${tgt.length} target merges (joint ${json.joint}); run.json records ${info.srcMerges} and ${info.tgtMerges} (joint ${info.joint})`,
+    );
+  }
+  const sha = createHash('sha256').update(text).digest('hex');
+  if (sha !== info.sha256) throw badBpe(file, `its SHA-256 ${sha.slice(0, 12)}… differs from the ${info.sha256.slice(0, 12)}… run.json recorded when it was written`);
+  return { joint: json.joint, src, tgt };
+}
+
+/**
+ * The source and target tokenizers of a run: from run.json, and for a
+ * `bpe` run with the merges of its `bpe.json` (checked, see `readBpeFile`).
+ * @throws CheckpointError for a bad tokenizer description or `bpe.json`
+ */
+export async function loadRunTokenizers(runDir: string, manifest: RunManifest): Promise<{ src: Tokenizer; tgt: Tokenizer; bpe?: StoredBpe }> {
+  const file = path.join(runDir, 'run.json');
+  if (manifest.srcTokenizer?.kind === 'bpe' || manifest.tgtTokenizer?.kind === 'bpe') {
+    if (!manifest.bpe) throw new CheckpointError(`${file}: a "bpe" tokenizer needs the "bpe" entry describing ${BPE_FILE}; the run folder is incomplete or run.json was edited`);
+    const bpe = await readBpeFile(runDir, manifest.bpe);
+    const lower = (j: TokenizerJSON) => j.lowercase === true;
+    const src = new BpeTokenizer(new BpeCodes(bpe.src), lower(manifest.srcTokenizer));
+    const tgt = new BpeTokenizer(bpe.joint ? src.codes : new BpeCodes(bpe.tgt), lower(manifest.tgtTokenizer));
+    return { src, tgt, bpe };
+  }
+  try {
+    return { src: tokenizerFromJSON(manifest.srcTokenizer), tgt: tokenizerFromJSON(manifest.tgtTokenizer) };
+  } catch (e) {
+    throw new CheckpointError(`${file}: ${(e as Error).message}`);
+  }
 }

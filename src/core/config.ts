@@ -16,7 +16,7 @@ export interface ParallelFiles {
 /** A data set: a TSV path (pairs in columns) or two parallel files. */
 export type DataSource = string | ParallelFiles;
 
-export type TokenizerKind = 'word' | 'char';
+export type TokenizerKind = 'word' | 'char' | 'bpe';
 export type CellKind = 'gru' | 'lstm';
 export type AttentionKind = 'none' | 'bahdanau' | 'luong-dot' | 'luong-general';
 /** How the encoder's summary reaches the decoder (Cho et al. 2014 vs. Sutskever et al. 2014). */
@@ -100,6 +100,8 @@ export interface DataConfig {
   /** Lowercase after NFC normalisation. */
   lowercase: boolean;
   tokenizer: TokenizerKind;
+  /** Subword settings; present (defaults filled in) exactly when `tokenizer` is `bpe`. */
+  bpe?: BpeConfig;
   /** Tokens seen fewer times than this in training map to `<unk>`. */
   minFrequency: number;
   /** Upper bound on vocabulary size including the four special tokens. */
@@ -111,6 +113,20 @@ export interface DataConfig {
   /** Upper bound on validation sentences actually decoded for BLEU at each validation. */
   maxValidSentences: number;
 }
+
+/**
+ * Byte-pair encoding (`data.tokenizer: "bpe"`; Sennrich, Haddow & Birch 2016,
+ * see `src/core/data/bpe.ts`), learned from the training split.
+ */
+export interface BpeConfig {
+  /** Merge operations to learn (the paper's only hyperparameter; a side's vocabulary is then about its characters + merges). */
+  merges: number;
+  /** One merge list learned on source and target text together (the paper's "joint BPE"), else one per side. */
+  joint: boolean;
+}
+
+/** Defaults of `data.bpe`. */
+export const DEFAULT_BPE: BpeConfig = { merges: 8000, joint: true };
 
 export interface ModelConfig {
   /** Model family: the recurrent encoder–decoder (`rnn`, default) or the Transformer. */
@@ -170,6 +186,8 @@ export interface TrainConfig {
   learningRate: number;
   /** Wall-clock training budget in minutes (0 = unlimited). */
   maxMinutes: number;
+  /** Optimisation-step budget (0 = unlimited): the run ends with reason `max-steps` after this many steps, validating first. */
+  maxSteps: number;
   /** Maximum number of passes over the training data. */
   epochs: number;
   /** Gradient clipping by global norm (0 = off). */
@@ -395,6 +413,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   batchSize: 64,
   learningRate: 3e-3,
   maxMinutes: 0,
+  maxSteps: 0,
   epochs: 10,
   clipNorm: 5,
   maxNonFiniteSteps: 10,
@@ -427,8 +446,13 @@ export const DEFAULT_TRAIN: TrainConfig = {
 export function withDefaults(user: UserConfig): Seq2SeqConfig {
   return {
     ...(user.name !== undefined ? { name: user.name } : {}),
-    data: { ...DEFAULT_DATA, ...user.data },
+    data: withBpeDefaults({ ...DEFAULT_DATA, ...user.data }),
     model: { ...DEFAULT_MODEL, ...(user.model ?? {}), transformer: { ...DEFAULT_TRANSFORMER, ...(user.model?.transformer ?? {}) } },
     train: { ...DEFAULT_TRAIN, ...(user.train ?? {}) },
   };
+}
+
+/** `data.bpe` with its defaults filled in when the tokenizer is `bpe` (left as given otherwise, for the check that names it). */
+function withBpeDefaults(data: DataConfig): DataConfig {
+  return data.tokenizer === 'bpe' ? { ...data, bpe: { ...DEFAULT_BPE, ...(data.bpe ?? {}) } } : data;
 }

@@ -269,6 +269,9 @@ function extraChecks(cfg: Seq2SeqConfig): { segs: string[]; message: string }[] 
   if (d.srcColumn === d.tgtColumn && typeof d.train === 'string') {
     out.push({ segs: ['data', 'tgtColumn'], message: `data.tgtColumn must differ from data.srcColumn (both are ${d.srcColumn})` });
   }
+  if (d.bpe !== undefined && d.tokenizer !== 'bpe') {
+    out.push({ segs: ['data', 'bpe'], message: `data.bpe applies only to data.tokenizer "bpe" (data.tokenizer is "${d.tokenizer}"): remove data.bpe or set data.tokenizer to "bpe"` });
+  }
   const vf = d.valid === undefined ? d.validFraction : 0;
   const tf = d.test === undefined ? d.testFraction : 0;
   if (vf + tf >= 1) {

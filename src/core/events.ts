@@ -91,7 +91,7 @@ export interface LogEvent {
   message: string;
 }
 
-export type StopReason = 'epochs' | 'time-limit' | 'early-stopping' | 'min-learning-rate' | 'cancelled';
+export type StopReason = 'epochs' | 'time-limit' | 'max-steps' | 'early-stopping' | 'min-learning-rate' | 'cancelled';
 
 export interface DoneEvent {
   type: 'done';

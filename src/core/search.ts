@@ -4,6 +4,7 @@
  * output. Token ids follow `src/core/data/vocabulary.ts` (`<bos>`, `<eos>`).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { BeamTreeRecorder } from './beamTree';
 import { BOS_ID, EOS_ID } from './data/vocabulary';
 import { disposeAll, tidy } from './tensors';
 import type { TranslationModel } from './model/index';
@@ -192,6 +193,8 @@ function encoderHeadRows(weights: Float32Array[], row: number, heads: number, S:
 export interface BeamSearchOptions extends SearchOptions {
   /** Return the n best finished hypotheses (1 ≤ n ≤ beam size; default 1). */
   nBest?: number;
+  /** Record the search tree here (see `src/core/beamTree.ts`); the same in both engines. */
+  tree?: BeamTreeRecorder;
 }
 
 /** True when `opts` changes the decoder's distribution (a no-repeat size or a penalty ≠ 1). */
@@ -401,7 +404,7 @@ export function beamSearchNBest<Source, State>(
   let src: Source = single;
   let tiled = 1;
   let state: State = tidy(() => model.initialState(single));
-  let beams: BeamCore[] = [{ ids: [], attention: [], logProb: 0, score: 0, candidates: opts.topK ? [] : undefined }];
+  let beams: BeamCore[] = [{ ids: [], attention: [], logProb: 0, score: 0, candidates: opts.topK ? [] : undefined, node: 0 }];
   const finished: Hypothesis[] = [];
   const srcLen = sentence.srcIds.shape[1];
   const wantHeads = wantAttention && !!opts.heads && !!model.encoderAttention;
@@ -457,7 +460,7 @@ export function beamSearchNBest<Source, State>(
     disposeAll(state, single);
     if (src !== single) disposeAll(src);
   }
-  return bestFinished(finished, beams, opts.nBest ?? 1, encoderSelf);
+  return bestFinished(finished, beams, opts.nBest ?? 1, opts.tree, encoderSelf);
 }
 
 function checkBeamOptions(beamSize: number, opts: BeamSearchOptions): void {
@@ -468,16 +471,21 @@ function checkBeamOptions(beamSize: number, opts: BeamSearchOptions): void {
 }
 
 /**
- * The `nBest` best finished hypotheses by score (stable: earlier-finished first on ties); the best live beam when none finished.
+ * The `nBest` best finished hypotheses by score (stable: earlier-finished
+ * first on ties); the best live beam when none finished. Sets the recorded
+ * tree's winner.
  * @param encoderSelf the sentence's encoder self-attention, for a live beam that recorded heads
  */
-function bestFinished(finished: Hypothesis[], beams: BeamCore[], nBest: number, encoderSelf: number[][][][] = []): Hypothesis[] {
+function bestFinished(finished: Hypothesis[], beams: BeamCore[], nBest: number, tree?: BeamTreeRecorder, encoderSelf: number[][][][] = []): Hypothesis[] {
   if (finished.length === 0) {
     const b = beams[0];
+    if (tree) tree.winner = b?.node ?? -1;
     const heads = b?.headSteps ? { heads: assembleHeads(b.headSteps, encoderSelf) } : {};
     return b ? [{ ids: b.ids, attention: b.attention, logProb: b.logProb, candidates: b.candidates, score: b.score, finished: false, ...heads }] : [];
   }
-  return [...finished].sort((a, b) => b.score - a.score).slice(0, nBest);
+  const best = [...finished].sort((a, b) => b.score - a.score).slice(0, nBest);
+  if (tree) tree.winner = tree.finished.find((f) => f.hypothesis === best[0])?.node ?? -1;
+  return best;
 }
 
 /** What a beam carries in both engines (the decoder state is engine-specific). */
@@ -489,6 +497,8 @@ interface BeamCore {
   /** The search's sum: `logProb` with the repetition rules applied (before the length penalty). */
   score: number;
   candidates?: Candidate[][];
+  /** This beam's node in the recorded search tree (0, the root, for the first beam). */
+  node?: number;
   /** Every layer and head of each step so far (tensor path with `SearchOptions.heads`). */
   headSteps?: StepHeadRows[];
 }
@@ -522,10 +532,11 @@ function expandBeams(
   beamSize: number,
   limit: number,
   alpha: number,
-  opts: SearchOptions,
+  opts: BeamSearchOptions,
   finished: Hypothesis[],
   heads?: BeamHeads,
 ): { beam: BeamCore; parent: number }[] {
+  const tree = opts.tree;
   const want = Math.min(2 * beamSize, beams.length * V);
   const cand: { beam: number; id: number; logProb: number; score: number }[] = [];
   for (let b = 0; b < beams.length; b++) {
@@ -538,21 +549,30 @@ function expandBeams(
   cand.sort((a, b) => b.score - a.score);
   const next: { beam: BeamCore; parent: number }[] = [];
   cand.slice(0, want).forEach((c, rank) => {
-    const ends = c.id === EOS_ID || beams[c.beam].ids.length + 1 >= limit;
-    if (ends && rank >= beamSize) return;
-    if (!ends && next.length >= beamSize) return;
     const parent = beams[c.beam];
+    const ends = c.id === EOS_ID || parent.ids.length + 1 >= limit;
+    const node = (status: 'kept' | 'pruned' | 'finished', score: number) =>
+      tree ? tree.add({ parent: parent.node ?? 0, step: parent.ids.length + 1, token: c.id, logProb: c.logProb, score, status }) : undefined;
+    if ((ends && rank >= beamSize) || (!ends && next.length >= beamSize)) {
+      node('pruned', c.score);
+      return;
+    }
     const attention = weights ? [...parent.attention, Array.from(weights.subarray(c.beam * weightStride, c.beam * weightStride + srcLength))] : [];
     const candidates = parent.candidates && [...parent.candidates, topCandidates(logProbs, c.beam * V, V, opts.topK!)];
     const headSteps = heads && parent.headSteps ? [...parent.headSteps, heads.step(c.beam)] : undefined;
     if (ends) {
       const isEos = c.id === EOS_ID;
       const ids = isEos ? parent.ids : [...parent.ids, c.id];
-      const h: Hypothesis = { ids, attention, logProb: c.logProb, score: c.score / lengthPenalty(ids.length + 1, alpha), candidates, finished: isEos };
-      if (headSteps) h.heads = assembleHeads(headSteps, heads!.encoderSelf);
-      finished.push(h);
+      const hyp: Hypothesis = { ids, attention, logProb: c.logProb, score: c.score / lengthPenalty(ids.length + 1, alpha), candidates, finished: isEos };
+      if (headSteps) hyp.heads = assembleHeads(headSteps, heads!.encoderSelf);
+      finished.push(hyp);
+      const at = node('finished', hyp.score);
+      if (at !== undefined) tree!.finish(at, hyp);
     } else {
-      next.push({ beam: { ids: [...parent.ids, c.id], attention, logProb: c.logProb, score: c.score, candidates, ...(headSteps ? { headSteps } : {}) }, parent: c.beam });
+      next.push({
+        beam: { ids: [...parent.ids, c.id], attention, logProb: c.logProb, score: c.score, candidates, node: node('kept', c.score), ...(headSteps ? { headSteps } : {}) },
+        parent: c.beam,
+      });
     }
   });
   return next;
@@ -628,7 +648,7 @@ export function beamSearchFastNBest(
   const V = model.vocabSize;
   const src = model.encode(srcIds);
   type Beam = BeamCore & { state: InferenceState };
-  let beams: Beam[] = [{ ids: [], attention: [], logProb: 0, score: 0, candidates: opts.topK ? [] : undefined, state: model.initialState(src) }];
+  let beams: Beam[] = [{ ids: [], attention: [], logProb: 0, score: 0, candidates: opts.topK ? [] : undefined, node: 0, state: model.initialState(src) }];
   const finished: Hypothesis[] = [];
   for (let t = 0; t < limit && beams.length > 0; t++) {
     const out = model.step(
@@ -642,5 +662,5 @@ export function beamSearchFastNBest(
     }));
     if (finished.length >= beamSize) break;
   }
-  return bestFinished(finished, beams, opts.nBest ?? 1);
+  return bestFinished(finished, beams, opts.nBest ?? 1, opts.tree);
 }

@@ -31,6 +31,9 @@ import {
   RunManifest,
   saveCheckpoint,
   writeRunManifest,
+  loadRunTokenizers,
+  writeBpeFile,
+  BPE_FILE,
 } from './checkpoint';
 import { DEFAULT_TRAIN, type Seq2SeqConfig, type StopMetric, type TrainConfig } from './config';
 import { checkRunConfig } from './configLoader';
@@ -282,7 +285,8 @@ export class Trainer {
     this.budgetSeconds = this.tc.maxMinutes > 0 ? this.tc.maxMinutes * 60 : Infinity;
     this.t0 = Date.now() - state.elapsedSeconds * 1000;
     this.stepsPerEpoch = Math.ceil(dataset.train.encoded.length / this.tc.batchSize);
-    this.totalSteps = this.tc.curriculumSteps + this.tc.epochs * this.stepsPerEpoch;
+    const epochSteps = this.tc.curriculumSteps + this.tc.epochs * this.stepsPerEpoch;
+    this.totalSteps = this.tc.maxSteps > 0 ? Math.min(this.tc.maxSteps, epochSteps) : epochSteps;
     this.lastSavedStep = resuming ? state.step : -1;
     this.dropoutRandom = Random.fromState(state.dropoutRandom);
     this.updater = new Updater(model, this.tc, this.dropoutRandom);
@@ -322,10 +326,12 @@ export class Trainer {
     if (resuming) {
       const recorded = await readRunManifest(runDir);
       const manifest: RunManifest = { ...recorded, config: checkRunConfig(recorded.config, path.join(runDir, 'run.json')) };
-      config = { ...manifest.config, train: { ...manifest.config.train, maxMinutes: opts.config.train.maxMinutes, epochs: opts.config.train.epochs } };
-      dataset = await loadDataset(config, { src: Vocabulary.fromJSON(manifest.srcVocab), tgt: Vocabulary.fromJSON(manifest.tgtVocab) }, reading);
+      config = { ...manifest.config, train: { ...manifest.config.train, maxMinutes: opts.config.train.maxMinutes, maxSteps: opts.config.train.maxSteps, epochs: opts.config.train.epochs } };
+      const { bpe } = await loadRunTokenizers(runDir, manifest);
+      dataset = await loadDataset(config, { src: Vocabulary.fromJSON(manifest.srcVocab), tgt: Vocabulary.fromJSON(manifest.tgtVocab), bpe }, reading);
     } else {
       dataset = await loadDataset(config, undefined, reading);
+      if (!dataset.bpe) await fs.rm(path.join(runDir, BPE_FILE), { force: true });
       await removeCheckpoint(runDir, 'best');
       await removeCheckpoint(runDir, 'last');
       await fs.writeFile(metricsFile, '');
@@ -337,6 +343,8 @@ export class Trainer {
         tgtVocab: dataset.tgtVocab.toJSON(),
         srcTokenizer: dataset.srcTokenizer.toJSON(),
         tgtTokenizer: dataset.tgtTokenizer.toJSON(),
+        // Written before run.json, which names it.
+        ...(dataset.bpe ? { bpe: await writeBpeFile(runDir, dataset.bpe) } : {}),
         backend,
         created: new Date().toISOString(),
       });
@@ -445,6 +453,12 @@ export class Trainer {
       startStep: this.state.step,
       time: new Date().toISOString(),
     });
+    if (dataset.bpe) {
+      const b = dataset.bpe;
+      const merges = b.joint ? `${b.src.length} joint merges` : `${b.src.length} source and ${b.tgt.length} target merges`;
+      const from = this.resuming ? `from ${BPE_FILE}` : 'learned on the training split';
+      this.notes.push({ level: 'info', message: `BPE: ${merges} ${from} (data.bpe.merges = ${this.config.data.bpe?.merges})` });
+    }
     for (const { level, message } of this.notes) await this.log(level, message);
     if (this.resuming) await this.log('info', `resumed from step ${this.state.step} (epoch ${this.state.epoch})`);
     if (dataset.filteredOut > 0) {
@@ -723,10 +737,11 @@ export class Trainer {
     return (Date.now() - this.t0) / 1000;
   }
 
-  /** Sets `stopReason` when training must stop before the next step (user request or time budget). */
+  /** Sets `stopReason` when training must stop before the next step (user request, time or step budget). */
   private mustStop(): boolean {
     if (this.opts.shouldStop?.()) this.stopReason = 'cancelled';
     else if (this.elapsed() >= this.budgetSeconds) this.stopReason = 'time-limit';
+    else if (this.tc.maxSteps > 0 && this.state.step >= this.tc.maxSteps) this.stopReason = 'max-steps';
     return this.stopReason !== undefined;
   }
 

@@ -7,18 +7,20 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from './backend';
-import { loadCheckpoint, readRunManifest, resolveModelPath, RunManifest } from './checkpoint';
+import { loadCheckpoint, loadRunTokenizers, readRunManifest, resolveModelPath, RunManifest } from './checkpoint';
 import * as path from 'path';
 import { DEFAULT_TRAIN, type Seq2SeqConfig } from './config';
 import { checkRunConfig } from './configLoader';
 import { makeBatch } from './data/batching';
 import { encodeSentence } from './data/dataset';
-import { Tokenizer, tokenizerFromJSON } from './data/tokenizer';
+import type { Tokenizer } from './data/tokenizer';
+import { BpeTokenizer, subwordWordIndex } from './data/bpe';
 import { EOS, Vocabulary } from './data/vocabulary';
 import { sourceTensors } from './evaluation';
 import { AnyModel, createModel } from './model/index';
 import { InferenceModel } from './model/inference';
 import { Seq2SeqModel } from './model/seq2seq';
+import { BeamTreeRecorder, type BeamNodeStatus } from './beamTree';
 import { AttentionHeads, beamSearchFastNBest, beamSearchNBest, greedyDecode, greedyDecodeFast, Hypothesis } from './search';
 
 /** One translated sentence with everything needed to show how it was produced. */
@@ -51,8 +53,29 @@ export interface Translation {
    * `src/core/search.ts`). Absent on a blank line's result.
    */
   score?: number;
+  /**
+   * `bpe` runs only: the word each source token belongs to,
+   * `[sourceTokens.length]` indices 0, 1, … (`subwordWordIndex`), for showing
+   * subwords merged into words.
+   */
+  sourceWords?: number[];
+  /** `bpe` runs only: the word each target token belongs to, `[targetTokens.length]`. */
+  targetWords?: number[];
   /** With `nBest` > 1: the n best hypotheses, best first (the first is this translation). */
   nBest?: NBestEntry[];
+  /** With `beamTree` and a beam above 1: the search tree (see `src/core/beamTree.ts`). */
+  beamTree?: BeamTreeView;
+}
+
+/** The recorded tree of a beam search, with tokens as text, for the attention view and `--json`. */
+export interface BeamTreeView {
+  beamSize: number;
+  /** Node 0 is the root (`<bos>`); a node's parent comes before it. */
+  nodes: { parent: number; step: number; token: string; logProb: number; score: number; status: BeamNodeStatus; finished?: number }[];
+  /** Every finished hypothesis, in the order it finished, with its alignment `[tokens.length][sourceTokens.length]`. */
+  finished: { node: number; text: string; tokens: string[]; attention: number[][]; score: number; logProb: number; targetWords?: number[] }[];
+  /** Node of the returned translation (the best finished hypothesis, or the best live beam when none finished). */
+  winner: number;
 }
 
 /** One of the n best outputs of beam search. */
@@ -79,6 +102,8 @@ export interface TranslateOptions {
   noRepeatNgramSize?: number;
   /** Repetition penalty θ (1 = off); default: the run's `train.repetitionPenalty`. */
   repetitionPenalty?: number;
+  /** Record the beam search tree in `Translation.beamTree` (beam size above 1 only). */
+  beamTree?: boolean;
   /** How many candidates per step to report (default 5; 0 = none). */
   topK?: number;
   /**
@@ -125,6 +150,7 @@ export class Translator {
     const { runDir, checkpointDir } = await resolveModelPath(modelPath);
     const recorded = await readRunManifest(runDir);
     const manifest = { ...recorded, config: checkRunConfig(recorded.config, path.join(runDir, 'run.json')) };
+    const tokenizers = await loadRunTokenizers(runDir, manifest);
     const srcVocab = Vocabulary.fromJSON(manifest.srcVocab);
     const tgtVocab = Vocabulary.fromJSON(manifest.tgtVocab);
     const model = createModel(manifest.config.model, srcVocab.size, tgtVocab.size, manifest.config.train.seed);
@@ -143,8 +169,8 @@ export class Translator {
       manifest,
       srcVocab,
       tgtVocab,
-      tokenizerFromJSON(manifest.srcTokenizer),
-      tokenizerFromJSON(manifest.tgtTokenizer),
+      tokenizers.src,
+      tokenizers.tgt,
       checkpointDir,
       runDir,
       inference,
@@ -167,18 +193,19 @@ export class Translator {
       repetitionPenalty: opts.repetitionPenalty ?? tc.repetitionPenalty ?? DEFAULT_TRAIN.repetitionPenalty,
       heads: true,
     };
-    const { ids } = encodeSentence(text, this.srcTokenizer, this.srcVocab);
+    const { tokens: srcTokens, ids } = encodeSentence(text, this.srcTokenizer, this.srcVocab);
     const batch = makeBatch([{ src: ids, tgt: [] }], [0]);
     const ratio = tc.maxOutputRatio;
     let hyps: Hypothesis[];
+    const tree = opts.beamTree && beamSize > 1 ? new BeamTreeRecorder() : undefined;
     if (opts.engine !== 'tensor' && this.inference) {
       // The batch's source row: the sentence's ids followed by <eos>, no padding.
       const src = Array.from(batch.srcIds.subarray(0, batch.srcLengths[0]));
-      hyps = beamSize > 1 ? beamSearchFastNBest(this.inference, src, beamSize, alpha, ratio, { ...search, nBest }) : [greedyDecodeFast(this.inference, src, ratio, search)];
+      hyps = beamSize > 1 ? beamSearchFastNBest(this.inference, src, beamSize, alpha, ratio, { ...search, nBest, tree }) : [greedyDecodeFast(this.inference, src, ratio, search)];
     } else {
       const s = sourceTensors(batch);
       try {
-        hyps = beamSize > 1 ? beamSearchNBest(this.model, s, beamSize, alpha, ratio, { ...search, nBest }) : greedyDecode(this.model, s, ratio, search);
+        hyps = beamSize > 1 ? beamSearchNBest(this.model, s, beamSize, alpha, ratio, { ...search, nBest, tree }) : greedyDecode(this.model, s, ratio, search);
       } finally {
         tf.dispose([s.srcIds, s.srcMask]);
       }
@@ -199,12 +226,35 @@ export class Translator {
       candidates: (hyp.candidates ?? []).map((row) => row.map((c) => ({ token: this.tgtVocab.tokenOf(c.id), prob: c.prob }))),
       logProb: hyp.logProb,
       score: hyp.score,
+      ...(this.srcTokenizer instanceof BpeTokenizer ? { sourceWords: subwordWordIndex([...srcTokens, EOS]) } : {}),
+      ...(this.tgtTokenizer instanceof BpeTokenizer ? { targetWords: subwordWordIndex(best.tokens) } : {}),
       ...(nBest > 1
         ? {
             nBest: hyps.map((h) => {
               const t = tokensOf(h);
               return { text: this.tgtTokenizer.detokenize(t.words), tokens: t.tokens, score: h.score, logProb: h.logProb };
             }),
+          }
+        : {}),
+      ...(tree
+        ? {
+            beamTree: {
+              beamSize,
+              nodes: tree.nodes.map((n) => ({ ...n, token: this.tgtVocab.tokenOf(n.token) })),
+              finished: tree.finished.map(({ node, hypothesis: h }) => {
+                const t = tokensOf(h);
+                return {
+                  node,
+                  text: this.tgtTokenizer.detokenize(t.words),
+                  tokens: t.tokens,
+                  attention: h.attention,
+                  score: h.score,
+                  logProb: h.logProb,
+                  ...(this.tgtTokenizer instanceof BpeTokenizer ? { targetWords: subwordWordIndex(t.tokens) } : {}),
+                };
+              }),
+              winner: tree.winner,
+            },
           }
         : {}),
     };

@@ -9,6 +9,7 @@ import type { Translation } from '../core/translator';
 import type { AttentionModelInfo, AttentionToHost, HostToAttention, ShowTranslationsMessage } from '../protocol/attentionView';
 import { colorScaleOf } from '../shared/attentionHeatmap';
 import { isAttentionToHost } from '../protocol/validate';
+import { saveChartExport } from './exportCommands';
 import { WebviewPage } from './webviewPage';
 
 /** Most sentences of one request sent to the page (it shows one at a time). */
@@ -78,6 +79,9 @@ export class AttentionView implements vscode.Disposable {
         if (this.latest && Number.isInteger(msg.index) && msg.index >= 0 && msg.index < this.latest.translations.length) {
           this.latest.selected = msg.index;
         }
+        break;
+      case 'exportChart':
+        void saveChartExport(msg);
         break;
     }
   }

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { createSampleWorkspace } from './sampleWorkspace';
 import { createConfigFromData, trainModelCommand, workspaceFile } from './trainCommand';
 import { TrainingController } from './trainingController';
+import { runAblationCommand } from './ablationCommand';
 import { AttentionView } from './attentionView';
 import { ModelsService } from './models';
 import { readRunEntry } from './logic/modelsList';
@@ -30,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): void {
       }
       await trainModelCommand(ctrl, uri);
     }),
+    vscode.commands.registerCommand('seq2seq.runAblation', (arg?: unknown) => runAblationCommand(ctrl, arg instanceof vscode.Uri ? arg : undefined)),
     vscode.commands.registerCommand('seq2seq.stopTraining', () => ctrl.stop()),
     vscode.commands.registerCommand('seq2seq.showTrainingPanel', () => ctrl.showPanel()),
     vscode.commands.registerCommand('seq2seq.createConfig', () => createConfigFromData()),

@@ -2,12 +2,15 @@
  * The "Models" tree view (in the Seq2Seq view container): one item per run
  * under the runs folder(s), newest first, the active model marked, with
  * context actions Set Active, Open Training Panel (replays the run's
- * metrics.jsonl), Open Config, Reveal Folder and Delete.
+ * metrics.jsonl), Open Config, Reveal Folder and Delete, and, from
+ * src/host/compareCommands.ts, Compare Runs (on a multi-selection) and
+ * Export Metrics as CSV.
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { configSummary, parseMetricsJsonl, runDescription, runTooltip, type RunEntry } from './logic/modelsList';
+import { registerCompareCommands } from './compareCommands';
 import type { ModelsService } from './models';
 import type { TrainingController } from './trainingController';
 
@@ -92,7 +95,8 @@ export function registerModelsTree(
   ctrl: TrainingController,
 ): vscode.Disposable[] {
   const provider = new ModelsTreeProvider(models, ctrl);
-  const view = vscode.window.createTreeView(MODELS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: false });
+  // canSelectMany: Compare Runs gets (clicked, selected[]) from a multi-selection.
+  const view = vscode.window.createTreeView(MODELS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: false, canSelectMany: true });
   const withRun = (fn: (run: RunEntry) => unknown) => (arg: unknown) => {
     const run = runOf(arg, view);
     if (!run) {
@@ -104,6 +108,7 @@ export function registerModelsTree(
   return [
     provider,
     view,
+    ...registerCompareCommands(context.extensionUri, models, ctrl, view),
     ctrl.onDidEndRun(() => models.fire(200)),
     vscode.commands.registerCommand('seq2seq.models.refresh', () => provider.refresh()),
     vscode.commands.registerCommand(

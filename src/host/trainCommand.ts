@@ -76,12 +76,13 @@ export async function trainWithConfig(ctrl: TrainingController, configUri: vscod
  * and required on first use, keeping extension activation fast. This module is
  * bundled into dist/extension.js, so `__dirname` is dist/.
  */
-function loadConfigModule(): typeof import('../core/configLoader') {
+export function loadConfigModule(): typeof import('../core/configLoader') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path.join(__dirname, 'configLoader.js')) as typeof import('../core/configLoader');
 }
 
-async function showConfigError(configUri: vscode.Uri, err: unknown): Promise<void> {
+/** An invalid config's message, with "Open Config" going to the file, line and column it names. */
+export async function showConfigError(configUri: vscode.Uri, err: unknown): Promise<void> {
   const message = err instanceof Error ? err.message : String(err);
   // ConfigError (src/core/configLoader.ts) carries `file` and `problems[]` with 1-based line/column; else parse `file:line:col:`.
   const e = err as { file?: unknown; problems?: { line?: number; column?: number }[] };
@@ -99,7 +100,8 @@ async function showConfigError(configUri: vscode.Uri, err: unknown): Promise<voi
   await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos) });
 }
 
-async function pickConfig(): Promise<vscode.Uri | undefined> {
+/** The quick pick of the workspace's configs (with "Create config from a data file…" and "Browse…"); `title` names the command. */
+export async function pickConfig(title = vscode.l10n.t('Seq2Seq: Train Model')): Promise<vscode.Uri | undefined> {
   const found = await vscode.workspace.findFiles(CONFIG_GLOB, EXCLUDE_GLOB, 500);
   found.sort((a, b) => vscode.workspace.asRelativePath(a).localeCompare(vscode.workspace.asRelativePath(b)));
   const items: (ConfigPick | vscode.QuickPickItem)[] = found.map((uri) => ({
@@ -118,7 +120,7 @@ async function pickConfig(): Promise<vscode.Uri | undefined> {
     { action: 'browse', label: '$(folder-opened) ' + vscode.l10n.t('Browse for a config file…') },
   );
   const pick = (await vscode.window.showQuickPick(items, {
-    title: vscode.l10n.t('Seq2Seq: Train Model'),
+    title,
     placeHolder: found.length
       ? vscode.l10n.t('Choose the run config to train')
       : vscode.l10n.t('No configs found in the workspace: create one from a data file'),

@@ -28,6 +28,19 @@ export interface StartOptions {
   /** Validated config with absolute paths. */
   config: Seq2SeqConfig;
   resume?: boolean;
+  /**
+   * No "finished" notification when the run ends (the status bar and the
+   * panel still say so): for runs started one after another by a command that
+   * reports on all of them, e.g. an ablation. Failures are still notified.
+   */
+  quiet?: boolean;
+}
+
+/** How a run ended, for whoever waits for it (e.g. an ablation): the session's outcome and, for a failure, the message shown to the user. */
+export interface RunEnd {
+  run: RunInfo | undefined;
+  outcome: SessionOutcome;
+  failure?: string;
 }
 
 export class TrainingController implements vscode.Disposable {
@@ -36,9 +49,14 @@ export class TrainingController implements vscode.Disposable {
   private readonly statusBar = new TrainingStatusBar();
   private readonly panel: TrainingPanel;
   private session: TrainingSession | undefined;
+  /** The run being trained was started with `quiet` (see {@link StartOptions.quiet}). */
+  private quietRun = false;
   private readonly ended = new vscode.EventEmitter<RunInfo | undefined>();
   /** Fires when a run ends (finished, stopped or failed), e.g. to refresh the Models tree. */
   readonly onDidEndRun = this.ended.event;
+  private readonly endedWithOutcome = new vscode.EventEmitter<RunEnd>();
+  /** Fires after {@link onDidEndRun} with how the run ended. */
+  readonly onDidEndRunWithOutcome = this.endedWithOutcome.event;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('Seq2Seq', { log: true });
@@ -71,6 +89,7 @@ export class TrainingController implements vscode.Disposable {
     const from = shown ? this.store.resumable?.checkpointStep : undefined;
     if (opts.resume && from !== undefined) this.store.resume(from);
     else this.store.begin(opts.run);
+    this.quietRun = opts.quiet ?? false;
     this.output.info(vscode.l10n.t('Training {0} with {1} → {2}', opts.run.name, opts.run.configPath, opts.run.runDir));
     const backend = vscode.workspace.getConfiguration('seq2seq').get<string>('backend', 'auto');
     const env: Record<string, string> = backend && backend !== 'auto' ? { SEQ2SEQ_BACKEND: backend } : {};
@@ -213,6 +232,8 @@ export class TrainingController implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', TRAINING_CONTEXT_KEY, false);
     this.ended.fire(this.store.run);
     const name = this.store.run?.name ?? vscode.l10n.t('run');
+    const run = this.store.run;
+    let failure: string | undefined;
     if ((o.kind === 'finished' || o.kind === 'stopped') && o.done) void vscode.commands.executeCommand('setContext', FINISHED_RUN_CONTEXT_KEY, true);
     switch (o.kind) {
       case 'finished':
@@ -225,7 +246,7 @@ export class TrainingController implements vscode.Disposable {
           this.statusBar.show({ phase: 'failed' }, vscode.l10n.t('{0} was terminated', name));
           this.panel.replay();
         }
-        if (o.kind === 'finished') {
+        if (o.kind === 'finished' && !this.quietRun) {
           const reason = describeStopReason(o.done.reason);
           const message = Number.isFinite(o.done.bestBleu)
             ? vscode.l10n.t('Seq2Seq: {0} finished ({1}). Best BLEU {2}.', name, reason, formatBleu(o.done.bestBleu))
@@ -239,12 +260,12 @@ export class TrainingController implements vscode.Disposable {
         }
         break;
       case 'failed': {
-        const run = this.store.run;
         const step = this.store.lastProgress?.step;
         const checkpointStep = this.lastCheckpointStep();
         const resumable: ResumeInfo | undefined =
           checkpointStep !== undefined ? { step: Math.max(step ?? 0, checkpointStep), checkpointStep } : undefined;
         const message = o.death ? describeDeath(o.death, step, checkpointStep) : o.message;
+        failure = message;
         this.store.fail(message, resumable);
         this.output.error(message);
         if (o.death) this.output.error(vscode.l10n.t('Worker: {0}', o.message));
@@ -266,6 +287,7 @@ export class TrainingController implements vscode.Disposable {
         break;
       }
     }
+    this.endedWithOutcome.fire({ run, outcome: o, failure });
   }
 
   /** Step of the last `last/` checkpoint the run being shown wrote (from its events). */
@@ -289,6 +311,7 @@ export class TrainingController implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', TRAINING_CONTEXT_KEY, false);
     this.panel.dispose();
     this.ended.dispose();
+    this.endedWithOutcome.dispose();
     this.statusBar.dispose();
     this.output.dispose();
   }

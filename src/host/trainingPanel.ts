@@ -7,6 +7,7 @@
  */
 import * as vscode from 'vscode';
 import type { HostToPanel, PanelToHost } from '../protocol/trainingPanel';
+import { saveChartExport } from './exportCommands';
 import type { RunStore } from './logic/runStore';
 import { isPanelToHost } from '../protocol/validate';
 import { WebviewPage } from './webviewPage';
@@ -101,6 +102,10 @@ export class TrainingPanel implements vscode.Disposable {
         break;
       case 'resume':
         this.handlers.onResume();
+        break;
+      case 'exportChart':
+        // A chart's SVG or PNG button: ask where to save it.
+        void saveChartExport(msg, this.store.run?.runDir);
         break;
     }
   }

@@ -29,6 +29,8 @@ export interface TranslateCallOptions {
   topK?: number;
   /** How many best hypotheses each translation carries in `nBest` (above 1); default: the run's `train.nBest`. */
   nBest?: number;
+  /** Record the beam search tree for the first this many non-blank lines (beam above 1 only). */
+  beamTrees?: number;
   /** Called with lines done / total while the request runs. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -99,7 +101,7 @@ export class InferenceClient {
     const result = new Promise<{ translations: Translation[]; ms: number }>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onProgress: opts.onProgress });
     });
-    this.post(worker, { type: 'translate', id, lines, beamSize: opts.beamSize, topK: opts.topK, nBest: opts.nBest });
+    this.post(worker, { type: 'translate', id, lines, beamSize: opts.beamSize, topK: opts.topK, nBest: opts.nBest, beamTrees: opts.beamTrees });
     return { id, result };
   }
 

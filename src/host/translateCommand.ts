@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { attentionLabel } from '../core/config';
 import type { Translation } from '../core/translator';
-import type { AttentionView } from './attentionView';
+import { MAX_SENTENCES_SHOWN, type AttentionView } from './attentionView';
 import { batchSelections, countEmptyOutputs, countSentences, insertBelowTexts, nBestPickItems, notificationText, replacementTexts, type SelectionBatch } from './logic/translateText';
 import type { ModelsService } from './models';
 import { waitForTrust } from './trust';
@@ -134,7 +134,8 @@ export class TranslateController implements vscode.Disposable {
         );
       }
       if (token?.isCancellationRequested) throw new TranslationCancelledError(0);
-      const req = this.client.translate(batch.sentences, { onProgress: report, nBest });
+      // The attention view shows the first MAX_SENTENCES_SHOWN sentences: their beam search trees too.
+      const req = this.client.translate(batch.sentences, { onProgress: report, nBest, beamTrees: MAX_SENTENCES_SHOWN });
       const sub = token?.onCancellationRequested(() => this.client.cancel(req.id));
       try {
         const r = await req.result;

@@ -5,6 +5,7 @@
  */
 import type { Translation } from '../core/translator';
 import type { ColorScale } from '../shared/attentionHeatmap';
+import type { ExportChartCommand } from './chartExport';
 
 /** The model that produced the translations. */
 export interface AttentionModelInfo {
@@ -50,4 +51,5 @@ export interface AttentionSelectCommand {
   index: number;
 }
 
-export type AttentionToHost = AttentionReadyCommand | AttentionSelectCommand;
+/** Webview → host: save the heatmap as SVG or PNG (src/protocol/chartExport.ts). */
+export type AttentionToHost = AttentionReadyCommand | AttentionSelectCommand | ExportChartCommand;

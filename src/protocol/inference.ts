@@ -50,6 +50,8 @@ export interface TranslateRequest {
   topK?: number;
   /** How many best hypotheses to return in `Translation.nBest` (above 1 only); default: the run's `train.nBest`. */
   nBest?: number;
+  /** Record the beam search tree (`Translation.beamTree`, beam above 1 only) for the first this many non-blank lines (default 0). */
+  beamTrees?: number;
 }
 
 /** Host → worker: stop translation `id` after the current sentence (answered with `cancelled`). */

@@ -5,6 +5,7 @@
  * hidden and shown again.
  */
 import type { TrainingEvent } from '../core/events';
+import type { ExportChartCommand } from './chartExport';
 
 export interface RunInfo {
   /** Display name of the run (config name or folder name). */
@@ -62,4 +63,5 @@ export interface RevealRunCommand { type: 'revealRun' }
 /** Webview → host: resume the run shown (interrupted or failed) from its last checkpoint. */
 export interface ResumeCommand { type: 'resume' }
 
-export type PanelToHost = ReadyCommand | StopCommand | RevealRunCommand | ResumeCommand;
+/** Webview → host: save one of the panel's charts as SVG or PNG (src/protocol/chartExport.ts). */
+export type PanelToHost = ReadyCommand | StopCommand | RevealRunCommand | ResumeCommand | ExportChartCommand;

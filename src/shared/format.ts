@@ -73,6 +73,8 @@ export function describeStopReason(reason: StopReason): string {
       return l10n.t('all epochs done');
     case 'time-limit':
       return l10n.t('time limit reached');
+    case 'max-steps':
+      return l10n.t('step limit reached');
     case 'early-stopping':
       return l10n.t('early stopping');
     case 'min-learning-rate':

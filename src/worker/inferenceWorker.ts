@@ -84,10 +84,13 @@ async function translate(req: TranslateRequest): Promise<void> {
   const t0 = performance.now();
   const out: Translation[] = [];
   let lastProgress = 0;
+  let trees = req.beamTrees ?? 0;
   try {
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i];
-      out.push(line.trim() === '' ? blank(line) : translator.translate(line, { beamSize: req.beamSize, topK: req.topK ?? 5, nBest: req.nBest }));
+      const blankLine = line.trim() === '';
+      const beamTree = !blankLine && trees-- > 0;
+      out.push(blankLine ? blank(line) : translator.translate(line, { beamSize: req.beamSize, topK: req.topK ?? 5, nBest: req.nBest, beamTree }));
       const now = performance.now();
       // Progress at most every 100 ms (and for the last line), then let a `cancel` in.
       if (now - lastProgress > 100 || i === lines.length - 1) {

@@ -204,7 +204,7 @@ describe('Train Model in VS Code (packaged extension, code-server + Chromium)', 
     const dir = path.join(runsDir, runs[0]);
     assert.match(runs[0], /^tiny-\d{8}-\d{6}$/);
     const run = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as Record<string, unknown>;
-    assert.equal(run.format, 'seq2seq-lab/run@3', 'run.json format');
+    assert.equal(run.format, 'seq2seq-lab/run@4', 'run.json format');
     assert.ok(fs.statSync(path.join(dir, 'best')).isDirectory(), 'best/ missing');
     assert.ok(fs.readdirSync(path.join(dir, 'best')).length > 0, 'best/ is empty');
     const metrics = fs

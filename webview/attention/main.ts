@@ -4,11 +4,16 @@
  * a heatmap of the attention weights — target tokens as rows, source tokens
  * (with `<unk>` and `<eos>`) as columns, weight on hover, hovered row
  * highlighted — and, per target step, the top candidate tokens with their
- * probabilities. For a Transformer, a selector picks which attention the
- * heatmap shows: cross-attention, encoder self-attention or decoder
- * self-attention, a layer, and one head or the average over heads (default:
- * the last layer's cross-attention, averaged — `Translation.attention`).
- * Plain SVG/DOM, colours only from VS Code theme variables.
+ * probabilities. Plain SVG/DOM, colours only from VS Code theme variables.
+ * For a `bpe` run (the translation has `sourceWords`/`targetWords`) a toggle
+ * merges the subword tokens into words (src/shared/subwordMerge.ts: a source
+ * word's column is the sum of its subwords' columns, a target word's row the
+ * mean of its subwords' rows). For a Transformer (the translation has
+ * `heads`), a selector picks which attention the heatmap shows:
+ * cross-attention, encoder self-attention or decoder self-attention, a layer,
+ * and one head or the average over heads (default: the last layer's
+ * cross-attention, averaged — `Translation.attention`); subwords merge in the
+ * cross-attention only.
  */
 import './pageL10n'; // first: configures l10n.t before anything else runs
 import './attention.css';
@@ -17,6 +22,11 @@ import type { AttentionHeads } from '../../src/core/search';
 import type { Translation } from '../../src/core/translator';
 import type { AttentionToHost, HostToAttention, ShowTranslationsMessage } from '../../src/protocol/attentionView';
 import { cellPaint, colorScaleOf, formatCellWeight, layoutHeatmap, rowArgmax, type ColorScale } from '../../src/shared/attentionHeatmap';
+import { beamTreeSection } from './beamTree';
+import type { ChartExportFormat } from '../../src/protocol/chartExport';
+import { exportButtons } from '../common/chartExport';
+import { standaloneSvg, svgToPng } from '../common/svgExport';
+import { mergeSubwordAttention } from '../../src/shared/subwordMerge';
 // Imported from @vscode/l10n itself (the same module src/shared/l10n configures): the extractor only sees such imports.
 import * as l10n from '@vscode/l10n';
 
@@ -26,6 +36,8 @@ const SVG = 'http://www.w3.org/2000/svg';
 
 let current: ShowTranslationsMessage | undefined;
 let selected = 0;
+/** Index into the selected translation's `beamTree.finished` of the hypothesis shown instead of the translation (undefined: the translation). */
+let shownFinished: number | undefined;
 /** `seq2seq.attention.colorScale`, from the host. */
 let colorScale: ColorScale = 'theme';
 
@@ -35,6 +47,33 @@ function cellAttrs(w: number): Record<string, string> {
   return paint.fill ? { fill: paint.fill, 'fill-opacity': '1' } : { 'fill-opacity': paint.opacity.toFixed(3) };
 }
 let hoverRow = -1;
+/** Whether a `bpe` translation's heatmap shows words (subwords merged) instead of subword tokens. */
+let mergeWords = false;
+
+/** What the heatmap draws: tokens on both axes, weights, and for each row the decoder steps (candidate rows) it stands for. */
+interface HeatmapView {
+  sourceTokens: string[];
+  targetTokens: string[];
+  attention: number[][];
+  steps: number[][];
+}
+
+/**
+ * The heatmap of `t`: the attention the head selector picks (the default
+ * matrix without heads), on its tokens, or — cross-attention only — with
+ * `merge` (and word groups present) on its words.
+ */
+function heatmapView(t: Translation, merge: boolean): HeatmapView {
+  const { kind, matrix } = chosenMatrix(t);
+  const steps = t.targetTokens.map((_, i) => [i]);
+  if (kind === 'encoderSelf') return { sourceTokens: t.sourceTokens, targetTokens: t.sourceTokens, attention: matrix, steps: t.sourceTokens.map(() => []) };
+  if (kind === 'decoderSelf') return { sourceTokens: [BOS, ...t.targetTokens.slice(0, -1)], targetTokens: t.targetTokens, attention: matrix, steps };
+  if (merge && t.sourceWords && t.targetWords) {
+    const m = mergeSubwordAttention(matrix, t.sourceTokens, t.targetTokens, t.sourceWords, t.targetWords);
+    return { sourceTokens: m.sourceLabels, targetTokens: m.targetLabels, attention: m.attention, steps: m.targetSteps };
+  }
+  return { sourceTokens: t.sourceTokens, targetTokens: t.targetTokens, attention: matrix, steps };
+}
 
 /** Which of a Transformer's attentions the heatmap shows. */
 type HeadKind = keyof AttentionHeads;
@@ -48,27 +87,14 @@ interface HeadChoice {
 const DEFAULT_HEADS: HeadChoice = { kind: 'cross', layer: -1, head: -1 };
 let headChoice: HeadChoice = { ...DEFAULT_HEADS };
 
-/** A matrix to draw: rows are queries, columns keys. */
-interface HeatmapData {
-  matrix: number[][];
-  rows: string[];
-  cols: string[];
-  /** Rows are the output steps (hovering a row highlights its candidates). */
-  rowsAreSteps: boolean;
-}
-
-/** The heatmap of `t` under the current head choice (the default matrix when the model has no heads). */
-function heatmapData(t: Translation): HeatmapData {
+/** The matrix the head selector picks from `t.heads` (queries × keys), or `t.attention` without heads. */
+function chosenMatrix(t: Translation): { kind: HeadKind; matrix: number[][] } {
   const heads = t.heads;
-  if (!heads) return { matrix: t.attention, rows: t.targetTokens, cols: t.sourceTokens, rowsAreSteps: true };
+  if (!heads) return { kind: 'cross', matrix: t.attention };
   const layers = heads[headChoice.kind];
   const layer = layers[headChoice.layer < 0 || headChoice.layer >= layers.length ? layers.length - 1 : headChoice.layer] ?? [];
-  let matrix: number[][];
-  if (headChoice.head >= 0 && headChoice.head < layer.length) matrix = layer[headChoice.head];
-  else matrix = (layer[0] ?? []).map((row, i) => row.map((_, j) => layer.reduce((sum, head) => sum + head[i][j], 0) / layer.length));
-  if (headChoice.kind === 'encoderSelf') return { matrix, rows: t.sourceTokens, cols: t.sourceTokens, rowsAreSteps: false };
-  if (headChoice.kind === 'decoderSelf') return { matrix, rows: t.targetTokens, cols: [BOS, ...t.targetTokens.slice(0, -1)], rowsAreSteps: true };
-  return { matrix, rows: t.targetTokens, cols: t.sourceTokens, rowsAreSteps: true };
+  if (headChoice.head >= 0 && headChoice.head < layer.length) return { kind: headChoice.kind, matrix: layer[headChoice.head] };
+  return { kind: headChoice.kind, matrix: (layer[0] ?? []).map((row, i) => row.map((_, j) => layer.reduce((sum, head) => sum + head[i][j], 0) / layer.length)) };
 }
 
 /** The kind / layer / head selector of a Transformer's translation. */
@@ -88,7 +114,7 @@ function headSelector(heads: AttentionHeads): HTMLElement {
     }
     el.addEventListener('change', () => {
       onChange(el.value);
-      vscode.setState({ selected, headChoice });
+      vscode.setState({ selected, mergeWords, headChoice });
       render();
     });
     row.append(l, el);
@@ -151,7 +177,13 @@ function render(): void {
   }
   const msg = current;
   selected = Math.min(Math.max(0, selected), msg.translations.length - 1);
-  const t = msg.translations[selected];
+  const translation = msg.translations[selected];
+  const tree = translation.beamTree;
+  const picked = tree && shownFinished !== undefined && tree.finished[shownFinished]?.node !== tree.winner ? tree.finished[shownFinished] : undefined;
+  // A finished hypothesis picked in the beam tree: its tokens and alignment (candidates are recorded for the translation only).
+  const t: Translation = picked
+    ? { ...translation, text: picked.text, targetTokens: picked.tokens, targetWords: picked.targetWords, attention: picked.attention, heads: undefined, candidates: [], logProb: picked.logProb, score: picked.score }
+    : translation;
 
   const header = h('header', 'header');
   const title = h('div', 'title-row');
@@ -173,7 +205,8 @@ function render(): void {
     });
     select.addEventListener('change', () => {
       selected = Number(select.value);
-      vscode.setState({ selected, headChoice });
+      shownFinished = undefined;
+      vscode.setState({ selected, mergeWords, headChoice });
       send({ type: 'select', index: selected });
       render();
     });
@@ -186,6 +219,17 @@ function render(): void {
   pair.append(h('dt', undefined, l10n.t('Output')), h('dd', 'target', t.text || l10n.t('(empty)')));
   pair.append(h('dt', undefined, l10n.t('Log-prob')), h('dd', 'muted', l10n.t('{0} nats', t.logProb.toFixed(2))));
   header.append(pair);
+  if (picked) {
+    const note = h('div', 'shown-hypothesis');
+    note.append(h('span', 'muted', l10n.t('Showing a hypothesis of the beam, score {0} (the translation scored {1}).', picked.score.toFixed(3), (translation.score ?? translation.logProb).toFixed(3))));
+    const back = h('button', 'back-to-translation', l10n.t('Show the translation'));
+    back.addEventListener('click', () => {
+      shownFinished = undefined;
+      render();
+    });
+    note.append(back);
+    header.append(note);
+  }
   app.append(header);
 
   const heat = h('section', 'heatmap-section');
@@ -199,17 +243,55 @@ function render(): void {
         : l10n.t('No alignment to show: this model has no attention — the encoder compresses the whole source sentence into a single fixed context vector that every decoder step reads.');
     heat.append(note);
   } else {
+    const map = heatmap(heatmapView(t, mergeWords));
+    const title = h('div', 'heatmap-title');
+    title.append(heat.lastChild!, exportButtons(l10n.t('Attention weights'), (f) => void exportHeatmap(map.querySelector('svg.heatmap')!, f, `attention-${msg.model.name}-${selected + 1}`)));
+    heat.append(title);
     if (t.heads) heat.append(headSelector(t.heads));
-    heat.append(heatmap(heatmapData(t)));
+    if (t.sourceWords && t.targetWords) heat.append(mergeToggle());
+    heat.append(map);
     heat.append(legend());
   }
   app.append(heat);
-  app.append(candidatesSection(t));
+  if (tree && tree.nodes.length > 1) {
+    const winner = tree.finished.findIndex((f) => f.node === tree.winner);
+    app.append(
+      beamTreeSection(tree, picked ? shownFinished! : winner, (k) => {
+        shownFinished = k;
+        render();
+        (document.querySelector(`.beam-tree [data-finished="${k}"]`) as SVGGElement | null)?.focus();
+      }),
+    );
+  }
+  app.append(candidatesSection(t, !!picked));
 }
 
-/** The SVG heatmap of one attention matrix (rows: queries, columns: keys), with hover tooltip and row highlight. */
-function heatmap(data: HeatmapData): HTMLElement {
-  const t = { attention: data.matrix, sourceTokens: data.cols, targetTokens: data.rows };
+/** Send the heatmap to the host as a standalone SVG document or a PNG of it. */
+async function exportHeatmap(svg: SVGSVGElement, format: ChartExportFormat, name: string): Promise<void> {
+  const text = standaloneSvg(svg);
+  const data = format === 'svg' ? text : await svgToPng(text, svg.width.baseVal.value, svg.height.baseVal.value);
+  send({ type: 'exportChart', format, name, data });
+}
+
+/** The "merge subwords into words" checkbox of a `bpe` translation (remembered in the page state). */
+function mergeToggle(): HTMLElement {
+  const label = h('label', 'merge-toggle');
+  const box = h('input');
+  box.type = 'checkbox';
+  box.id = 'merge-subwords';
+  box.checked = mergeWords;
+  label.title = l10n.t("Show words instead of subword tokens: a source word's column is the sum of its subwords' attention weights, a target word's row the mean of its subwords' rows.");
+  box.addEventListener('change', () => {
+    mergeWords = box.checked;
+    vscode.setState({ selected, mergeWords, headChoice });
+    render();
+  });
+  label.append(box, document.createTextNode(` ${l10n.t('Merge subwords into words')}`));
+  return label;
+}
+
+/** The SVG heatmap of one attention matrix (rows: queries, columns: keys; tokens or merged words), with hover tooltip and row highlight. */
+function heatmap(t: HeatmapView): HTMLElement {
   const wrap = h('div', 'heatmap-wrap');
   const available = Math.max(240, (app.clientWidth || window.innerWidth) - 8);
   const L = layoutHeatmap(t.sourceTokens, t.targetTokens, { availableWidth: available });
@@ -268,9 +350,11 @@ function heatmap(data: HeatmapData): HTMLElement {
       highlight.setAttribute('visibility', 'visible');
     } else highlight.setAttribute('visibility', 'hidden');
     svg.querySelectorAll('.row-label').forEach((el) => el.classList.toggle('hover', Number(el.getAttribute('data-row')) === row));
-    if (data.rowsAreSteps) document.querySelectorAll('.cand-row').forEach((el) => el.classList.toggle('hover', Number((el as HTMLElement).dataset.row) === row));
+    const steps = row >= 0 ? (t.steps[row] ?? []) : [];
+    document.querySelectorAll('.cand-row').forEach((el) => el.classList.toggle('hover', steps.includes(Number((el as HTMLElement).dataset.row))));
   };
-  rowHoverHandlers = data.rowsAreSteps ? setHover : undefined;
+  rowHoverHandlers = setHover;
+  stepRow = (step) => t.steps.findIndex((st) => st.includes(step));
 
   svg.addEventListener('mousemove', (ev) => {
     const target = ev.target as Element;
@@ -304,6 +388,8 @@ function heatmap(data: HeatmapData): HTMLElement {
 }
 
 let rowHoverHandlers: ((row: number) => void) | undefined;
+/** Heatmap row of a decoder step (its word's row when subwords are merged). */
+let stepRow: (step: number) => number = (step) => step;
 
 /** Colour legend: weight 0 … 1 in the same scale as the cells. */
 function legend(): HTMLElement {
@@ -324,11 +410,11 @@ function legend(): HTMLElement {
 }
 
 /** Per target step, the top candidates with probability bars. */
-function candidatesSection(t: Translation): HTMLElement {
+function candidatesSection(t: Translation, beamHypothesis: boolean): HTMLElement {
   const sec = h('section', 'candidates-section');
   sec.append(h('h2', undefined, l10n.t('Top candidates per step')));
   if (t.candidates.length === 0) {
-    sec.append(h('p', 'note', l10n.t('No candidates were recorded for this sentence.')));
+    sec.append(h('p', 'note', beamHypothesis ? l10n.t('Top candidates are recorded for the translation only.') : l10n.t('No candidates were recorded for this sentence.')));
     return sec;
   }
   const table = h('table', 'candidates');
@@ -365,7 +451,7 @@ function candidatesSection(t: Translation): HTMLElement {
       }
       tr.append(td);
     }
-    tr.addEventListener('mouseenter', () => rowHoverHandlers?.(i));
+    tr.addEventListener('mouseenter', () => rowHoverHandlers?.(stepRow(i)));
     tr.addEventListener('mouseleave', () => rowHoverHandlers?.(-1));
     body.append(tr);
   });
@@ -385,6 +471,7 @@ window.addEventListener('message', (ev: MessageEvent<HostToAttention>) => {
   } else if (msg?.type === 'show') {
     current = msg;
     selected = msg.selected;
+    shownFinished = undefined;
     rowHoverHandlers = undefined;
     render();
   } else if (msg?.type === 'empty') {
@@ -402,8 +489,9 @@ window.addEventListener('resize', () => {
   }, 100);
 });
 
-const saved = vscode.getState() as { selected?: number; headChoice?: HeadChoice } | undefined;
+const saved = vscode.getState() as { selected?: number; mergeWords?: boolean; headChoice?: HeadChoice } | undefined;
 if (typeof saved?.selected === 'number') selected = saved.selected;
+if (typeof saved?.mergeWords === 'boolean') mergeWords = saved.mergeWords;
 if (saved?.headChoice && ['cross', 'encoderSelf', 'decoderSelf'].includes(saved.headChoice.kind)) headChoice = { ...DEFAULT_HEADS, ...saved.headChoice };
 render();
 send({ type: 'ready' });

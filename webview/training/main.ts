@@ -24,6 +24,9 @@ import {
   formatMetric,
   readingText,
 } from '../../src/shared/format';
+import { renderChartSvg, type ChartPoint } from '../../src/shared/chartSvg';
+import type { ChartExportFormat } from '../../src/protocol/chartExport';
+import { exportButtons, exportColors, plotPng } from '../common/chartExport';
 // Imported from @vscode/l10n itself (the same module src/shared/l10n configures): the extractor only sees such imports.
 import * as l10n from '@vscode/l10n';
 
@@ -231,7 +234,20 @@ for (const name of statNames) {
 const statusLine = header.appendChild(el('div', 'status-line'));
 
 const chartsEl = app.appendChild(el('section', 'charts'));
+/** What a chart draws, for its SVG / PNG export. */
+interface ChartMeta {
+  /** File name part, e.g. `training-loss`. */
+  file: string;
+  yLabel: string;
+  seriesLabel: string;
+  color: string;
+  log: boolean;
+  points: boolean;
+}
+
 interface ChartSlot {
+  title: string;
+  meta: ChartMeta | undefined;
   box: HTMLElement;
   plotEl: HTMLElement;
   empty: HTMLElement;
@@ -247,7 +263,37 @@ function makeSlot(title: string, emptyText: string, format: (v: number) => strin
   const readout = caption.appendChild(el('span', 'readout'));
   const plotEl = box.appendChild(el('div', 'plot'));
   const empty = box.appendChild(el('div', 'empty', emptyText));
-  return { box, plotEl, empty, readout, format, plot: undefined };
+  const slot: ChartSlot = { title, meta: undefined, box, plotEl, empty, readout, format, plot: undefined };
+  caption.appendChild(exportButtons(title, (f) => exportChart(slot, f)));
+  return slot;
+}
+
+/** Send the chart of `slot` to the host as an SVG document or a PNG of its canvas. */
+function exportChart(slot: ChartSlot, format: ChartExportFormat): void {
+  const plot = slot.plot;
+  const meta = slot.meta;
+  if (!plot || !meta || (plot.data[0]?.length ?? 0) === 0) return;
+  let data: string;
+  if (format === 'png') {
+    data = plotPng(plot, slot.title, [{ name: meta.seriesLabel, color: meta.color }]);
+  } else {
+    const xs = plot.data[0] as number[];
+    const ys = plot.data[1] as (number | null)[];
+    const c = exportColors();
+    data = renderChartSvg({
+      title: model.run ? `${slot.title} — ${model.run.name}` : slot.title,
+      xLabel: l10n.t('step'),
+      yLabel: meta.yLabel,
+      logY: meta.log,
+      markers: meta.points,
+      colors: c,
+      fontFamily: c.fontFamily,
+      formatX: formatCount,
+      formatY: slot.format,
+      series: [{ name: meta.seriesLabel, color: meta.color, points: xs.map((x, i): ChartPoint => [x, ys[i]]) }],
+    });
+  }
+  send({ type: 'exportChart', format, name: `${model.run?.name ?? 'training'}-${meta.file}`, data });
 }
 const lossSlot = makeSlot(l10n.t('Training loss'), l10n.t('Waiting for the first progress report…'), formatMetric);
 const pplSlot = makeSlot(l10n.t('Validation perplexity'), l10n.t('Waiting for the first validation…'), formatMetric);
@@ -338,8 +384,9 @@ const stepValues: uPlot.Axis['values'] = (_u, splits) => splits.map((v) => (v ==
  * formatCount rounds into repeated labels such as "2 3 3 4" on a short run). */
 const stepIncrs = [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6].map((p) => m * p)).sort((a, b) => a - b);
 
-function createPlot(slot: ChartSlot, yLabel: string, seriesLabel: string, color: string, opts: { log?: boolean; points?: boolean; valueFmt: (v: number) => string }): uPlot {
+function createPlot(slot: ChartSlot, file: string, yLabel: string, seriesLabel: string, color: string, opts: { log?: boolean; points?: boolean; valueFmt: (v: number) => string }): uPlot {
   const t = theme;
+  slot.meta = { file, yLabel, seriesLabel, color, log: opts.log ?? false, points: opts.points ?? false };
   const size = plotSize(slot);
   return new uPlot(
     {
@@ -375,9 +422,9 @@ function buildPlots(): void {
     s.plot = undefined;
     s.plotEl.textContent = '';
   }
-  lossSlot.plot = createPlot(lossSlot, l10n.t('loss (nats / token)'), l10n.t('loss'), theme.loss, { valueFmt: formatMetric });
-  pplSlot.plot = createPlot(pplSlot, l10n.t('perplexity (log scale)'), l10n.t('perplexity'), theme.ppl, { log: true, points: true, valueFmt: formatMetric });
-  bleuSlot.plot = createPlot(bleuSlot, l10n.t('BLEU'), l10n.t('BLEU'), theme.bleu, { points: true, valueFmt: formatBleu });
+  lossSlot.plot = createPlot(lossSlot, 'training-loss', l10n.t('loss (nats / token)'), l10n.t('loss'), theme.loss, { valueFmt: formatMetric });
+  pplSlot.plot = createPlot(pplSlot, 'validation-perplexity', l10n.t('perplexity (log scale)'), l10n.t('perplexity'), theme.ppl, { log: true, points: true, valueFmt: formatMetric });
+  bleuSlot.plot = createPlot(bleuSlot, 'validation-bleu', l10n.t('BLEU'), l10n.t('BLEU'), theme.bleu, { points: true, valueFmt: formatBleu });
   dirty.loss = dirty.valid = true;
 }
 
@@ -492,6 +539,7 @@ function renderChart(slot: ChartSlot, xs: number[], ys: (number | null)[]): void
   const hasData = xs.length > 0;
   slot.empty.hidden = hasData;
   slot.plotEl.classList.toggle('hidden', !hasData);
+  slot.box.querySelectorAll<HTMLButtonElement>('.export button').forEach((b) => (b.disabled = !hasData));
   slot.plot?.setData([xs, ys] as uPlot.AlignedData);
   // The extent of the curve, for tests and tools reading the DOM (the plot itself is a canvas).
   slot.box.dataset.points = String(xs.length);

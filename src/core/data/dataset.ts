@@ -17,6 +17,10 @@
  *   given (when resuming from a checkpoint).
  * - The word tokenizer's detokenization convention (French spacing before
  *   `! ? ; :`) is detected per side from the training text.
+ * - `bpe`: pairs are first split into pre-tokens (`src/core/data/bpe.ts`) and
+ *   filtered by their pre-token count; the merges are learned on the
+ *   training split's pre-tokens (or taken from the checkpoint), every kept
+ *   pair is segmented, and `maxLength` then applies to the subword count.
  *
  * Memory: the training file is streamed ({@link forEachPair}) and each pair
  * is tokenized and length-filtered as it arrives, before the split. A pair
@@ -40,6 +44,7 @@ import { DataError, forEachPair, readPairs, shuffleSplit, type ReadProgress, typ
 import type { EncodedPair } from './batching';
 import { DETECT_SENTENCES, highPunctuationSpacing, makeTokenizer, normalizeText, type Tokenizer } from './tokenizer';
 import { Vocabulary } from './vocabulary';
+import { BpeCodes, BpeTokenizer, countPreTokens, learnBpe, normalizeBpeText, preTokenize, type BpeMerge } from './bpe';
 
 /** One split: raw pairs, their tokens and their ids (same order, same length). */
 export interface Split {
@@ -61,6 +66,15 @@ export interface Dataset {
   filteredOut: number;
   /** Pairs dropped by the `maxLength` filter per split. */
   filteredOutBySplit: { train: number; valid: number; test: number };
+  /** The BPE merges in use (`data.tokenizer: "bpe"` only), to store with the run. */
+  bpe?: StoredBpe;
+}
+
+/** Merges of a `bpe` run, per side (the same list on both sides when `joint`). */
+export interface StoredBpe {
+  joint: boolean;
+  src: readonly BpeMerge[];
+  tgt: readonly BpeMerge[];
 }
 
 /** Tokens and ids of one sentence; `ids` has no `<bos>`/`<eos>`. */
@@ -110,14 +124,14 @@ type Counts = [number, number, number, number];
  * Loads, splits, tokenizes, filters and encodes the data of a config.
  * Paths in `config.data` should already be resolved (see `loadConfig`).
  * The files are read one after another (train, valid, test), as streams.
- * @param vocabs vocabularies to reuse (from a checkpoint); built on the
- *   training split when omitted.
+ * @param vocabs vocabularies (and, for `bpe`, merges) to reuse (from a
+ *   checkpoint); built (learned) on the training split when omitted.
  * @throws DataError for unreadable/malformed files or when no training pair
  *   survives the `maxLength` filter.
  */
 export async function loadDataset(
   config: Seq2SeqConfig,
-  vocabs?: { src: Vocabulary; tgt: Vocabulary },
+  vocabs?: { src: Vocabulary; tgt: Vocabulary; bpe?: StoredBpe },
   options: LoadDatasetOptions = {},
 ): Promise<Dataset> {
   const d = config.data;
@@ -129,7 +143,9 @@ export async function loadDataset(
     onProgress: options.onProgress && ((p: ReadProgress) => options.onProgress!({ ...p, role })),
   });
   // Tokens do not depend on the detokenization convention, which is only known after the split.
-  const tok = makeTokenizer(d.tokenizer, d.lowercase);
+  // For bpe, pre-tokens (a lower bound on the subword count): the merges are learned after the split.
+  const bpe = d.tokenizer === 'bpe';
+  const tok = bpe ? { tokenize: (t: string) => preTokenize(normalizeBpeText(t, d.lowercase)) } : makeTokenizer(d.tokenizer, d.lowercase);
   const maxLength = d.maxLength;
 
   // Kept pairs are numbered 0, 1, …; a dropped pair is -1 (no high punctuation) or -2 - k (counts[k]).
@@ -205,14 +221,32 @@ export async function loadDataset(
     tgtAttached += e;
   }
   counts.length = 0;
-  const srcTokenizer = makeTokenizer(d.tokenizer, d.lowercase, { spaceBeforeHighPunctuation: srcSpaced > srcAttached });
-  const tgtTokenizer = makeTokenizer(d.tokenizer, d.lowercase, { spaceBeforeHighPunctuation: tgtSpaced > tgtAttached });
+  let srcTokenizer: Tokenizer;
+  let tgtTokenizer: Tokenizer;
+  let stored: StoredBpe | undefined;
+  // Kept pairs whose subwords exceed maxLength (bpe only), dropped like the others.
+  const tooLong = new Set<number>();
+  if (bpe) {
+    stored = vocabs?.bpe ?? learnMerges(config, trainItems.filter((i) => i >= 0), keptSrc, keptTgt);
+    const srcBpe = new BpeTokenizer(new BpeCodes(stored.src), d.lowercase);
+    const tgtBpe = stored.joint ? new BpeTokenizer(srcBpe.codes, d.lowercase) : new BpeTokenizer(new BpeCodes(stored.tgt), d.lowercase);
+    for (let i = 0; i < kept.length; i++) {
+      keptSrc[i] = srcBpe.segmentAll(keptSrc[i]);
+      keptTgt[i] = tgtBpe.segmentAll(keptTgt[i]);
+      if (keptSrc[i].length > maxLength || keptTgt[i].length > maxLength) tooLong.add(i);
+    }
+    srcTokenizer = srcBpe;
+    tgtTokenizer = tgtBpe;
+  } else {
+    srcTokenizer = makeTokenizer(d.tokenizer, d.lowercase, { spaceBeforeHighPunctuation: srcSpaced > srcAttached });
+    tgtTokenizer = makeTokenizer(d.tokenizer, d.lowercase, { spaceBeforeHighPunctuation: tgtSpaced > tgtAttached });
+  }
 
   const collect = (items: number[]): { kept: Tokenized; dropped: number } => {
     const t: Tokenized = { pairs: [], srcTokens: [], tgtTokens: [] };
     let dropped = 0;
     for (const i of items) {
-      if (i < 0) {
+      if (i < 0 || tooLong.has(i)) {
         dropped++;
         continue;
       }
@@ -227,7 +261,7 @@ export async function loadDataset(
     throw new DataError(
       sourceName(d.train),
       undefined,
-      `no training pair has at most data.maxLength = ${d.maxLength} tokens on both sides (${train.dropped} pairs dropped)`,
+      `no training pair has at most data.maxLength = ${d.maxLength} ${bpe ? 'subword ' : ''}tokens on both sides (${train.dropped} pairs dropped)`,
     );
   }
   const valid = validFile ? { kept: tokenizeAll(validFile, srcTokenizer, tgtTokenizer), dropped: 0 } : collect(split.valid.flat());
@@ -247,5 +281,21 @@ export async function loadDataset(
     test: toSplit(test.kept, srcVocab, tgtVocab),
     filteredOut: train.dropped + valid.dropped + test.dropped,
     filteredOutBySplit: { train: train.dropped, valid: valid.dropped, test: test.dropped },
+    ...(stored ? { bpe: stored } : {}),
   };
+}
+
+/**
+ * BPE merges (`data.bpe`) learned on the pre-tokens of the training pairs
+ * `items` (indices into `src`/`tgt`): one list on both sides' counts
+ * (source pre-tokens first) when joint, else one per side.
+ */
+function learnMerges(config: Seq2SeqConfig, items: number[], src: string[][], tgt: string[][]): StoredBpe {
+  const { merges, joint } = config.data.bpe ?? { merges: 0, joint: true };
+  const srcCounts = countPreTokens(items.map((i) => src[i]));
+  if (joint) {
+    const codes = learnBpe(countPreTokens(items.map((i) => tgt[i]), srcCounts), { merges });
+    return { joint, src: codes, tgt: codes };
+  }
+  return { joint, src: learnBpe(srcCounts, { merges }), tgt: learnBpe(countPreTokens(items.map((i) => tgt[i])), { merges }) };
 }

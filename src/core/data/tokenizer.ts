@@ -154,7 +154,13 @@ function splitApostrophes(word: string, out: string[]): void {
  */
 const TOKEN_RE = /[\p{L}\p{M}\p{N}_]+(?:(?:['\u2019\u2010\u2011-]|(?<=\p{N})[.,:/](?=\p{N}))[\p{L}\p{M}\p{N}_]+)*|\S/gu;
 
-function wordTokenize(text: string): string[] {
+/**
+ * The `word` tokenizer's split (rules 2–4 of the module documentation) of an
+ * already normalised text, without normalising it. The tokens, concatenated,
+ * are the text with its spaces removed (every non-space character is in
+ * exactly one token, in order). Also the pre-tokenisation of `bpe`.
+ */
+export function wordTokenize(text: string): string[] {
   const out: string[] = [];
   for (const t of text.match(TOKEN_RE) ?? []) {
     if (t.length > 1 && (t.includes("'") || t.includes('\u2019'))) splitApostrophes(t, out);
@@ -237,7 +243,7 @@ class CharTokenizer implements Tokenizer {
 
 /**
  * Creates a tokenizer.
- * @param kind `word` or `char` (see the module documentation for the exact rules).
+ * @param kind `word` or `char` (see the module documentation for the exact rules); `bpe` is built by `BpeTokenizer`.
  * @param lowercase lowercase after NFC normalisation.
  * @param options detokenization convention.
  * @throws Error for an unknown kind.
@@ -246,11 +252,13 @@ export function makeTokenizer(kind: TokenizerKind, lowercase: boolean, options: 
   const french = options.spaceBeforeHighPunctuation ?? false;
   if (kind === 'word') return new WordTokenizer(lowercase, french);
   if (kind === 'char') return new CharTokenizer(lowercase, french);
-  throw new Error(`unknown tokenizer "${String(kind)}" (expected "word" or "char")`);
+  if (kind === 'bpe') throw new Error('the "bpe" tokenizer needs learned merges: build it with BpeTokenizer (src/core/data/bpe.ts)');
+  throw new Error(`unknown tokenizer "${String(kind)}" (expected "word", "char" or "bpe")`);
 }
 
 /**
- * Rebuilds a tokenizer from {@link Tokenizer.toJSON} output.
+ * Rebuilds a `word` or `char` tokenizer from {@link Tokenizer.toJSON} output
+ * (a `bpe` one also needs its merges: `loadRunTokenizers` in checkpoint.ts).
  * @throws Error when `json` does not have that shape.
  */
 export function tokenizerFromJSON(json: unknown): Tokenizer {

@@ -1,0 +1,232 @@
+/**
+ * `seq2seq ablate`: train variants of one config, each with one field
+ * changed (`--set field=v1,v2,…`, repeatable), one after another with the
+ * same budget; evaluate each best checkpoint on its run's held-out test pairs;
+ * write `ablation.json` and print the comparison table (and, with
+ * `--by-length-chart`, the chart of BLEU by source length of all variants).
+ * The sequencing and the summary are src/core/ablation.ts, shared with VS Code.
+ */
+import { existsSync } from 'fs';
+import * as path from 'path';
+import * as l10n from '@vscode/l10n';
+import {
+  ablationDirName,
+  expandVariants,
+  makeSummary,
+  meanTokensPerSecond,
+  parseAblationSpec,
+  runVariants,
+  variantRunName,
+  withBudget,
+  writeAblationSummary,
+  type AblationSummary,
+  type VariantOutcome,
+  type VariantResult,
+} from '../core/ablation';
+import { applyOverrides, loadConfig, validateConfigObject } from '../core/configLoader';
+import { describeError } from '../core/errors';
+import type { ReadingEvent, TrainingEvent } from '../core/events';
+import { chooseRunDir, configNameFromPath, sanitizeName, timestamp } from '../host/logic/runNaming';
+import { evaluateModel } from './evalModel';
+import { formatTable, writeLengthChart, type LengthRun } from './lengthReport';
+
+/** The options of `seq2seq ablate` (as commander parses them). */
+export interface AblateOptions {
+  config: string;
+  set: string[];
+  /** `key=value` overrides of the base config (as `train --set`). */
+  baseSet?: string[];
+  minutes?: number;
+  steps?: number;
+  includeBase?: boolean;
+  runsDir?: string;
+  name?: string;
+  json?: boolean;
+  byLengthChart?: string;
+  beam: number;
+  batchSize: number;
+}
+
+/** How `ablate` prints training events: main.ts's formatter and reading-line printer. */
+export interface EventPrinting {
+  formatEvent(e: TrainingEvent): string | undefined;
+  readingPrinter(out: { isTTY?: boolean; write(s: string): unknown }): { show(e: ReadingEvent): void; end(): void };
+}
+
+const fixed = (v: number | undefined, digits: number) => (v !== undefined && Number.isFinite(v) ? v.toFixed(digits) : '—');
+
+/** The translated status word of a variant. */
+function statusText(r: VariantResult): string {
+  switch (r.status) {
+    case 'finished':
+      return l10n.t('finished ({0})', r.reason ?? '');
+    case 'stopped':
+      return l10n.t('stopped');
+    case 'failed':
+      return l10n.t('failed');
+    case 'skipped':
+      return l10n.t('skipped');
+  }
+}
+
+/**
+ * The table printed at the end of `ablate`: one line per variant with test
+ * BLEU and perplexity of its best checkpoint, steps trained, mean training
+ * speed (target tokens/s), training minutes and how it ended; then one line
+ * per failed variant or failed test evaluation with the reason.
+ */
+export function formatAblationTable(results: readonly VariantResult[], beam: number): string {
+  const head = [
+    l10n.t('variant'),
+    beam > 1 ? l10n.t('test BLEU (beam {0})', beam) : l10n.t('test BLEU (greedy)'),
+    l10n.t('test perplexity'),
+    l10n.t('steps'),
+    l10n.t('tokens/s'),
+    l10n.t('minutes'),
+    l10n.t('status'),
+  ];
+  const body = results.map((r) => [
+    r.label,
+    fixed(r.test?.bleu, 2),
+    fixed(r.test?.perplexity, 2),
+    r.steps !== undefined ? String(r.steps) : '—',
+    r.tokensPerSecond !== undefined && Number.isFinite(r.tokensPerSecond) ? String(Math.round(r.tokensPerSecond)) : '—',
+    fixed(r.elapsedSeconds !== undefined ? r.elapsedSeconds / 60 : undefined, 1),
+    statusText(r),
+  ]);
+  const notes = results.flatMap((r) => [
+    ...(r.error ? [l10n.t('{0} failed: {1}', r.label, r.error)] : []),
+    ...(r.testError ? [l10n.t('{0}: no test evaluation: {1}', r.label, r.testError)] : []),
+  ]);
+  return [formatTable(head, body), ...notes].join('\n');
+}
+
+/**
+ * Run the ablation. Everything is checked (config, fields, values, every
+ * variant's config) before the first variant trains. Ctrl+C stops the
+ * current variant after its step (its last/ checkpoint is written) and skips
+ * the rest; a second Ctrl+C quits at once. Sets exit code 1 when a variant failed.
+ * @returns the summary written to ablation.json
+ */
+export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): Promise<AblationSummary> {
+  const { train } = await import('../core/training');
+  const loaded = await loadConfig(opts.config);
+  const specs = (opts.set ?? []).map((s) => parseAblationSpec(s));
+  const baseConfig = opts.baseSet?.length ? applyOverrides(loaded.config, opts.baseSet) : loaded.config;
+  const base = withBudget(baseConfig, { maxMinutes: opts.minutes, maxSteps: opts.steps });
+  const variants = expandVariants(base, specs, { includeBase: opts.includeBase, validate: validateConfigObject });
+  const name = sanitizeName(opts.name ?? baseConfig.name ?? configNameFromPath(loaded.path));
+  const runsDir = path.resolve(opts.runsDir ?? 'runs');
+  const started = new Date();
+  const stamp = timestamp(started);
+  // With --json, stdout holds the summary only; the training log goes to stderr.
+  const log = (s: string) => (opts.json ? process.stderr.write(s + '\n') : console.log(s));
+  const out = opts.json ? process.stderr : process.stdout;
+  const budget = base.train;
+  log(
+    l10n.t(
+      'ablation of {0}: {1} variants, each with {2}',
+      specs.map((s) => s.field).join(', '),
+      variants.length,
+      budget.maxMinutes > 0 || budget.maxSteps > 0
+        ? [budget.maxMinutes > 0 ? l10n.t('{0} minutes', budget.maxMinutes) : '', budget.maxSteps > 0 ? l10n.t('{0} steps', budget.maxSteps) : ''].filter(Boolean).join(l10n.t(' or '))
+        : l10n.t('no time or step budget (train.epochs = {0})', budget.epochs),
+    ),
+  );
+
+  // The split depends on the data settings and train.seed only.
+  const dataFields = specs.filter((s) => s.field.startsWith('data.') || s.field === 'train.seed').map((s) => s.field);
+  if (dataFields.length > 0) {
+    log(l10n.t('note: variants of {0} read or split the data differently, so their test pairs differ too', dataFields.join(', ')));
+  }
+
+  let stopping = false;
+  let current = '';
+  const onSigint = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    log('\n' + l10n.t('stopping {0} after this step and skipping the remaining variants (press Ctrl+C again to quit at once)…', current));
+  };
+  process.on('SIGINT', onSigint);
+  let results: VariantResult[];
+  try {
+    results = await runVariants(
+      variants,
+      async (v, _i, runDirChosen): Promise<VariantOutcome> => {
+        const runName = variantRunName(name, v);
+        const runDir = chooseRunDir(runsDir, '.', runName, started, existsSync);
+        runDirChosen(runDir);
+        const events: TrainingEvent[] = [];
+        const reading = printing.readingPrinter(out);
+        let done;
+        try {
+          done = await train({
+            config: { ...v.config, name: runName },
+            configPath: loaded.path,
+            outDir: runDir,
+            resume: false,
+            listener: (e) => {
+              if (e.type === 'progress') events.push(e);
+              if (e.type === 'reading') return reading.show(e);
+              reading.end();
+              const line = printing.formatEvent(e);
+              if (line) log(line);
+            },
+            shouldStop: () => stopping,
+          });
+        } finally {
+          reading.end();
+        }
+        const outcome: VariantOutcome = {
+          runDir,
+          reason: done.reason,
+          steps: done.step,
+          elapsedSeconds: done.elapsedSeconds,
+          tokensPerSecond: meanTokensPerSecond(events),
+          valid: { bleu: done.bestBleu, perplexity: done.bestPerplexity },
+        };
+        try {
+          const ev = await evaluateModel(runDir, path.join(runDir, 'test.tsv'), { beam: opts.beam, batchSize: opts.batchSize });
+          outcome.test = { bleu: ev.result.bleu, perplexity: ev.result.perplexity, sentences: ev.result.sentences, beam: opts.beam, byLength: ev.byLength };
+          log(l10n.t('{0}: test BLEU {1} · perplexity {2} · {3} sentences', v.label, ev.result.bleu.toFixed(2), ev.result.perplexity.toFixed(2), ev.result.sentences));
+        } catch (e) {
+          outcome.testError = describeError(e).message;
+        }
+        return outcome;
+      },
+      {
+        stopRequested: () => stopping,
+        onVariant: (v, i, n) => {
+          current = v.label;
+          log('\n' + l10n.t('=== variant {0} of {1}: {2} ===', i + 1, n, v.label));
+        },
+        describeError: (e) => describeError(e).message,
+      },
+    );
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const skipped = results.filter((r) => r.status === 'skipped').length;
+  if (skipped > 0) log(l10n.t('stopped: {0} variants skipped', skipped));
+
+  const summary = makeSummary({ name, baseConfig: loaded.path, specs, includeBase: opts.includeBase ?? false, budgetConfig: base, testBeam: opts.beam, started, finished: new Date(), results });
+  const file = await writeAblationSummary(path.join(runsDir, ablationDirName(name, stamp)), summary);
+  if (opts.json) {
+    console.log(JSON.stringify(summary, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+  } else {
+    console.log('\n' + formatAblationTable(results, opts.beam));
+    const rel = path.relative(process.cwd(), file);
+    console.log(l10n.t('summary written to {0}', rel.startsWith('..') || path.isAbsolute(rel) ? file : rel));
+  }
+  if (opts.byLengthChart) {
+    const runs: LengthRun[] = results.flatMap((r) => (r.test?.byLength ? [{ name: r.label, rows: r.test.byLength as LengthRun['rows'] }] : []));
+    if (runs.length > 0) {
+      await writeLengthChart(opts.byLengthChart, runs);
+      log(l10n.t('chart of BLEU by source length written to {0}', opts.byLengthChart));
+    } else {
+      log(l10n.t('no variant was evaluated on test: no chart written'));
+    }
+  }
+  if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
+  return summary;
+}

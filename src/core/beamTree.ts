@@ -1,0 +1,58 @@
+/**
+ * The search tree of one beam search, recorded while it runs (see
+ * `BeamSearchOptions.tree` in `src/core/search.ts`): at every step, each of
+ * the best 2k expansions the search looked at (k = beam size) becomes a node —
+ * *kept* (one of the next beams), *finished* (it produced `<eos>` or reached
+ * the length limit, and ranked among the first k) or *pruned* (ranked too low).
+ * The lesser expansions of each step are not recorded. Both engines
+ * (`beamSearchNBest`, `beamSearchFastNBest`) record the same tree up to
+ * float32 rounding.
+ */
+import { BOS_ID } from './data/vocabulary';
+import type { Hypothesis } from './search';
+
+/** What became of an expansion. */
+export type BeamNodeStatus = 'root' | 'kept' | 'pruned' | 'finished';
+
+/** One node of the tree: a hypothesis prefix extended by one token. */
+export interface BeamNode {
+  /** Index of the parent node (−1 for the root, the empty prefix after `<bos>`). */
+  parent: number;
+  /** Output tokens in the prefix (0 for the root). */
+  step: number;
+  /** Token id added at this node (`<bos>` for the root). */
+  token: number;
+  /** The model's log-probability of the prefix (nats). */
+  logProb: number;
+  /**
+   * The search's score: the sum of log-probabilities after the repetition
+   * rules; for a finished node, divided by the GNMT length penalty (the score
+   * finished hypotheses are ranked by).
+   */
+  score: number;
+  status: BeamNodeStatus;
+  /** Finished nodes: index into {@link BeamTreeRecorder.finished}. */
+  finished?: number;
+}
+
+/** Collects the tree of one beam search; pass it as `tree` in the search options. */
+export class BeamTreeRecorder {
+  /** Node 0 is the root. */
+  readonly nodes: BeamNode[] = [{ parent: -1, step: 0, token: BOS_ID, logProb: 0, score: 0, status: 'root' }];
+  /** Finished hypotheses in the order they finished, with their node. */
+  readonly finished: { node: number; hypothesis: Hypothesis }[] = [];
+  /** Node of the hypothesis the search returned first (set when the search ends; −1 before). */
+  winner = -1;
+
+  /** Add a node. @returns its index */
+  add(node: BeamNode): number {
+    this.nodes.push(node);
+    return this.nodes.length - 1;
+  }
+
+  /** Record that `hypothesis` finished at `node`. */
+  finish(node: number, hypothesis: Hypothesis): void {
+    this.nodes[node].finished = this.finished.length;
+    this.finished.push({ node, hypothesis });
+  }
+}

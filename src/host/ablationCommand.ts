@@ -1,0 +1,234 @@
+/**
+ * "Seq2Seq: Run Ablation": pick a config, one of its settings and the values
+ * to try, and a time budget per variant; train the variants one after another
+ * in the worker through the TrainingController (the Training panel shows each),
+ * write `ablation.json` and open the comparison of the runs. The variant
+ * expansion, sequencing and summary are src/core/ablation.ts (shared with
+ * `seq2seq ablate`); this module is the UI around it.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import {
+  ablatableFields,
+  ablationDirName,
+  expandVariants,
+  makeSummary,
+  outcomeFromEvents,
+  parseAblationSpec,
+  runVariants,
+  valueAt,
+  variantRunName,
+  withBudget,
+  writeAblationSummary,
+  type AblatableField,
+  type AblationSpec,
+  type Variant,
+  type VariantOutcome,
+  type VariantResult,
+} from '../core/ablation';
+import type { Seq2SeqConfig } from '../core/config';
+import { formatBleu } from '../shared/format';
+import { chooseRunDir, configNameFromPath, sanitizeName, timestamp } from './logic/runNaming';
+import { loadConfigModule, pickConfig, showConfigError } from './trainCommand';
+import type { RunEnd, TrainingController } from './trainingController';
+import { waitForTrust } from './trust';
+
+/** The command another part of the extension registers to compare run folders (absolute paths). */
+export const COMPARE_RUNS_COMMAND = 'seq2seq.compareRuns';
+
+/**
+ * Command handler. `uri` is set when invoked from the explorer / editor
+ * context menu on a config file.
+ */
+export async function runAblationCommand(ctrl: TrainingController, uri?: vscode.Uri): Promise<void> {
+  if (ctrl.isTraining) {
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t('Seq2Seq: {0} is training. Stop it before starting an ablation.', ctrl.currentRun?.name ?? vscode.l10n.t('a run')),
+    );
+    return;
+  }
+  const configUri = uri ?? (await pickConfig(vscode.l10n.t('Seq2Seq: Run Ablation')));
+  if (!configUri) return;
+  if (!(await waitForTrust('train', (m) => ctrl.output.info(m)))) return;
+  const openDoc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === configUri.toString());
+  if (openDoc?.isDirty) await openDoc.save();
+  const loader = loadConfigModule();
+  let config: Seq2SeqConfig;
+  try {
+    config = (await loader.loadConfig(configUri.fsPath)).config;
+  } catch (err) {
+    await showConfigError(configUri, err);
+    return;
+  }
+
+  const field = await pickField(config);
+  if (!field) return;
+  const spec = await pickValues(field, config, loader.validateConfigObject);
+  if (!spec) return;
+  const minutes = await pickMinutes(config);
+  if (minutes === undefined) return;
+
+  const base = withBudget(config, { maxMinutes: minutes });
+  let variants: Variant[];
+  try {
+    variants = expandVariants(base, [spec], { validate: loader.validateConfigObject });
+  } catch (err) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Seq2Seq: cannot run the ablation: {0}', err instanceof Error ? err.message : String(err)));
+    return;
+  }
+  const configPath = configUri.fsPath;
+  const folder = vscode.workspace.getWorkspaceFolder(configUri)?.uri.fsPath ?? path.dirname(configPath);
+  const runsFolder = vscode.workspace.getConfiguration('seq2seq', configUri).get<string>('runsFolder', 'runs');
+  const runsDir = path.resolve(folder, runsFolder || 'runs');
+  const name = sanitizeName(config.name ?? configNameFromPath(configPath));
+  const started = new Date();
+
+  let cancelled = false;
+  const results = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Ablation {0}', spec.field), cancellable: true },
+    async (progress, token) => {
+      const sub = token.onCancellationRequested(() => {
+        cancelled = true;
+        void ctrl.stop();
+      });
+      try {
+        return await runVariants(variants, (v, _i, runDirChosen) => trainVariant(ctrl, v, { name, runsDir, configPath, started, runDirChosen }), {
+          stopRequested: () => cancelled,
+          onVariant: (v, i, n) => {
+            progress.report({ message: vscode.l10n.t('{0} of {1} ({2})…', i + 1, n, String(v.value ?? v.label)), increment: i === 0 ? 0 : 100 / n });
+            ctrl.output.info(vscode.l10n.t('Ablation {0}: variant {1} of {2}: {3}', spec.field, i + 1, n, v.label));
+          },
+        });
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+  const summary = makeSummary({ name, baseConfig: configPath, specs: [spec], includeBase: false, budgetConfig: base, started, finished: new Date(), results });
+  const file = await writeAblationSummary(path.join(runsDir, ablationDirName(name, timestamp(started))), summary);
+  for (const r of results) ctrl.output.info(resultLine(r));
+  ctrl.output.info(vscode.l10n.t('Ablation summary: {0}', file));
+  await openComparison(summary.runDirs, file, spec, results);
+}
+
+/** Train one variant in the worker and wait until it ends. @throws Error with the failure's message when it failed */
+async function trainVariant(ctrl: TrainingController, v: Variant, at: { name: string; runsDir: string; configPath: string; started: Date; runDirChosen: (runDir: string) => void }): Promise<VariantOutcome> {
+  const runName = variantRunName(at.name, v);
+  const runDir = chooseRunDir(at.runsDir, '.', runName, at.started, fs.existsSync);
+  at.runDirChosen(runDir);
+  const ended = new Promise<RunEnd>((resolve) => {
+    const sub = ctrl.onDidEndRunWithOutcome((e) => {
+      sub.dispose();
+      resolve(e);
+    });
+  });
+  // quiet: the ablation's own progress and closing notifications speak for its variants.
+  ctrl.start({ run: { name: runName, runDir, configPath: at.configPath }, config: { ...v.config, name: runName }, quiet: true });
+  const end = await ended;
+  if (end.outcome.kind === 'failed') throw new Error(end.failure ?? end.outcome.message);
+  const outcome = outcomeFromEvents(runDir, await ctrl.readRecordedEvents(runDir));
+  if (!outcome) throw new Error(vscode.l10n.t('{0} ended without recording its end (the worker was terminated)', runName));
+  return outcome;
+}
+
+/** The quick pick of the settings that can be ablated, each with its current value. */
+async function pickField(config: Seq2SeqConfig): Promise<AblatableField | undefined> {
+  const fields = ablatableFields();
+  const items = fields.map((f) => ({
+    label: f.field,
+    description: vscode.l10n.t('now {0}', JSON.stringify(valueAt(config, f.field))),
+    detail: f.values ? f.values.join(' · ') : f.allowed,
+    field: f,
+  }));
+  const pick = await vscode.window.showQuickPick(items, {
+    title: vscode.l10n.t('Seq2Seq: Run Ablation (1/3)'),
+    placeHolder: vscode.l10n.t('Which setting do the variants differ in?'),
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  return pick?.field;
+}
+
+/**
+ * The values to try: a multi-select of an enum's values (all but the current
+ * one picked), else an input box checked against the schema as you type.
+ */
+async function pickValues(field: AblatableField, config: Seq2SeqConfig, validate: (obj: unknown, source: string) => Seq2SeqConfig): Promise<AblationSpec | undefined> {
+  const current = valueAt(config, field.field);
+  const title = vscode.l10n.t('Seq2Seq: Run Ablation (2/3): values of {0}', field.field);
+  if (field.values) {
+    const picks = await vscode.window.showQuickPick(
+      field.values.map((v) => ({ label: v, picked: true, description: String(current) === v ? vscode.l10n.t('current') : undefined })),
+      { title, canPickMany: true, placeHolder: vscode.l10n.t('Pick two or more values: one variant each') },
+    );
+    if (!picks?.length) return undefined;
+    return parseAblationSpec(`${field.field}=${picks.map((p) => p.label).join(',')}`);
+  }
+  const check = (text: string): string | undefined => {
+    try {
+      expandVariants(config, [parseAblationSpec(`${field.field}=${text}`)], { validate });
+      return undefined;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  };
+  const text = await vscode.window.showInputBox({
+    title,
+    prompt: vscode.l10n.t('Values separated by commas, one variant each ({0}; now {1})', field.allowed, JSON.stringify(current)),
+    placeHolder: field.kind === 'boolean' ? 'true, false' : field.kind === 'integer' ? '1, 2, 4' : '0.1, 0.3',
+    validateInput: (t) => (t.trim() === '' ? vscode.l10n.t('Enter at least one value') : check(t)),
+  });
+  if (text === undefined) return undefined;
+  return parseAblationSpec(`${field.field}=${text}`);
+}
+
+/** The time budget of every variant in minutes (default: the config's train.maxMinutes); 0 = only the config's epochs bound it. */
+async function pickMinutes(config: Seq2SeqConfig): Promise<number | undefined> {
+  const text = await vscode.window.showInputBox({
+    title: vscode.l10n.t('Seq2Seq: Run Ablation (3/3): time budget'),
+    prompt: vscode.l10n.t('Training minutes of every variant (sets train.maxMinutes; 0 = no time limit, only train.epochs)'),
+    value: String(config.train.maxMinutes),
+    validateInput: (t) => {
+      const n = Number(t);
+      return t.trim() !== '' && Number.isFinite(n) && n >= 0 ? undefined : vscode.l10n.t('Enter a number of minutes ≥ 0');
+    },
+  });
+  return text === undefined ? undefined : Number(text);
+}
+
+/** One line of the output channel per variant. */
+function resultLine(r: VariantResult): string {
+  switch (r.status) {
+    case 'failed':
+      return vscode.l10n.t('{0}: failed: {1}', r.label, r.error ?? '');
+    case 'skipped':
+      return vscode.l10n.t('{0}: skipped', r.label);
+    default:
+      return vscode.l10n.t('{0}: best valid BLEU {1}, {2} steps, {3} ({4})', r.label, formatBleu(r.valid?.bleu ?? NaN), r.steps ?? 0, r.runDir ?? '', r.status === 'stopped' ? vscode.l10n.t('stopped') : (r.reason ?? ''));
+  }
+}
+
+/**
+ * Open the runs for comparison with `seq2seq.compareRuns` when this build has
+ * it; else open ablation.json and say so.
+ */
+async function openComparison(runDirs: string[], file: string, spec: AblationSpec, results: VariantResult[]): Promise<void> {
+  const trained = results.filter((r) => r.status === 'finished' || r.status === 'stopped').length;
+  if (runDirs.length > 0 && (await vscode.commands.getCommands(true)).includes(COMPARE_RUNS_COMMAND)) {
+    await vscode.commands.executeCommand(COMPARE_RUNS_COMMAND, runDirs);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Seq2Seq: ablation of {0} done: {1} of {2} variants trained.', spec.field, trained, results.length));
+    return;
+  }
+  await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
+  const best = results.filter((r) => Number.isFinite(r.valid?.bleu)).map((r) => `${String(r.value ?? r.label)} ${formatBleu(r.valid!.bleu)}`);
+  void vscode.window.showInformationMessage(
+    vscode.l10n.t(
+      'Seq2Seq: ablation of {0} done: {1} of {2} variants trained (best valid BLEU: {3}). Compare Runs is not available in this version: the summary ablation.json is open.',
+      spec.field,
+      trained,
+      results.length,
+      best.join(', ') || '–',
+    ),
+  );
+}
