@@ -325,8 +325,8 @@ describe('transformer', function () {
     assert.match(problems({ ...base, model: { type: 'transformers' } }), /model\.type/);
     assert.match(problems({ ...base, model: { transformer: { norm: 'middle' } } }), /model\.transformer\.norm/);
     assert.equal(problems({ ...base, model: { type: 'transformer', transformer: { heads: 3, modelSize: 48, positional: 'learned' } } }), '');
-    // A run.json written before model.type existed (formats 1–3 carry no such key) is a recurrent run.
-    for (const format of ['seq2seq-lab/run@1', 'seq2seq-lab/run@2', RUN_FORMAT]) {
+    // A run.json without model.type (every format before the Transformer) is a recurrent run.
+    for (const format of ['seq2seq-lab/run@1', 'seq2seq-lab/run@2', 'seq2seq-lab/run@3', RUN_FORMAT]) {
       const recorded = { format, config: { data: { train: 'x.tsv' }, model: { cell: 'gru', hiddenSize: 16 }, train: {} } } as unknown as RunManifest;
       const cfg = checkRunConfig(upgradeManifest(recorded).config, 'run.json');
       assert.equal(cfg.model.type, 'rnn', format);
