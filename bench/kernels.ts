@@ -156,6 +156,15 @@ function attentionRows(): Row[] {
     ['all-steps scores Q·K  [64,20,256]x[64,256,20]', () => tf.matMul(keys, keysT), allSteps],
     ['all-steps grad Qᵀ·dS  [64,256,20]^T x[64,20,20]', () => tf.matMul(keys, sq, true, false), allSteps],
   ];
+  // A Transformer's attention (src/core/model/transformer/): batch 64 × 4 heads, 11 positions, d_k 32.
+  const tq = tf.randomNormal([256, 11, 32]) as tf.Tensor3D;
+  const tw = tf.randomNormal([256, 11, 11]) as tf.Tensor3D;
+  const tFlops = 2 * 256 * 11 * 11 * 32;
+  cases.push(
+    ['Transformer context W·V [256,11,11]x[256,11,32]', () => tf.matMul(tw, tq), tFlops],
+    ['Transformer grad Wᵀ·dC [256,11,11]^T x[256,11,32]', () => tf.matMul(tw, tq, true, false), tFlops],
+    ['Transformer scores Q·Kᵀ [256,11,32]x[256,11,32]^T', () => tf.matMul(tq, tq, false, true), tFlops],
+  );
   for (const [label, fn, caseFlops = flops] of cases) {
     const [before, after] = compare(fn);
     rows.push({
@@ -166,7 +175,7 @@ function attentionRows(): Row[] {
       lowerIsBetter: true,
     });
   }
-  tf.dispose([q, keys, keysT, w, sq]);
+  tf.dispose([q, keys, keysT, w, sq, tq, tw]);
   return rows;
 }
 

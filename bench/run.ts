@@ -6,6 +6,7 @@
  *   npm run bench -- --quick               # about a minute: fewer steps, fewer cases
  *   npm run bench -- --configs default,small --no-pytorch --out bench/results
  *   npm run bench -- --only translate,activation   # only translation latency / load time and extension activation
+ *   npm run bench -- --configs transformer --no-pytorch   # the Transformer example's model (examples/tatoeba-transformer.seq2seq.json)
  *
  * Every group of measurements runs in its own child process on one backend
  * (`bench/lib/child.ts`), so backends never share a process and each group's
@@ -30,9 +31,11 @@ import { findPython, machine, peerEnv, ROOT } from './lib/env';
 import { ratio, summarize } from './lib/stats';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'tatoeba-fra-eng.seq2seq.json');
+/** The Transformer example: its model is the `transformer` configuration's (no PyTorch peer: the peer implements the recurrent model). */
+const TRANSFORMER_EXAMPLE = path.join(ROOT, 'examples', 'tatoeba-transformer.seq2seq.json');
 const CHILD = path.join(__dirname, 'lib', 'child.ts');
 const PEER = path.join(__dirname, 'pytorch', 'seq2seq_peer.py');
-const CONFIG_NAMES = ['default', 'small', 'large'] as const;
+const CONFIG_NAMES = ['default', 'small', 'large', 'transformer'] as const;
 const PARTS = ['train', 'translate', 'activation'] as const;
 type Part = (typeof PARTS)[number];
 const PROBE = path.join(__dirname, 'lib', 'activationProbe.cjs');
@@ -67,7 +70,7 @@ function parseOptions(argv: string[]): Options {
   }
   if (parts.length === 0) program.error('--only: name at least one part');
   // --quick without --configs leaves out the large configuration (its steps take seconds each).
-  const list = o.quick && program.getOptionValueSource('configs') === 'default' ? 'default,small' : o.configs;
+  const list = o.quick && program.getOptionValueSource('configs') === 'default' ? 'default,small,transformer' : o.configs;
   const configs = list
     .split(',')
     .map((s) => s.trim())
@@ -182,7 +185,8 @@ async function runPeer(python: string, a: PeerArgs): Promise<PeerResult | { erro
  * 512), the maxout readout kept at most `hiddenSize` units. The encoder size
  * is always written out resolved (`encoderUnits`), never as 0.
  */
-function modelOf(base: ModelConfig, name: ConfigName): ModelConfig {
+function modelOf(base: ModelConfig, name: ConfigName, transformer: ModelConfig): ModelConfig {
+  if (name === 'transformer') return { ...transformer, dropout: 0 };
   const sized = (embeddingSize: number, hiddenSize: number): ModelConfig => ({
     ...base,
     embeddingSize,
@@ -255,6 +259,7 @@ async function main(): Promise<void> {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'seq2seq-bench-'));
   const notes: string[] = [];
   const { config: example } = await loadConfig(EXAMPLE);
+  const { config: transformerExample } = await loadConfig(TRANSFORMER_EXAMPLE);
   const base: ModelConfig = { ...example.model, dropout: 0 };
   const batchSize = example.train.batchSize;
   const V = example.data.maxVocabSize;
@@ -311,7 +316,7 @@ async function main(): Promise<void> {
     planned.push({ ...rest, batchFile: file.path, case: { ...c, id, batchFile: file.path } });
   };
   for (const config of has('train') ? opts.configs : []) {
-    const model = modelOf(base, config);
+    const model = modelOf(base, config, transformerExample.model);
     const steps = config === 'large' ? heavy : std;
     const group = `${config}-wasm`;
     const wasm = (data: 'synthetic' | 'tatoeba', threads: number, softmax: number, profile = false) => {
@@ -348,6 +353,10 @@ async function main(): Promise<void> {
       }
     } else {
       wasm('tatoeba', 1, 0);
+    }
+    if (config === 'transformer') {
+      // Lever: the stock wasm kernels on the Transformer, in their own process.
+      add({ group: 'transformer-wasm-stock', backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'stock', profile: true, ...steps } });
     }
     if (config === 'small') {
       // One step, no warm-up, stopped after cpuTimeoutMs: the cpu backend's UnsortedSegmentSum (gradient of the embedding lookups) loops over all 8000 rows.
@@ -389,7 +398,7 @@ async function main(): Promise<void> {
       pytorch = { available: true, torch: found.torch, python: found.python, note: 'torch.set_num_threads(threads), same batches, full or the same candidate-set softmax' };
       process.stderr.write(`PyTorch peer (torch ${found.torch}):\n`);
       for (const p of planned) {
-        if (p.case.kernels !== 'project' || p.backend !== 'wasm') continue;
+        if (p.case.kernels !== 'project' || p.backend !== 'wasm' || p.config === 'transformer') continue;
         const key = peerKey(p);
         if (peerCache.has(key)) continue;
         const t0 = Date.now();
@@ -443,7 +452,10 @@ async function main(): Promise<void> {
       threads: p.case.threads,
       softmaxCandidates: p.case.softmaxCandidates,
       kernels: p.case.kernels,
-      model: { embeddingSize: p.model.embeddingSize, hiddenSize: p.model.hiddenSize, srcVocab: p.batch.srcVocabSize, tgtVocab: p.batch.tgtVocabSize, batchSize: p.batch.batchSize },
+      model: {
+        embeddingSize: p.model.type === 'transformer' ? p.model.transformer.modelSize : p.model.embeddingSize,
+        hiddenSize: p.model.type === 'transformer' ? p.model.transformer.modelSize : p.model.hiddenSize,
+        srcVocab: p.batch.srcVocabSize, tgtVocab: p.batch.tgtVocabSize, batchSize: p.batch.batchSize },
       parameters: r?.parameters ?? 0,
       warmup: p.case.warmup,
       steps: p.case.steps,

@@ -144,7 +144,8 @@ describe('ablation: variants', () => {
 
   it('an unknown field or a value the schema rejects is refused before anything trains, naming the --set, the field and what is allowed', () => {
     const expand = (s: string) => () => expandVariants(base, [parseAblationSpec(s)], { validate });
-    assert.throws(expand('model.attention=none,transformer'), /--set model\.attention=none,transformer: model\.attention must be one of "none", "bahdanau", "luong-dot", "luong-general" \(got "transformer"\)/);
+    // The shipped schema has model.type: the Transformer given as an attention is pointed to it.
+    assert.throws(expand('model.attention=none,transformer'), /model\.attention has no value "transformer" .*the Transformer is model\.type=transformer: use --set model\.type=transformer/);
     assert.throws(expand('model.layers=1,9'), /--set model\.layers=1,9: model\.layers must be <= 8 \(got 9\)/);
     assert.throws(expand('model.layers=1,two'), /model\.layers must be an integer \(got "two"\)/);
     assert.throws(expand('model.atention=none'), /unknown key "atention" in model \(did you mean "attention"\?/);

@@ -126,7 +126,7 @@ describe('seq2seq ablate', function () {
   it('refuses a bad field or value before anything trains, naming it and what the schema allows', async () => {
     const runs = path.join(dir, 'runs-bad');
     const cases: [string, RegExp][] = [
-      ['model.attention=none,transformer', /--set model\.attention=none,transformer: model\.attention must be one of "none", "bahdanau", "luong-dot", "luong-general" \(got "transformer"\)/],
+      ['model.attention=none,transformer', /model\.attention has no value "transformer" .*use --set model\.type=transformer/],
       ['model.layers=1,9', /model\.layers must be <= 8 \(got 9\)/],
       ['model.atention=none', /unknown key "atention" in model \(did you mean "attention"\?/],
       ['train.maxMinutes=1,2', /train\.maxMinutes is the training budget every variant shares/],

@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/core/backend';
-import { maskedCrossEntropy } from '../src/core/model/loss';
+import { maskedCrossEntropy, smoothedCrossEntropy } from '../src/core/model/loss';
 
 /** −Σ mask·logSoftmax(z)[y] with stock ops, in float64 on the CPU. */
 function reference(z: number[][], targets: Int32Array, mask: Float32Array): { nll: number; grad: number[][] } {
@@ -60,5 +60,39 @@ describe('core/model/loss maskedCrossEntropy', () => {
     const z = tf.zeros([4, 5]) as tf.Tensor2D;
     assert.throws(() => maskedCrossEntropy(z, targets.slice(0, 3), mask, true), /4 positions in the logits but 3 targets/);
     z.dispose();
+  });
+});
+
+describe('core/model/loss smoothedCrossEntropy (label smoothing)', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+
+  it('a hand-computed example: p = (1/8, 2/8, 5/8), gold 2, ε = 0.3 → q = (0.1, 0.1, 0.8); gradient p − q; NLL unsmoothed', () => {
+    const z = tf.tensor2d([[Math.log(1), Math.log(2), Math.log(5)], [0, 0, 0]]);
+    const targets = Int32Array.from([2, 1]);
+    const mask = Float32Array.from([1, 0]);
+    const expected = -(0.1 * Math.log(1 / 8) + 0.1 * Math.log(2 / 8) + 0.8 * Math.log(5 / 8));
+    const r = smoothedCrossEntropy(z, targets, mask, 0.3, false);
+    assert.ok(Math.abs(r.loss.dataSync()[0] - expected) < 1e-6, `loss ${r.loss.dataSync()[0]} vs ${expected}`);
+    assert.ok(Math.abs(r.nllSum.dataSync()[0] + Math.log(5 / 8)) < 1e-6, 'nll = −log p(gold)');
+    const g = tf.grad((x: tf.Tensor) => smoothedCrossEntropy(x as tf.Tensor2D, targets, mask, 0.3, true).loss)(z).arraySync() as number[][];
+    [0.125 - 0.1, 0.25 - 0.1, 0.625 - 0.8].forEach((v, j) => assert.ok(Math.abs(g[0][j] - v) < 1e-6, `grad[${j}] ${g[0][j]} vs ${v}`));
+    assert.deepEqual(g[1], [0, 0, 0], 'padding has no gradient');
+  });
+
+  it('ε = 0 is maskedCrossEntropy; ε outside [0, 1) is refused', () => {
+    const z = tf.tensor2d([
+      [0.3, -1, 2],
+      [1, 1, 0],
+    ]);
+    const targets = Int32Array.from([0, 2]);
+    const mask = Float32Array.from([1, 1]);
+    const plain = maskedCrossEntropy(z, targets, mask, false).dataSync()[0];
+    const r = smoothedCrossEntropy(z, targets, mask, 0, false);
+    assert.equal(r.loss.dataSync()[0], plain);
+    assert.equal(r.nllSum.dataSync()[0], plain);
+    assert.throws(() => smoothedCrossEntropy(z, targets, mask, 1, false), /label smoothing must be in \[0, 1\)/);
+    assert.throws(() => smoothedCrossEntropy(z, targets, mask, -0.1, false), RangeError);
   });
 });

@@ -6,7 +6,7 @@ import { initBackend } from '../src/core/backend';
 import { withDefaults } from '../src/core/config';
 import { validateConfigObject } from '../src/core/configLoader';
 import type { TrainingEvent } from '../src/core/events';
-import { afterValidation, initialPatience, linearSchedule } from '../src/core/schedule';
+import { afterValidation, initialPatience, inverseSqrtSchedule, linearSchedule } from '../src/core/schedule';
 import { train } from '../src/core/training';
 
 describe('learning-rate schedule', function () {
@@ -18,6 +18,23 @@ describe('learning-rate schedule', function () {
     assert.ok(Math.abs(linearSchedule(0.01, 0.1, 0.5) - 0.005) < 1e-12, 'time ahead of steps');
     assert.equal(linearSchedule(0.01, 0.2, Infinity), 0.01 * 0.8, 'no time budget');
     assert.equal(linearSchedule(0.01, 1.3, 0), 0, 'never negative');
+  });
+
+  it('inverseSqrtSchedule: linear warm-up to the base rate at step w, then base·√(w/step) (Vaswani eq. 3 rescaled)', () => {
+    assert.equal(inverseSqrtSchedule(0.002, 1, 4), 0.0005);
+    assert.equal(inverseSqrtSchedule(0.002, 2, 4), 0.001);
+    assert.equal(inverseSqrtSchedule(0.002, 4, 4), 0.002, 'peak at the end of warm-up');
+    assert.equal(inverseSqrtSchedule(0.002, 16, 4), 0.001, '√(4/16) = 1/2');
+    assert.equal(inverseSqrtSchedule(0.002, 400, 4), 0.0002, '√(4/400) = 1/10');
+    // Proportional to Vaswani et al.'s d^−0.5 · min(n^−0.5, n·w^−1.5) at every step.
+    const d = 512;
+    const w = 4000;
+    const vaswani = (n: number) => Math.pow(d, -0.5) * Math.min(Math.pow(n, -0.5), n * Math.pow(w, -1.5));
+    for (const n of [1, 100, 3999, 4000, 4001, 1e5]) {
+      assert.ok(Math.abs(inverseSqrtSchedule(1, n, w) / vaswani(n) - Math.sqrt(d * w)) < 1e-6 * Math.sqrt(d * w), `step ${n}`);
+    }
+    assert.throws(() => inverseSqrtSchedule(0.002, 0, 4), RangeError);
+    assert.throws(() => inverseSqrtSchedule(0.002, 1, 0), RangeError);
   });
 
   it('plateau decay does not fire while BLEU is still 0 but perplexity falls; it does once both stall', () => {

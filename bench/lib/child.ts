@@ -14,6 +14,7 @@ import { DEFAULT_DATA, DEFAULT_TRAIN, Seq2SeqConfig, TrainConfig } from '../../s
 import { makeTokenizer } from '../../src/core/data/tokenizer';
 import { EOS_ID, SPECIAL_TOKENS } from '../../src/core/data/vocabulary';
 import { registerWasmKernels, unregisterWasmKernels } from '../../src/core/kernels/wasm';
+import { createModel } from '../../src/core/model/index';
 import { Seq2SeqModel } from '../../src/core/model/seq2seq';
 import { DataParallel } from '../../src/core/parallel';
 import { Random } from '../../src/core/random';
@@ -75,7 +76,7 @@ async function runTrainCase(job: TrainJob, c: TrainCase, backend: string): Promi
     if (c.threads > 1) throw new Error('stock kernels are measured on one thread only (replicas register the project kernels)');
     useStockKernels();
   }
-  const model = new Seq2SeqModel(modelConfig, file.srcVocabSize, file.tgtVocabSize, 42);
+  const model = createModel(modelConfig, file.srcVocabSize, file.tgtVocabSize, 42);
   const train = trainConfig(job, c, file.batchSize);
   const updater = new Updater(model, train, new Random(7));
   let dp: DataParallel | undefined;

@@ -36,6 +36,11 @@ import { exists, syncDir, writeFileDurable } from './durableFs';
  * refuses a version-3 run rather than load a `mean` run as `final`.)
  * Version 4 added the `bpe` tokenizer, the `bpe` key and the run folder's
  * `bpe.json`; a version-3 run reads unchanged.
+ * `model.type` / `model.transformer` (the Transformer) and
+ * `train.labelSmoothing` / `train.warmupSteps` need no new version: a run
+ * without them is what they default to (`rnn`, 0, and a schedule that does
+ * not read `warmupSteps`), and a reader that predates them refuses a run that
+ * has them, naming the key (its schema allows no unknown keys).
  */
 export const RUN_FORMAT = 'seq2seq-lab/run@4';
 /** Every `run.json` format this version reads. */

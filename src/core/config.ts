@@ -46,7 +46,43 @@ export type EmbeddingInitKind = 'normal' | 'uniform';
 export type WeightInitKind = 'glorot' | 'fan-in';
 export type StopMetric = 'bleu' | 'perplexity' | 'loss';
 /** How the learning rate changes during training (see `TrainConfig.schedule`). */
-export type LearningRateSchedule = 'plateau' | 'linear';
+export type LearningRateSchedule = 'plateau' | 'linear' | 'inverse-sqrt';
+/** The model family (see `createModel` in `src/core/model/index.ts`). */
+export type ModelType = 'rnn' | 'transformer';
+/** Where the Transformer's layer normalisation sits (see `TransformerConfig.norm`). */
+export type NormPlacement = 'pre' | 'post';
+/** How the Transformer encodes positions (see `TransformerConfig.positional`). */
+export type PositionalKind = 'sinusoidal' | 'learned';
+
+/**
+ * Hyper-parameters of the Transformer family (`model.type: "transformer"`;
+ * Vaswani et al. 2017, "Attention is all you need"; see
+ * `src/core/model/transformer/`). The RNN keys of `ModelConfig` (cell,
+ * attention, sizes, bridge, readout) do not apply; `model.dropout` does.
+ */
+export interface TransformerConfig {
+  /** Layers of the encoder stack and of the decoder stack (N in the paper). */
+  layers: number;
+  /** Attention heads h per multi-head attention; must divide `modelSize`. */
+  heads: number;
+  /** d_model: embeddings, attention and every residual stream. */
+  modelSize: number;
+  /** d_ff: inner size of each position-wise feed-forward network. */
+  ffSize: number;
+  /**
+   * `post`: x ← LayerNorm(x + Sublayer(x)), the paper's placement (§3.1);
+   * `pre`: x ← x + Sublayer(LayerNorm(x)) with a final LayerNorm on each
+   * stack (Xiong et al. 2020, "On layer normalization in the Transformer
+   * architecture"), which trains without a long warm-up.
+   */
+  norm: NormPlacement;
+  /** `sinusoidal`: the fixed encoding of §3.5; `learned`: a trained `[maxPositions, modelSize]` table (Gehring et al. 2017). */
+  positional: PositionalKind;
+  /** Positions a `learned` table holds (longest source, and target prefix, it can encode); unused by `sinusoidal`. */
+  maxPositions: number;
+  /** Share the target embedding table with the output projection (Press & Wolf 2017; Vaswani §3.4). */
+  tiedEmbeddings: boolean;
+}
 
 export interface DataConfig {
   /** Training data (TSV path or `{src, tgt}` parallel files). Relative paths resolve against the config file's folder. */
@@ -93,6 +129,10 @@ export interface BpeConfig {
 export const DEFAULT_BPE: BpeConfig = { merges: 8000, joint: true };
 
 export interface ModelConfig {
+  /** Model family: the recurrent encoder–decoder (`rnn`, default) or the Transformer. */
+  type: ModelType;
+  /** Hyper-parameters of the Transformer (used with `type: "transformer"`). */
+  transformer: TransformerConfig;
   cell: CellKind;
   attention: AttentionKind;
   embeddingSize: number;
@@ -203,7 +243,9 @@ export interface TrainConfig {
    * linearly from `learningRate` to 0 over the run's budget — whichever of
    * `epochs` and `maxMinutes` ends first — the schedule Li, Yumer & Ramanan
    * (2020, "Budgeted training") find best when training time is fixed; no
-   * plateau decay then.
+   * plateau decay then. `inverse-sqrt`: linear warm-up over `warmupSteps`
+   * to `learningRate`, then decay ∝ 1/√step (Vaswani et al. 2017, eq. 3, in
+   * fairseq's form scaled to `learningRate`); no plateau decay then.
    */
   schedule: LearningRateSchedule;
   /** Validations without improvement before the learning rate is multiplied by `decayFactor`. */
@@ -247,6 +289,19 @@ export interface TrainConfig {
   repetitionPenalty: number;
   /** Maximum decoded length as a multiple of the source length (plus a constant of 5). */
   maxOutputRatio: number;
+  /**
+   * Label smoothing ε (Szegedy et al. 2016, §7; Vaswani et al. 2017, §5.4):
+   * the training loss is the cross-entropy against (1 − ε)·onehot(y) + ε/V
+   * over the V target words (see `smoothedCrossEntropy`). 0 = plain
+   * cross-entropy. Perplexity is always reported from the unsmoothed NLL.
+   */
+  labelSmoothing: number;
+  /**
+   * Warm-up steps of the `inverse-sqrt` schedule: the learning rate rises
+   * linearly to `learningRate` over this many steps, then decays as
+   * `learningRate · sqrt(warmupSteps / step)` (see `inverseSqrtSchedule`).
+   */
+  warmupSteps: number;
 }
 
 export interface Seq2SeqConfig {
@@ -261,7 +316,7 @@ export interface Seq2SeqConfig {
 export interface UserConfig {
   name?: string;
   data: Partial<DataConfig> & { train: DataSource };
-  model?: Partial<ModelConfig>;
+  model?: Partial<Omit<ModelConfig, 'transformer'>> & { transformer?: Partial<TransformerConfig> };
   train?: Partial<TrainConfig>;
 }
 
@@ -278,7 +333,20 @@ export const DEFAULT_DATA: Omit<DataConfig, 'train'> = {
   maxValidSentences: 500,
 };
 
+export const DEFAULT_TRANSFORMER: TransformerConfig = {
+  layers: 2,
+  heads: 4,
+  modelSize: 64,
+  ffSize: 256,
+  norm: 'pre',
+  positional: 'sinusoidal',
+  maxPositions: 256,
+  tiedEmbeddings: false,
+};
+
 export const DEFAULT_MODEL: ModelConfig = {
+  type: 'rnn',
+  transformer: DEFAULT_TRANSFORMER,
   cell: 'gru',
   attention: 'bahdanau',
   embeddingSize: 64,
@@ -295,6 +363,14 @@ export const DEFAULT_MODEL: ModelConfig = {
   embeddingInitScale: 1,
   weightInit: 'fan-in',
 };
+
+/**
+ * The attention a model's decoder uses, as shown to users: `multi-head` for
+ * the Transformer, else `model.attention` (`none` = no alignment).
+ */
+export function attentionLabel(model: Pick<ModelConfig, 'type' | 'attention'>): string {
+  return model.type === 'transformer' ? 'multi-head' : model.attention;
+}
 
 /**
  * Units per direction of the encoder (`model.encoderHiddenSize`, with 0
@@ -362,6 +438,8 @@ export const DEFAULT_TRAIN: TrainConfig = {
   noRepeatNgramSize: 0,
   repetitionPenalty: 1,
   maxOutputRatio: 1.5,
+  labelSmoothing: 0,
+  warmupSteps: 1000,
 };
 
 /** Fill every missing key of a user config with its default (paths are left as given). */
@@ -369,7 +447,7 @@ export function withDefaults(user: UserConfig): Seq2SeqConfig {
   return {
     ...(user.name !== undefined ? { name: user.name } : {}),
     data: withBpeDefaults({ ...DEFAULT_DATA, ...user.data }),
-    model: { ...DEFAULT_MODEL, ...(user.model ?? {}) },
+    model: { ...DEFAULT_MODEL, ...(user.model ?? {}), transformer: { ...DEFAULT_TRANSFORMER, ...(user.model?.transformer ?? {}) } },
     train: { ...DEFAULT_TRAIN, ...(user.train ?? {}) },
   };
 }

@@ -280,6 +280,18 @@ function extraChecks(cfg: Seq2SeqConfig): { segs: string[]; message: string }[] 
       message: `data.validFraction + data.testFraction must be < 1 so that training data remains (got ${vf} + ${tf})`,
     });
   }
+  if (cfg.model.type === 'transformer') {
+    const t = cfg.model.transformer;
+    if (t.modelSize % t.heads !== 0) {
+      out.push({ segs: ['model', 'transformer', 'heads'], message: `model.transformer.heads must divide model.transformer.modelSize (got ${t.heads} heads for ${t.modelSize})` });
+    }
+    if (t.positional === 'sinusoidal' && t.modelSize % 2 !== 0) {
+      out.push({ segs: ['model', 'transformer', 'modelSize'], message: `model.transformer.modelSize must be even for sinusoidal positions (got ${t.modelSize})` });
+    }
+    if (cfg.train.teacherForcing !== 1) {
+      out.push({ segs: ['train', 'teacherForcing'], message: `train.teacherForcing must be 1 with model.type transformer (its decoder reads all gold prefixes at once; got ${cfg.train.teacherForcing})` });
+    }
+  }
   return out;
 }
 

@@ -5,15 +5,16 @@
  * `seq2seq eval`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Batch, EncodedPair, makeBatches } from './data/batching';
+import { Batch, EncodedPair, makeBatch, makeBatches } from './data/batching';
 import { normalizeText, Tokenizer } from './data/tokenizer';
 import { EOS_ID, Vocabulary } from './data/vocabulary';
 import { corpusBleu } from './metrics/bleu';
-import type { BatchTensors, Seq2SeqModel } from './model/seq2seq';
+import type { AnyModel } from './model/index';
+import { BatchTensors, Seq2SeqModel } from './model/seq2seq';
 import { disposeAll } from './tensors';
 import { Random } from './random';
 import { InferenceModel } from './model/inference';
-import { beamSearchFast, greedyDecode, Hypothesis, SourceBatch } from './search';
+import { beamSearch, beamSearchFast, greedyDecode, Hypothesis, SourceBatch } from './search';
 
 /** Upload a batch's model inputs as tensors (caller disposes); gold outputs and mask stay on the CPU. */
 export function batchTensors(b: Batch): BatchTensors {
@@ -39,7 +40,7 @@ export function sourceTensors(b: Batch): SourceBatch {
  * Teacher-forced loss over pairs, without dropout.
  * @returns total NLL (nats), number of target tokens, mean loss and perplexity = exp(mean loss)
  */
-export function teacherForcedLoss(model: Seq2SeqModel, pairs: EncodedPair[], batchSize: number): { nll: number; tokens: number; loss: number; perplexity: number } {
+export function teacherForcedLoss(model: AnyModel, pairs: EncodedPair[], batchSize: number): { nll: number; tokens: number; loss: number; perplexity: number } {
   let nll = 0;
   let tokens = 0;
   const random = new Random(0);
@@ -74,13 +75,24 @@ export interface DecodeOptions {
  * Decode source sentences (ids without `<eos>`), preserving input order.
  * Greedy decoding runs batched (`greedyDecode`); beam search one sentence at a
  * time on a snapshot of the weights (`InferenceModel`, `beamSearchFast`: the
- * same search as `beamSearch`, several times faster at one sentence).
+ * same search as `beamSearch`, several times faster at one sentence) for the
+ * recurrent models, on the tensor path (`beamSearch`) for the Transformer.
  * @param shouldStop polled between batches / sentences; decoding ends early (remaining outputs empty) when it returns true
  */
-export function decodeAll(model: Seq2SeqModel, sources: number[][], opts: DecodeOptions, shouldStop?: () => boolean): Hypothesis[] {
+export function decodeAll(model: AnyModel, sources: number[][], opts: DecodeOptions, shouldStop?: () => boolean): Hypothesis[] {
   const out: Hypothesis[] = new Array(sources.length);
   const rules = { noRepeatNgramSize: opts.noRepeatNgramSize, repetitionPenalty: opts.repetitionPenalty };
-  if (opts.beamSize > 1) {
+  if (opts.beamSize > 1 && !(model instanceof Seq2SeqModel)) {
+    // No fast path for this family: beam search on the tensor path, one sentence at a time.
+    for (let i = 0; i < sources.length && !shouldStop?.(); i++) {
+      const s = sourceTensors(makeBatch([{ src: sources[i], tgt: [] }], [0]));
+      try {
+        out[i] = beamSearch(model, s, opts.beamSize, opts.lengthPenalty, opts.maxOutputRatio, rules);
+      } finally {
+        tf.dispose([s.srcIds, s.srcMask]);
+      }
+    }
+  } else if (opts.beamSize > 1 && model instanceof Seq2SeqModel) {
     const fast = new InferenceModel(model);
     try {
       for (let i = 0; i < sources.length && !shouldStop?.(); i++) {
@@ -124,7 +136,7 @@ export interface EvaluationResult {
  * @param references raw reference sentences (same order as `pairs`)
  */
 export function evaluate(
-  model: Seq2SeqModel,
+  model: AnyModel,
   pairs: EncodedPair[],
   references: string[],
   tgtVocab: Vocabulary,

@@ -19,6 +19,26 @@ export function linearSchedule(base: number, stepFraction: number, timeFraction:
   return base * (1 - progress);
 }
 
+/**
+ * Learning rate of the `inverse-sqrt` schedule at (1-based) step n: linear
+ * warm-up, then decay with the inverse square root of the step,
+ *
+ *   lr(n) = base · min(n / w, √(w / n)),
+ *
+ * w = `warmupSteps`. This is Vaswani et al. (2017, eq. 3),
+ * d_model^−0.5 · min(n^−0.5, n · w^−1.5), rescaled so that its peak, at n = w,
+ * is `base` (= `train.learningRate`) instead of (d_model · w)^−0.5: the
+ * form of fairseq's `inverse_sqrt` scheduler with `warmup_init_lr` 0.
+ * @param step 1-based number of the update about to be taken (≥ 1)
+ * @param warmupSteps w ≥ 1
+ * @throws RangeError when `step` or `warmupSteps` is below 1
+ */
+export function inverseSqrtSchedule(base: number, step: number, warmupSteps: number): number {
+  if (!(step >= 1)) throw new RangeError(`inverseSqrtSchedule: step must be ≥ 1 (got ${step})`);
+  if (!(warmupSteps >= 1)) throw new RangeError(`inverseSqrtSchedule: warmupSteps must be ≥ 1 (got ${warmupSteps})`);
+  return base * Math.min(step / warmupSteps, Math.sqrt(warmupSteps / step));
+}
+
 /** True when `value` is better than `best` for the metric (BLEU up, perplexity/loss down). */
 export function improves(metric: StopMetric, value: number, best: number): boolean {
   if (!Number.isFinite(value)) return false;

@@ -7,15 +7,29 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BeamTreeRecorder } from './beamTree';
 import { BOS_ID, EOS_ID } from './data/vocabulary';
 import { disposeAll, tidy } from './tensors';
-import type { DecoderState, EncodedSource } from './model/decoder';
+import type { TranslationModel } from './model/index';
 import type { InferenceModel, InferenceState } from './model/inference';
-import type { Seq2SeqModel } from './model/seq2seq';
 
 /** A candidate next token and its probability. */
 export interface Candidate {
   id: number;
   /** Probability in [0, 1]. */
   prob: number;
+}
+
+/**
+ * The attention weights of every layer and head of a Transformer's output
+ * (`Hypothesis.heads`), as plain arrays. Steps follow `Hypothesis.attention`:
+ * T = `ids.length` + 1 when `<eos>` was produced, else `ids.length`; S = the
+ * source length with its `<eos>`.
+ */
+export interface AttentionHeads {
+  /** Cross-attention `[layers][heads][T][S]`: step t's query over the source. `Hypothesis.attention` is the mean over heads of the last layer. */
+  cross: number[][][][];
+  /** Decoder self-attention `[layers][heads][T][T]`: step t's query over the decoder inputs `<bos>, y_1 … y_{T−1}`; 0 above the diagonal (the causal mask). */
+  decoderSelf: number[][][][];
+  /** Encoder self-attention `[layers][heads][S][S]`: each source position over the source. */
+  encoderSelf: number[][][][];
 }
 
 /** A decoded output sentence. */
@@ -32,6 +46,8 @@ export interface Hypothesis {
   candidates?: Candidate[][];
   /** True when the sentence ended with `<eos>` rather than at the length limit. */
   finished: boolean;
+  /** Every layer and head of the Transformer (only when `SearchOptions.heads` is set, on the tensor path). */
+  heads?: AttentionHeads;
 }
 
 /** The source side of a batch, as tensors. */
@@ -122,6 +138,55 @@ export interface SearchOptions {
    * the model's log p(Y | x). θ > 1 discourages repetition, θ < 1 favours it.
    */
   repetitionPenalty?: number;
+  /**
+   * Record every layer and head of a model that has them (the Transformer;
+   * `Hypothesis.heads`). Tensor path only; ignored for the recurrent models.
+   */
+  heads?: boolean;
+}
+
+/** One decoder step's weights of every layer and head of one hypothesis: cross `[layers][heads][S]`, self `[layers][heads][t + 1]`. */
+interface StepHeadRows {
+  cross: number[][][];
+  self: number[][][];
+}
+
+/** Rows `row` of each `[batch, heads, keys]` array, the first `keys` entries of each head: `[layers][heads][keys]`. */
+function headRows(layers: Float32Array[], row: number, heads: number, stride: number, keys: number): number[][][] {
+  return layers.map((a) => Array.from({ length: heads }, (_, j) => Array.from(a.subarray((row * heads + j) * stride, (row * heads + j) * stride + keys))));
+}
+
+/** Per-step rows of a hypothesis and its encoder self-attention → {@link AttentionHeads}. */
+function assembleHeads(steps: StepHeadRows[], encoderSelf: number[][][][]): AttentionHeads {
+  const layers = steps[0]?.cross.length ?? encoderSelf.length;
+  const heads = steps[0]?.cross[0]?.length ?? 0;
+  const T = steps.length;
+  const grid = (f: (t: number, l: number, j: number) => number[]) =>
+    Array.from({ length: layers }, (_, l) => Array.from({ length: heads }, (_, j) => steps.map((_, t) => f(t, l, j))));
+  return {
+    cross: grid((t, l, j) => steps[t].cross[l][j]),
+    decoderSelf: grid((t, l, j) => {
+      const row = new Array<number>(T).fill(0);
+      steps[t].self[l][j].forEach((w, k) => (row[k] = w));
+      return row;
+    }),
+    encoderSelf,
+  };
+}
+
+/**
+ * The encoder self-attention of sentence `row` of a batch, cut to its `length` real positions: `[layers][heads][length][length]`.
+ * @param weights per layer `[batch, heads, S, S]` data
+ */
+function encoderHeadRows(weights: Float32Array[], row: number, heads: number, S: number, length: number): number[][][][] {
+  return weights.map((a) =>
+    Array.from({ length: heads }, (_, j) =>
+      Array.from({ length }, (_, q) => {
+        const off = ((row * heads + j) * S + q) * S;
+        return Array.from(a.subarray(off, off + length));
+      }),
+    ),
+  );
 }
 
 /** Beam search options: {@link SearchOptions} and how many hypotheses to return. */
@@ -203,8 +268,8 @@ function argMaxRow(row: LogProbRow, offset: number, V: number): number {
  * @param opts.attention record attention matrices (default true)
  * @returns one hypothesis per batch row (`score` = `logProb` minus the repetition penalties)
  */
-export function greedyDecode(
-  model: Seq2SeqModel,
+export function greedyDecode<Source, State>(
+  model: TranslationModel<Source, State>,
   batch: SourceBatch,
   maxRatio: number,
   opts: SearchOptions & { attention?: boolean } = {},
@@ -214,22 +279,24 @@ export function greedyDecode(
   const V = model.tgtVocabSize;
   const limits = batch.srcLengths.map((l) => maxOutputLength(l, maxRatio));
   const maxLen = Math.max(...limits);
-  const wantAttention = opts.attention !== false && model.config.attention !== 'none';
+  const wantAttention = opts.attention !== false && model.hasAttention;
   // With repetition rules the choice is made on the CPU, per sentence, as on the fast path.
   const rules = hasRepetitionRules(opts);
   const wantLogProbs = rules || !!opts.topK;
   const hyps: Hypothesis[] = limits.map(() => ({ ids: [], attention: [], logProb: 0, score: 0, finished: false, ...(opts.topK ? { candidates: [] } : {}) }));
   const src = tidy(() => model.encode(batch.srcIds, batch.srcMask));
-  let state: DecoderState = tidy(() => model.initialState(src));
+  let state: State = tidy(() => model.initialState(src));
   let prev = tf.fill([n], BOS_ID, 'int32') as tf.Tensor1D;
   const srcLen = batch.srcIds.shape[1];
+  const wantHeads = wantAttention && !!opts.heads && !!model.encoderAttention;
+  const headSteps: StepHeadRows[][] = hyps.map(() => []);
   try {
     for (let t = 0; t < maxLen; t++) {
       const out = tidy(() => {
         const r = model.decodeStep(prev, state, src);
         const ids = rules ? undefined : (tf.cast(tf.argMax(r.logProbs, 1), 'int32') as tf.Tensor1D);
         const chosen = ids && tf.sum(tf.mul(r.logProbs, tf.oneHot(ids, V)), 1);
-        return { state: r.state, ids, chosen, weights: wantAttention ? r.weights : undefined, logProbs: wantLogProbs ? r.logProbs : undefined };
+        return { state: r.state, ids, chosen, weights: wantAttention ? r.weights : undefined, logProbs: wantLogProbs ? r.logProbs : undefined, heads: wantHeads ? r.heads : undefined };
       });
       disposeAll(prev, state);
       state = out.state;
@@ -255,7 +322,11 @@ export function greedyDecode(
         prev = tf.tensor1d(ids, 'int32');
       }
       const weights = out.weights?.dataSync();
+      const H = out.heads?.cross[0]?.shape[1] ?? 0;
+      const crossData = out.heads?.cross.map((w) => w.dataSync() as Float32Array);
+      const selfData = out.heads?.self.map((w) => w.dataSync() as Float32Array);
       tf.dispose([out.chosen ?? [], out.weights ?? [], out.logProbs ?? []]);
+      disposeAll(out.heads);
       let active = 0;
       for (let i = 0; i < n; i++) {
         const h = hyps[i];
@@ -263,6 +334,7 @@ export function greedyDecode(
         h.logProb += chosen[i];
         h.score += scores[i];
         if (weights) h.attention.push(Array.from(weights.subarray(i * srcLen, i * srcLen + batch.srcLengths[i])));
+        if (crossData && selfData) headSteps[i].push({ cross: headRows(crossData, i, H, srcLen, batch.srcLengths[i]), self: headRows(selfData, i, H, t + 1, t + 1) });
         if (logProbs && h.candidates) h.candidates.push(topCandidates(logProbs, i * V, V, opts.topK!));
         if (ids[i] === EOS_ID) h.finished = true;
         else {
@@ -271,6 +343,12 @@ export function greedyDecode(
         }
       }
       if (active === 0) break;
+    }
+    if (wantHeads) {
+      const enc = model.encoderAttention!(src);
+      const H = enc[0]?.shape[1] ?? 0;
+      const encData = enc.map((w) => w.dataSync() as Float32Array);
+      hyps.forEach((h, i) => (h.heads = assembleHeads(headSteps[i], encoderHeadRows(encData, i, H, srcLen, batch.srcLengths[i]))));
     }
   } finally {
     disposeAll(prev, state, src);
@@ -298,7 +376,7 @@ export function lengthPenalty(length: number, alpha: number): number {
  * @param sentence a batch holding exactly one sentence
  * @throws RangeError when `beamSize < 1` or the batch holds more than one sentence
  */
-export function beamSearch(model: Seq2SeqModel, sentence: SourceBatch, beamSize: number, alpha: number, maxRatio: number, opts: SearchOptions = {}): Hypothesis {
+export function beamSearch<Source, State>(model: TranslationModel<Source, State>, sentence: SourceBatch, beamSize: number, alpha: number, maxRatio: number, opts: SearchOptions = {}): Hypothesis {
   return beamSearchNBest(model, sentence, beamSize, alpha, maxRatio, { ...opts, nBest: 1 })[0];
 }
 
@@ -308,8 +386,8 @@ export function beamSearch(model: Seq2SeqModel, sentence: SourceBatch, beamSize:
  * finished — a vocabulary smaller than the beam).
  * @throws RangeError when `beamSize < 1`, `nBest` is not in 1…beamSize or the batch holds more than one sentence
  */
-export function beamSearchNBest(
-  model: Seq2SeqModel,
+export function beamSearchNBest<Source, State>(
+  model: TranslationModel<Source, State>,
   sentence: SourceBatch,
   beamSize: number,
   alpha: number,
@@ -321,19 +399,34 @@ export function beamSearchNBest(
   const srcLength = sentence.srcLengths[0];
   const limit = maxOutputLength(srcLength, maxRatio);
   const V = model.tgtVocabSize;
-  const wantAttention = model.config.attention !== 'none';
+  const wantAttention = model.hasAttention;
   const single = tidy(() => model.encode(sentence.srcIds, sentence.srcMask));
-  let src: EncodedSource = single;
-  let state: DecoderState = tidy(() => model.initialState(single));
+  let src: Source = single;
+  let tiled = 1;
+  let state: State = tidy(() => model.initialState(single));
   let beams: BeamCore[] = [{ ids: [], attention: [], logProb: 0, score: 0, candidates: opts.topK ? [] : undefined, node: 0 }];
   const finished: Hypothesis[] = [];
   const srcLen = sentence.srcIds.shape[1];
+  const wantHeads = wantAttention && !!opts.heads && !!model.encoderAttention;
+  let encoderSelf: number[][][][] = [];
+  if (wantHeads) {
+    const enc = model.encoderAttention!(single);
+    encoderSelf = encoderHeadRows(
+      enc.map((w) => w.dataSync() as Float32Array),
+      0,
+      enc[0]?.shape[1] ?? 0,
+      srcLen,
+      srcLength,
+    );
+    beams[0].headSteps = [];
+  }
   try {
     for (let t = 0; t < limit && beams.length > 0; t++) {
       const k = beams.length;
-      if (src.outputs.shape[0] !== k) {
+      if (tiled !== k) {
         const old = src;
-        src = tidy(() => tileSource(single, k));
+        src = tidy(() => model.tileSource(single, k));
+        tiled = k;
         if (old !== single) disposeAll(old);
       }
       const prev = tf.tensor1d(beams.map((b) => (b.ids.length ? b.ids[b.ids.length - 1] : BOS_ID)), 'int32');
@@ -341,15 +434,22 @@ export function beamSearchNBest(
       prev.dispose();
       const logProbs = out.logProbs.dataSync() as Float32Array;
       const weights = wantAttention ? out.weights!.dataSync() : undefined;
-      const expanded = expandBeams(beams, logProbs, weights as Float32Array | undefined, srcLen, srcLength, V, beamSize, limit, alpha, opts, finished);
+      let heads: BeamHeads | undefined;
+      if (wantHeads && out.heads) {
+        const H = out.heads.cross[0]?.shape[1] ?? 0;
+        const crossData = out.heads.cross.map((w) => w.dataSync() as Float32Array);
+        const selfData = out.heads.self.map((w) => w.dataSync() as Float32Array);
+        heads = { encoderSelf, step: (b) => ({ cross: headRows(crossData, b, H, srcLen, srcLength), self: headRows(selfData, b, H, t + 1, t + 1) }) };
+      }
+      const expanded = expandBeams(beams, logProbs, weights as Float32Array | undefined, srcLen, srcLength, V, beamSize, limit, alpha, opts, finished, heads);
       const next = expanded.map((e) => e.beam);
       const origins = expanded.map((e) => e.parent);
       tf.dispose(out.logProbs);
-      if (out.weights) out.weights.dispose();
+      disposeAll(out.weights, out.heads);
       const oldState = state;
       if (next.length > 0) {
         const idx = tf.tensor1d(origins, 'int32');
-        state = tidy(() => gatherState(out.state, idx));
+        state = tidy(() => model.reorderState(out.state, idx));
         idx.dispose();
       }
       disposeAll(oldState, out.state);
@@ -360,7 +460,7 @@ export function beamSearchNBest(
     disposeAll(state, single);
     if (src !== single) disposeAll(src);
   }
-  return bestFinished(finished, beams, opts.nBest ?? 1, opts.tree);
+  return bestFinished(finished, beams, opts.nBest ?? 1, opts.tree, encoderSelf);
 }
 
 function checkBeamOptions(beamSize: number, opts: BeamSearchOptions): void {
@@ -374,12 +474,14 @@ function checkBeamOptions(beamSize: number, opts: BeamSearchOptions): void {
  * The `nBest` best finished hypotheses by score (stable: earlier-finished
  * first on ties); the best live beam when none finished. Sets the recorded
  * tree's winner.
+ * @param encoderSelf the sentence's encoder self-attention, for a live beam that recorded heads
  */
-function bestFinished(finished: Hypothesis[], beams: BeamCore[], nBest: number, tree?: BeamTreeRecorder): Hypothesis[] {
+function bestFinished(finished: Hypothesis[], beams: BeamCore[], nBest: number, tree?: BeamTreeRecorder, encoderSelf: number[][][][] = []): Hypothesis[] {
   if (finished.length === 0) {
     const b = beams[0];
     if (tree) tree.winner = b?.node ?? -1;
-    return b ? [{ ids: b.ids, attention: b.attention, logProb: b.logProb, candidates: b.candidates, score: b.score, finished: false }] : [];
+    const heads = b?.headSteps ? { heads: assembleHeads(b.headSteps, encoderSelf) } : {};
+    return b ? [{ ids: b.ids, attention: b.attention, logProb: b.logProb, candidates: b.candidates, score: b.score, finished: false, ...heads }] : [];
   }
   const best = [...finished].sort((a, b) => b.score - a.score).slice(0, nBest);
   if (tree) tree.winner = tree.finished.find((f) => f.hypothesis === best[0])?.node ?? -1;
@@ -397,6 +499,14 @@ interface BeamCore {
   candidates?: Candidate[][];
   /** This beam's node in the recorded search tree (0, the root, for the first beam). */
   node?: number;
+  /** Every layer and head of each step so far (tensor path with `SearchOptions.heads`). */
+  headSteps?: StepHeadRows[];
+}
+
+/** What `expandBeams` needs to record every layer and head: the sentence's encoder self-attention and beam b's rows of this step. */
+interface BeamHeads {
+  encoderSelf: number[][][][];
+  step: (beam: number) => StepHeadRows;
 }
 
 /**
@@ -424,6 +534,7 @@ function expandBeams(
   alpha: number,
   opts: BeamSearchOptions,
   finished: Hypothesis[],
+  heads?: BeamHeads,
 ): { beam: BeamCore; parent: number }[] {
   const tree = opts.tree;
   const want = Math.min(2 * beamSize, beams.length * V);
@@ -448,35 +559,23 @@ function expandBeams(
     }
     const attention = weights ? [...parent.attention, Array.from(weights.subarray(c.beam * weightStride, c.beam * weightStride + srcLength))] : [];
     const candidates = parent.candidates && [...parent.candidates, topCandidates(logProbs, c.beam * V, V, opts.topK!)];
+    const headSteps = heads && parent.headSteps ? [...parent.headSteps, heads.step(c.beam)] : undefined;
     if (ends) {
       const isEos = c.id === EOS_ID;
       const ids = isEos ? parent.ids : [...parent.ids, c.id];
       const hyp: Hypothesis = { ids, attention, logProb: c.logProb, score: c.score / lengthPenalty(ids.length + 1, alpha), candidates, finished: isEos };
+      if (headSteps) hyp.heads = assembleHeads(headSteps, heads!.encoderSelf);
       finished.push(hyp);
       const at = node('finished', hyp.score);
       if (at !== undefined) tree!.finish(at, hyp);
     } else {
-      next.push({ beam: { ids: [...parent.ids, c.id], attention, logProb: c.logProb, score: c.score, candidates, node: node('kept', c.score) }, parent: c.beam });
+      next.push({
+        beam: { ids: [...parent.ids, c.id], attention, logProb: c.logProb, score: c.score, candidates, node: node('kept', c.score), ...(headSteps ? { headSteps } : {}) },
+        parent: c.beam,
+      });
     }
   });
   return next;
-}
-
-function tileSource(src: EncodedSource, k: number): EncodedSource {
-  return {
-    outputs: tf.tile(src.outputs, [k, 1, 1]),
-    keys: src.keys && tf.tile(src.keys, [k, 1, 1]),
-    bias: tf.tile(src.bias, [k, 1]),
-    final: tf.tile(src.final, [k, 1]),
-    ...(src.mean ? { mean: tf.tile(src.mean, [k, 1]) } : {}),
-  };
-}
-
-function gatherState(state: DecoderState, idx: tf.Tensor1D): DecoderState {
-  return {
-    layers: state.layers.map((l) => (l.c ? { h: tf.gather(l.h, idx), c: tf.gather(l.c, idx) } : { h: tf.gather(l.h, idx) })),
-    feed: tf.gather(state.feed, idx),
-  };
 }
 
 /**

@@ -46,12 +46,12 @@ import { exists, withPath } from './durableFs';
 import { DivergenceError, isOutOfMemory, ResourceError } from './errors';
 import { evaluate } from './evaluation';
 import type { CheckpointEvent, DoneEvent, ReadingEvent, StopReason, TrainingEvent, TrainingListener, ValidationEvent } from './events';
-import { Seq2SeqModel } from './model/seq2seq';
+import { type AnyModel, createModel } from './model/index';
 import { Adam } from './optimizer';
 import { DataParallel, resolveThreads } from './parallel';
 import { Random, RandomState } from './random';
 import { describeLockHolder, type RunLock } from './runLock';
-import { afterValidation, initialPatience, linearSchedule, type Patience } from './schedule';
+import { afterValidation, initialPatience, inverseSqrtSchedule, linearSchedule, type Patience } from './schedule';
 import { disposeAll } from './tensors';
 import { Updater } from './updater';
 
@@ -175,7 +175,7 @@ function outOfMemory(what: string, batch: Batch, backend: string, after?: string
   const limit = backend === 'wasm' ? "the wasm backend's 4 GB heap" : 'the memory available to it';
   return new ResourceError(
     `${what} needs more than ${limit}: a batch of ${batch.size} pairs with sources up to ${batch.srcLen} and targets up to ${batch.tgtLen} tokens does not fit. ` +
-      'Lower train.batchSize or data.maxLength (with attention, memory grows with batch size × source length × target length), or model.hiddenSize.' +
+      'Lower train.batchSize or data.maxLength (with attention, memory grows with batch size × source length × target length), or the model size (model.hiddenSize; model.transformer.modelSize for a Transformer).' +
       (after ? ` ${after}.` : ''),
   );
 }
@@ -272,7 +272,7 @@ export class Trainer {
     private readonly runDir: string,
     private readonly config: Seq2SeqConfig,
     private readonly dataset: Dataset,
-    private readonly model: Seq2SeqModel,
+    private readonly model: AnyModel,
     private readonly metrics: MetricsLog,
     private state: TrainerState,
     private readonly resuming: boolean,
@@ -351,7 +351,7 @@ export class Trainer {
       await writeSplits(runDir, config, dataset);
     }
 
-    const model = new Seq2SeqModel(config.model, dataset.srcVocab.size, dataset.tgtVocab.size, config.train.seed);
+    const model = createModel(config.model, dataset.srcVocab.size, dataset.tgtVocab.size, config.train.seed);
     let state = initialState(config.train);
     let last: LoadedCheckpoint | undefined;
     let metricsBytes = 0;
@@ -583,10 +583,13 @@ export class Trainer {
     await new Promise((r) => setImmediate(r));
   }
 
-  /** The learning rate of the coming step: the `linear` schedule sets it per step; `plateau` changes it only after validations. */
+  /** The learning rate of the coming step: the `linear` and `inverse-sqrt` schedules set it per step; `plateau` changes it only after validations. */
   private updateLearningRate(): void {
-    if (this.tc.schedule !== 'linear') return;
-    this.setLearningRate(linearSchedule(this.tc.learningRate, this.state.step / this.totalSteps, this.elapsed() / this.budgetSeconds));
+    if (this.tc.schedule === 'linear') {
+      this.setLearningRate(linearSchedule(this.tc.learningRate, this.state.step / this.totalSteps, this.elapsed() / this.budgetSeconds));
+    } else if (this.tc.schedule === 'inverse-sqrt') {
+      this.setLearningRate(inverseSqrtSchedule(this.tc.learningRate, this.state.step + 1, this.tc.warmupSteps));
+    }
   }
 
   private setLearningRate(lr: number): void {

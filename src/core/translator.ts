@@ -17,10 +17,11 @@ import type { Tokenizer } from './data/tokenizer';
 import { BpeTokenizer, subwordWordIndex } from './data/bpe';
 import { EOS, Vocabulary } from './data/vocabulary';
 import { sourceTensors } from './evaluation';
+import { AnyModel, createModel } from './model/index';
 import { InferenceModel } from './model/inference';
 import { Seq2SeqModel } from './model/seq2seq';
 import { BeamTreeRecorder, type BeamNodeStatus } from './beamTree';
-import { beamSearchFastNBest, beamSearchNBest, greedyDecode, greedyDecodeFast, Hypothesis } from './search';
+import { AttentionHeads, beamSearchFastNBest, beamSearchNBest, greedyDecode, greedyDecodeFast, Hypothesis } from './search';
 
 /** One translated sentence with everything needed to show how it was produced. */
 export interface Translation {
@@ -32,8 +33,16 @@ export interface Translation {
   sourceTokens: string[];
   /** Output tokens, then `<eos>` when the decoder produced it. */
   targetTokens: string[];
-  /** Attention weights `[targetTokens.length][sourceTokens.length]`; empty for attention `none`. */
+  /** Attention weights `[targetTokens.length][sourceTokens.length]`; empty for attention `none`. For the Transformer: its last layer's cross-attention averaged over heads. */
   attention: number[][];
+  /**
+   * The Transformer's every layer and head (see `AttentionHeads` in
+   * `src/core/search.ts`; T = `targetTokens.length`, S = `sourceTokens.length`):
+   * cross `[layers][heads][T][S]`, decoder self `[layers][heads][T][T]`
+   * (columns: the decoder inputs `<bos>`, then the output tokens), encoder self
+   * `[layers][heads][S][S]`. Absent for the recurrent models.
+   */
+  heads?: AttentionHeads;
   /** Per target step, the top candidates (token and probability). */
   candidates: { token: string; prob: number }[][];
   /** Sum of the output's token log-probabilities (nats). */
@@ -102,7 +111,8 @@ export interface TranslateOptions {
    * (small products on the CPU, one output-projection matMul per step);
    * `tensor`: the training graph's TensorFlow.js ops (`greedyDecode` /
    * `beamSearch`), the reference the fast path is tested against. Both give
-   * the same tokens up to float32 rounding.
+   * the same tokens up to float32 rounding. The Transformer has no fast
+   * path and always decodes on the tensor path.
    */
   engine?: 'fast' | 'tensor';
 }
@@ -110,7 +120,7 @@ export interface TranslateOptions {
 /** A loaded model ready to translate. Call `dispose()` to free its tensors. */
 export class Translator {
   private constructor(
-    readonly model: Seq2SeqModel,
+    readonly model: AnyModel,
     readonly manifest: RunManifest,
     readonly srcVocab: Vocabulary,
     readonly tgtVocab: Vocabulary,
@@ -120,8 +130,8 @@ export class Translator {
     readonly checkpointDir: string,
     /** Run folder. */
     readonly runDir: string,
-    /** Weight snapshot for the fast inference path. */
-    private readonly inference: InferenceModel,
+    /** Weight snapshot for the fast inference path (recurrent models; the Transformer decodes on the tensor path). */
+    private readonly inference: InferenceModel | undefined,
   ) {}
 
   /** The run's config. */
@@ -143,13 +153,13 @@ export class Translator {
     const tokenizers = await loadRunTokenizers(runDir, manifest);
     const srcVocab = Vocabulary.fromJSON(manifest.srcVocab);
     const tgtVocab = Vocabulary.fromJSON(manifest.tgtVocab);
-    const model = new Seq2SeqModel(manifest.config.model, srcVocab.size, tgtVocab.size, manifest.config.train.seed);
-    let inference: InferenceModel;
+    const model = createModel(manifest.config.model, srcVocab.size, tgtVocab.size, manifest.config.train.seed);
+    let inference: InferenceModel | undefined;
     try {
       // Checked against the model's names and shapes before any stored value is read.
       const ckpt = await loadCheckpoint(checkpointDir, { weights: model.params.specs });
       model.params.import(ckpt.weights);
-      inference = new InferenceModel(model, { simd: opts.simd });
+      if (model instanceof Seq2SeqModel) inference = new InferenceModel(model, { simd: opts.simd });
     } catch (e) {
       model.dispose();
       throw e;
@@ -181,13 +191,14 @@ export class Translator {
       topK: topK || undefined,
       noRepeatNgramSize: opts.noRepeatNgramSize ?? tc.noRepeatNgramSize ?? DEFAULT_TRAIN.noRepeatNgramSize,
       repetitionPenalty: opts.repetitionPenalty ?? tc.repetitionPenalty ?? DEFAULT_TRAIN.repetitionPenalty,
+      heads: true,
     };
     const { tokens: srcTokens, ids } = encodeSentence(text, this.srcTokenizer, this.srcVocab);
     const batch = makeBatch([{ src: ids, tgt: [] }], [0]);
     const ratio = tc.maxOutputRatio;
     let hyps: Hypothesis[];
     const tree = opts.beamTree && beamSize > 1 ? new BeamTreeRecorder() : undefined;
-    if (opts.engine !== 'tensor') {
+    if (opts.engine !== 'tensor' && this.inference) {
       // The batch's source row: the sentence's ids followed by <eos>, no padding.
       const src = Array.from(batch.srcIds.subarray(0, batch.srcLengths[0]));
       hyps = beamSize > 1 ? beamSearchFastNBest(this.inference, src, beamSize, alpha, ratio, { ...search, nBest, tree }) : [greedyDecodeFast(this.inference, src, ratio, search)];
@@ -211,6 +222,7 @@ export class Translator {
       sourceTokens: [...this.srcVocab.decode(ids), EOS],
       targetTokens: best.tokens,
       attention: hyp.attention,
+      ...(hyp.heads ? { heads: hyp.heads } : {}),
       candidates: (hyp.candidates ?? []).map((row) => row.map((c) => ({ token: this.tgtVocab.tokenOf(c.id), prob: c.prob }))),
       logProb: hyp.logProb,
       score: hyp.score,
@@ -249,7 +261,7 @@ export class Translator {
   }
 
   dispose(): void {
-    this.inference.dispose();
+    this.inference?.dispose();
     this.model.dispose();
   }
 }

@@ -9,15 +9,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from './config';
 import type { Batch } from './data/batching';
 import { batchTensors } from './evaluation';
-import type { Seq2SeqModel } from './model/seq2seq';
+import type { AnyModel } from './model/index';
 import { Adam } from './optimizer';
 import { Random } from './random';
 import { disposeAll, tidy } from './tensors';
 
-/** Gradients of one batch: one tensor per model variable (mean per-token loss), in `model.variables` order. */
+/** Gradients of one batch: one tensor per model variable (of the mean per-token training objective), in `model.variables` order. */
 export interface BatchGradients {
   grads: tf.Tensor[];
-  /** Mean per-token cross-entropy of the batch (nats). */
+  /** Mean per-token cross-entropy of the batch (nats), unsmoothed: the NLL even with label smoothing (whose objective the gradients follow). */
   loss: number;
   /** Non-padding target tokens of the batch. */
   tokens: number;
@@ -29,8 +29,8 @@ export class Updater {
   skippedUpdates = 0;
 
   constructor(
-    private readonly model: Seq2SeqModel,
-    private readonly train: Pick<TrainConfig, 'learningRate' | 'clipNorm' | 'teacherForcing' | 'softmaxCandidates'> & Partial<Pick<TrainConfig, 'lazyAdam'>>,
+    private readonly model: AnyModel,
+    private readonly train: Pick<TrainConfig, 'learningRate' | 'clipNorm' | 'teacherForcing' | 'softmaxCandidates'> & Partial<Pick<TrainConfig, 'lazyAdam' | 'labelSmoothing'>>,
     private readonly random: Random,
   ) {
     const lazy = new Set(train.lazyAdam ? model.rowSparseParameters : []);
@@ -52,24 +52,26 @@ export class Updater {
    */
   gradients(batch: Batch, random: Random = this.random): BatchGradients {
     const tensors = batchTensors(batch);
+    let nll: tf.Scalar | undefined;
     try {
       const { value, grads } = tidy(() =>
-        tf.variableGrads(
-          () =>
-            this.model.loss(tensors, batch.tokens, {
-              training: true,
-              teacherForcing: this.train.teacherForcing,
-              random,
-              softmaxCandidates: this.train.softmaxCandidates,
-            }).loss,
-          this.model.variables,
-        ),
+        tf.variableGrads(() => {
+          const r = this.model.loss(tensors, batch.tokens, {
+            training: true,
+            teacherForcing: this.train.teacherForcing,
+            random,
+            softmaxCandidates: this.train.softmaxCandidates,
+            labelSmoothing: this.train.labelSmoothing,
+          });
+          nll = tf.keep(tf.div(r.nllSum, Math.max(batch.tokens, 1)) as tf.Scalar);
+          return r.loss;
+        }, this.model.variables),
       );
-      const loss = value.dataSync()[0];
       value.dispose();
+      const loss = nll!.dataSync()[0];
       return { grads: this.model.variables.map((v) => grads[v.name]), loss, tokens: batch.tokens };
     } finally {
-      disposeAll(tensors);
+      disposeAll(tensors, nll);
     }
   }
 

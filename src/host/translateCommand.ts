@@ -9,6 +9,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { attentionLabel } from '../core/config';
 import type { Translation } from '../core/translator';
 import { MAX_SENTENCES_SHOWN, type AttentionView } from './attentionView';
 import { batchSelections, countEmptyOutputs, countSentences, insertBelowTexts, nBestPickItems, notificationText, replacementTexts, type SelectionBatch } from './logic/translateText';
@@ -94,7 +95,7 @@ export class TranslateController implements vscode.Disposable {
     }
     const loaded = this.client.loaded;
     this.attention.update(
-      { name: loaded?.summary.name ?? run.name, attention: loaded?.summary.attention ?? run.config?.model.attention ?? 'bahdanau', beamSize: loaded?.summary.beamSize ?? 1 },
+      { name: loaded?.summary.name ?? run.name, attention: loaded?.summary.attention ?? (run.config ? attentionLabel(run.config.model) : 'bahdanau'), beamSize: loaded?.summary.beamSize ?? 1 },
       translations,
     );
     const texts = await pickNBest(translations);

@@ -14,10 +14,12 @@ export interface ModelSummary {
   runDir: string;
   /** Absolute checkpoint folder in use (`best/` when present, else `last/`). */
   checkpointDir: string;
+  /** Recurrent cell, or `transformer` for the Transformer family. */
   cell: string;
-  /** Attention kind (`none` = a single fixed context vector, no alignment). */
+  /** Attention kind (`none` = a single fixed context vector, no alignment; `multi-head` for the Transformer). */
   attention: string;
   layers: number;
+  /** Recurrent state size, or d_model for the Transformer. */
   hiddenSize: number;
   embeddingSize: number;
   bidirectional: boolean;

@@ -7,6 +7,7 @@
  */
 import * as path from 'path';
 import { parentPort } from 'worker_threads';
+import { attentionLabel } from '../core/config';
 import { describeError } from '../core/errors';
 import { Translator, type Translation } from '../core/translator';
 import { backendName } from '../core/backend';
@@ -30,12 +31,23 @@ function summarize(t: Translator): ModelSummary {
     name: c.name ?? path.basename(t.runDir),
     runDir: t.runDir,
     checkpointDir: t.checkpointDir,
-    cell: c.model.cell,
-    attention: c.model.attention,
-    layers: c.model.layers,
-    hiddenSize: c.model.hiddenSize,
-    embeddingSize: c.model.embeddingSize,
-    bidirectional: c.model.bidirectional,
+    ...(c.model.type === 'transformer'
+      ? {
+          cell: 'transformer',
+          attention: attentionLabel(c.model),
+          layers: c.model.transformer.layers,
+          hiddenSize: c.model.transformer.modelSize,
+          embeddingSize: c.model.transformer.modelSize,
+          bidirectional: false,
+        }
+      : {
+          cell: c.model.cell,
+          attention: c.model.attention,
+          layers: c.model.layers,
+          hiddenSize: c.model.hiddenSize,
+          embeddingSize: c.model.embeddingSize,
+          bidirectional: c.model.bidirectional,
+        }),
     srcVocabSize: t.srcVocab.size,
     tgtVocabSize: t.tgtVocab.size,
     beamSize: c.train.beamSize,

@@ -7,7 +7,7 @@ import { parentPort } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../core/backend';
 import { describeError } from '../core/errors';
-import { Seq2SeqModel } from '../core/model/seq2seq';
+import { AnyModel, createModel } from '../core/model/index';
 import { combineShares, FromReplica, layout, ToReplica, writeGradients } from '../core/parallel';
 import { Random } from '../core/random';
 import { BatchGradients, Updater } from '../core/updater';
@@ -16,7 +16,7 @@ if (!parentPort) throw new Error('replicaWorker must run inside a worker_threads
 const port = parentPort;
 const post = (m: FromReplica) => port.postMessage(m);
 
-let model: Seq2SeqModel | undefined;
+let model: AnyModel | undefined;
 let updater: Updater | undefined;
 let index = 0;
 let buffers: SharedArrayBuffer[] = [];
@@ -31,7 +31,7 @@ async function handle(m: ToReplica): Promise<void> {
       index = m.index;
       buffers = m.buffers;
       offsets = layout(m.shapes).offsets;
-      model = new Seq2SeqModel(init.model, init.srcVocabSize, init.tgtVocabSize, init.train.seed);
+      model = createModel(init.model, init.srcVocabSize, init.tgtVocabSize, init.train.seed);
       model.params.import(init.weights);
       updater = new Updater(model, init.train, new Random(init.train.seed + 7919 * index));
       updater.learningRate = init.learningRate;

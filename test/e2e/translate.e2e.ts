@@ -292,6 +292,7 @@ describe('Translate Selection, attention view and Models tree in VS Code (packag
     const v = await waitForAttention(attention, (x) => x.rowLabels.length > 0);
     assert.equal(v.model, 'tiny');
     assert.deepEqual(v.badges, ['bahdanau attention', 'greedy']);
+    assert.equal(await attention.locator('#head-picker').count(), 0, 'no layer/head selector for a recurrent model');
     assert.equal(v.source, SENTENCES[0]);
     assert.equal(v.output, want.text);
     assert.deepEqual(v.colLabels, want.sourceTokens);

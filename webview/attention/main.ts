@@ -8,10 +8,17 @@
  * For a `bpe` run (the translation has `sourceWords`/`targetWords`) a toggle
  * merges the subword tokens into words (src/shared/subwordMerge.ts: a source
  * word's column is the sum of its subwords' columns, a target word's row the
- * mean of its subwords' rows).
+ * mean of its subwords' rows). For a Transformer (the translation has
+ * `heads`), a selector picks which attention the heatmap shows:
+ * cross-attention, encoder self-attention or decoder self-attention, a layer,
+ * and one head or the average over heads (default: the last layer's
+ * cross-attention, averaged — `Translation.attention`); subwords merge in the
+ * cross-attention only.
  */
 import './pageL10n'; // first: configures l10n.t before anything else runs
 import './attention.css';
+import { BOS } from '../../src/core/data/vocabulary';
+import type { AttentionHeads } from '../../src/core/search';
 import type { Translation } from '../../src/core/translator';
 import type { AttentionToHost, HostToAttention, ShowTranslationsMessage } from '../../src/protocol/attentionView';
 import { cellPaint, colorScaleOf, formatCellWeight, layoutHeatmap, rowArgmax, type ColorScale } from '../../src/shared/attentionHeatmap';
@@ -51,13 +58,91 @@ interface HeatmapView {
   steps: number[][];
 }
 
-/** The heatmap of `t`: its tokens, or with `merge` (and word groups present) its words. */
+/**
+ * The heatmap of `t`: the attention the head selector picks (the default
+ * matrix without heads), on its tokens, or — cross-attention only — with
+ * `merge` (and word groups present) on its words.
+ */
 function heatmapView(t: Translation, merge: boolean): HeatmapView {
+  const { kind, matrix } = chosenMatrix(t);
+  const steps = t.targetTokens.map((_, i) => [i]);
+  if (kind === 'encoderSelf') return { sourceTokens: t.sourceTokens, targetTokens: t.sourceTokens, attention: matrix, steps: t.sourceTokens.map(() => []) };
+  if (kind === 'decoderSelf') return { sourceTokens: [BOS, ...t.targetTokens.slice(0, -1)], targetTokens: t.targetTokens, attention: matrix, steps };
   if (merge && t.sourceWords && t.targetWords) {
-    const m = mergeSubwordAttention(t.attention, t.sourceTokens, t.targetTokens, t.sourceWords, t.targetWords);
+    const m = mergeSubwordAttention(matrix, t.sourceTokens, t.targetTokens, t.sourceWords, t.targetWords);
     return { sourceTokens: m.sourceLabels, targetTokens: m.targetLabels, attention: m.attention, steps: m.targetSteps };
   }
-  return { sourceTokens: t.sourceTokens, targetTokens: t.targetTokens, attention: t.attention, steps: t.targetTokens.map((_, i) => [i]) };
+  return { sourceTokens: t.sourceTokens, targetTokens: t.targetTokens, attention: matrix, steps };
+}
+
+/** Which of a Transformer's attentions the heatmap shows. */
+type HeadKind = keyof AttentionHeads;
+interface HeadChoice {
+  kind: HeadKind;
+  /** 0-based layer; −1 = the last. */
+  layer: number;
+  /** 0-based head, or −1 = the average over heads. */
+  head: number;
+}
+const DEFAULT_HEADS: HeadChoice = { kind: 'cross', layer: -1, head: -1 };
+let headChoice: HeadChoice = { ...DEFAULT_HEADS };
+
+/** The matrix the head selector picks from `t.heads` (queries × keys), or `t.attention` without heads. */
+function chosenMatrix(t: Translation): { kind: HeadKind; matrix: number[][] } {
+  const heads = t.heads;
+  if (!heads) return { kind: 'cross', matrix: t.attention };
+  const layers = heads[headChoice.kind];
+  const layer = layers[headChoice.layer < 0 || headChoice.layer >= layers.length ? layers.length - 1 : headChoice.layer] ?? [];
+  if (headChoice.head >= 0 && headChoice.head < layer.length) return { kind: headChoice.kind, matrix: layer[headChoice.head] };
+  return { kind: headChoice.kind, matrix: (layer[0] ?? []).map((row, i) => row.map((_, j) => layer.reduce((sum, head) => sum + head[i][j], 0) / layer.length)) };
+}
+
+/** The kind / layer / head selector of a Transformer's translation. */
+function headSelector(heads: AttentionHeads): HTMLElement {
+  const row = h('div', 'picker head-picker');
+  row.id = 'head-picker';
+  const select = (id: string, label: string, options: [string, string][], value: string, onChange: (v: string) => void) => {
+    const l = h('label', undefined, `${label} `);
+    const el = h('select');
+    el.id = id;
+    l.htmlFor = id;
+    for (const [v, text] of options) {
+      const o = h('option', undefined, text);
+      o.value = v;
+      o.selected = v === value;
+      el.append(o);
+    }
+    el.addEventListener('change', () => {
+      onChange(el.value);
+      vscode.setState({ selected, mergeWords, headChoice });
+      render();
+    });
+    row.append(l, el);
+  };
+  const kinds: [HeadKind, string][] = [
+    ['cross', l10n.t('cross-attention')],
+    ['encoderSelf', l10n.t('encoder self-attention')],
+    ['decoderSelf', l10n.t('decoder self-attention')],
+  ];
+  select('head-kind', l10n.t('Attention'), kinds, headChoice.kind, (v) => (headChoice = { ...headChoice, kind: v as HeadKind }));
+  const layers = heads[headChoice.kind].length;
+  const layer = headChoice.layer < 0 || headChoice.layer >= layers ? layers - 1 : headChoice.layer;
+  select(
+    'head-layer',
+    l10n.t('Layer'),
+    Array.from({ length: layers }, (_, i) => [String(i), String(i + 1)]),
+    String(layer),
+    (v) => (headChoice = { ...headChoice, layer: Number(v) }),
+  );
+  const count = heads[headChoice.kind][layer]?.length ?? 0;
+  select(
+    'head-index',
+    l10n.t('Head'),
+    [['-1', l10n.t('average')], ...Array.from({ length: count }, (_, i): [string, string] => [String(i), String(i + 1)])],
+    String(headChoice.head < count ? headChoice.head : -1),
+    (v) => (headChoice = { ...headChoice, head: Number(v) }),
+  );
+  return row;
 }
 
 const app = document.getElementById('app')!;
@@ -97,7 +182,7 @@ function render(): void {
   const picked = tree && shownFinished !== undefined && tree.finished[shownFinished]?.node !== tree.winner ? tree.finished[shownFinished] : undefined;
   // A finished hypothesis picked in the beam tree: its tokens and alignment (candidates are recorded for the translation only).
   const t: Translation = picked
-    ? { ...translation, text: picked.text, targetTokens: picked.tokens, targetWords: picked.targetWords, attention: picked.attention, candidates: [], logProb: picked.logProb, score: picked.score }
+    ? { ...translation, text: picked.text, targetTokens: picked.tokens, targetWords: picked.targetWords, attention: picked.attention, heads: undefined, candidates: [], logProb: picked.logProb, score: picked.score }
     : translation;
 
   const header = h('header', 'header');
@@ -121,7 +206,7 @@ function render(): void {
     select.addEventListener('change', () => {
       selected = Number(select.value);
       shownFinished = undefined;
-      vscode.setState({ selected, mergeWords });
+      vscode.setState({ selected, mergeWords, headChoice });
       send({ type: 'select', index: selected });
       render();
     });
@@ -162,6 +247,7 @@ function render(): void {
     const title = h('div', 'heatmap-title');
     title.append(heat.lastChild!, exportButtons(l10n.t('Attention weights'), (f) => void exportHeatmap(map.querySelector('svg.heatmap')!, f, `attention-${msg.model.name}-${selected + 1}`)));
     heat.append(title);
+    if (t.heads) heat.append(headSelector(t.heads));
     if (t.sourceWords && t.targetWords) heat.append(mergeToggle());
     heat.append(map);
     heat.append(legend());
@@ -197,14 +283,14 @@ function mergeToggle(): HTMLElement {
   label.title = l10n.t("Show words instead of subword tokens: a source word's column is the sum of its subwords' attention weights, a target word's row the mean of its subwords' rows.");
   box.addEventListener('change', () => {
     mergeWords = box.checked;
-    vscode.setState({ selected, mergeWords });
+    vscode.setState({ selected, mergeWords, headChoice });
     render();
   });
   label.append(box, document.createTextNode(` ${l10n.t('Merge subwords into words')}`));
   return label;
 }
 
-/** The SVG heatmap of one translation (tokens or merged words), with hover tooltip and row highlight. */
+/** The SVG heatmap of one attention matrix (rows: queries, columns: keys; tokens or merged words), with hover tooltip and row highlight. */
 function heatmap(t: HeatmapView): HTMLElement {
   const wrap = h('div', 'heatmap-wrap');
   const available = Math.max(240, (app.clientWidth || window.innerWidth) - 8);
@@ -403,8 +489,9 @@ window.addEventListener('resize', () => {
   }, 100);
 });
 
-const saved = vscode.getState() as { selected?: number; mergeWords?: boolean } | undefined;
+const saved = vscode.getState() as { selected?: number; mergeWords?: boolean; headChoice?: HeadChoice } | undefined;
 if (typeof saved?.selected === 'number') selected = saved.selected;
 if (typeof saved?.mergeWords === 'boolean') mergeWords = saved.mergeWords;
+if (saved?.headChoice && ['cross', 'encoderSelf', 'decoderSelf'].includes(saved.headChoice.kind)) headChoice = { ...DEFAULT_HEADS, ...saved.headChoice };
 render();
 send({ type: 'ready' });

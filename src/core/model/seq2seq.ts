@@ -7,7 +7,8 @@ import type { ModelConfig } from '../config';
 import { Random } from '../random';
 import { EncodedSource, DecoderState, DecoderStepOutput, RecurrentDecoder } from './decoder';
 import { RecurrentEncoder } from './encoder';
-import { maskedCrossEntropy } from './loss';
+import type { StepOutput, TranslationModel } from './index';
+import { smoothedCrossEntropy } from './loss';
 import { ParameterStore } from './parameters';
 
 /** A padded batch as tensors (see `src/core/data/batching.ts` for the layout). */
@@ -43,12 +44,18 @@ export interface LossOptions {
    * Memisevic & Bengio 2015, sec. 3). 0 or undefined: full softmax.
    */
   softmaxCandidates?: number;
+  /**
+   * Training only: label smoothing ε of the objective (`train.labelSmoothing`,
+   * see `smoothedCrossEntropy`); `LossResult.nllSum` stays the plain NLL.
+   * 0 or undefined: none.
+   */
+  labelSmoothing?: number;
 }
 
 export interface LossResult {
-  /** Sum of token negative log-likelihoods (nats) over non-padding target positions, scalar. */
+  /** Sum of token negative log-likelihoods (nats) over non-padding target positions, scalar (unsmoothed: perplexity = exp(nllSum / tokens)). */
   nllSum: tf.Scalar;
-  /** `nllSum / tokens`: mean per-token cross-entropy, scalar (the training objective). */
+  /** Mean per-token cross-entropy, scalar (the training objective): `nllSum / tokens`, or its label-smoothed counterpart with `labelSmoothing` > 0. */
   loss: tf.Scalar;
 }
 
@@ -107,7 +114,8 @@ export function candidateSet(
   return { ids, targets, logitOffsets };
 }
 
-export class Seq2SeqModel {
+/** The recurrent encoder–decoder (`model.type: "rnn"`). */
+export class Seq2SeqModel implements TranslationModel<EncodedSource, DecoderState> {
   readonly params: ParameterStore;
   readonly encoder: RecurrentEncoder;
   readonly decoder: RecurrentDecoder;
@@ -170,8 +178,8 @@ export class Seq2SeqModel {
       if (k > 0 && k < this.tgtVocabSize) {
         const c = candidateSet(batch.tgtOut, batch.tgtMask, this.tgtVocabSize, k, k, opts.random);
         const logits = tf.add(this.decoder.logits(features, dropout, tf.tensor1d(c.ids, 'int32')), tf.tensor1d(c.logitOffsets)) as tf.Tensor2D;
-        const nllSum = maskedCrossEntropy(logits, c.targets, batch.tgtMask, opts.training);
-        return { nllSum, loss: tf.div(nllSum, Math.max(tokens, 1)) as tf.Scalar };
+        const r = smoothedCrossEntropy(logits, c.targets, batch.tgtMask, opts.training ? (opts.labelSmoothing ?? 0) : 0, opts.training);
+        return { nllSum: r.nllSum, loss: tf.div(r.loss, Math.max(tokens, 1)) as tf.Scalar };
       }
       logits = this.decoder.logits(features, dropout);
     } else {
@@ -196,8 +204,8 @@ export class Seq2SeqModel {
       }
       logits = tf.reshape(tf.stack(perStep, 1), [b * tgtLen, this.tgtVocabSize]) as tf.Tensor2D;
     }
-    const nllSum = maskedCrossEntropy(logits, batch.tgtOut, batch.tgtMask, opts.training);
-    return { nllSum, loss: tf.div(nllSum, Math.max(tokens, 1)) as tf.Scalar };
+    const r = smoothedCrossEntropy(logits, batch.tgtOut, batch.tgtMask, opts.training ? (opts.labelSmoothing ?? 0) : 0, opts.training);
+    return { nllSum: r.nllSum, loss: tf.div(r.loss, Math.max(tokens, 1)) as tf.Scalar };
   }
 
   /** Decoder initial state for an encoded batch. */
@@ -210,10 +218,34 @@ export class Seq2SeqModel {
    * @param prevIds `[batch]` int32 previous tokens (`<bos>` first)
    * @returns `logProbs [batch, vocab]`, the new state and attention weights `[batch, srcLen]` (absent for `none`)
    */
-  decodeStep(prevIds: tf.Tensor1D, state: DecoderState, src: EncodedSource): { logProbs: tf.Tensor2D; state: DecoderState; weights?: tf.Tensor2D } {
+  decodeStep(prevIds: tf.Tensor1D, state: DecoderState, src: EncodedSource): StepOutput<DecoderState> {
     const emb = this.decoder.embed(prevIds);
     const r = this.decoder.step(this.decoder.projectEmbeddings(emb), state, src);
     return { logProbs: tf.logSoftmax(this.decoder.logits(this.decoder.readout(r, emb))), state: r.state, weights: r.weights };
+  }
+
+  /** True unless `model.attention` is `none`. */
+  get hasAttention(): boolean {
+    return this.config.attention !== 'none';
+  }
+
+  /** A one-sentence `src` repeated `k` times along the batch (for `k` beams). */
+  tileSource(src: EncodedSource, k: number): EncodedSource {
+    return {
+      outputs: tf.tile(src.outputs, [k, 1, 1]),
+      keys: src.keys && tf.tile(src.keys, [k, 1, 1]),
+      bias: tf.tile(src.bias, [k, 1]),
+      final: tf.tile(src.final, [k, 1]),
+      ...(src.mean ? { mean: tf.tile(src.mean, [k, 1]) } : {}),
+    };
+  }
+
+  /** The states of the rows `idx` (`[k]` int32), in that order. */
+  reorderState(state: DecoderState, idx: tf.Tensor1D): DecoderState {
+    return {
+      layers: state.layers.map((l) => (l.c ? { h: tf.gather(l.h, idx), c: tf.gather(l.c, idx) } : { h: tf.gather(l.h, idx) })),
+      feed: tf.gather(state.feed, idx),
+    };
   }
 
   /**

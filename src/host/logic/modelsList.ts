@@ -137,9 +137,13 @@ export function runsFolderPath(workspaceFolder: string, setting: string | undefi
   return path.resolve(workspaceFolder, setting && setting.trim() ? setting.trim() : 'runs');
 }
 
-/** One line (translated) describing a model's architecture, e.g. "GRU 1×256 bi · bahdanau attention · emb 128". */
+/** One line (translated) describing a model's architecture, e.g. "GRU 1×256 bi · bahdanau attention · emb 128" or "Transformer 2×128 · 4 heads · ff 512". */
 export function configSummary(c: Seq2SeqConfig): string {
   const m = c.model;
+  if (m.type === 'transformer') {
+    const t = m.transformer;
+    return l10n.t('Transformer {0}×{1} · {2} heads · ff {3}', t.layers, t.modelSize, t.heads, t.ffSize);
+  }
   const att = m.attention === 'none' ? l10n.t('no attention') : l10n.t('{0} attention', m.attention);
   const args = [m.cell.toUpperCase(), m.layers, m.hiddenSize, att, m.embeddingSize];
   return m.bidirectional ? l10n.t('{0} {1}×{2} bi · {3} · emb {4}', ...args) : l10n.t('{0} {1}×{2} · {3} · emb {4}', ...args);
