@@ -35,10 +35,12 @@ function schemaWithModelType(): SchemaNode {
 }
 
 /** The config with `field` removed, for comparing everything else. */
+/** `config` without `field` and the settings that go with its values (`data.bpe` with `data.tokenizer`). */
 function without(config: unknown, field: string): unknown {
   const c = structuredClone(config) as Record<string, Record<string, unknown>>;
   const [section, key] = field.split('.');
   delete c[section!]![key!];
+  if (field === 'data.tokenizer') delete c.data!.bpe;
   return c;
 }
 
@@ -113,12 +115,19 @@ describe('ablation: variants', () => {
             assert.equal(v.field, f.field);
             assert.equal(valueAt(v.config, f.field), values[i]);
             assert.deepEqual(without(v.config, f.field), without(base, f.field));
+            if (f.field === 'data.tokenizer') assert.equal(v.config.data.bpe !== undefined, values[i] === 'bpe', 'data.bpe exactly for the bpe tokenizer');
           });
           assert.equal(new Set(variants.map((v) => v.id)).size, variants.length, 'ids are distinct');
         },
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('from a bpe base, word and char variants drop data.bpe (it belongs to the bpe tokenizer) and validate', () => {
+    const bpeBase = validate({ ...structuredClone(base), data: { ...structuredClone(base.data), tokenizer: 'bpe', bpe: { merges: 500, joint: false } } }, 'the base');
+    const variants = expandVariants(bpeBase, [parseAblationSpec('data.tokenizer=word,char,bpe')], { validate });
+    assert.deepEqual(variants.map((v) => v.config.data.bpe), [undefined, undefined, { merges: 500, joint: false }]);
   });
 
   it('the same holds for integers in range; several --set give one variant per value of each, one field at a time; --include-base comes first', () => {

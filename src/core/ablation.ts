@@ -268,6 +268,9 @@ export function expandVariants(base: Seq2SeqConfig, specs: readonly AblationSpec
     for (const value of s.values) {
       const obj = structuredClone(base) as unknown as Record<string, unknown>;
       setAt(obj, s.field, value);
+      // Settings that belong to one value of the field go with it: `data.bpe` only exists for the bpe
+      // tokenizer (a bpe variant gets its defaults from validation; a word or char one drops it).
+      if (s.field === 'data.tokenizer' && value !== 'bpe') delete (obj.data as Record<string, unknown>).bpe;
       const config = opts.validate(obj, `--set ${s.text}`);
       variants.push({ id: `${slug(key)}-${slug(String(value))}`, label: `${s.field}=${String(value)}`, field: s.field, value, config });
     }
