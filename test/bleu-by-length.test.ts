@@ -133,6 +133,16 @@ describe('BLEU by source length', () => {
       assert.ok(svg.includes('run-a (attention: none)') && svg.includes('run-b (attention: bahdanau)'));
       assert.ok(svg.includes(`>${rows[1]!.sentences}</text>`), 'sentence count shown');
       assert.ok(svg.includes('Test BLEU by source length'));
+      // Runs scored on the same sentences: one count bar per bucket; on different ones, a bar per run.
+      const count = (s: string) => s.split(`>${rows[1]!.sentences}</text>`).length - 1;
+      assert.equal(count(svg), 1, 'one count label per bucket for runs on the same test sentences');
+      const other = rows.map((r) => ({ ...r, sentences: r.sentences + 1000 }));
+      await writeLengthChart(file, [{ name: 'a', rows }, { name: 'b', rows: other }, { name: 'c', rows }]);
+      const per = await fs.readFile(file, 'utf8');
+      assert.equal(count(per), 2, 'runs a and c show their own counts, b its own');
+      assert.ok(per.includes(`>${other[1]!.sentences}</text>`));
+      const three = lengthChartSpec([{ name: 'a', rows }, { name: 'b', rows }, { name: 'c', rows }]) as { title: { subtitle?: string } };
+      assert.equal(three.title.subtitle, undefined, 'more than two runs: the legend names them, no subtitle');
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

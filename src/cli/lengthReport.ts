@@ -50,7 +50,9 @@ export function formatTable(head: readonly string[], body: readonly (readonly st
 /**
  * Vega-Lite spec of the chart: test BLEU per bucket as a line with points
  * (one line per run; empty buckets have no point), and under it the number
- * of test sentences per bucket as bars labelled with the count.
+ * of test sentences per bucket as bars labelled with the count — one bar per
+ * bucket when every run was scored on the same sentences (`eval` on one test
+ * file), else one per run.
  * @throws Error when there is no run
  */
 export function lengthChartSpec(runs: readonly LengthRun[]): object {
@@ -59,11 +61,12 @@ export function lengthChartSpec(runs: readonly LengthRun[]): object {
   const values = runs.flatMap((run) => run.rows.map((r) => ({ run: run.name, bucket: r.bucket, bleu: r.bleu, sentences: r.sentences })));
   const runNames = runs.map((r) => r.name);
   const x = { field: 'bucket', type: 'ordinal', sort: buckets, scale: { type: 'band', domain: buckets, paddingInner: 0.2, paddingOuter: 0.1 }, axis: { labelAngle: 0 } };
-  const color = { field: 'run', type: 'nominal', sort: runNames, title: null, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 280 } };
+  const color = { field: 'run', type: 'nominal', sort: runNames, title: null, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 640 } };
+  const sameSentences = runs.every((run) => run.rows.length === runs[0]!.rows.length && run.rows.every((r, i) => r.sentences === runs[0]!.rows[i]!.sentences));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    // Subtitle: the run's name, or the runs' names joined by "vs".
-    title: { text: l10n.t('Test BLEU by source length'), subtitle: runNames.join(l10n.t(' vs ')), fontSize: 14, subtitleFontSize: 12, anchor: 'start' },
+    // Subtitle: the run's name, or two runs' names joined by "vs" (more runs: the legend names them; a longer subtitle would widen the chart).
+    title: { text: l10n.t('Test BLEU by source length'), ...(runNames.length <= 2 ? { subtitle: runNames.join(l10n.t(' vs ')) } : {}), fontSize: 14, subtitleFontSize: 12, anchor: 'start' },
     data: { values },
     vconcat: [
       {
@@ -77,17 +80,29 @@ export function lengthChartSpec(runs: readonly LengthRun[]): object {
           color,
         },
       },
-      {
-        width: 460,
-        height: 90,
-        encoding: {
-          x: { ...x, title: l10n.t('source length (tokens, as the model splits them)') },
-          xOffset: { field: 'run', type: 'nominal', sort: runNames },
-          y: { field: 'sentences', type: 'quantitative', title: l10n.t('sentences') },
-          color,
-        },
-        layer: [{ mark: { type: 'bar' } }, { mark: { type: 'text', dy: -6, fontSize: 10 }, encoding: { text: { field: 'sentences', type: 'quantitative' }, color: { value: '#333' } } }],
-      },
+      sameSentences
+        ? {
+            // One bar per bucket: the first run's counts (every run has the same).
+            width: 460,
+            height: 90,
+            transform: [{ filter: { field: 'run', equal: runNames[0] } }],
+            encoding: {
+              x: { ...x, title: l10n.t('source length (tokens, as the model splits them)') },
+              y: { field: 'sentences', type: 'quantitative', title: l10n.t('sentences') },
+            },
+            layer: [{ mark: { type: 'bar', color: '#9e9e9e' } }, { mark: { type: 'text', dy: -6, fontSize: 10 }, encoding: { text: { field: 'sentences', type: 'quantitative' }, color: { value: '#333' } } }],
+          }
+        : {
+            width: 460,
+            height: 90,
+            encoding: {
+              x: { ...x, title: l10n.t('source length (tokens, as the model splits them)') },
+              xOffset: { field: 'run', type: 'nominal', sort: runNames },
+              y: { field: 'sentences', type: 'quantitative', title: l10n.t('sentences') },
+              color,
+            },
+            layer: [{ mark: { type: 'bar' } }, { mark: { type: 'text', dy: -6, fontSize: 10 }, encoding: { text: { field: 'sentences', type: 'quantitative' }, color: { value: '#333' } } }],
+          },
     ],
     resolve: { scale: { color: 'shared' } },
     config: { font: 'sans-serif', background: 'white' },

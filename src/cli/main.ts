@@ -279,7 +279,8 @@ async function evalOne(modelPath: string, opts: EvalOptions): Promise<LengthRun>
     console.log(l10n.t('BLEU {0} · perplexity {1} · {2} sentences · beam {3} · {4}', result.bleu.toFixed(2), result.perplexity.toFixed(2), result.sentences, opts.beam, checkpointDir));
     console.log(formatLengthTable(byLength));
   }
-  return { name: l10n.t('{0} (attention: {1})', path.basename(runDir), cfg.model.attention), rows: byLength };
+  const what = cfg.model.type === 'transformer' ? l10n.t('Transformer') : l10n.t('attention: {0}', cfg.model.attention);
+  return { name: `${path.basename(runDir)} (${what})`, rows: byLength };
 }
 
 /**
