@@ -17,6 +17,7 @@
 import './pageL10n'; // first: configures l10n.t before anything else runs
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import '../common/page.css';
 import '../common/charts.css';
 import './compare.css';
 import type { CompareRun, CompareToHost, HostToCompare } from '../../src/protocol/compareRuns';

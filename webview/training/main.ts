@@ -12,6 +12,7 @@
 import './pageL10n'; // first: configures l10n.t before anything else runs
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import '../common/page.css';
 import '../common/charts.css';
 import './training.css';
 import type { DoneEvent, ProgressEvent, ReadingEvent, RunStartedEvent, TrainingEvent, ValidationEvent } from '../../src/core/events';
