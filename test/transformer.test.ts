@@ -408,6 +408,9 @@ describe('transformer', function () {
             const a = t1.translate(text, { beamSize });
             const b = t2.translate(text, { beamSize, engine: 'tensor' });
             assert.deepEqual(a.targetTokens, b.targetTokens, `${text}, beam ${beamSize}`);
+            const bare = t1.translate(text, { beamSize, heads: false });
+            assert.equal(bare.heads, undefined, 'heads: false records no heads');
+            assert.deepEqual([bare.targetTokens, bare.attention], [a.targetTokens, a.attention], 'and changes nothing else');
             close(a.logProb, b.logProb, 'logProb');
             assert.equal(a.attention.length, a.targetTokens.length, 'an attention row per output token');
             a.attention.forEach((row) => assert.equal(row.length, a.sourceTokens.length));

@@ -309,6 +309,8 @@ async function cmdTranslate(opts: { model: string; beam?: number; nBest?: number
         noRepeatNgramSize: opts.noRepeatNgram,
         repetitionPenalty: opts.repetitionPenalty,
         topK: opts.json ? 5 : 0,
+        // Plain text shows no attention: no Transformer heads to copy at each step.
+        heads: !!opts.json,
         beamTree: opts.beamTree,
       });
       if (opts.json) console.log(JSON.stringify(t));

@@ -102,6 +102,12 @@ export interface TranslateOptions {
   noRepeatNgramSize?: number;
   /** Repetition penalty θ (1 = off); default: the run's `train.repetitionPenalty`. */
   repetitionPenalty?: number;
+  /**
+   * Record every layer and head of a Transformer's attention in
+   * `Translation.heads` (default true: the attention view and `--json` show
+   * them; false spares copying them off the device at every step).
+   */
+  heads?: boolean;
   /** Record the beam search tree in `Translation.beamTree` (beam size above 1 only). */
   beamTree?: boolean;
   /** How many candidates per step to report (default 5; 0 = none). */
@@ -191,7 +197,7 @@ export class Translator {
       topK: topK || undefined,
       noRepeatNgramSize: opts.noRepeatNgramSize ?? tc.noRepeatNgramSize ?? DEFAULT_TRAIN.noRepeatNgramSize,
       repetitionPenalty: opts.repetitionPenalty ?? tc.repetitionPenalty ?? DEFAULT_TRAIN.repetitionPenalty,
-      heads: true,
+      heads: opts.heads ?? true,
     };
     const { tokens: srcTokens, ids } = encodeSentence(text, this.srcTokenizer, this.srcVocab);
     const batch = makeBatch([{ src: ids, tgt: [] }], [0]);
