@@ -10,7 +10,7 @@
  * (`tf.gather`), which the original wasm backend cannot compute at all.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { describeBackend, initBackend } from '../src/core/backend';
+import { describeBackend, initBackend } from '../src/core/kernels/backend';
 import { registerWasmKernels, unregisterWasmKernels } from '../src/core/kernels/wasm';
 
 const quick = process.argv.includes('--quick');

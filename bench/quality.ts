@@ -43,17 +43,17 @@ import { existsSync, promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Command } from 'commander';
-import { initBackend } from '../src/core/backend';
-import { readRunManifest } from '../src/core/checkpoint';
-import { DEFAULT_MODEL, legacyModelKeys, type ModelConfig, type Seq2SeqConfig } from '../src/core/config';
-import { loadConfig } from '../src/core/configLoader';
+import { initBackend } from '../src/core/kernels/backend';
+import { readRunManifest } from '../src/core/runs/checkpoint';
+import { DEFAULT_MODEL, legacyModelKeys, type ModelConfig, type Seq2SeqConfig } from '../src/core/config/config';
+import { loadConfig } from '../src/core/config/configLoader';
 import { readPairs } from '../src/core/data/corpus';
 import { makeBatches, type Batch, type EncodedPair } from '../src/core/data/batching';
 import { encodeSentence, loadDataset } from '../src/core/data/dataset';
 import { tokenizerFromJSON } from '../src/core/data/tokenizer';
 import { Vocabulary } from '../src/core/data/vocabulary';
-import type { TrainingEvent } from '../src/core/events';
-import { scoreHypotheses } from '../src/core/evaluation';
+import type { TrainingEvent } from '../src/core/training/events';
+import { scoreHypotheses } from '../src/core/metrics/evaluation';
 import { Random } from '../src/core/random';
 import { writeBatchFile } from './lib/batches';
 import type { ProjectCurveJob } from './lib/projectCurve';
@@ -410,7 +410,7 @@ async function peerRun(python: string, runDir: string, minutes: number, at: numb
 
 /** A few short and longer test sentences with both systems' outputs (the first of each length 3–10 in the split). */
 async function samples(runDir: string, peer: { hypotheses: string[]; sources: string[]; references: string[] }): Promise<QualityResults['samples']> {
-  const { Translator } = await import('../src/core/translator');
+  const { Translator } = await import('../src/core/decoding/translator');
   const t = await Translator.load(runDir);
   try {
     const picked: number[] = [];

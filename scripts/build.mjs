@@ -2,7 +2,7 @@
 /**
  * Build script (esbuild). Bundles, each separately:
  *   src/host/extension.ts       -> dist/extension.js        (node, cjs, external vscode)
- *   src/core/configLoader.ts    -> dist/configLoader.js     (node, cjs; required lazily by the extension)
+ *   src/core/config/configLoader.ts    -> dist/configLoader.js     (node, cjs; required lazily by the extension)
  *   src/worker/trainingWorker.ts -> dist/worker.js          (node, cjs; worker_threads entry)
  *   src/worker/inferenceWorker.ts -> dist/inference.js     (node, cjs; worker_threads entry, keeps the active model loaded)
  *   src/cli/main.ts             -> dist/cli.js              (node, cjs)
@@ -61,7 +61,7 @@ const entries = [
   {
     // Loaded by the extension on first use (keeps ajv out of dist/extension.js, so activation stays fast).
     name: 'configLoader',
-    options: { entryPoints: ['src/core/configLoader.ts'], outfile: 'dist/configLoader.js', platform: 'node', format: 'cjs', external: nodeExternal },
+    options: { entryPoints: ['src/core/config/configLoader.ts'], outfile: 'dist/configLoader.js', platform: 'node', format: 'cjs', external: nodeExternal },
   },
   {
     name: 'worker',

@@ -90,7 +90,7 @@ if (list.status === 0) {
 // vsce writes README.md and CHANGELOG.md as readme.md and changelog.md: compare names case-insensitively.
 const have = new Set(files.map((f) => f.toLowerCase()));
 // Every bundle, webview asset and tfjs .wasm binary the build produced (the worker loads the .wasm
-// files from its own folder, see wasmBinaryDir() in src/core/backend.ts).
+// files from its own folder, see wasmBinaryDir() in src/core/kernels/backend.ts).
 const built = walk('dist').filter((f) => !DIST_NOT_SHIPPED.some((re) => re.test(f)));
 if (!built.some((f) => f.endsWith('.wasm'))) fail('dist/ has no tfjs .wasm binaries: the build did not copy them');
 const missing = [...REQUIRED, ...built].filter((f) => !have.has(f.toLowerCase()));

@@ -15,7 +15,7 @@
  */
 import * as path from 'path';
 import type { Page } from 'playwright-core';
-import type { Translation } from '../src/core/translator';
+import type { Translation } from '../src/core/decoding/translator';
 import type { ShowTranslationsMessage } from '../src/protocol/attentionView';
 import { renderAttentionHtml } from '../src/host/logic/attentionHtml';
 import { PreviewSpec, previewMain, root, Shot } from './lib/webviewPreview';

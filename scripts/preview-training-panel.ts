@@ -15,7 +15,7 @@
  * scripts/lib/webviewPreview.ts.
  */
 import * as path from 'path';
-import type { TrainingEvent } from '../src/core/events';
+import type { TrainingEvent } from '../src/core/training/events';
 import { renderPanelHtml } from '../src/host/logic/panelHtml';
 import { PreviewSpec, previewMain, root, Shot } from './lib/webviewPreview';
 

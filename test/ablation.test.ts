@@ -20,9 +20,9 @@ import {
   type SchemaNode,
   type Variant,
   type VariantOutcome,
-} from '../src/core/ablation';
-import { withDefaults, type Seq2SeqConfig } from '../src/core/config';
-import { validateConfigObject } from '../src/core/configLoader';
+} from '../src/core/experiments/ablation';
+import { withDefaults, type Seq2SeqConfig } from '../src/core/config/config';
+import { validateConfigObject } from '../src/core/config/configLoader';
 
 const base: Seq2SeqConfig = withDefaults({ name: 'tiny', data: { train: '/data/pairs.tsv' }, model: { attention: 'bahdanau', layers: 1 }, train: { maxMinutes: 3 } });
 const validate = validateConfigObject;

@@ -3,14 +3,14 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { backendName, describeBackend, initBackend, parseBackendChoice, wasmBinaryDir } from '../src/core/backend';
+import { backendName, describeBackend, initBackend, parseBackendChoice, wasmBinaryDir } from '../src/core/kernels/backend';
 
 const repoRoot = path.join(__dirname, '..');
 
 /** Runs `initBackend()` in a fresh Node process (the choice is once per process) and returns its stdout. */
 function initInChild(env: Record<string, string>, preferred?: string): string {
   const script =
-    `const b = require(${JSON.stringify(path.join(repoRoot, 'src/core/backend.ts'))});` +
+    `const b = require(${JSON.stringify(path.join(repoRoot, 'src/core/kernels/backend.ts'))});` +
     `b.initBackend(${preferred ? JSON.stringify(preferred) : ''})` +
     `.then(n => { process.stdout.write(JSON.stringify({ n, d: b.describeBackend() })); })` +
     `.catch(e => { process.stdout.write(JSON.stringify({ err: String(e.message) })); });`;
@@ -23,7 +23,7 @@ function initInChild(env: Record<string, string>, preferred?: string): string {
   });
 }
 
-describe('core/backend', () => {
+describe('core/kernels/backend', () => {
   const savedEnv = process.env.SEQ2SEQ_BACKEND;
   before(() => {
     delete process.env.SEQ2SEQ_BACKEND;
@@ -46,7 +46,7 @@ describe('core/backend', () => {
     this.timeout(60000);
     const script =
       `const before = process.listeners('unhandledRejection').length + process.listeners('uncaughtException').length;` +
-      `require(${JSON.stringify(path.join(repoRoot, 'src/core/backend.ts'))}).initBackend('wasm').then(n => {` +
+      `require(${JSON.stringify(path.join(repoRoot, 'src/core/kernels/backend.ts'))}).initBackend('wasm').then(n => {` +
       `const after = process.listeners('unhandledRejection').length + process.listeners('uncaughtException').length;` +
       `process.stdout.write(JSON.stringify({ n, before, after })); });`;
     const env: NodeJS.ProcessEnv = { ...process.env };

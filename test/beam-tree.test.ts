@@ -1,5 +1,5 @@
 /**
- * The recorded beam search tree (src/core/beamTree.ts, `tree` in the beam
+ * The recorded beam search tree (src/core/decoding/beamTree.ts, `tree` in the beam
  * search options): what the search kept, finished and pruned at each step,
  * the same in both engines, without changing the search's result, and as
  * text in `Translation.beamTree`.
@@ -11,17 +11,17 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
-import { initBackend } from '../src/core/backend';
-import { BeamTreeRecorder } from '../src/core/beamTree';
-import { DEFAULT_MODEL, ModelConfig, withDefaults } from '../src/core/config';
+import { initBackend } from '../src/core/kernels/backend';
+import { BeamTreeRecorder } from '../src/core/decoding/beamTree';
+import { DEFAULT_MODEL, ModelConfig, withDefaults } from '../src/core/config/config';
 import { makeBatch } from '../src/core/data/batching';
 import { BOS_ID, EOS_ID } from '../src/core/data/vocabulary';
-import { sourceTensors } from '../src/core/evaluation';
-import { InferenceModel } from '../src/core/model/inference';
+import { sourceTensors } from '../src/core/metrics/evaluation';
+import { InferenceModel } from '../src/core/decoding/inference';
 import { Seq2SeqModel } from '../src/core/model/seq2seq';
-import { beamSearchFastNBest, beamSearchNBest, Hypothesis, SearchOptions } from '../src/core/search';
-import { train } from '../src/core/training';
-import { Translator, type BeamTreeView } from '../src/core/translator';
+import { beamSearchFastNBest, beamSearchNBest, Hypothesis, SearchOptions } from '../src/core/decoding/search';
+import { train } from '../src/core/training/training';
+import { Translator, type BeamTreeView } from '../src/core/decoding/translator';
 import { beamTreeText, layoutBeamTree, pathToRoot, shortLabel } from '../src/shared/beamTreeLayout';
 
 const SRC_VOCAB = 23;

@@ -10,10 +10,10 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
-import { initBackend } from '../src/core/backend';
-import { BPE_FILE, CheckpointError, readRunManifest } from '../src/core/checkpoint';
-import { withDefaults } from '../src/core/config';
-import { ConfigError, validateConfigObject } from '../src/core/configLoader';
+import { initBackend } from '../src/core/kernels/backend';
+import { BPE_FILE, CheckpointError, readRunManifest } from '../src/core/runs/checkpoint';
+import { withDefaults } from '../src/core/config/config';
+import { ConfigError, validateConfigObject } from '../src/core/config/configLoader';
 import {
   BpeCodes,
   BpeTokenizer,
@@ -26,8 +26,8 @@ import {
   WORD_START,
 } from '../src/core/data/bpe';
 import { loadDataset } from '../src/core/data/dataset';
-import { train } from '../src/core/training';
-import { Translator } from '../src/core/translator';
+import { train } from '../src/core/training/training';
+import { Translator } from '../src/core/decoding/translator';
 
 const EOW = '</w>';
 

@@ -9,11 +9,11 @@ import { strict as assert } from 'assert';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { initBackend } from '../src/core/backend';
-import { readRunManifest, RUN_FORMAT, upgradeManifest, type RunManifest } from '../src/core/checkpoint';
-import { withDefaults } from '../src/core/config';
-import { train } from '../src/core/training';
-import { Translator } from '../src/core/translator';
+import { initBackend } from '../src/core/kernels/backend';
+import { readRunManifest, RUN_FORMAT, upgradeManifest, type RunManifest } from '../src/core/runs/checkpoint';
+import { withDefaults } from '../src/core/config/config';
+import { train } from '../src/core/training/training';
+import { Translator } from '../src/core/decoding/translator';
 
 const EN_FR = path.join(__dirname, '..', 'sample-data', 'en-fr.tsv');
 const SENTENCE = 'the cat is in my pretty heavy letter .';

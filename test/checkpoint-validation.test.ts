@@ -14,11 +14,11 @@ import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/core/backend';
-import { CHECKPOINT_FORMAT, CheckpointError, loadCheckpoint } from '../src/core/checkpoint';
-import { withDefaults } from '../src/core/config';
-import { train } from '../src/core/training';
-import { Translator } from '../src/core/translator';
+import { initBackend } from '../src/core/kernels/backend';
+import { CHECKPOINT_FORMAT, CheckpointError, loadCheckpoint } from '../src/core/runs/checkpoint';
+import { withDefaults } from '../src/core/config/config';
+import { train } from '../src/core/training/training';
+import { Translator } from '../src/core/decoding/translator';
 
 const PAIRS = ['a b c', 'b c d', 'c d e', 'd e a', 'e a b', 'a c e', 'b d a', 'c e b'].map((s) => `${s}\t${s.split(' ').reverse().join(' ')}`);
 

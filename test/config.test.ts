@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import schema from '../schemas/config.schema.json';
-import { DEFAULT_DATA, DEFAULT_MODEL, DEFAULT_TRAIN } from '../src/core/config';
+import { DEFAULT_DATA, DEFAULT_MODEL, DEFAULT_TRAIN } from '../src/core/config/config';
 import {
   applyOverrides,
   ConfigError,
@@ -13,7 +13,7 @@ import {
   parseConfigText,
   resolveConfigPaths,
   validateConfigObject,
-} from '../src/core/configLoader';
+} from '../src/core/config/configLoader';
 
 const repoRoot = path.join(__dirname, '..');
 let tmp: string;
@@ -43,7 +43,7 @@ async function configError(file: string): Promise<ConfigError> {
 describe('config schema', () => {
   const sections = schema.properties as Record<string, { properties?: Record<string, { default?: unknown }> }>;
 
-  it('documents every config key with the same default as src/core/config.ts', () => {
+  it('documents every config key with the same default as src/core/config/config.ts', () => {
     for (const [section, defaults] of [
       ['data', DEFAULT_DATA],
       ['model', DEFAULT_MODEL],

@@ -3,13 +3,13 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as fc from 'fast-check';
-import { initBackend } from '../src/core/backend';
-import { withDefaults } from '../src/core/config';
+import { initBackend } from '../src/core/kernels/backend';
+import { withDefaults } from '../src/core/config/config';
 import type { EncodedPair } from '../src/core/data/batching';
 import { competence, competencePoolSize, curriculumBatch, difficultyOrder } from '../src/core/data/curriculum';
-import type { TrainingEvent } from '../src/core/events';
+import type { TrainingEvent } from '../src/core/training/events';
 import { Random } from '../src/core/random';
-import { train } from '../src/core/training';
+import { train } from '../src/core/training/training';
 
 const pair = (srcLen: number, tag = 4): EncodedPair => ({ src: Array(srcLen).fill(tag), tgt: [tag, tag] });
 

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DEFAULT_SEED, frenchSurface, generateDates, generateEnFr, generateSampleData, SAMPLE_SENTENCES, sampleWorkspaceFiles, writeSampleWorkspace } from '../src/core/data/sampleData';
-import { loadConfig } from '../src/core/configLoader';
+import { loadConfig } from '../src/core/config/configLoader';
 import { Random } from '../src/core/random';
 import { readPairs } from '../src/core/data/corpus';
 

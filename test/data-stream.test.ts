@@ -13,7 +13,7 @@ import * as vm from 'vm';
 import fc from 'fast-check';
 import { forEachPair, readPairs, type ReadProgress } from '../src/core/data/corpus';
 import { loadDataset } from '../src/core/data/dataset';
-import { withDefaults } from '../src/core/config';
+import { withDefaults } from '../src/core/config/config';
 import { legacyLoadDataset, legacyReadPairs } from '../bench/lib/legacyData';
 import { writeSyntheticCorpus } from '../bench/lib/syntheticCorpus';
 

@@ -15,7 +15,7 @@ import { BOS_ID, EOS_ID, PAD_ID, UNK_ID, Vocabulary } from '../src/core/data/voc
 import { DataError, readPairs, splitPairs } from '../src/core/data/corpus';
 import { makeBatch, makeBatches, paddingStats, type EncodedPair } from '../src/core/data/batching';
 import { encodeSentence, loadDataset } from '../src/core/data/dataset';
-import { withDefaults } from '../src/core/config';
+import { withDefaults } from '../src/core/config/config';
 
 const TATOEBA = path.join(__dirname, '..', '..', 'shared', 'data', 'tatoeba-fra-eng', 'fra-eng.tsv');
 

@@ -9,13 +9,13 @@ import { strict as assert } from 'assert';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadCheckpoint } from '../src/core/checkpoint';
-import { withDefaults } from '../src/core/config';
+import { loadCheckpoint } from '../src/core/runs/checkpoint';
+import { withDefaults } from '../src/core/config/config';
 import { describeError, DivergenceError } from '../src/core/errors';
-import type { TrainingEvent } from '../src/core/events';
-import { Adam } from '../src/core/optimizer';
-import { train } from '../src/core/training';
-import { Translator } from '../src/core/translator';
+import type { TrainingEvent } from '../src/core/training/events';
+import { Adam } from '../src/core/training/optimizer';
+import { train } from '../src/core/training/training';
+import { Translator } from '../src/core/decoding/translator';
 
 const PAIRS = ['a b c', 'b c d', 'c d e', 'd e a', 'e a b', 'a c e', 'b d a', 'c e b'].map((s) => `${s}\t${s}`);
 

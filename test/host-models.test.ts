@@ -2,7 +2,7 @@ import { strict as assert } from 'assert';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { withDefaults } from '../src/core/config';
+import { withDefaults } from '../src/core/config/config';
 import {
   chooseActiveModel,
   configSummary,

@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
-import type { DoneEvent, ProgressEvent, TrainingEvent, ValidationEvent } from '../src/core/events';
-import { loadConfig } from '../src/core/configLoader';
+import type { DoneEvent, ProgressEvent, TrainingEvent, ValidationEvent } from '../src/core/training/events';
+import { loadConfig } from '../src/core/config/configLoader';
 import {
   eventLogLine,
   formatCount,
@@ -21,7 +21,7 @@ import {
   runDirName,
   sanitizeName,
   uniqueFile,
-} from '../src/host/logic/runNaming';
+} from '../src/core/runs/runNaming';
 import { createConfigTemplate, renderConfigTemplate, templateStem } from '../src/host/logic/configTemplate';
 import { renderPanelHtml } from '../src/host/logic/panelHtml';
 

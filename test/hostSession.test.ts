@@ -2,8 +2,8 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { TrainingEvent } from '../src/core/events';
-import { withDefaults } from '../src/core/config';
+import type { TrainingEvent } from '../src/core/training/events';
+import { withDefaults } from '../src/core/config/config';
 import type { StartRequest } from '../src/protocol/worker';
 import { TrainingSession, type SessionOutcome } from '../src/host/trainingSession';
 
@@ -53,7 +53,7 @@ const WORKERS: Record<string, string> = {
     parentPort.on('message', (m) => {
       if (m.type !== 'start') return;
       fs.mkdirSync(m.outDir, { recursive: true });
-      // What train() writes (src/core/runLock.ts); a terminated worker never releases it.
+      // What train() writes (src/core/runs/runLock.ts); a terminated worker never releases it.
       fs.writeFileSync(path.join(m.outDir, 'train.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), threadId, started: new Date().toISOString() }));
       parentPort.postMessage({ type: 'event', event: { type: 'log', level: 'info', message: 'locked' } });
       setInterval(() => {}, 1000); // ignores cancel

@@ -1,13 +1,13 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/core/backend';
-import { AttentionKind, BridgeFromKind, BridgeKind, CellKind, DEFAULT_MODEL, ModelConfig, ReadoutKind } from '../src/core/config';
+import { initBackend } from '../src/core/kernels/backend';
+import { AttentionKind, BridgeFromKind, BridgeKind, CellKind, DEFAULT_MODEL, ModelConfig, ReadoutKind } from '../src/core/config/config';
 import { makeBatch } from '../src/core/data/batching';
 import { EOS_ID } from '../src/core/data/vocabulary';
-import { decodeAll, sourceTensors } from '../src/core/evaluation';
-import { InferenceModel } from '../src/core/model/inference';
+import { decodeAll, sourceTensors } from '../src/core/metrics/evaluation';
+import { InferenceModel } from '../src/core/decoding/inference';
 import { Seq2SeqModel } from '../src/core/model/seq2seq';
-import { beamSearch, beamSearchFast, greedyDecode, greedyDecodeFast, Hypothesis } from '../src/core/search';
+import { beamSearch, beamSearchFast, greedyDecode, greedyDecodeFast, Hypothesis } from '../src/core/decoding/search';
 
 const ATTENTIONS: AttentionKind[] = ['none', 'bahdanau', 'luong-dot', 'luong-general'];
 const CELLS: CellKind[] = ['gru', 'lstm'];
@@ -62,7 +62,7 @@ function assertSame(fast: Hypothesis, ref: Hypothesis, what: string): void {
   });
 }
 
-describe('fast inference path (src/core/model/inference.ts) against the tensor path', function () {
+describe('fast inference path (src/core/decoding/inference.ts) against the tensor path', function () {
   before(async () => {
     await initBackend();
   });

@@ -8,7 +8,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { TrainingEvent } from '../src/core/events';
+import type { TrainingEvent } from '../src/core/training/events';
 import { lastCheckpointStep, readInterruption, readTailEvents, unfinishedAt } from '../src/host/logic/interruptedRuns';
 import { listRuns } from '../src/host/logic/modelsList';
 import { RunStore } from '../src/host/logic/runStore';

@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { initBackend } from '../src/core/backend';
+import { initBackend } from '../src/core/kernels/backend';
 import { WASM_KERNEL_NAMES, registerWasmKernels, transposeBlocked, wasmKernelsRegistered } from '../src/core/kernels/wasm';
 
 /** Deterministic pseudo-random values in [-1, 1). */

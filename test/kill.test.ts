@@ -3,7 +3,7 @@
  * with SIGKILL — at a random moment, or while a checkpoint is being written
  * (a temporary folder in the run folder, or the instant between the two
  * renames of `saveCheckpoint`). The test hook SEQ2SEQ_TEST_CHECKPOINT_PAUSE_MS
- * (see src/core/checkpoint.ts) slows the checkpoint writer so those windows
+ * (see src/core/runs/checkpoint.ts) slows the checkpoint writer so those windows
  * are wide enough to hit. After every kill the run folder must load (`eval`,
  * `translate`, and the next process is `train --resume`), each checkpoint must
  * be complete and from one step, and metrics.jsonl must be readable with no
@@ -14,9 +14,9 @@ import { ChildProcess, spawn } from 'child_process';
 import { existsSync, promises as fs, readdirSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { findCheckpoint, loadCheckpoint } from '../src/core/checkpoint';
+import { findCheckpoint, loadCheckpoint } from '../src/core/runs/checkpoint';
 import { Random } from '../src/core/random';
-import { Translator } from '../src/core/translator';
+import { Translator } from '../src/core/decoding/translator';
 import { parseMetricsJsonl } from '../src/host/logic/modelsList';
 
 const BIN = path.join(__dirname, '..', 'bin', 'seq2seq.js');

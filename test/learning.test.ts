@@ -2,12 +2,12 @@ import { strict as assert } from 'assert';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadCheckpoint } from '../src/core/checkpoint';
+import { loadCheckpoint } from '../src/core/runs/checkpoint';
 import { loadDataset } from '../src/core/data/dataset';
-import { UserConfig, withDefaults } from '../src/core/config';
-import type { TrainingEvent } from '../src/core/events';
-import { train } from '../src/core/training';
-import { Translator } from '../src/core/translator';
+import { UserConfig, withDefaults } from '../src/core/config/config';
+import type { TrainingEvent } from '../src/core/training/events';
+import { train } from '../src/core/training/training';
+import { Translator } from '../src/core/decoding/translator';
 import { Random } from '../src/core/random';
 
 /** A reversal task: "c a d" → "d a c". Attention must learn an anti-diagonal alignment. */

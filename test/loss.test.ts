@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/core/backend';
+import { initBackend } from '../src/core/kernels/backend';
 import { maskedCrossEntropy, smoothedCrossEntropy } from '../src/core/model/loss';
 
 /** −Σ mask·logSoftmax(z)[y] with stock ops, in float64 on the CPU. */

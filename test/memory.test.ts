@@ -2,12 +2,12 @@ import { strict as assert } from 'assert';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { withDefaults } from '../src/core/config';
+import { withDefaults } from '../src/core/config/config';
 import type { EncodedPair } from '../src/core/data/batching';
 import { describeError, isOutOfMemory } from '../src/core/errors';
-import type { TrainingEvent } from '../src/core/events';
-import { largestBatch, train } from '../src/core/training';
-import { Updater } from '../src/core/updater';
+import type { TrainingEvent } from '../src/core/training/events';
+import { largestBatch, train } from '../src/core/training/training';
+import { Updater } from '../src/core/training/updater';
 
 const WASM_ABORT = 'Aborted(). Build with -sASSERTIONS for more info.';
 

@@ -7,7 +7,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'csv-parse/sync';
-import type { TrainingEvent } from '../src/core/events';
+import type { TrainingEvent } from '../src/core/training/events';
 import { chartExportBytes, chartExportFilter, PNG_SIGNATURE, safeFileName } from '../src/host/logic/exportFiles';
 import { metricsCsv, runMetricsCsv } from '../src/host/logic/metricsCsv';
 

@@ -1,9 +1,9 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/core/backend';
-import { AttentionKind, CellKind, DEFAULT_MODEL, ModelConfig } from '../src/core/config';
+import { initBackend } from '../src/core/kernels/backend';
+import { AttentionKind, CellKind, DEFAULT_MODEL, ModelConfig } from '../src/core/config/config';
 import { makeBatch } from '../src/core/data/batching';
-import { batchTensors, sourceTensors } from '../src/core/evaluation';
+import { batchTensors, sourceTensors } from '../src/core/metrics/evaluation';
 import { Seq2SeqModel } from '../src/core/model/seq2seq';
 import { Random } from '../src/core/random';
 import { disposeAll, tidy } from '../src/core/tensors';

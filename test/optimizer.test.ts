@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/core/backend';
-import { Adam } from '../src/core/optimizer';
+import { initBackend } from '../src/core/kernels/backend';
+import { Adam } from '../src/core/training/optimizer';
 
 /** Textbook Adam (Kingma & Ba 2015, algorithm 1) in float64 for one parameter vector. */
 function referenceAdam(p0: number[], grads: number[][], lr: number, clip: number): number[] {
@@ -23,7 +23,7 @@ function referenceAdam(p0: number[], grads: number[][], lr: number, clip: number
   return p;
 }
 
-describe('core/optimizer Adam', () => {
+describe('core/training/optimizer Adam', () => {
   before(async () => {
     await initBackend('wasm');
   });

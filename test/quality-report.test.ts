@@ -1,8 +1,8 @@
 import * as assert from 'assert';
-import { DEFAULT_MODEL, DEFAULT_TRAIN } from '../src/core/config';
+import { DEFAULT_MODEL, DEFAULT_TRAIN } from '../src/core/config/config';
 import { geometricMean, keepPrevious, mergeCurves, renderQualityMarkdown, selectVariants, type QualityResults } from '../bench/lib/qualityReport';
 import { ablationVariants } from '../bench/quality';
-import { validateConfigObject } from '../src/core/configLoader';
+import { validateConfigObject } from '../src/core/config/configLoader';
 
 function results(tag: number, dates: QualityResults['dates']): QualityResults {
   return {

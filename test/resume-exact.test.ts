@@ -9,11 +9,11 @@ import { strict as assert } from 'assert';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadCheckpoint, type NamedArray } from '../src/core/checkpoint';
-import { withDefaults } from '../src/core/config';
-import type { ProgressEvent, TrainingEvent, ValidationEvent } from '../src/core/events';
+import { loadCheckpoint, type NamedArray } from '../src/core/runs/checkpoint';
+import { withDefaults } from '../src/core/config/config';
+import type { ProgressEvent, TrainingEvent, ValidationEvent } from '../src/core/training/events';
 import { Random } from '../src/core/random';
-import { train } from '../src/core/training';
+import { train } from '../src/core/training/training';
 
 async function writeReverseTask(file: string, n: number, seed: number): Promise<void> {
   const r = new Random(seed);

@@ -1,5 +1,5 @@
 /**
- * One training per run folder (src/core/runLock.ts): the lock file, refusing
+ * One training per run folder (src/core/runs/runLock.ts): the lock file, refusing
  * a second training with a message naming the holder, taking over a lock
  * whose process is gone — in-process and with real `seq2seq train`
  * processes (needs `npm run build`).
@@ -10,7 +10,7 @@ import { existsSync, promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describeError } from '../src/core/errors';
-import { acquireRunLock, LOCK_FILE, releaseThreadLock, RunLockedError } from '../src/core/runLock';
+import { acquireRunLock, LOCK_FILE, releaseThreadLock, RunLockedError } from '../src/core/runs/runLock';
 import { Random } from '../src/core/random';
 
 const BIN = path.join(__dirname, '..', 'bin', 'seq2seq.js');

@@ -2,12 +2,12 @@ import { strict as assert } from 'assert';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { initBackend } from '../src/core/backend';
-import { withDefaults } from '../src/core/config';
-import { validateConfigObject } from '../src/core/configLoader';
-import type { TrainingEvent } from '../src/core/events';
-import { afterValidation, initialPatience, inverseSqrtSchedule, linearSchedule } from '../src/core/schedule';
-import { train } from '../src/core/training';
+import { initBackend } from '../src/core/kernels/backend';
+import { withDefaults } from '../src/core/config/config';
+import { validateConfigObject } from '../src/core/config/configLoader';
+import type { TrainingEvent } from '../src/core/training/events';
+import { afterValidation, initialPatience, inverseSqrtSchedule, linearSchedule } from '../src/core/training/schedule';
+import { train } from '../src/core/training/training';
 
 describe('learning-rate schedule', function () {
   this.timeout(120000);

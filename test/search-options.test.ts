@@ -1,5 +1,5 @@
 /**
- * Beam search, richer (src/core/search.ts): n-best lists, the no-repeat
+ * Beam search, richer (src/core/decoding/search.ts): n-best lists, the no-repeat
  * n-gram ban and the repetition penalty, for every model type and in both
  * engines (the training graph's ops and the fast inference path), plus
  * `seq2seq translate --n-best`.
@@ -11,12 +11,12 @@ import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/core/backend';
-import { AttentionKind, CellKind, DEFAULT_MODEL, ModelConfig, withDefaults } from '../src/core/config';
+import { initBackend } from '../src/core/kernels/backend';
+import { AttentionKind, CellKind, DEFAULT_MODEL, ModelConfig, withDefaults } from '../src/core/config/config';
 import { makeBatch } from '../src/core/data/batching';
 import { EOS_ID } from '../src/core/data/vocabulary';
-import { decodeAll, sourceTensors } from '../src/core/evaluation';
-import { InferenceModel } from '../src/core/model/inference';
+import { decodeAll, sourceTensors } from '../src/core/metrics/evaluation';
+import { InferenceModel } from '../src/core/decoding/inference';
 import { Seq2SeqModel } from '../src/core/model/seq2seq';
 import {
   bannedNgramTokens,
@@ -28,9 +28,9 @@ import {
   Hypothesis,
   SearchOptions,
   searchScores,
-} from '../src/core/search';
-import { train } from '../src/core/training';
-import { Translator } from '../src/core/translator';
+} from '../src/core/decoding/search';
+import { train } from '../src/core/training/training';
+import { Translator } from '../src/core/decoding/translator';
 import { nBestPickItems } from '../src/host/logic/translateText';
 import { InferenceClient } from '../src/host/translateClient';
 

@@ -3,11 +3,11 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/core/backend';
-import { withDefaults } from '../src/core/config';
-import type { TrainingEvent } from '../src/core/events';
-import { train } from '../src/core/training';
-import { Translator } from '../src/core/translator';
+import { initBackend } from '../src/core/kernels/backend';
+import { withDefaults } from '../src/core/config/config';
+import type { TrainingEvent } from '../src/core/training/events';
+import { train } from '../src/core/training/training';
+import { Translator } from '../src/core/decoding/translator';
 
 const PAIRS = [
   ['the cat sleeps', 'le chat dort'],

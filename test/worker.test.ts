@@ -3,8 +3,8 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { withDefaults } from '../src/core/config';
-import type { TrainingEvent } from '../src/core/events';
+import { withDefaults } from '../src/core/config/config';
+import type { TrainingEvent } from '../src/core/training/events';
 import type { HostToWorker, WorkerToHost } from '../src/protocol/worker';
 
 const WORKER = path.join(__dirname, '..', 'dist', 'worker.js');

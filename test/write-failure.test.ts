@@ -9,11 +9,11 @@ import * as fsModule from 'fs';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { findCheckpoint, loadCheckpoint } from '../src/core/checkpoint';
-import { withDefaults } from '../src/core/config';
+import { findCheckpoint, loadCheckpoint } from '../src/core/runs/checkpoint';
+import { withDefaults } from '../src/core/config/config';
 import { describeError, RunFolderWriteError } from '../src/core/errors';
-import { train } from '../src/core/training';
-import { Translator } from '../src/core/translator';
+import { train } from '../src/core/training/training';
+import { Translator } from '../src/core/decoding/translator';
 import { parseMetricsJsonl } from '../src/host/logic/modelsList';
 
 const PAIRS = ['a b c', 'b c d', 'c d e', 'd e a', 'e a b', 'a c e', 'b d a', 'c e b'].map((s) => `${s}\t${s}`);

@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import type { Seq2SeqConfig } from '../../src/core/config';
+import type { Seq2SeqConfig } from '../../src/core/config/config';
 import { Batch, EncodedPair, makeBatch, makeBatches } from '../../src/core/data/batching';
 import { SPECIAL_TOKENS } from '../../src/core/data/vocabulary';
 import { Random } from '../../src/core/random';

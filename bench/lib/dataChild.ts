@@ -8,7 +8,7 @@
  * Prints one JSON line: seconds, lines, pairs kept, peak RSS (maxRSS) and the
  * RSS at the start, the heap kept after a GC and the mean tokens per side.
  */
-import { withDefaults } from '../../src/core/config';
+import { withDefaults } from '../../src/core/config/config';
 import { forEachPair } from '../../src/core/data/corpus';
 import { loadDataset } from '../../src/core/data/dataset';
 import { legacyLoadDataset } from './legacyData';

@@ -4,7 +4,7 @@
  * runs on one backend, so that backends never share a process and every
  * child's peak RSS belongs to its own measurements.
  */
-import type { ModelConfig } from '../../src/core/config';
+import type { ModelConfig } from '../../src/core/config/config';
 import type { Summary } from './stats';
 
 /** One training-speed measurement. */

@@ -7,7 +7,7 @@
  */
 import { promises as fs } from 'fs';
 import { parse } from 'csv-parse/sync';
-import type { DataSource, Seq2SeqConfig } from '../../src/core/config';
+import type { DataSource, Seq2SeqConfig } from '../../src/core/config/config';
 import { DataError, displayPath, splitPairs, type ReadPairsOptions, type SentencePair } from '../../src/core/data/corpus';
 import type { Dataset, Split } from '../../src/core/data/dataset';
 import { detectSpaceBeforeHighPunctuation, makeTokenizer, normalizeText, type Tokenizer } from '../../src/core/data/tokenizer';

@@ -7,13 +7,13 @@
  *   node --require tsx/cjs bench/lib/projectCurve.ts <job.json>
  */
 import { promises as fs } from 'fs';
-import { initBackend } from '../../src/core/backend';
-import type { ModelConfig, TrainConfig } from '../../src/core/config';
+import { initBackend } from '../../src/core/kernels/backend';
+import type { ModelConfig, TrainConfig } from '../../src/core/config/config';
 import type { EncodedPair } from '../../src/core/data/batching';
-import { teacherForcedLoss } from '../../src/core/evaluation';
+import { teacherForcedLoss } from '../../src/core/metrics/evaluation';
 import { Seq2SeqModel } from '../../src/core/model/seq2seq';
 import { Random } from '../../src/core/random';
-import { Updater } from '../../src/core/updater';
+import { Updater } from '../../src/core/training/updater';
 import { prepare, readBatchFile } from './batches';
 
 /** What the child trains. */

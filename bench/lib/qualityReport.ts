@@ -3,7 +3,7 @@
  * the Markdown report and the BLEU-against-minutes chart (Vega-Lite → SVG).
  */
 
-import type { ModelConfig, TrainConfig } from '../../src/core/config';
+import type { ModelConfig, TrainConfig } from '../../src/core/config/config';
 
 /** One step of the curve: geometric means over the seeds' runs, each run's perplexity, mean seconds to the step. */
 export interface CurvePoint {

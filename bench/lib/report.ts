@@ -219,7 +219,7 @@ export function renderMarkdown(res: BenchResults): string {
     out.push('\n## Where a training step spends its time (tf.profile of one step)\n\n');
     out.push(
       'Kernel time as a share of the profiled step\'s wall time (profiling adds a read-back per kernel, so the step is slower than above). ' +
-        '"outside kernels" is JavaScript between kernels: the fused cross-entropy (`src/core/model/loss.ts`), the fused Adam (`src/core/optimizer.ts`), tensor bookkeeping.\n\n',
+        '"outside kernels" is JavaScript between kernels: the fused cross-entropy (`src/core/model/loss.ts`), the fused Adam (`src/core/training/optimizer.ts`), tensor bookkeeping.\n\n',
     );
     out.push(
       table(
@@ -246,7 +246,7 @@ export function renderMarkdown(res: BenchResults): string {
     out.push(
       'Random weights with the `<eos>` logit suppressed, so every output runs to the length limit ceil(1·(n+1))+5 (maxOutputRatio 1); ' +
         '`Translator.translate` as the extension calls it (top-5 candidates and attention recorded). ' +
-        'engine `fast` = `src/core/model/inference.ts` (the default) on its WebAssembly SIMD kernels (`src/core/kernels/simd.ts`); `fast-nosimd` = the same engine with `{ simd: false }` (its fallback: JavaScript loops and `tf.matMul`); `tensor` = the training graph\'s ops (the previous path). The last two are for comparison. ' +
+        'engine `fast` = `src/core/decoding/inference.ts` (the default) on its WebAssembly SIMD kernels (`src/core/kernels/simd.ts`); `fast-nosimd` = the same engine with `{ simd: false }` (its fallback: JavaScript loops and `tf.matMul`); `tensor` = the training graph\'s ops (the previous path). The last two are for comparison. ' +
         `Targets (issue 4, 10-token sentence, default engine): greedy ≤ ${TARGETS.greedy10Ms} ms median, beam 5 ≤ ${TARGETS.beam10Ms} ms, model load ≤ ${TARGETS.loadMs} ms.\n\n`,
     );
     out.push(

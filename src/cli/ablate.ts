@@ -4,7 +4,7 @@
  * same budget; evaluate each best checkpoint on its run's held-out test pairs;
  * write `ablation.json` and print the comparison table (and, with
  * `--by-length-chart`, the chart of BLEU by source length of all variants).
- * The sequencing and the summary are src/core/ablation.ts, shared with VS Code.
+ * The sequencing and the summary are src/core/experiments/ablation.ts, shared with VS Code.
  */
 import { existsSync } from 'fs';
 import * as path from 'path';
@@ -22,11 +22,11 @@ import {
   type AblationSummary,
   type VariantOutcome,
   type VariantResult,
-} from '../core/ablation';
-import { applyOverrides, loadConfig, validateConfigObject } from '../core/configLoader';
+} from '../core/experiments/ablation';
+import { applyOverrides, loadConfig, validateConfigObject } from '../core/config/configLoader';
 import { describeError } from '../core/errors';
-import type { ReadingEvent, TrainingEvent } from '../core/events';
-import { chooseRunDir, configNameFromPath, sanitizeName, timestamp } from '../host/logic/runNaming';
+import type { ReadingEvent, TrainingEvent } from '../core/training/events';
+import { chooseRunDir, configNameFromPath, sanitizeName, timestamp } from '../core/runs/runNaming';
 import { evaluateModel } from './evalModel';
 import { formatTable, writeLengthChart, type LengthRun } from './lengthReport';
 
@@ -109,7 +109,7 @@ export function formatAblationTable(results: readonly VariantResult[], beam: num
  * @returns the summary written to ablation.json
  */
 export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): Promise<AblationSummary> {
-  const { train } = await import('../core/training');
+  const { train } = await import('../core/training/training');
   const loaded = await loadConfig(opts.config);
   const specs = (opts.set ?? []).map((s) => parseAblationSpec(s));
   const baseConfig = opts.baseSet?.length ? applyOverrides(loaded.config, opts.baseSet) : loaded.config;

@@ -3,8 +3,8 @@
  * `seq2seq ablate` do: corpus BLEU, perplexity and BLEU by source length.
  */
 import * as path from 'path';
-import type { Seq2SeqConfig } from '../core/config';
-import type { EvaluationResult } from '../core/evaluation';
+import type { Seq2SeqConfig } from '../core/config/config';
+import type { EvaluationResult } from '../core/metrics/evaluation';
 import type { BleuByLengthRow } from '../core/metrics/bleuByLength';
 
 /** Decoding options of an evaluation (absent: the run's config). */
@@ -35,9 +35,9 @@ export interface ModelEvaluation {
  * @throws CheckpointError for a folder without a usable checkpoint; DataError for an unreadable test file
  */
 export async function evaluateModel(modelPath: string, testFile: string, opts: EvalModelOptions): Promise<ModelEvaluation> {
-  const { Translator } = await import('../core/translator');
+  const { Translator } = await import('../core/decoding/translator');
   const { readPairs } = await import('../core/data/corpus');
-  const { evaluate } = await import('../core/evaluation');
+  const { evaluate } = await import('../core/metrics/evaluation');
   const { encodeSentence } = await import('../core/data/dataset');
   const { bleuByLength } = await import('../core/metrics/bleuByLength');
   const translator = await Translator.load(modelPath);

@@ -18,10 +18,10 @@ import { promises as fs, existsSync, readFileSync } from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
 import { Command, Help, InvalidArgumentError, Option } from 'commander';
-import { applyOverrides, defaultRunConfig, loadConfig } from '../core/configLoader';
-import type { Seq2SeqConfig } from '../core/config';
+import { applyOverrides, defaultRunConfig, loadConfig } from '../core/config/configLoader';
+import type { Seq2SeqConfig } from '../core/config/config';
 import { describeError } from '../core/errors';
-import type { ReadingEvent, TrainingEvent } from '../core/events';
+import type { ReadingEvent, TrainingEvent } from '../core/training/events';
 import { corpusBleu } from '../core/metrics/bleu';
 import { displayPath } from '../core/data/corpus';
 import { readingPercent } from '../shared/format';
@@ -205,7 +205,7 @@ async function readLines(file: string): Promise<string[]> {
 }
 
 async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean; maxMinutes?: number; epochs?: number; set?: string[] }): Promise<void> {
-  const { train } = await import('../core/training');
+  const { train } = await import('../core/training/training');
   let config: Seq2SeqConfig;
   let configPath: string | undefined;
   if (opts.config) {
@@ -293,7 +293,7 @@ export function formatNBest(entries: readonly { text: string; score: number }[])
 }
 
 async function cmdTranslate(opts: { model: string; beam?: number; nBest?: number; json?: boolean; beamTree?: boolean } & SearchFlags): Promise<void> {
-  const { Translator } = await import('../core/translator');
+  const { Translator } = await import('../core/decoding/translator');
   const translator = await Translator.load(opts.model);
   try {
     const nBest = opts.nBest ?? translator.config.train.nBest ?? 1;

@@ -3,7 +3,7 @@
  * to try, and a time budget per variant; train the variants one after another
  * in the worker through the TrainingController (the Training panel shows each),
  * write `ablation.json` and open the comparison of the runs. The variant
- * expansion, sequencing and summary are src/core/ablation.ts (shared with
+ * expansion, sequencing and summary are src/core/experiments/ablation.ts (shared with
  * `seq2seq ablate`); this module is the UI around it.
  */
 import * as fs from 'fs';
@@ -26,10 +26,10 @@ import {
   type Variant,
   type VariantOutcome,
   type VariantResult,
-} from '../core/ablation';
-import type { Seq2SeqConfig } from '../core/config';
+} from '../core/experiments/ablation';
+import type { Seq2SeqConfig } from '../core/config/config';
 import { formatBleu } from '../shared/format';
-import { chooseRunDir, configNameFromPath, sanitizeName, timestamp } from './logic/runNaming';
+import { chooseRunDir, configNameFromPath, sanitizeName, timestamp } from '../core/runs/runNaming';
 import { loadConfigModule, pickConfig, showConfigError } from './trainCommand';
 import type { RunEnd, TrainingController } from './trainingController';
 import { waitForTrust } from './trust';

@@ -5,7 +5,7 @@
  * latest translation. Protocol: src/protocol/attentionView.ts.
  */
 import * as vscode from 'vscode';
-import type { Translation } from '../core/translator';
+import type { Translation } from '../core/decoding/translator';
 import type { AttentionModelInfo, AttentionToHost, HostToAttention, ShowTranslationsMessage } from '../protocol/attentionView';
 import { colorScaleOf } from '../shared/attentionHeatmap';
 import { isAttentionToHost } from '../protocol/validate';

@@ -19,7 +19,7 @@ import { exportMetricsCsv } from './exportCommands';
 import { resolveCompareArgs } from './logic/compareArgs';
 import { runDescription, type RunEntry } from './logic/modelsList';
 import type { ModelsService } from './models';
-import { RunItem } from './modelsTree';
+import { RunItem } from './runItem';
 import type { TrainingController } from './trainingController';
 
 type RunPick = vscode.QuickPickItem & { run: RunEntry };

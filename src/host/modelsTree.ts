@@ -9,42 +9,13 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { configSummary, parseMetricsJsonl, runDescription, runTooltip, type RunEntry } from './logic/modelsList';
+import { configSummary, parseMetricsJsonl, type RunEntry } from './logic/modelsList';
 import { registerCompareCommands } from './compareCommands';
 import type { ModelsService } from './models';
+import { RunItem } from './runItem';
 import type { TrainingController } from './trainingController';
 
 export const MODELS_VIEW_ID = 'seq2seq.models';
-
-/**
- * A run item. `contextValue` is `seq2seq.run` or `seq2seq.run.active`, with
- * `.interrupted` appended for a run that can be resumed (menus use it).
- */
-export class RunItem extends vscode.TreeItem {
-  constructor(readonly run: RunEntry, active: boolean, training: boolean) {
-    super(run.name, vscode.TreeItemCollapsibleState.None);
-    this.id = run.runDir;
-    const interrupted = !training && run.interrupted !== undefined;
-    const tags = [...(active ? [vscode.l10n.t('● active')] : []), ...(training ? [vscode.l10n.t('training…')] : [])];
-    this.description = [...tags, runDescription(run)].join(' · ');
-    const md = new vscode.MarkdownString(runTooltip(run) + (active ? `\n\n*${vscode.l10n.t('Active model for Translate Selection.')}*` : ''));
-    this.tooltip = md;
-    this.resourceUri = vscode.Uri.file(run.runDir);
-    this.contextValue = (active ? 'seq2seq.run.active' : 'seq2seq.run') + (interrupted ? '.interrupted' : '');
-    this.iconPath = run.problem
-      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
-      : training
-        ? new vscode.ThemeIcon('sync~spin')
-        : interrupted
-          ? new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('problemsWarningIcon.foreground'))
-        : active
-          ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('charts.green'))
-          : run.hasBest || run.hasLast
-            ? new vscode.ThemeIcon('circle-large-outline')
-            : new vscode.ThemeIcon('circle-slash');
-    this.accessibilityInformation = { label: `${run.name}, ${this.description}` };
-  }
-}
 
 /** Tree data for the Models view. */
 export class ModelsTreeProvider implements vscode.TreeDataProvider<RunItem>, vscode.Disposable {

@@ -4,7 +4,7 @@
  * while after the run ends.
  */
 import * as vscode from 'vscode';
-import type { ProgressEvent } from '../core/events';
+import type { ProgressEvent } from '../core/training/events';
 import { progressTooltip, statusText, type StatusPhase } from '../shared/format';
 
 /** How long the result of a finished run stays in the status bar. */

@@ -5,9 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { Seq2SeqConfig } from '../core/config';
+import type { Seq2SeqConfig } from '../core/config/config';
 import { renderConfigTemplate, templateStem, type TemplateData } from './logic/configTemplate';
-import { chooseRunDir, configNameFromPath, parseErrorLocation, uniqueFile } from './logic/runNaming';
+import { chooseRunDir, configNameFromPath, parseErrorLocation, uniqueFile } from '../core/runs/runNaming';
 import type { TrainingController } from './trainingController';
 import { waitForTrust } from './trust';
 
@@ -76,15 +76,15 @@ export async function trainWithConfig(ctrl: TrainingController, configUri: vscod
  * and required on first use, keeping extension activation fast. This module is
  * bundled into dist/extension.js, so `__dirname` is dist/.
  */
-export function loadConfigModule(): typeof import('../core/configLoader') {
+export function loadConfigModule(): typeof import('../core/config/configLoader') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path.join(__dirname, 'configLoader.js')) as typeof import('../core/configLoader');
+  return require(path.join(__dirname, 'configLoader.js')) as typeof import('../core/config/configLoader');
 }
 
 /** An invalid config's message, with "Open Config" going to the file, line and column it names. */
 export async function showConfigError(configUri: vscode.Uri, err: unknown): Promise<void> {
   const message = err instanceof Error ? err.message : String(err);
-  // ConfigError (src/core/configLoader.ts) carries `file` and `problems[]` with 1-based line/column; else parse `file:line:col:`.
+  // ConfigError (src/core/config/configLoader.ts) carries `file` and `problems[]` with 1-based line/column; else parse `file:line:col:`.
   const e = err as { file?: unknown; problems?: { line?: number; column?: number }[] };
   const problem = Array.isArray(e?.problems) ? e.problems.find((p) => typeof p.line === 'number') : undefined;
   const parsed = parseErrorLocation(message);

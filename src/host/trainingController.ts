@@ -6,8 +6,8 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { Seq2SeqConfig } from '../core/config';
-import type { TrainingEvent } from '../core/events';
+import type { Seq2SeqConfig } from '../core/config/config';
+import type { TrainingEvent } from '../core/training/events';
 import type { ResumeInfo, RunInfo } from '../protocol/trainingPanel';
 import { describeStopReason, eventLogLine, formatBleu, readingText } from '../shared/format';
 import { readInterruption } from './logic/interruptedRuns';
@@ -93,7 +93,7 @@ export class TrainingController implements vscode.Disposable {
     this.output.info(vscode.l10n.t('Training {0} with {1} → {2}', opts.run.name, opts.run.configPath, opts.run.runDir));
     const backend = vscode.workspace.getConfiguration('seq2seq').get<string>('backend', 'auto');
     const env: Record<string, string> = backend && backend !== 'auto' ? { SEQ2SEQ_BACKEND: backend } : {};
-    // The threads of runs whose config says train.threads = auto (resolveThreads in src/core/parallel.ts).
+    // The threads of runs whose config says train.threads = auto (resolveThreads in src/core/training/parallel.ts).
     const threads = String(vscode.workspace.getConfiguration('seq2seq').get<string | number>('threads', 'auto')).trim();
     if (threads && threads !== 'auto') env.SEQ2SEQ_THREADS = threads;
     const maxMemoryMb = vscode.workspace.getConfiguration('seq2seq').get<number>('worker.maxMemoryMb', 0);

@@ -9,8 +9,8 @@
 import { existsSync } from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { releaseThreadLock } from '../core/runLock';
-import type { DoneEvent, TrainingEvent } from '../core/events';
+import { releaseThreadLock } from '../core/runs/runLock';
+import type { DoneEvent, TrainingEvent } from '../core/training/events';
 import type { HostToWorker, StartRequest, WorkerToHost } from '../protocol/worker';
 // @vscode/l10n itself, the instance src/shared/l10n.ts configures: vscode-l10n-dev extracts
 // l10n.t('…') only from files that import it from 'vscode' or '@vscode/l10n'.

@@ -11,7 +11,7 @@
 import { existsSync } from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import type { Translation } from '../core/translator';
+import type { Translation } from '../core/decoding/translator';
 import type { HostToInference, InferenceToHost, LoadedMessage } from '../protocol/inference';
 // @vscode/l10n itself, the instance src/shared/l10n.ts configures: vscode-l10n-dev extracts
 // l10n.t('…') only from files that import it from 'vscode' or '@vscode/l10n'.

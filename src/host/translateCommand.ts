@@ -9,8 +9,8 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { attentionLabel } from '../core/config';
-import type { Translation } from '../core/translator';
+import { attentionLabel } from '../core/config/config';
+import type { Translation } from '../core/decoding/translator';
 import { MAX_SENTENCES_SHOWN, type AttentionView } from './attentionView';
 import { batchSelections, countEmptyOutputs, countSentences, insertBelowTexts, nBestPickItems, notificationText, replacementTexts, type SelectionBatch } from './logic/translateText';
 import type { ModelsService } from './models';

@@ -3,7 +3,7 @@
  * `webview/attention/`. The host keeps the latest translation request and
  * replays it whenever the page (re)loads, so the view survives being hidden.
  */
-import type { Translation } from '../core/translator';
+import type { Translation } from '../core/decoding/translator';
 import type { ColorScale } from '../shared/attentionHeatmap';
 import type { ExportChartCommand } from './chartExport';
 

@@ -5,8 +5,8 @@
  * run again as its metrics.jsonl grows. The page is not retained while
  * hidden: each time it loads it sends `ready` and the host sends `show`.
  */
-import type { Seq2SeqConfig } from '../core/config';
-import type { DoneEvent, ProgressEvent, RunStartedEvent, ValidationEvent } from '../core/events';
+import type { Seq2SeqConfig } from '../core/config/config';
+import type { DoneEvent, ProgressEvent, RunStartedEvent, ValidationEvent } from '../core/training/events';
 import type { ExportChartCommand } from './chartExport';
 
 /** The events of metrics.jsonl the view uses (validation samples left out: the view does not show them). */

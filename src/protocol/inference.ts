@@ -4,7 +4,7 @@
  * lifetime of the extension and keeps the active model loaded, so the
  * extension host never loads TensorFlow.js. Messages are handled in order.
  */
-import type { Translation } from '../core/translator';
+import type { Translation } from '../core/decoding/translator';
 
 /** What the host needs to know about a loaded model (shown in the Models tree and the attention view). */
 export interface ModelSummary {

@@ -4,7 +4,7 @@
  * replays them when the webview (re)loads, so the panel survives being
  * hidden and shown again.
  */
-import type { TrainingEvent } from '../core/events';
+import type { TrainingEvent } from '../core/training/events';
 import type { ExportChartCommand } from './chartExport';
 
 export interface RunInfo {

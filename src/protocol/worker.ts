@@ -3,8 +3,8 @@
  * these types; the worker runs in a `worker_threads` Worker and talks only
  * through `postMessage` with these shapes.
  */
-import type { Seq2SeqConfig } from '../core/config';
-import type { TrainingEvent } from '../core/events';
+import type { Seq2SeqConfig } from '../core/config/config';
+import type { TrainingEvent } from '../core/training/events';
 
 /** Host → worker: begin training. Paths in `config` are absolute. */
 export interface StartRequest {

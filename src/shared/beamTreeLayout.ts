@@ -1,5 +1,5 @@
 /**
- * Layout of a beam search tree (`BeamTreeView` of `src/core/translator.ts`)
+ * Layout of a beam search tree (`BeamTreeView` of `src/core/decoding/translator.ts`)
  * as a grid: one column per output step (the root, `<bos>`, in column 0),
  * and within a column one row per expansion in the order the search ranked
  * it (best score first), as in the beam diagrams of Koehn's "Neural Machine
@@ -8,7 +8,7 @@
  * expansions are flagged to be drawn faded. Pure: the attention view draws
  * it, tests check it.
  */
-import type { BeamTreeView } from '../core/translator';
+import type { BeamTreeView } from '../core/decoding/translator';
 
 /** A node placed on the grid. */
 export interface PlacedBeamNode {

@@ -5,7 +5,7 @@
  * also bundled into the webview. The words are translated with `l10n.t`
  * (the bundle the host or the page configured; English when none).
  */
-import type { DoneEvent, ProgressEvent, ReadingEvent, StopReason, TrainingEvent, ValidationEvent } from '../core/events';
+import type { DoneEvent, ProgressEvent, ReadingEvent, StopReason, TrainingEvent, ValidationEvent } from '../core/training/events';
 // @vscode/l10n itself, the instance src/shared/l10n.ts configures: vscode-l10n-dev extracts
 // l10n.t('…') only from files that import it from 'vscode' or '@vscode/l10n'.
 import * as l10n from '@vscode/l10n';

@@ -7,10 +7,10 @@
  */
 import * as path from 'path';
 import { parentPort } from 'worker_threads';
-import { attentionLabel } from '../core/config';
+import { attentionLabel } from '../core/config/config';
 import { describeError } from '../core/errors';
-import { Translator, type Translation } from '../core/translator';
-import { backendName } from '../core/backend';
+import { Translator, type Translation } from '../core/decoding/translator';
+import { backendName } from '../core/kernels/backend';
 import type { HostToInference, InferenceToHost, ModelSummary, TranslateRequest } from '../protocol/inference';
 
 if (!parentPort) throw new Error('inferenceWorker must run inside a worker_threads Worker');

@@ -1,16 +1,16 @@
 /**
- * A data-parallel replica (see `src/core/parallel.ts`): holds a copy of the
+ * A data-parallel replica (see `src/core/training/parallel.ts`): holds a copy of the
  * model and optimiser, computes the gradients of its share of each batch and
  * applies the same combined update as every other replica.
  */
 import { parentPort } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../core/backend';
+import { initBackend } from '../core/kernels/backend';
 import { describeError } from '../core/errors';
 import { AnyModel, createModel } from '../core/model/index';
-import { combineShares, FromReplica, layout, ToReplica, writeGradients } from '../core/parallel';
+import { combineShares, FromReplica, layout, ToReplica, writeGradients } from '../core/training/parallel';
 import { Random } from '../core/random';
-import { BatchGradients, Updater } from '../core/updater';
+import { BatchGradients, Updater } from '../core/training/updater';
 
 if (!parentPort) throw new Error('replicaWorker must run inside a worker_threads Worker');
 const port = parentPort;

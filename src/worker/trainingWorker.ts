@@ -7,7 +7,7 @@
  */
 import { parentPort } from 'worker_threads';
 import type { HostToWorker, WorkerToHost } from '../protocol/worker';
-import { train } from '../core/training';
+import { train } from '../core/training/training';
 import { describeError } from '../core/errors';
 
 if (!parentPort) throw new Error('trainingWorker must run inside a worker_threads Worker');

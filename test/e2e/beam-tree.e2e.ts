@@ -22,7 +22,7 @@ import type { Frame, Page } from 'playwright-core';
 import { REPO_ROOT, clearNotifications, closeWorkbench, openFile, runCommand, screenshot, setTheme, startWorkbench, waitForNotification, webviewFrame, type Workbench } from './harness';
 import { writeReverseWorkspace } from './fixtures/reverseTask';
 import { packagedVsix } from './vsix';
-import type { Translation } from '../../src/core/translator';
+import type { Translation } from '../../src/core/decoding/translator';
 
 const CLI = path.join(REPO_ROOT, 'bin', 'seq2seq.js');
 const LINE = 'red cat sun moon dog';

@@ -20,7 +20,7 @@ import type { Frame, Page } from 'playwright-core';
 import { REPO_ROOT, openFile, runCommand, screenshot, startWorkbench, closeWorkbench, waitForNotification, webviewFrame, type Workbench } from './harness';
 import { packagedVsix } from './vsix';
 import { writeReverseWorkspace, TINY_CONFIG } from './fixtures/reverseTask';
-import type { Translation } from '../../src/core/translator';
+import type { Translation } from '../../src/core/decoding/translator';
 import { mergeSubwordAttention } from '../../src/shared/subwordMerge';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -21,7 +21,7 @@ import type { Frame, Page } from 'playwright-core';
 import { REPO_ROOT, closeWorkbench, openFile, runCommand, screenshot, startWorkbench, waitForNotification, webviewFrame, type Workbench } from './harness';
 import { packagedVsix } from './vsix';
 import { DATA_FILE, writeReverseWorkspace } from './fixtures/reverseTask';
-import type { Translation } from '../../src/core/translator';
+import type { Translation } from '../../src/core/decoding/translator';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const CLI = path.join(REPO_ROOT, 'bin', 'seq2seq.js');

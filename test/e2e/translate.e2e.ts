@@ -41,7 +41,7 @@ import {
 } from './harness';
 import { packagedVsix } from './vsix';
 import { writeReverseWorkspace } from './fixtures/reverseTask';
-import type { Translation } from '../../src/core/translator';
+import type { Translation } from '../../src/core/decoding/translator';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const CLI = path.join(REPO_ROOT, 'bin', 'seq2seq.js');

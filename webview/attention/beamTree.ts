@@ -5,7 +5,7 @@
  * view then shows that hypothesis' alignment). Keyboard: finished nodes are
  * focusable and open with Enter or Space.
  */
-import type { BeamTreeView } from '../../src/core/translator';
+import type { BeamTreeView } from '../../src/core/decoding/translator';
 import { layoutBeamTree, pathToRoot } from '../../src/shared/beamTreeLayout';
 // Imported from @vscode/l10n itself (the same module src/shared/l10n configures): the extractor only sees such imports.
 import * as l10n from '@vscode/l10n';

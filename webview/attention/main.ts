@@ -18,8 +18,8 @@
 import './pageL10n'; // first: configures l10n.t before anything else runs
 import './attention.css';
 import { BOS } from '../../src/core/data/vocabulary';
-import type { AttentionHeads } from '../../src/core/search';
-import type { Translation } from '../../src/core/translator';
+import type { AttentionHeads } from '../../src/core/decoding/search';
+import type { Translation } from '../../src/core/decoding/translator';
 import type { AttentionToHost, HostToAttention, ShowTranslationsMessage } from '../../src/protocol/attentionView';
 import { cellPaint, colorScaleOf, formatCellWeight, layoutHeatmap, rowArgmax, type ColorScale } from '../../src/shared/attentionHeatmap';
 import { beamTreeSection } from './beamTree';

@@ -15,7 +15,7 @@ import 'uplot/dist/uPlot.min.css';
 import '../common/page.css';
 import '../common/charts.css';
 import './training.css';
-import type { DoneEvent, ProgressEvent, ReadingEvent, RunStartedEvent, TrainingEvent, ValidationEvent } from '../../src/core/events';
+import type { DoneEvent, ProgressEvent, ReadingEvent, RunStartedEvent, TrainingEvent, ValidationEvent } from '../../src/core/training/events';
 import type { HostToPanel, PanelToHost, ResumeInfo, RunInfo } from '../../src/protocol/trainingPanel';
 import {
   describeStopReason,

@@ -29,7 +29,7 @@ import { createReadStream, promises as fs } from 'fs';
 import * as path from 'path';
 import { Transform, pipeline } from 'stream';
 import { parse, type Options as CsvOptions } from 'csv-parse';
-import type { DataSource } from '../config';
+import type { DataSource } from '../config/config';
 import { Random } from '../random';
 
 /** One raw sentence pair with where it came from. */

@@ -39,7 +39,7 @@
  * sentences cost proportionally more (the tokens and ids dominate).
  */
 
-import type { DataSource, Seq2SeqConfig } from '../config';
+import type { DataSource, Seq2SeqConfig } from '../config/config';
 import { DataError, forEachPair, readPairs, shuffleSplit, type ReadProgress, type SentencePair } from './corpus';
 import type { EncodedPair } from './batching';
 import { DETECT_SENTENCES, highPunctuationSpacing, makeTokenizer, normalizeText, type Tokenizer } from './tokenizer';

@@ -45,7 +45,7 @@
  * with generated sentences in `test/data.test.ts`).
  */
 
-import type { TokenizerKind } from '../config';
+import type { TokenizerKind } from '../config/config';
 
 /** The visible token standing for a space in `char` tokenization. */
 export const SPACE_TOKEN = '\u2581';

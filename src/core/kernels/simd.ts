@@ -4,13 +4,13 @@
  * weight matrix, the two passes of a log-sum-exp, and the Adam update with
  * its gradient norm, each four lanes at a time.
  *
- * Why: one-sentence inference (`src/core/model/inference.ts`) is a chain of
+ * Why: one-sentence inference (`src/core/decoding/inference.ts`) is a chain of
  * small products (`[1, 128] × [128, 384]`) and one vocabulary-sized
  * log-softmax per decoded token. In JavaScript those cost about a nanosecond
  * per multiply-add and 20 ns per `Math.exp`; through TensorFlow.js
  * each op carries tens of microseconds of engine overhead. A WebAssembly
  * SIMD call costs well under a microsecond. The Adam update of training
- * (`src/core/optimizer.ts`) is one pass over millions of parameters with a
+ * (`src/core/training/optimizer.ts`) is one pass over millions of parameters with a
  * square root and a division each: ~10 ns per element in JavaScript.
  *
  * Memory: one `WebAssembly.Memory` with a bump allocator. Arrays are handed
@@ -143,7 +143,7 @@ export class SimdKernels {
 
   /**
    * Adam update of `n` float32s in place (Kingma & Ba 2015, algorithm 1, bias
-   * corrections folded into `step` and `eps` as in `src/core/optimizer.ts`):
+   * corrections folded into `step` and `eps` as in `src/core/training/optimizer.ts`):
    * with g' = scale·g: `m = b1·m + (1 − b1)·g'`, `v = b2·v + ((1 − b2)·g')·g'`,
    * `p −= (step·m) / (√v + eps)`, computed in float64 and rounded to float32
    * when stored: the optimiser's JavaScript loop, operation for operation.

@@ -1,5 +1,5 @@
 ;; SIMD kernels for one-sentence inference (src/core/kernels/simd.ts loads
-;; them; src/core/model/inference.ts uses them). Compiled to
+;; them; src/core/decoding/inference.ts uses them). Compiled to
 ;; src/core/kernels/simdBinary.ts by `npm run build:wasm`
 ;; (scripts/build-wasm.mjs, with the `wabt` assembler).
 ;;
@@ -209,12 +209,12 @@
     (local.get $s))
 
   ;; Adam update of n elements in place (Kingma & Ba 2015, algorithm 1, with
-  ;; the bias corrections folded into step and eps; see src/core/optimizer.ts):
+  ;; the bias corrections folded into step and eps; see src/core/training/optimizer.ts):
   ;; with g' = scale·g,
   ;;   m = b1·m + (1 − b1)·g';  v = b2·v + ((1 − b2)·g')·g';  p −= (step·m) / (√v + eps)
   ;; computed in float64 (two lanes at a time) from the float32 arrays and
   ;; rounded once when stored: the same arithmetic, in the same order, as the
-  ;; JavaScript loop of src/core/optimizer.ts.
+  ;; JavaScript loop of src/core/training/optimizer.ts.
   (func $adam2 (param $g v128) (param $m v128) (param $v v128) (param $p v128)
     (param $scale f64) (param $b1 f64) (param $b2 f64) (param $step f64) (param $eps f64)
     (result v128 v128 v128)

@@ -9,7 +9,7 @@
  * sentence (`precompute`), not once per decoder step.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { AttentionKind } from '../config';
+import type { AttentionKind } from '../config/config';
 import { ParameterStore } from './parameters';
 
 /** Additive bias for attention scores: 0 on real tokens, −1e9 on padding. `[batch, srcLen]`. */

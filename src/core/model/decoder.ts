@@ -36,7 +36,7 @@
  * Nematus; Sennrich et al. 2017), padding masked out.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../config';
+import type { ModelConfig } from '../config/config';
 import { Random } from '../random';
 import { Attention, makeAttention, maskBias } from './attention';
 import { ParameterStore } from './parameters';

@@ -15,7 +15,7 @@
  * unpadded sentence and the backward direction starts at the last real token.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { encoderUnits, type ModelConfig } from '../config';
+import { encoderUnits, type ModelConfig } from '../config/config';
 import { Random } from '../random';
 import { ParameterStore } from './parameters';
 import { makeCell, maskedState, RecurrentCell, RnnState } from './rnn';

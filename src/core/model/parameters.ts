@@ -1,10 +1,10 @@
 /**
  * Named trainable parameters of a model, created with seeded initialisers so
  * that a run is reproducible from `train.seed`. Checkpoints store parameters
- * by these names (see `src/core/checkpoint.ts`).
+ * by these names (see `src/core/runs/checkpoint.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig, WeightInitKind } from '../config';
+import type { ModelConfig, WeightInitKind } from '../config/config';
 import { Random } from '../random';
 
 /** Thrown when stored weights do not fit the model the config describes. */

@@ -9,7 +9,7 @@
  * small matMuls into one large one.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CellKind } from '../config';
+import type { CellKind } from '../config/config';
 import { ParameterStore } from './parameters';
 
 /** Recurrent state: `h` and, for LSTM, the memory cell `c`; each `[batch, hidden]`. */

@@ -3,61 +3,15 @@
  * optional attention, and the masked cross-entropy loss.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig } from '../config';
+import type { ModelConfig } from '../config/config';
 import { Random } from '../random';
 import { EncodedSource, DecoderState, DecoderStepOutput, RecurrentDecoder } from './decoder';
 import { RecurrentEncoder } from './encoder';
-import type { StepOutput, TranslationModel } from './index';
+import type { BatchTensors, LossOptions, LossResult, StepOutput, TranslationModel } from './types';
 import { smoothedCrossEntropy } from './loss';
 import { ParameterStore } from './parameters';
 
-/** A padded batch as tensors (see `src/core/data/batching.ts` for the layout). */
-export interface BatchTensors {
-  /** `[batch, srcLen]` int32, `<pad>`-padded, each sentence ends in `<eos>`. */
-  srcIds: tf.Tensor2D;
-  /** `[batch, srcLen]` float32, 1 for real tokens. */
-  srcMask: tf.Tensor2D;
-  /** `[batch, tgtLen]` int32: `<bos> y_1 … y_n` then padding (decoder inputs under teacher forcing). */
-  tgtIn: tf.Tensor2D;
-  /** `[batch·tgtLen]` gold outputs `y_1 … y_n <eos>` then padding, kept on the CPU for the fused loss. */
-  tgtOut: Int32Array;
-  /** `[batch·tgtLen]` 1 for real target positions, kept on the CPU for the fused loss. */
-  tgtMask: Float32Array;
-}
-
-/** Options for a forward pass that computes the loss. */
-export interface LossOptions {
-  /** Apply dropout (training) or not (validation). */
-  training: boolean;
-  /**
-   * Probability of feeding the gold previous token (teacher forcing,
-   * Williams & Zipser 1989); below 1 the model's own argmax is fed otherwise
-   * (scheduled sampling, Bengio et al. 2015).
-   */
-  teacherForcing: number;
-  /** Source of randomness for dropout and the teacher-forcing coin. */
-  random: Random;
-  /**
-   * Training only: sampled softmax over the batch's gold words, this many
-   * most frequent words and this many further words drawn at random (see
-   * `candidateSet`) instead of the whole target vocabulary (Jean, Cho,
-   * Memisevic & Bengio 2015, sec. 3). 0 or undefined: full softmax.
-   */
-  softmaxCandidates?: number;
-  /**
-   * Training only: label smoothing ε of the objective (`train.labelSmoothing`,
-   * see `smoothedCrossEntropy`); `LossResult.nllSum` stays the plain NLL.
-   * 0 or undefined: none.
-   */
-  labelSmoothing?: number;
-}
-
-export interface LossResult {
-  /** Sum of token negative log-likelihoods (nats) over non-padding target positions, scalar (unsmoothed: perplexity = exp(nllSum / tokens)). */
-  nllSum: tf.Scalar;
-  /** Mean per-token cross-entropy, scalar (the training objective): `nllSum / tokens`, or its label-smoothed counterpart with `labelSmoothing` > 0. */
-  loss: tf.Scalar;
-}
+export type { BatchTensors, LossOptions, LossResult } from './types';
 
 /** Output words scored in one training step, with their logit corrections. */
 export interface CandidateSet {

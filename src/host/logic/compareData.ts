@@ -7,7 +7,7 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import type { TrainingEvent } from '../../core/events';
+import type { TrainingEvent } from '../../core/training/events';
 import type { CompareEvent, CompareRun } from '../../protocol/compareRuns';
 import { configSummary, parseMetricsJsonl, readRunEntry } from './modelsList';
 // @vscode/l10n itself, the instance src/shared/l10n.ts configures (the extractor needs this import).

@@ -3,7 +3,7 @@
  * from a data file…" in Train Model). No `vscode` import.
  */
 import * as path from 'path';
-import { DEFAULT_DATA, DEFAULT_MODEL, DEFAULT_TRAIN, type DataSource } from '../../core/config';
+import { DEFAULT_DATA, DEFAULT_MODEL, DEFAULT_TRAIN, type DataSource } from '../../core/config/config';
 
 /** The data the new config trains on, as absolute paths. */
 export type TemplateData = { kind: 'tsv'; file: string } | { kind: 'parallel'; src: string; tgt: string };

@@ -10,8 +10,8 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import type { TrainingEvent } from '../../core/events';
-import { runLockIsHeld } from '../../core/runLock';
+import type { TrainingEvent } from '../../core/training/events';
+import { runLockIsHeld } from '../../core/runs/runLock';
 import type { ResumeInfo } from '../../protocol/trainingPanel';
 
 /** Bytes read from the end of metrics.jsonl to find its last events. */

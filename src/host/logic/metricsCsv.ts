@@ -1,12 +1,12 @@
 /**
  * "Seq2Seq: Export Metrics as CSV": a run's metrics.jsonl (one training
- * event per line, src/core/events.ts) as a CSV table, one row per event.
+ * event per line, src/core/training/events.ts) as a CSV table, one row per event.
  * Quoting and escaping are csv-stringify's (RFC 4180). No `vscode` import.
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { stringify } from 'csv-stringify/sync';
-import type { TrainingEvent } from '../../core/events';
+import type { TrainingEvent } from '../../core/training/events';
 import { parseMetricsJsonl } from './modelsList';
 // @vscode/l10n itself, the instance src/shared/l10n.ts configures (the extractor needs this import).
 import * as l10n from '@vscode/l10n';

@@ -7,9 +7,9 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { READABLE_RUN_FORMATS, upgradeManifest, type RunManifest } from '../../core/checkpoint';
-import type { Seq2SeqConfig } from '../../core/config';
-import type { TrainingEvent } from '../../core/events';
+import { READABLE_RUN_FORMATS, upgradeManifest, type RunManifest } from '../../core/runs/checkpoint';
+import type { Seq2SeqConfig } from '../../core/config/config';
+import type { TrainingEvent } from '../../core/training/events';
 import type { ResumeInfo } from '../../protocol/trainingPanel';
 import { readInterruption } from './interruptedRuns';
 // @vscode/l10n itself, the instance src/shared/l10n.ts configures: vscode-l10n-dev extracts

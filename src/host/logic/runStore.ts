@@ -6,7 +6,7 @@
  * Reading events (data loading) keep only the latest one per file.
  * No `vscode` import (unit-tested in plain Node).
  */
-import type { DoneEvent, ProgressEvent, TrainingEvent, ValidationEvent } from '../../core/events';
+import type { DoneEvent, ProgressEvent, TrainingEvent, ValidationEvent } from '../../core/training/events';
 import type { ReplayMessage, ResumeInfo, RunInfo } from '../../protocol/trainingPanel';
 
 /** Final state of a run as the host sees it (`interrupted`: ended without finishing, resumable). */

@@ -23,12 +23,12 @@
  * hold the two equal).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ModelConfig, TransformerConfig } from '../../config';
+import type { ModelConfig, TransformerConfig } from '../../config/config';
 import { Random } from '../../random';
-import type { StepOutput, TranslationModel } from '../index';
 import { smoothedCrossEntropy } from '../loss';
 import { ParameterStore } from '../parameters';
-import { BatchTensors, candidateSet, LossOptions, LossResult } from '../seq2seq';
+import { candidateSet } from '../seq2seq';
+import type { BatchTensors, LossOptions, LossResult, StepOutput, TranslationModel } from '../types';
 import { causalBias, Dropout, FeedForward, HeadsKV, LayerNorm, maybeDropout, MultiHeadAttention, paddingBias, sinusoidalPositions } from './layers';
 
 /** The encoded source batch, prepared for decoding. */

@@ -28,8 +28,8 @@
  * a new one after the model's parameters change.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { encoderUnits, type ModelConfig } from '../config';
-import type { Seq2SeqModel } from './seq2seq';
+import { encoderUnits, type ModelConfig } from '../config/config';
+import type { Seq2SeqModel } from '../model/seq2seq';
 import { pad4, SimdKernels } from '../kernels/simd';
 
 /**

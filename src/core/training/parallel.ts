@@ -22,10 +22,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { AUTO_THREADS_MAX, type ModelConfig, type TrainConfig } from './config';
-import { Batch, EncodedPair, makeBatch } from './data/batching';
-import type { NamedArray } from './checkpoint';
-import { disposeAll } from './tensors';
+import { AUTO_THREADS_MAX, type ModelConfig, type TrainConfig } from '../config/config';
+import { Batch, EncodedPair, makeBatch } from '../data/batching';
+import type { NamedArray } from '../runs/checkpoint';
+import { disposeAll } from '../tensors';
 import { Updater } from './updater';
 
 /**
@@ -161,7 +161,7 @@ export function shareBatch(batch: Batch, pairs: EncodedPair[], k: number): (Batc
 
 function replicaEntry(): { file: string; execArgv: string[] } {
   // Bundled: dist/replica.js next to this bundle. From sources (tests): the .ts file through tsx.
-  if (__filename.endsWith('.ts')) return { file: path.join(__dirname, '..', 'worker', 'replicaWorker.ts'), execArgv: ['--require', 'tsx/cjs'] };
+  if (__filename.endsWith('.ts')) return { file: path.join(__dirname, '..', '..', 'worker', 'replicaWorker.ts'), execArgv: ['--require', 'tsx/cjs'] };
   return { file: path.join(__dirname, 'replica.js'), execArgv: [] };
 }
 

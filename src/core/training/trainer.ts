@@ -13,12 +13,12 @@
  * or a linear schedule, early stopping, best/last checkpoints and exact
  * resume. Every event goes to `<runDir>/metrics.jsonl` ({@link MetricsLog})
  * and to the listener. The entry point with the run folder's lock and the
- * write-failure messages is `train()` in `src/core/training.ts`.
+ * write-failure messages is `train()` in `src/core/training/training.ts`.
  */
 import { promises as fs } from 'fs';
 import type { FileHandle } from 'fs/promises';
 import * as path from 'path';
-import { wasmHeapBytes } from './backend';
+import { wasmHeapBytes } from '../kernels/backend';
 import {
   CheckpointMeta,
   LoadedCheckpoint,
@@ -34,25 +34,25 @@ import {
   loadRunTokenizers,
   writeBpeFile,
   BPE_FILE,
-} from './checkpoint';
-import { DEFAULT_TRAIN, type Seq2SeqConfig, type StopMetric, type TrainConfig } from './config';
-import { checkRunConfig } from './configLoader';
-import type { ReadProgress } from './data/corpus';
-import { competence, curriculumBatch, difficultyOrder } from './data/curriculum';
-import { Batch, EncodedPair, makeBatch, makeBatches } from './data/batching';
-import { Dataset, loadDataset } from './data/dataset';
-import { Vocabulary } from './data/vocabulary';
-import { exists, withPath } from './durableFs';
-import { DivergenceError, isOutOfMemory, ResourceError } from './errors';
-import { evaluate } from './evaluation';
+} from '../runs/checkpoint';
+import { DEFAULT_TRAIN, type Seq2SeqConfig, type StopMetric, type TrainConfig } from '../config/config';
+import { checkRunConfig } from '../config/configLoader';
+import type { ReadProgress } from '../data/corpus';
+import { competence, curriculumBatch, difficultyOrder } from '../data/curriculum';
+import { Batch, EncodedPair, makeBatch, makeBatches } from '../data/batching';
+import { Dataset, loadDataset } from '../data/dataset';
+import { Vocabulary } from '../data/vocabulary';
+import { exists, withPath } from '../runs/durableFs';
+import { DivergenceError, isOutOfMemory, ResourceError } from '../errors';
+import { evaluate } from '../metrics/evaluation';
 import type { CheckpointEvent, DoneEvent, ReadingEvent, StopReason, TrainingEvent, TrainingListener, ValidationEvent } from './events';
-import { type AnyModel, createModel } from './model/index';
+import { type AnyModel, createModel } from '../model/index';
 import { Adam } from './optimizer';
 import { DataParallel, resolveThreads } from './parallel';
-import { Random, RandomState } from './random';
-import { describeLockHolder, type RunLock } from './runLock';
+import { Random, RandomState } from '../random';
+import { describeLockHolder, type RunLock } from '../runs/runLock';
 import { afterValidation, initialPatience, inverseSqrtSchedule, linearSchedule, type Patience } from './schedule';
-import { disposeAll } from './tensors';
+import { disposeAll } from '../tensors';
 import { Updater } from './updater';
 
 /** Options of one training run. */

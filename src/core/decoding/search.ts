@@ -5,60 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BeamTreeRecorder } from './beamTree';
-import { BOS_ID, EOS_ID } from './data/vocabulary';
-import { disposeAll, tidy } from './tensors';
-import type { TranslationModel } from './model/index';
-import type { InferenceModel, InferenceState } from './model/inference';
+import { BOS_ID, EOS_ID } from '../data/vocabulary';
+import { disposeAll, tidy } from '../tensors';
+import type { TranslationModel } from '../model/index';
+import type { AttentionHeads, Candidate, Hypothesis, SourceBatch } from './hypothesis';
+import type { InferenceModel, InferenceState } from './inference';
 
-/** A candidate next token and its probability. */
-export interface Candidate {
-  id: number;
-  /** Probability in [0, 1]. */
-  prob: number;
-}
-
-/**
- * The attention weights of every layer and head of a Transformer's output
- * (`Hypothesis.heads`), as plain arrays. Steps follow `Hypothesis.attention`:
- * T = `ids.length` + 1 when `<eos>` was produced, else `ids.length`; S = the
- * source length with its `<eos>`.
- */
-export interface AttentionHeads {
-  /** Cross-attention `[layers][heads][T][S]`: step t's query over the source. `Hypothesis.attention` is the mean over heads of the last layer. */
-  cross: number[][][][];
-  /** Decoder self-attention `[layers][heads][T][T]`: step t's query over the decoder inputs `<bos>, y_1 … y_{T−1}`; 0 above the diagonal (the causal mask). */
-  decoderSelf: number[][][][];
-  /** Encoder self-attention `[layers][heads][S][S]`: each source position over the source. */
-  encoderSelf: number[][][][];
-}
-
-/** A decoded output sentence. */
-export interface Hypothesis {
-  /** Target token ids without `<bos>`; `<eos>` is not included. */
-  ids: number[];
-  /** Attention weights `[ids.length + 1][srcLen]` (the last row is the step that produced `<eos>`, when it was produced); empty for attention `none`. */
-  attention: number[][];
-  /** Sum of token log-probabilities (nats), including `<eos>` when produced. */
-  logProb: number;
-  /** Score used to rank hypotheses: `logProb` divided by the length penalty (beam search) or `logProb` (greedy). */
-  score: number;
-  /** Per step, the top candidates of the decoder's distribution (only when requested). */
-  candidates?: Candidate[][];
-  /** True when the sentence ended with `<eos>` rather than at the length limit. */
-  finished: boolean;
-  /** Every layer and head of the Transformer (only when `SearchOptions.heads` is set, on the tensor path). */
-  heads?: AttentionHeads;
-}
-
-/** The source side of a batch, as tensors. */
-export interface SourceBatch {
-  /** `[batch, srcLen]` int32 (each sentence ends in `<eos>`, then `<pad>`). */
-  srcIds: tf.Tensor2D;
-  /** `[batch, srcLen]` float32 mask. */
-  srcMask: tf.Tensor2D;
-  /** Real length of each source sentence (with its `<eos>`). */
-  srcLengths: number[];
-}
+export type { AttentionHeads, Candidate, Hypothesis, SourceBatch } from './hypothesis';
 
 /**
  * Maximum output length for a source of `srcLength` tokens: `ceil(ratio · srcLength) + 5`.
@@ -193,7 +146,7 @@ function encoderHeadRows(weights: Float32Array[], row: number, heads: number, S:
 export interface BeamSearchOptions extends SearchOptions {
   /** Return the n best finished hypotheses (1 ≤ n ≤ beam size; default 1). */
   nBest?: number;
-  /** Record the search tree here (see `src/core/beamTree.ts`); the same in both engines. */
+  /** Record the search tree here (see `src/core/decoding/beamTree.ts`); the same in both engines. */
   tree?: BeamTreeRecorder;
 }
 
@@ -580,7 +533,7 @@ function expandBeams(
 
 /**
  * Greedy decoding of one sentence on the fast inference path
- * (`src/core/model/inference.ts`): the same search as `greedyDecode` for a
+ * (`src/core/decoding/inference.ts`): the same search as `greedyDecode` for a
  * batch of one, with the same result up to float32 rounding.
  * @param srcIds source token ids ending in `<eos>`
  * @param maxRatio output length limit `ceil(maxRatio · srcIds.length) + 5`
@@ -619,7 +572,7 @@ export function greedyDecodeFast(model: InferenceModel, srcIds: ArrayLike<number
 
 /**
  * Beam search for one sentence on the fast inference path
- * (`src/core/model/inference.ts`): the same search as `beamSearch` (same
+ * (`src/core/decoding/inference.ts`): the same search as `beamSearch` (same
  * expansion, finishing and ranking rules), with the same result up to
  * float32 rounding.
  * @param srcIds source token ids ending in `<eos>`

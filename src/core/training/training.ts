@@ -1,16 +1,16 @@
 /**
  * Training's entry point: `train()` takes the run folder's lock, runs a
- * {@link Trainer} (`src/core/trainer.ts`: the run's phases as named methods,
+ * {@link Trainer} (`src/core/training/trainer.ts`: the run's phases as named methods,
  * after Joey NMT's `TrainManager`) and turns a failed write to the run folder
  * into a message that says what the folder still holds.
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { initBackend } from './backend';
-import { CheckpointMeta, findCheckpoint } from './checkpoint';
-import { RunFolderWriteError, writeFailureReason } from './errors';
+import { initBackend } from '../kernels/backend';
+import { CheckpointMeta, findCheckpoint } from '../runs/checkpoint';
+import { RunFolderWriteError, writeFailureReason } from '../errors';
 import type { DoneEvent } from './events';
-import { acquireRunLock } from './runLock';
+import { acquireRunLock } from '../runs/runLock';
 import { Trainer, type TrainOptions } from './trainer';
 
 export { largestBatch, type TrainOptions } from './trainer';
@@ -18,7 +18,7 @@ export { largestBatch, type TrainOptions } from './trainer';
 /**
  * Train a model as configured, writing the run to `opts.outDir`.
  *
- * Holds the run folder's lock (`train.lock`, see `src/core/runLock.ts`) while
+ * Holds the run folder's lock (`train.lock`, see `src/core/runs/runLock.ts`) while
  * it runs, and first repairs what a killed run left (`recoverRunFolder`). On
  * resume, metrics.jsonl is cut back to its length when `last/` was written,
  * so no event is recorded twice and a line torn by a kill is dropped.

@@ -14,8 +14,8 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import configSchema from '../../schemas/config.schema.json';
-import type { Seq2SeqConfig } from './config';
+import configSchema from '../../../schemas/config.schema.json';
+import type { Seq2SeqConfig } from '../config/config';
 
 /** The parts of a JSON-schema node this module reads. */
 export interface SchemaNode {

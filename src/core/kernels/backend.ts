@@ -23,7 +23,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // through) registers them as side effects.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
-import { registerWasmKernels } from './kernels/wasm';
+import { registerWasmKernels } from './wasm';
 
 /** Backend names understood by {@link initBackend}. */
 export type BackendChoice = 'tensorflow' | 'wasm' | 'cpu';

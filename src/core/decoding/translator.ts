@@ -6,20 +6,20 @@
  * candidates per target step.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from './backend';
-import { loadCheckpoint, loadRunTokenizers, readRunManifest, resolveModelPath, RunManifest } from './checkpoint';
+import { initBackend } from '../kernels/backend';
+import { loadCheckpoint, loadRunTokenizers, readRunManifest, resolveModelPath, RunManifest } from '../runs/checkpoint';
 import * as path from 'path';
-import { DEFAULT_TRAIN, type Seq2SeqConfig } from './config';
-import { checkRunConfig } from './configLoader';
-import { makeBatch } from './data/batching';
-import { encodeSentence } from './data/dataset';
-import type { Tokenizer } from './data/tokenizer';
-import { BpeTokenizer, subwordWordIndex } from './data/bpe';
-import { EOS, Vocabulary } from './data/vocabulary';
-import { sourceTensors } from './evaluation';
-import { AnyModel, createModel } from './model/index';
-import { InferenceModel } from './model/inference';
-import { Seq2SeqModel } from './model/seq2seq';
+import { DEFAULT_TRAIN, type Seq2SeqConfig } from '../config/config';
+import { checkRunConfig } from '../config/configLoader';
+import { makeBatch } from '../data/batching';
+import { encodeSentence } from '../data/dataset';
+import type { Tokenizer } from '../data/tokenizer';
+import { BpeTokenizer, subwordWordIndex } from '../data/bpe';
+import { EOS, Vocabulary } from '../data/vocabulary';
+import { sourceTensors } from '../metrics/evaluation';
+import { AnyModel, createModel } from '../model/index';
+import { InferenceModel } from './inference';
+import { Seq2SeqModel } from '../model/seq2seq';
 import { BeamTreeRecorder, type BeamNodeStatus } from './beamTree';
 import { AttentionHeads, beamSearchFastNBest, beamSearchNBest, greedyDecode, greedyDecodeFast, Hypothesis } from './search';
 
@@ -37,7 +37,7 @@ export interface Translation {
   attention: number[][];
   /**
    * The Transformer's every layer and head (see `AttentionHeads` in
-   * `src/core/search.ts`; T = `targetTokens.length`, S = `sourceTokens.length`):
+   * `src/core/decoding/search.ts`; T = `targetTokens.length`, S = `sourceTokens.length`):
    * cross `[layers][heads][T][S]`, decoder self `[layers][heads][T][T]`
    * (columns: the decoder inputs `<bos>`, then the output tokens), encoder self
    * `[layers][heads][S][S]`. Absent for the recurrent models.
@@ -50,7 +50,7 @@ export interface Translation {
   /**
    * The score the search ranked it by: `logProb` less the repetition
    * penalties, divided by the GNMT length penalty for beam search (see
-   * `src/core/search.ts`). Absent on a blank line's result.
+   * `src/core/decoding/search.ts`). Absent on a blank line's result.
    */
   score?: number;
   /**
@@ -63,7 +63,7 @@ export interface Translation {
   targetWords?: number[];
   /** With `nBest` > 1: the n best hypotheses, best first (the first is this translation). */
   nBest?: NBestEntry[];
-  /** With `beamTree` and a beam above 1: the search tree (see `src/core/beamTree.ts`). */
+  /** With `beamTree` and a beam above 1: the search tree (see `src/core/decoding/beamTree.ts`). */
   beamTree?: BeamTreeView;
 }
 
@@ -113,7 +113,7 @@ export interface TranslateOptions {
   /** How many candidates per step to report (default 5; 0 = none). */
   topK?: number;
   /**
-   * `fast` (default): the inference path of `src/core/model/inference.ts`
+   * `fast` (default): the inference path of `src/core/decoding/inference.ts`
    * (small products on the CPU, one output-projection matMul per step);
    * `tensor`: the training graph's TensorFlow.js ops (`greedyDecode` /
    * `beamSearch`), the reference the fast path is tested against. Both give

@@ -1,18 +1,18 @@
 /**
  * One optimisation step, split in two halves so that data-parallel replicas
- * (see `src/core/parallel.ts`) can exchange gradients in between:
+ * (see `src/core/training/parallel.ts`) can exchange gradients in between:
  * `gradients()` runs the forward and backward pass of a batch, `apply()`
  * clips the (possibly combined) gradients by their global norm and takes an
- * Adam step (`src/core/optimizer.ts`).
+ * Adam step (`src/core/training/optimizer.ts`).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainConfig } from './config';
-import type { Batch } from './data/batching';
-import { batchTensors } from './evaluation';
-import type { AnyModel } from './model/index';
+import type { TrainConfig } from '../config/config';
+import type { Batch } from '../data/batching';
+import { batchTensors } from '../metrics/evaluation';
+import type { AnyModel } from '../model/index';
 import { Adam } from './optimizer';
-import { Random } from './random';
-import { disposeAll, tidy } from './tensors';
+import { Random } from '../random';
+import { disposeAll, tidy } from '../tensors';
 
 /** Gradients of one batch: one tensor per model variable (of the mean per-token training objective), in `model.variables` order. */
 export interface BatchGradients {
@@ -86,7 +86,7 @@ export class Updater {
 
   /**
    * Apply gradients that `write` puts straight into the optimiser's storage
-   * (the data-parallel path, see `combineShares` in `src/core/parallel.ts`).
+   * (the data-parallel path, see `combineShares` in `src/core/training/parallel.ts`).
    * @param write fills `dst` with the gradient of variable `k` (`model.variables` order)
    */
   applyCombined(write: (k: number, dst: Float32Array) => void): void {

@@ -2,7 +2,7 @@
  * The run configuration: one JSON document drives train, eval and translate
  * (as in Joey NMT). This module holds its TypeScript shape and defaults; the
  * published JSON Schema is `schemas/config.schema.json`, and loading /
- * validation / path resolution live in `src/core/configLoader.ts`.
+ * validation / path resolution live in `src/core/config/configLoader.ts`.
  */
 
 /** A parallel corpus given as two line-aligned files. */
@@ -209,12 +209,12 @@ export interface TrainConfig {
   softmaxCandidates: number;
   /**
    * Lazy Adam for the embedding tables and the output projection: rows with
-   * an all-zero gradient in a step are left alone (see `src/core/optimizer.ts`).
+   * an all-zero gradient in a step are left alone (see `src/core/training/optimizer.ts`).
    */
   lazyAdam: boolean;
   /**
    * Data-parallel training threads: each computes the gradients of a share of
-   * every batch (see `src/core/parallel.ts`). 1 = train on one thread;
+   * every batch (see `src/core/training/parallel.ts`). 1 = train on one thread;
    * `auto` = `SEQ2SEQ_THREADS` when set (VS Code's `seq2seq.threads`
    * setting sets it for its workers), else the cores of the machine the
    * training runs on, at most {@link AUTO_THREADS_MAX} (`resolveThreads`).
@@ -272,7 +272,7 @@ export interface TrainConfig {
    * would complete an n-gram already in the hypothesis are banned
    * (log-probability −∞; `<eos>` never is). Paulus, Xiong & Socher 2018
    * (trigram blocking, n = 3); fairseq's `--no-repeat-ngram-size`. See
-   * `SearchOptions` in `src/core/search.ts`.
+   * `SearchOptions` in `src/core/decoding/search.ts`.
    */
   noRepeatNgramSize: number;
   /**

@@ -1,6 +1,6 @@
 /**
  * The search tree of one beam search, recorded while it runs (see
- * `BeamSearchOptions.tree` in `src/core/search.ts`): at every step, each of
+ * `BeamSearchOptions.tree` in `src/core/decoding/search.ts`): at every step, each of
  * the best 2k expansions the search looked at (k = beam size) becomes a node —
  * *kept* (one of the next beams), *finished* (it produced `<eos>` or reached
  * the length limit, and ranked among the first k) or *pruned* (ranked too low).
@@ -8,8 +8,8 @@
  * (`beamSearchNBest`, `beamSearchFastNBest`) record the same tree up to
  * float32 rounding.
  */
-import { BOS_ID } from './data/vocabulary';
-import type { Hypothesis } from './search';
+import { BOS_ID } from '../data/vocabulary';
+import type { Hypothesis } from './hypothesis';
 
 /** What became of an expansion. */
 export type BeamNodeStatus = 'root' | 'kept' | 'pruned' | 'finished';

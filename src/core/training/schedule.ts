@@ -1,9 +1,9 @@
 /**
  * Learning-rate schedules and the patience bookkeeping behind plateau decay
- * and early stopping. Pure functions: the trainer (`src/core/training.ts`)
+ * and early stopping. Pure functions: the trainer (`src/core/training/training.ts`)
  * keeps the state and applies their decisions.
  */
-import type { StopMetric, TrainConfig } from './config';
+import type { StopMetric, TrainConfig } from '../config/config';
 
 /**
  * Learning rate of the `linear` schedule: `base · (1 − progress)`, where

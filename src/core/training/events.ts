@@ -1,10 +1,10 @@
 /**
- * Events a training run emits. The trainer (`src/core/training.ts`) calls a
+ * Events a training run emits. The trainer (`src/core/training/training.ts`) calls a
  * listener with these; the CLI prints them, writes them to `metrics.jsonl`,
  * and the worker forwards them to the extension host unchanged. Every event
  * that carries metrics names the tfjs backend that produced them.
  */
-import type { ReadProgress } from './data/corpus';
+import type { ReadProgress } from '../data/corpus';
 
 /** Name of the TensorFlow.js backend in use: `tensorflow` (tfjs-node), `wasm` or `cpu`. */
 export type BackendName = string;

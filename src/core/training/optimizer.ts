@@ -20,8 +20,8 @@
  * when the vocabulary is large.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedArray } from './checkpoint';
-import { SimdKernels } from './kernels/simd';
+import type { NamedArray } from '../runs/checkpoint';
+import { SimdKernels } from '../kernels/simd';
 
 export interface AdamOptions {
   learningRate: number;
@@ -130,7 +130,7 @@ export class Adam {
    * {@link apply} with each gradient written by `write` straight into the
    * optimiser's own gradient storage (no intermediate arrays: the
    * data-parallel trainer combines replica shares there, see
-   * `src/core/parallel.ts`).
+   * `src/core/training/parallel.ts`).
    * @param write fills `dst` (the variable's size, row-major) with the gradient of variable `k`, overwriting every element
    * @returns the global gradient norm before clipping; when it is not finite the update is skipped
    */

@@ -5,16 +5,16 @@
  * `seq2seq eval`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Batch, EncodedPair, makeBatch, makeBatches } from './data/batching';
-import { normalizeText, Tokenizer } from './data/tokenizer';
-import { EOS_ID, Vocabulary } from './data/vocabulary';
-import { corpusBleu } from './metrics/bleu';
-import type { AnyModel } from './model/index';
-import { BatchTensors, Seq2SeqModel } from './model/seq2seq';
-import { disposeAll } from './tensors';
-import { Random } from './random';
-import { InferenceModel } from './model/inference';
-import { beamSearch, beamSearchFast, greedyDecode, Hypothesis, SourceBatch } from './search';
+import { Batch, EncodedPair, makeBatch, makeBatches } from '../data/batching';
+import { normalizeText, Tokenizer } from '../data/tokenizer';
+import { EOS_ID, Vocabulary } from '../data/vocabulary';
+import { corpusBleu } from './bleu';
+import type { AnyModel } from '../model/index';
+import { BatchTensors, Seq2SeqModel } from '../model/seq2seq';
+import { disposeAll } from '../tensors';
+import { Random } from '../random';
+import { InferenceModel } from '../decoding/inference';
+import { beamSearch, beamSearchFast, greedyDecode, Hypothesis, SourceBatch } from '../decoding/search';
 
 /** Upload a batch's model inputs as tensors (caller disposes); gold outputs and mask stay on the CPU. */
 export function batchTensors(b: Batch): BatchTensors {

@@ -6,7 +6,7 @@
  * reported as a {@link ConfigError} whose message has one line per problem,
  * `file:line:column: what is wrong (got …)`, pointing at the offending value
  * (or key, for unknown keys). After validation the defaults of
- * `src/core/config.ts` are filled in and relative data paths are resolved
+ * `src/core/config/config.ts` are filled in and relative data paths are resolved
  * against the folder of the config file.
  */
 
@@ -14,9 +14,9 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
-import schema from '../../schemas/config.schema.json';
+import schema from '../../../schemas/config.schema.json';
 import { withDefaults, type DataSource, type Seq2SeqConfig, type UserConfig } from './config';
-import { displayPath } from './data/corpus';
+import { displayPath } from '../data/corpus';
 
 /** One problem found in a config. `line`/`column` are 1-based (absent without source text). */
 export interface ConfigProblem {

@@ -20,11 +20,11 @@
 import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { legacyModelKeys, type ModelConfig, type Seq2SeqConfig } from './config';
-import { tokenizerFromJSON, type Tokenizer, type TokenizerJSON } from './data/tokenizer';
-import type { VocabularyJSON } from './data/vocabulary';
-import { BpeCodes, BpeTokenizer, initialSymbols, WORD_START, type BpeMerge } from './data/bpe';
-import type { StoredBpe } from './data/dataset';
+import { legacyModelKeys, type ModelConfig, type Seq2SeqConfig } from '../config/config';
+import { tokenizerFromJSON, type Tokenizer, type TokenizerJSON } from '../data/tokenizer';
+import type { VocabularyJSON } from '../data/vocabulary';
+import { BpeCodes, BpeTokenizer, initialSymbols, WORD_START, type BpeMerge } from '../data/bpe';
+import type { StoredBpe } from '../data/dataset';
 import { exists, syncDir, writeFileDurable } from './durableFs';
 
 /**
