@@ -693,8 +693,8 @@ export class Trainer {
     if (verdict.isBest) await this.saveBest({ bleu: result.bleu, perplexity: result.perplexity, loss: result.loss });
     if (verdict.decay) {
       this.setLearningRate(state.learningRate * tc.decayFactor);
-      const what = tc.stopMetric === 'perplexity' ? 'perplexity' : `${tc.stopMetric} nor perplexity`;
-      await this.log('info', `neither validation ${what} improved${tc.minDelta > 0 ? ` by more than ${tc.minDelta}` : ''} for ${tc.decayPatience} validations: learning rate now ${state.learningRate.toExponential(2)}`);
+      const what = tc.stopMetric === 'perplexity' ? 'validation perplexity has not' : `neither validation ${tc.stopMetric} nor perplexity has`;
+      await this.log('info', `${what} improved${tc.minDelta > 0 ? ` by more than ${tc.minDelta}` : ''} for ${tc.decayPatience} validations: learning rate now ${state.learningRate.toExponential(2)}`);
       if (state.learningRate < tc.minLearningRate) this.stopReason = 'min-learning-rate';
     }
     if (verdict.stop) this.stopReason = 'early-stopping';
