@@ -60,10 +60,10 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<RunItem>, vsc
  * Models view, its context menu and *Seq2Seq: Show Training Panel*.
  * @returns true when the panel shows the run
  */
-export async function openRunInTrainingPanel(ctrl: TrainingController, run: RunEntry): Promise<boolean> {
+export async function openRunInTrainingPanel(ctrl: TrainingController, run: RunEntry, preserveFocus = false): Promise<boolean> {
   const current = ctrl.currentRun;
   if (ctrl.isTraining && current && path.resolve(current.runDir) === path.resolve(run.runDir)) {
-    ctrl.showPanel();
+    ctrl.showPanel(preserveFocus);
     return true;
   }
   let text: string;
@@ -74,7 +74,7 @@ export async function openRunInTrainingPanel(ctrl: TrainingController, run: RunE
     return false;
   }
   const { events, badLines } = parseMetricsJsonl(text);
-  const shown = ctrl.showRecordedRun({ name: run.name, runDir: run.runDir, configPath: run.configPath ?? '' }, events, run.interrupted);
+  const shown = ctrl.showRecordedRun({ name: run.name, runDir: run.runDir, configPath: run.configPath ?? '' }, events, run.interrupted, preserveFocus);
   if (!shown) {
     const showPanel = vscode.l10n.t('Show Panel');
     void vscode.window
@@ -152,10 +152,10 @@ export function registerModelsTree(
         vscode.window.setStatusBarMessage(vscode.l10n.t('Seq2Seq: active model is {0} ({1})', run.name, run.folder), 4000);
       }),
     ),
-    // Also the command of a click on a run (RunItem.command).
-    vscode.commands.registerCommand(
-      'seq2seq.models.openTrainingPanel',
-      withRun((run) => openRunInTrainingPanel(ctrl, run)),
+    // Also the command of a click on a run (RunItem.command), which passes { preserveFocus: true }: like a
+    // single click in the Explorer, the focus stays in the tree. The context menu passes (item, selection[]).
+    vscode.commands.registerCommand('seq2seq.models.openTrainingPanel', (arg: unknown, opts?: unknown) =>
+      withRun((run) => openRunInTrainingPanel(ctrl, run, !!opts && !Array.isArray(opts) && (opts as { preserveFocus?: unknown }).preserveFocus === true))(arg),
     ),
     vscode.commands.registerCommand(
       'seq2seq.models.resume',

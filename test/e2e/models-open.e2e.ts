@@ -6,7 +6,7 @@
  *   one stopped early) and nothing training → "Seq2Seq: Show Training Panel" shows
  *   the most recent run (not "No training run yet"), its banner saying why early
  *   stopping ended it → a click on the other run in the Models view opens it in the
- *   panel → the context menu keeps its entries (Open Config opens the config, the
+ *   panel, the focus staying in the tree → the context menu keeps its entries (Open Config opens the config, the
  *   panel stays on the run it shows) → a click on the first run brings it back.
  *
  * Run: npx mocha --no-config -r tsx/cjs -t 300000 --exit test/e2e/models-open.e2e.ts
@@ -93,6 +93,8 @@ describe('Training panel of recorded runs: Show Training Panel and a click in th
     assert.equal(v.state, 'finished');
     assert.match(v.banner, /^Finished: all epochs done at step \d+ \(epoch 2\)\.$/);
     assert.equal(await panelTabTitle(page), 'Training: tiny');
+    // As a single click in the Explorer: the focus stays in the tree (arrow keys still move through the runs).
+    assert.equal(await page.evaluate('!!(document.activeElement && document.activeElement.closest(".pane-body"))'), true, 'focus in the Models view');
     await page.mouse.move(700, 500);
     await sleep(500);
     await screenshot(page, 'models-open-02-click-run');
