@@ -92,6 +92,14 @@ describe('ablation: parsing --set field=v1,v2 against the schema', () => {
     assert.deepEqual(ablatableFields(schemaWithModelType()).find((f) => f.field === 'model.type')?.values, ['rnn', 'transformer']);
     assert.equal(schemaField('model.nope'), undefined);
   });
+
+  it('train.minDelta is ablatable: numbers ≥ 0, a negative one refused naming the field', () => {
+    assert.equal(ablatableFields().find((f) => f.field === 'train.minDelta')!.allowed, 'a number >= 0');
+    assert.deepEqual(parseAblationSpec('train.minDelta=0,0.01').values, [0, 0.01]);
+    const variants = expandVariants(base, [parseAblationSpec('train.minDelta=0,0.01')], { validate });
+    assert.deepEqual(variants.map((v) => v.config.train.minDelta), [0, 0.01]);
+    assert.throws(() => expandVariants(base, [parseAblationSpec('train.minDelta=0,-1')], { validate }), /train\.minDelta must be >= 0 \(got -1\)/);
+  });
 });
 
 describe('ablation: variants', () => {

@@ -5,7 +5,9 @@ import * as path from 'path';
 import fc from 'fast-check';
 import type { DoneEvent, ProgressEvent, TrainingEvent, ValidationEvent } from '../src/core/training/events';
 import { loadConfig } from '../src/core/config/configLoader';
+import { formatEvent } from '../src/cli/main';
 import {
+  describeEarlyStop,
   eventLogLine,
   formatCount,
   formatDuration,
@@ -95,6 +97,24 @@ describe('host: formatting', () => {
     assert.equal(lines[4], 'hello');
     assert.match(lines[5], /finished \(early stopping\) at step 100/);
     for (const l of lines) assert.ok(!l.includes('\n'));
+  });
+
+  it('says why early stopping ended a run: the rule, minDelta, patience and the last improvement', () => {
+    const info = { metric: 'perplexity' as const, patience: 3, minDelta: 0.01, sinceStep: 300, metricValue: 1.0050548, perplexity: 1.0050548 };
+    assert.equal(describeEarlyStop(info), 'validation perplexity has not improved by more than 0.01 for 3 validations (last improvement at step 300: perplexity 1.0051)');
+    assert.equal(describeEarlyStop({ ...info, minDelta: 0 }), 'validation perplexity has not improved for 3 validations (last improvement at step 300: perplexity 1.0051)');
+    assert.equal(
+      describeEarlyStop({ ...info, metric: 'bleu', metricValue: 42.4538, perplexity: 5.3 }),
+      'neither validation BLEU nor perplexity has improved by more than 0.01 for 3 validations (last improvement at step 300: BLEU 42.45, perplexity 5.3000)',
+    );
+    assert.equal(describeEarlyStop({ ...info, sinceStep: 0, perplexity: NaN }), 'validation perplexity has not improved by more than 0.01 for 3 validations');
+    const line = eventLogLine({ ...done('early-stopping'), earlyStopping: info });
+    assert.match(line, /^stopped early at step 100, epoch 2, after .*: validation perplexity has not improved by more than 0\.01 for 3 validations \(last improvement at step 300: perplexity 1\.0051\); best BLEU/);
+    assert.ok(!line.includes('\n'));
+    const cli = formatEvent({ ...done('early-stopping'), earlyStopping: info })!.split('\n');
+    assert.equal(cli.length, 2);
+    assert.equal(cli[0], 'stopped early: validation perplexity has not improved by more than 0.01 for 3 validations (last improvement at step 300: perplexity 1.0051)');
+    assert.match(cli[1], /^done \(early-stopping\) after 100 steps/);
   });
 });
 

@@ -13,6 +13,7 @@ import { loadCheckpoint, type NamedArray } from '../src/core/runs/checkpoint';
 import { withDefaults } from '../src/core/config/config';
 import type { ProgressEvent, TrainingEvent, ValidationEvent } from '../src/core/training/events';
 import { Random } from '../src/core/random';
+import { afterValidation, initialPatience } from '../src/core/training/schedule';
 import { train } from '../src/core/training/training';
 
 async function writeReverseTask(file: string, n: number, seed: number): Promise<void> {
@@ -26,13 +27,13 @@ async function writeReverseTask(file: string, n: number, seed: number): Promise<
 }
 
 /** Every source of state a resume must restore: dropout, scheduled sampling, plateau decay, early stopping. */
-function config(file: string) {
+function config(file: string, minDelta = 0) {
   return withDefaults({
     data: { train: file, maxLength: 12, validFraction: 0.1, testFraction: 0, maxValidSentences: 40 },
     model: { embeddingSize: 16, hiddenSize: 32, attention: 'bahdanau', dropout: 0.2 },
     train: {
       batchSize: 16, learningRate: 0.03, epochs: 30, logEvery: 1, validEvery: 7, teacherForcing: 0.8,
-      schedule: 'plateau', decayPatience: 1, decayFactor: 0.5, stopMetric: 'perplexity', earlyStoppingPatience: 3, seed: 5, threads: 1,
+      schedule: 'plateau', decayPatience: 1, decayFactor: 0.5, stopMetric: 'perplexity', earlyStoppingPatience: 3, seed: 5, threads: 1, minDelta,
     },
   });
 }
@@ -59,32 +60,36 @@ describe('exact resume', function () {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('a run stopped mid-epoch and resumed equals the uninterrupted run: losses, learning rates, validations, last step and weights', async () => {
+  /**
+   * Train `config(file, minDelta)` whole and, in another folder, stopped 3 steps after the validation
+   * `pickStop` picks, then resumed; the two must agree.
+   */
+  async function resumeMatches(name: string, minDelta: number, pickStop: (whole: TrainingEvent[]) => ValidationEvent | undefined) {
     const file = path.join(dir, 'reverse.tsv');
     await writeReverseTask(file, 300, 3);
 
     const whole: TrainingEvent[] = [];
-    const a = await train({ config: config(file), outDir: path.join(dir, 'whole'), resume: false, listener: (e) => whole.push(e) });
+    const a = await train({ config: config(file, minDelta), outDir: path.join(dir, `${name}-whole`), resume: false, listener: (e) => whole.push(e) });
 
     const parts: TrainingEvent[] = [];
-    const split = path.join(dir, 'split');
-    // Stop with the patience counters running: 3 steps after the first validation that did not improve
+    const split = path.join(dir, `${name}-split`);
+    // Stop with the patience counters running: 3 steps after the picked validation
     // (between validations, every 7 steps, and inside an epoch of 17 steps).
-    const noProgress = validations(whole).find((v) => !v.isBest);
-    assert.ok(noProgress, 'the whole run has a validation without improvement');
+    const noProgress = pickStop(whole);
+    assert.ok(noProgress, 'the whole run has the validation to stop after');
     const stopAt = noProgress!.step + 3;
     assert.equal(a.reason, 'early-stopping', 'the whole run ends by early stopping');
     const rates = (from: number) => new Set(progress(whole).filter((p) => p.step > from).map((p) => p.learningRate)).size;
     assert.ok(rates(stopAt) > 1, 'the learning rate decays after the stop');
     let step = 0;
     const first = await train({
-      config: config(file), outDir: split, resume: false,
+      config: config(file, minDelta), outDir: split, resume: false,
       listener: (e) => { parts.push(e); if (e.type === 'progress') step = e.step; },
       shouldStop: () => step >= stopAt,
     });
     assert.equal(first.reason, 'cancelled');
     assert.ok(first.step < a.step, `stopped (step ${first.step}) before the whole run ended (step ${a.step})`);
-    const b = await train({ config: config(file), outDir: split, resume: true, listener: (e) => parts.push(e) });
+    const b = await train({ config: config(file, minDelta), outDir: split, resume: true, listener: (e) => parts.push(e) });
 
     assert.equal(b.reason, a.reason, 'ends for the same reason');
     assert.equal(b.step, a.step, 'ends at the same step');
@@ -105,12 +110,38 @@ describe('exact resume', function () {
       assert.ok(Math.abs(v.perplexity - vw[i].perplexity) <= 1e-4 * vw[i].perplexity, `validation at step ${v.step}: perplexity`);
       assert.equal(v.isBest, vw[i].isBest, `validation at step ${v.step}: best or not`);
     });
-    const [la, lb] = await Promise.all([loadCheckpoint(path.join(dir, 'whole', 'last')), loadCheckpoint(path.join(split, 'last'))]);
+    const [la, lb] = await Promise.all([loadCheckpoint(path.join(dir, `${name}-whole`, 'last')), loadCheckpoint(path.join(split, 'last'))]);
     assert.equal(lb.meta.step, la.meta.step);
     assertSameArrays(lb.weights, la.weights, 'last/ weights');
     assertSameArrays(lb.optimizer!, la.optimizer!, 'last/ optimizer state');
-    const [ba, bb] = await Promise.all([loadCheckpoint(path.join(dir, 'whole', 'best')), loadCheckpoint(path.join(split, 'best'))]);
+    const [ba, bb] = await Promise.all([loadCheckpoint(path.join(dir, `${name}-whole`, 'best')), loadCheckpoint(path.join(split, 'best'))]);
     assert.equal(bb.meta.step, ba.meta.step, 'the same best step');
     assertSameArrays(bb.weights, ba.weights, 'best/ weights');
+    return { whole, parts, done: b };
+  }
+
+  it('a run stopped mid-epoch and resumed equals the uninterrupted run: losses, learning rates, validations, last step and weights', async () => {
+    await resumeMatches('plain', 0, (whole) => validations(whole).find((v) => !v.isBest));
+  });
+
+  it('with train.minDelta, the resumed run keeps the patience reference: stopped after a validation that was a new best but no progress', async () => {
+    const minDelta = 0.2;
+    const { whole, done } = await resumeMatches('min-delta', minDelta, (events) => {
+      // Replay the patience rule over the whole run: the first validation whose perplexity was a new best
+      // without falling by more than minDelta (so the reference and the best differ from here on).
+      let p = initialPatience('perplexity');
+      for (const v of validations(events)) {
+        p = afterValidation(p, v.perplexity, v.perplexity, { stopMetric: 'perplexity', schedule: 'plateau', decayPatience: 1, earlyStoppingPatience: 3, minDelta }, v.step).patience;
+        if (v.isBest && p.progressPerplexity !== p.lowestPerplexity) return v;
+      }
+      return undefined;
+    });
+    const info = done.earlyStopping;
+    assert.ok(info, 'the done event says why it stopped');
+    assert.equal(info!.minDelta, minDelta);
+    assert.equal(info!.patience, 3);
+    const last = validations(whole).filter((v) => v.step <= info!.sinceStep).pop();
+    assert.equal(last?.step, info!.sinceStep, 'the last progress is a validation of the run');
+    assert.ok(Math.abs(info!.perplexity - last!.perplexity) <= 1e-9, 'with its perplexity');
   });
 });

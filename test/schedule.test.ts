@@ -67,6 +67,54 @@ describe('learning-rate schedule', function () {
     assert.equal(afterValidation(a.patience, NaN, NaN, tc).patience.badValidations, 1, 'a non-finite validation is no progress');
   });
 
+  it('minDelta: perplexity creeping towards 1 in the fourth decimal is no progress, so patience runs out (the built-in dates run)', () => {
+    // Validation perplexity every 100 steps of `seq2seq train` without --config (BLEU 100 from step 300).
+    const ppl = [1.41961, 1.02563, 1.00505, 1.00189, 1.00103, 1.00067, 1.0005, 1.00038, 1.00028];
+    const run = (minDelta: number) => {
+      const tc = { stopMetric: 'perplexity' as const, schedule: 'plateau' as const, decayPatience: 0, earlyStoppingPatience: 3, minDelta };
+      let p = initialPatience('perplexity');
+      const out: { step: number; isBest: boolean; stop: boolean }[] = [];
+      ppl.forEach((x, i) => {
+        const v = afterValidation(p, x, x, tc, 100 * (i + 1));
+        p = v.patience;
+        out.push({ step: 100 * (i + 1), isBest: v.isBest, stop: v.stop });
+      });
+      return { out, p };
+    };
+    const strict = run(0);
+    assert.ok(strict.out.every((v) => v.isBest && !v.stop), 'without minDelta every validation is progress: no stop');
+    const { out, p } = run(0.01);
+    assert.equal(out.find((v) => v.stop)?.step, 600, 'stops at the third validation after step 300');
+    assert.ok(out.every((v) => v.isBest), 'the best checkpoint still follows every improvement');
+    assert.equal(p.progressStep, 300);
+    assert.equal(p.progressPerplexity, 1.00505, 'the reference stays at the last progress');
+    assert.equal(p.lowestPerplexity, 1.00028, 'while the best value follows every improvement');
+  });
+
+  it('minDelta compares with the values at the last progress (Keras), so small steady gains count once they add up', () => {
+    const tc = { stopMetric: 'bleu' as const, schedule: 'plateau' as const, decayPatience: 0, earlyStoppingPatience: 3, minDelta: 1 };
+    let p = initialPatience('bleu');
+    const bad: number[] = [];
+    // BLEU +0.4 per validation, perplexity flat: progress every third validation (+1.2 > 1).
+    for (let i = 0; i < 9; i++) {
+      const v = afterValidation(p, 20 + 0.4 * i, 5, tc, 10 * (i + 1));
+      p = v.patience;
+      assert.equal(v.stop, false, `validation ${i + 1}: no stop`);
+      bad.push(p.badValidations);
+    }
+    assert.deepEqual(bad, [0, 1, 2, 0, 1, 2, 0, 1, 2]);
+    // Either rule is progress: BLEU flat, perplexity falls by more than minDelta.
+    assert.equal(afterValidation(p, p.progressBest, 3.9, tc).patience.badValidations, 0);
+    assert.equal(afterValidation(p, p.progressBest, 4.1, tc).patience.badValidations, 3);
+    assert.equal(afterValidation(p, p.progressBest, 4.1, tc).stop, true);
+  });
+
+  it('the config accepts train.minDelta ≥ 0 (default 0) and rejects a negative one', () => {
+    assert.equal(withDefaults({ data: { train: 'x.tsv' } }).train.minDelta, 0);
+    assert.equal(validateConfigObject({ data: { train: 'x.tsv' }, train: { minDelta: 0.01 } }, 'c.json').train.minDelta, 0.01);
+    assert.throws(() => validateConfigObject({ data: { train: 'x.tsv' }, train: { minDelta: -1 } }, 'c.json'), /minDelta/);
+  });
+
   it('the config accepts schedule "linear" and rejects unknown schedules', () => {
     const ok = validateConfigObject({ data: { train: 'x.tsv' }, train: { schedule: 'linear' } }, 'c.json');
     assert.equal(ok.train.schedule, 'linear');

@@ -24,7 +24,7 @@ import { describeError } from '../core/errors';
 import type { ReadingEvent, TrainingEvent } from '../core/training/events';
 import { corpusBleu } from '../core/metrics/bleu';
 import { displayPath } from '../core/data/corpus';
-import { readingPercent } from '../shared/format';
+import { describeEarlyStop, readingPercent } from '../shared/format';
 import { beamTreeText } from '../shared/beamTreeLayout';
 import * as l10n from '@vscode/l10n';
 import { setUpCliL10n } from './l10n';
@@ -150,7 +150,7 @@ export function formatEvent(e: TrainingEvent): string | undefined {
     case 'log':
       return e.level === 'warn' ? l10n.t('warning: {0}', e.message) : e.message;
     case 'done':
-      return l10n.t(
+      return (e.earlyStopping ? l10n.t('stopped early: {0}', describeEarlyStop(e.earlyStopping)) + '\n' : '') + l10n.t(
         'done ({0}) after {1} steps, {2} · best valid BLEU {3} · model in {4}',
         e.reason,
         e.step,

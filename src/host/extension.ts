@@ -11,7 +11,7 @@ import { runAblationCommand } from './ablationCommand';
 import { AttentionView } from './attentionView';
 import { ModelsService } from './models';
 import { readRunEntry } from './logic/modelsList';
-import { registerModelsTree } from './modelsTree';
+import { registerModelsTree, showTrainingPanel } from './modelsTree';
 import { TranslateController } from './translateCommand';
 import { TrainingPanel } from './trainingPanel';
 import { useBundle } from '../shared/l10n';
@@ -33,7 +33,6 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.commands.registerCommand('seq2seq.runAblation', (arg?: unknown) => runAblationCommand(ctrl, arg instanceof vscode.Uri ? arg : undefined)),
     vscode.commands.registerCommand('seq2seq.stopTraining', () => ctrl.stop()),
-    vscode.commands.registerCommand('seq2seq.showTrainingPanel', () => ctrl.showPanel()),
     vscode.commands.registerCommand('seq2seq.createConfig', () => createConfigFromData()),
     vscode.commands.registerCommand('seq2seq.createSampleWorkspace', () => createSampleWorkspace()),
   );
@@ -49,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('seq2seq.translateSelectionNBest', () => translator.translateSelection({ nBest: true })),
     vscode.commands.registerCommand('seq2seq.showAttention', () => attention.show(false)),
     ...registerModelsTree(context, models, ctrl),
+    vscode.commands.registerCommand('seq2seq.showTrainingPanel', () => showTrainingPanel(ctrl, models)),
   );
   // A run whose worker was killed (a window reload ends the extension host and its worker) is found after
   // activation (a few small reads, nothing heavy) and offered for resuming; a Training panel that was open

@@ -1,7 +1,7 @@
 /**
  * The "Models" tree view (in the Seq2Seq view container): one item per run
- * under the runs folder(s), newest first, the active model marked, with
- * context actions Set Active, Open Training Panel (replays the run's
+ * under the runs folder(s), newest first, the active model marked; a click
+ * opens the run in the Training panel; context actions Set Active, Open Training Panel (replays the run's
  * metrics.jsonl), Open Config, Reveal Folder and Delete, and, from
  * src/host/compareCommands.ts, Compare Runs (on a multi-selection) and
  * Export Metrics as CSV.
@@ -53,6 +53,61 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<RunItem>, vsc
   }
 }
 
+/**
+ * Show `run` in the Training panel: the run in training as it goes, else the
+ * run's recorded events (its metrics.jsonl). Says why when it cannot (no
+ * metrics.jsonl; another run is training). Used by a click on a run in the
+ * Models view, its context menu and *Seq2Seq: Show Training Panel*.
+ * @returns true when the panel shows the run
+ */
+export async function openRunInTrainingPanel(ctrl: TrainingController, run: RunEntry, preserveFocus = false): Promise<boolean> {
+  const current = ctrl.currentRun;
+  if (ctrl.isTraining && current && path.resolve(current.runDir) === path.resolve(run.runDir)) {
+    ctrl.showPanel(preserveFocus);
+    return true;
+  }
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(run.runDir, 'metrics.jsonl'), 'utf8');
+  } catch {
+    void vscode.window.showWarningMessage(vscode.l10n.t('Seq2Seq: {0} has no metrics.jsonl to show.', run.folder));
+    return false;
+  }
+  const { events, badLines } = parseMetricsJsonl(text);
+  const shown = ctrl.showRecordedRun({ name: run.name, runDir: run.runDir, configPath: run.configPath ?? '' }, events, run.interrupted, preserveFocus);
+  if (!shown) {
+    const showPanel = vscode.l10n.t('Show Panel');
+    void vscode.window
+      .showInformationMessage(vscode.l10n.t('Seq2Seq: the Training panel is showing the run in progress; open this run again when it has finished.'), showPanel)
+      .then((c) => {
+        if (c === showPanel) ctrl.showPanel();
+      });
+  } else if (badLines.length) {
+    const lines = badLines.slice(0, 10).join(', ') + (badLines.length > 10 ? ', …' : '');
+    ctrl.output.warn(vscode.l10n.t('{0}/metrics.jsonl: skipped unreadable lines {1}', run.runDir, lines));
+  }
+  return shown;
+}
+
+/**
+ * *Seq2Seq: Show Training Panel*: the run training or last shown; with
+ * neither, the workspace's most recent recorded run (newest first, the first
+ * with a readable metrics.jsonl); with no run at all, the empty panel, which
+ * says how to start one.
+ */
+export async function showTrainingPanel(ctrl: TrainingController, models: ModelsService): Promise<void> {
+  if (ctrl.isTraining || ctrl.currentRun) {
+    ctrl.showPanel();
+    return;
+  }
+  const runs = await models.listRuns().catch(() => [] as RunEntry[]);
+  for (const run of runs) {
+    const ok = await fs.stat(path.join(run.runDir, 'metrics.jsonl')).then((s) => s.isFile(), () => false);
+    if (ok && !ctrl.isTraining && !ctrl.currentRun && (await openRunInTrainingPanel(ctrl, run))) return;
+  }
+  ctrl.showPanel();
+}
+
 /** Resolve a command argument (tree item, or none: the selected item) to a run. */
 function runOf(arg: unknown, view: vscode.TreeView<RunItem>): RunEntry | undefined {
   if (arg instanceof RunItem) return arg.run;
@@ -97,30 +152,10 @@ export function registerModelsTree(
         vscode.window.setStatusBarMessage(vscode.l10n.t('Seq2Seq: active model is {0} ({1})', run.name, run.folder), 4000);
       }),
     ),
-    vscode.commands.registerCommand(
-      'seq2seq.models.openTrainingPanel',
-      withRun(async (run) => {
-        let text: string;
-        try {
-          text = await fs.readFile(path.join(run.runDir, 'metrics.jsonl'), 'utf8');
-        } catch {
-          void vscode.window.showWarningMessage(vscode.l10n.t('Seq2Seq: {0} has no metrics.jsonl to show.', run.folder));
-          return;
-        }
-        const { events, badLines } = parseMetricsJsonl(text);
-        const shown = ctrl.showRecordedRun({ name: run.name, runDir: run.runDir, configPath: run.configPath ?? '' }, events, run.interrupted);
-        if (!shown) {
-          const showPanel = vscode.l10n.t('Show Panel');
-          void vscode.window
-            .showInformationMessage(vscode.l10n.t('Seq2Seq: the Training panel is showing the run in progress; open this run again when it has finished.'), showPanel)
-            .then((c) => {
-              if (c === showPanel) ctrl.showPanel();
-            });
-        } else if (badLines.length) {
-          const lines = badLines.slice(0, 10).join(', ') + (badLines.length > 10 ? ', …' : '');
-          ctrl.output.warn(vscode.l10n.t('{0}/metrics.jsonl: skipped unreadable lines {1}', run.runDir, lines));
-        }
-      }),
+    // Also the command of a click on a run (RunItem.command), which passes { preserveFocus: true }: like a
+    // single click in the Explorer, the focus stays in the tree. The context menu passes (item, selection[]).
+    vscode.commands.registerCommand('seq2seq.models.openTrainingPanel', (arg: unknown, opts?: unknown) =>
+      withRun((run) => openRunInTrainingPanel(ctrl, run, !!opts && !Array.isArray(opts) && (opts as { preserveFocus?: unknown }).preserveFocus === true))(arg),
     ),
     vscode.commands.registerCommand(
       'seq2seq.models.resume',

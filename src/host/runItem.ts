@@ -34,5 +34,8 @@ export class RunItem extends vscode.TreeItem {
             ? new vscode.ThemeIcon('circle-large-outline')
             : new vscode.ThemeIcon('circle-slash');
     this.accessibilityInformation = { label: `${run.name}, ${this.description}` };
+    // A click opens the run (its Training panel) and keeps the focus in the tree, as a single click in the
+    // Explorer previews a file; the context menu has the rest.
+    this.command = { command: 'seq2seq.models.openTrainingPanel', title: vscode.l10n.t('Open Training Panel'), arguments: [this, { preserveFocus: true }] };
   }
 }

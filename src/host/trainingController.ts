@@ -199,8 +199,9 @@ export class TrainingController implements vscode.Disposable {
     await session.cancel();
   }
 
-  showPanel(): void {
-    this.panel.show(false);
+  /** Open or reveal the Training panel; `preserveFocus` keeps the focus where it is (a click in the Models view). */
+  showPanel(preserveFocus = false): void {
+    this.panel.show(preserveFocus);
   }
 
   /**
@@ -208,13 +209,13 @@ export class TrainingController implements vscode.Disposable {
    * panel. Returns false, showing nothing, while a run is training (the panel
    * belongs to that run then).
    */
-  showRecordedRun(run: RunInfo, events: TrainingEvent[], interrupted?: ResumeInfo): boolean {
+  showRecordedRun(run: RunInfo, events: TrainingEvent[], interrupted?: ResumeInfo, preserveFocus = false): boolean {
     if (this.isTraining) return false;
     this.store.begin(run);
     for (const e of events) this.store.append(e);
     if (interrupted) this.store.interrupt(interrupted);
     else this.store.end();
-    this.panel.show(false);
+    this.panel.show(preserveFocus);
     this.panel.replay();
     return true;
   }

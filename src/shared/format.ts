@@ -5,7 +5,7 @@
  * also bundled into the webview. The words are translated with `l10n.t`
  * (the bundle the host or the page configured; English when none).
  */
-import type { DoneEvent, ProgressEvent, ReadingEvent, StopReason, TrainingEvent, ValidationEvent } from '../core/training/events';
+import type { DoneEvent, EarlyStoppingInfo, ProgressEvent, ReadingEvent, StopReason, TrainingEvent, ValidationEvent } from '../core/training/events';
 // @vscode/l10n itself, the instance src/shared/l10n.ts configures: vscode-l10n-dev extracts
 // l10n.t('…') only from files that import it from 'vscode' or '@vscode/l10n'.
 import * as l10n from '@vscode/l10n';
@@ -84,6 +84,39 @@ export function describeStopReason(reason: StopReason): string {
     default:
       return reason;
   }
+}
+
+/** A validation score with the digits that show a small change: perplexity 1.0050548 -> "1.0051", 12.345 -> "12.35", BLEU 42.4538 -> "42.45". */
+function formatScore(x: number): string {
+  if (!Number.isFinite(x)) return '–';
+  return Math.abs(x) < 10 ? x.toFixed(4) : Math.abs(x) < 1000 ? x.toFixed(2) : x.toFixed(0);
+}
+
+/**
+ * Why early stopping ended a run (translated), e.g. "validation perplexity
+ * has not improved by more than 0.01 for 3 validations (last improvement at
+ * step 300: perplexity 1.0051)". For the CLI's log, the Output channel and
+ * the Training panel.
+ */
+export function describeEarlyStop(e: EarlyStoppingInfo): string {
+  const { metric, patience, minDelta, sinceStep } = e;
+  const delta = String(minDelta);
+  const ppl = formatScore(e.perplexity);
+  const value = formatScore(e.metricValue);
+  let what: string;
+  if (metric === 'perplexity') {
+    what =
+      minDelta > 0
+        ? l10n.t('validation perplexity has not improved by more than {0} for {1} validations', delta, patience)
+        : l10n.t('validation perplexity has not improved for {0} validations', patience);
+    return sinceStep > 0 ? l10n.t('{0} (last improvement at step {1}: perplexity {2})', what, sinceStep, ppl) : what;
+  }
+  const name = metric === 'bleu' ? 'BLEU' : l10n.t('loss');
+  what =
+    minDelta > 0
+      ? l10n.t('neither validation {0} nor perplexity has improved by more than {1} for {2} validations', name, delta, patience)
+      : l10n.t('neither validation {0} nor perplexity has improved for {1} validations', name, patience);
+  return sinceStep > 0 ? l10n.t('{0} (last improvement at step {1}: {2} {3}, perplexity {4})', what, sinceStep, name, value, ppl) : what;
 }
 
 /** How far the reading of a data file is, in whole percent of its bytes (100 when done or empty). */
@@ -230,6 +263,18 @@ export function eventLogLine(e: TrainingEvent): string {
     case 'log':
       return e.message;
     case 'done':
+      if (e.earlyStopping) {
+        return l10n.t(
+          'stopped early at step {0}, epoch {1}, after {2}: {3}; best BLEU {4}, best perplexity {5} → {6}',
+          e.step,
+          e.epoch,
+          formatDuration(e.elapsedSeconds),
+          describeEarlyStop(e.earlyStopping),
+          formatBleu(e.bestBleu),
+          formatMetric(e.bestPerplexity),
+          e.runDir,
+        );
+      }
       return l10n.t(
         'finished ({0}) at step {1}, epoch {2}, after {3}; best BLEU {4}, best perplexity {5} → {6}',
         describeStopReason(e.reason),

@@ -237,10 +237,10 @@ describe('Compare Runs view and exports in VS Code (packaged extension)', functi
     // The last step recorded (the `done` event's: it can be after the last progress report).
     const lastStep = (d: string) => metricsLines(d).filter((e) => e.type === 'progress' || e.type === 'validation' || e.type === 'done').pop()!.step;
     assert.equal(byName.tiny.steps, String(lastStep(tinyDir)));
-    await view.locator('#show-all').check();
+    await view.locator('#show-all').click(); // a vscode-checkbox: a click on its label toggles it
     v = await waitForCompare(view, (x) => x.headerKeys.filter((k) => k.startsWith('param:')).length > 20, 'all parameters');
     for (const k of ['param:model.hiddenSize', 'param:train.batchSize', 'param:data.tokenizer']) assert.ok(v.headerKeys.includes(k), k);
-    await view.locator('#show-all').uncheck();
+    await view.locator('#show-all').click();
     await waitForCompare(view, (x) => x.headerKeys.filter((k) => k.startsWith('param:')).length === 1, 'differing parameters only');
   });
 
@@ -290,12 +290,19 @@ describe('Compare Runs view and exports in VS Code (packaged extension)', functi
     const end = Date.now() + 5000;
     while (!(await readout.textContent()) && Date.now() < end) await sleep(100);
     assert.match((await readout.textContent()) ?? '', /^step \d+: (tiny|flat) \d\.\d\d( · (tiny|flat) \d\.\d\d)?$/);
-    await view.locator('button.x-time').click();
+    await view.locator('vscode-radio.x-time').click();
     v = await waitForCompare(view, (x) => x.charts.every((c) => c.x === 'time'), 'wall-clock x axis');
     assert.ok(Math.abs(v.charts[0].xMax - maxSeconds) < 1e-6, `x max ${v.charts[0].xMax} s, metrics ${maxSeconds} s`);
-    assert.equal(await view.locator('button.x-time').getAttribute('aria-checked'), 'true');
+    assert.equal(await view.locator('vscode-radio.x-time').evaluate((r) => (r as unknown as { checked: boolean }).checked), true);
+    assert.equal(await view.locator('vscode-radio.x-step').evaluate((r) => (r as unknown as { checked: boolean }).checked), false);
     await screenshot(page, 'compare-01-time-axis');
-    await view.locator('button.x-step').click();
+    // The keyboard, as for any radio group: arrow keys move the choice.
+    await view.locator('vscode-radio.x-time').focus();
+    await page.keyboard.press('ArrowLeft');
+    await waitForCompare(view, (x) => x.charts.every((c) => c.x === 'step'), 'step x axis from the keyboard');
+    await view.locator('vscode-radio.x-time').click();
+    await waitForCompare(view, (x) => x.charts.every((c) => c.x === 'time'), 'wall-clock x axis again');
+    await view.locator('vscode-radio.x-step').click();
     await waitForCompare(view, (x) => x.charts.every((c) => c.x === 'step'), 'step x axis');
   });
 

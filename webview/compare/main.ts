@@ -12,7 +12,9 @@
  * - SVG / PNG export of each chart and CSV export of each run's metrics.
  *
  * The x-axis mode, smoothing, "show all" and the sort are kept in the
- * page's state (survive the page being hidden and shown again).
+ * page's state (survive the page being hidden and shown again). The x-axis
+ * radio buttons and the "show all" checkbox are @vscode-elements/elements
+ * web components; everything else is plain HTML on VS Code's theme variables.
  */
 import './pageL10n'; // first: configures l10n.t before anything else runs
 import uPlot from 'uplot';
@@ -20,6 +22,11 @@ import 'uplot/dist/uPlot.min.css';
 import '../common/page.css';
 import '../common/charts.css';
 import './compare.css';
+// Radio buttons and the checkbox from @vscode-elements/elements (the maintained successor of the deprecated
+// @vscode/webview-ui-toolkit); buttons, the slider and the table stay plain HTML (docs/how-it-works.md#webviews).
+import '@vscode-elements/elements/dist/vscode-radio-group/index.js';
+import '@vscode-elements/elements/dist/vscode-radio/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { CompareRun, CompareToHost, HostToCompare } from '../../src/protocol/compareRuns';
 import type { ChartExportFormat } from '../../src/protocol/chartExport';
 import { flattenConfig, parameterKeys, runCurves, runScores, sortOrder, type ParamValue, type RunCurves, type RunScores, type SortDirection, type SortValue } from '../../src/shared/compareRuns';
@@ -110,24 +117,32 @@ const countBadge = titleRow.appendChild(el('span', 'badge count'));
 
 const controls = header.appendChild(el('div', 'controls'));
 const xGroup = controls.appendChild(el('div', 'x-axis'));
-xGroup.setAttribute('role', 'radiogroup');
-xGroup.setAttribute('aria-label', l10n.t('X axis'));
 xGroup.appendChild(el('span', 'control-label', l10n.t('X axis')));
-const xButtons: Record<XMode, HTMLButtonElement> = {
-  step: xGroup.appendChild(el('button', 'toggle x-step', l10n.t('Step'))),
-  time: xGroup.appendChild(el('button', 'toggle x-time', l10n.t('Wall-clock time'))),
-};
-for (const mode of ['step', 'time'] as const) {
-  xButtons[mode].type = 'button';
-  xButtons[mode].setAttribute('role', 'radio');
-  xButtons[mode].addEventListener('click', () => {
-    if (view.xMode === mode) return;
-    view.xMode = mode;
-    persist();
-    renderControls();
-    renderCharts();
-  });
+/** A checkable control of @vscode-elements/elements (`vscode-radio`, `vscode-checkbox`): VS Code's own look in every theme. */
+type Checkable = HTMLElement & { checked: boolean; label: string };
+function checkable(tag: 'vscode-radio' | 'vscode-checkbox', cls: string, label: string): Checkable {
+  const c = document.createElement(tag) as Checkable;
+  c.className = cls;
+  c.label = label;
+  return c;
 }
+const xRadios = xGroup.appendChild(document.createElement('vscode-radio-group'));
+xRadios.setAttribute('aria-label', l10n.t('X axis'));
+const xButtons: Record<XMode, Checkable> = {
+  step: xRadios.appendChild(checkable('vscode-radio', 'x-step', l10n.t('Step'))),
+  time: xRadios.appendChild(checkable('vscode-radio', 'x-time', l10n.t('Wall-clock time'))),
+};
+/** The radio checked (by a click, or by the arrow keys, which change it without a `change` event) becomes the x axis. */
+function syncXMode(): void {
+  const mode: XMode = xButtons.time.checked ? 'time' : 'step';
+  if (view.xMode === mode) return;
+  view.xMode = mode;
+  persist();
+  renderControls();
+  renderCharts();
+}
+xRadios.addEventListener('change', syncXMode);
+xRadios.addEventListener('keyup', syncXMode);
 
 const smoothLabel = controls.appendChild(el('label', 'smoothing'));
 smoothLabel.appendChild(el('span', 'control-label', l10n.t('Smoothing')));
@@ -203,11 +218,8 @@ const slots: ChartSlot[] = [
 const tableSection = app.appendChild(el('section', 'runs-table'));
 const tableHead = tableSection.appendChild(el('div', 'table-head'));
 tableHead.appendChild(el('h2', undefined, l10n.t('Hyper-parameters and scores')));
-const showAllLabel = tableHead.appendChild(el('label', 'show-all'));
-const showAllBox = showAllLabel.appendChild(el('input'));
-showAllBox.type = 'checkbox';
+const showAllBox = tableHead.appendChild(checkable('vscode-checkbox', 'show-all', l10n.t('Show all parameters')));
 showAllBox.id = 'show-all';
-showAllLabel.appendChild(document.createTextNode(l10n.t('Show all parameters')));
 showAllBox.addEventListener('change', () => {
   view.showAll = showAllBox.checked;
   persist();
@@ -501,8 +513,7 @@ function renderTable(): void {
 
 function renderControls(): void {
   for (const mode of ['step', 'time'] as const) {
-    xButtons[mode].setAttribute('aria-checked', String(view.xMode === mode));
-    xButtons[mode].classList.toggle('selected', view.xMode === mode);
+    xButtons[mode].checked = view.xMode === mode;
   }
   smoothInput.value = String(view.smoothing);
   smoothValue.textContent = view.smoothing.toFixed(2);

@@ -18,6 +18,7 @@ import './training.css';
 import type { DoneEvent, ProgressEvent, ReadingEvent, RunStartedEvent, TrainingEvent, ValidationEvent } from '../../src/core/training/events';
 import type { HostToPanel, PanelToHost, ResumeInfo, RunInfo } from '../../src/protocol/trainingPanel';
 import {
+  describeEarlyStop,
   describeStopReason,
   formatBleu,
   formatCount,
@@ -496,7 +497,9 @@ function renderHeader(): void {
     banner.textContent =
       m.done.reason === 'cancelled'
         ? l10n.t('Stopped at step {0} (epoch {1}); the last checkpoint was saved.', m.done.step, m.done.epoch)
-        : l10n.t('Finished: {0} at step {1} (epoch {2}).', describeStopReason(m.done.reason), m.done.step, m.done.epoch);
+        : m.done.earlyStopping
+          ? l10n.t('Stopped early at step {0} (epoch {1}): {2}.', m.done.step, m.done.epoch, describeEarlyStop(m.done.earlyStopping))
+          : l10n.t('Finished: {0} at step {1} (epoch {2}).', describeStopReason(m.done.reason), m.done.step, m.done.epoch);
     banner.className = 'banner info';
     banner.hidden = false;
   } else {

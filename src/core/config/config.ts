@@ -253,6 +253,14 @@ export interface TrainConfig {
   decayFactor: number;
   /** Validations without improvement before training stops (0 = never). */
   earlyStoppingPatience: number;
+  /**
+   * Minimum improvement (Keras' and Lightning's `min_delta`), in the stop
+   * metric's units, for a validation to count as progress for plateau decay
+   * and early stopping; validation perplexity, which also counts as progress
+   * when it falls, must fall by more than this too. 0 = any improvement.
+   * The best checkpoint still follows any improvement.
+   */
+  minDelta: number;
   /** Learning rate below which training stops. */
   minLearningRate: number;
   /** Beam size used when decoding validation and test sets (1 = greedy). */
@@ -431,6 +439,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   decayPatience: 2,
   decayFactor: 0.5,
   earlyStoppingPatience: 5,
+  minDelta: 0,
   minLearningRate: 1e-5,
   beamSize: 1,
   lengthPenalty: 1,

@@ -82,7 +82,10 @@ export const DEFAULT_RUN_CONFIG: UserConfig = {
     validEvery: 100,
     logEvery: 10,
     stopMetric: 'perplexity',
-    earlyStoppingPatience: 4,
+    // Validation perplexity reaches 1.005 at about step 300 (BLEU 100) and then creeps towards 1 in the
+    // fourth decimal: stop after three validations without a fall of more than 0.01.
+    earlyStoppingPatience: 3,
+    minDelta: 0.01,
     beamSize: 1,
   },
 };

@@ -506,7 +506,7 @@ const DATES_CONFIG = {
   name: 'dates',
   data: { train: 'dates.tsv', tokenizer: 'char', lowercase: true, maxLength: 40, maxValidSentences: 200 },
   model: { cell: 'gru', attention: 'bahdanau', embeddingSize: 32, hiddenSize: 64, bidirectional: true, bridge: 'both', dropout: 0.1 },
-  train: { batchSize: 64, learningRate: 0.002, epochs: 10, maxMinutes: 4, validEvery: 100, stopMetric: 'perplexity', earlyStoppingPatience: 4 },
+  train: { batchSize: 64, learningRate: 0.002, epochs: 10, maxMinutes: 4, validEvery: 100, stopMetric: 'perplexity', earlyStoppingPatience: 3, minDelta: 0.01 },
 };
 
 const EN_FR_CONFIG = {
@@ -545,7 +545,7 @@ const WORKSPACE_DATES_CONFIG = {
   name: 'dates',
   data: { train: 'dates.tsv', tokenizer: 'char', lowercase: true, maxLength: 40, maxValidSentences: 200 },
   model: { cell: 'gru', attention: 'bahdanau', embeddingSize: 32, hiddenSize: 64, bidirectional: true, bridge: 'both', dropout: 0.1 },
-  train: { batchSize: 64, learningRate: 0.002, epochs: 10, maxMinutes: 2, validEvery: 100, stopMetric: 'perplexity', earlyStoppingPatience: 4 },
+  train: { batchSize: 64, learningRate: 0.002, epochs: 10, maxMinutes: 2, validEvery: 100, stopMetric: 'perplexity', earlyStoppingPatience: 3, minDelta: 0.01 },
 };
 
 function workspaceReadme(seed: number, dates: number, enFr: number): string {

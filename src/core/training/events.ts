@@ -93,6 +93,25 @@ export interface LogEvent {
 
 export type StopReason = 'epochs' | 'time-limit' | 'max-steps' | 'early-stopping' | 'min-learning-rate' | 'cancelled';
 
+/**
+ * Why early stopping ended a run: the rule that ran out of patience and the
+ * values the last validation with progress reached (`src/core/training/schedule.ts`).
+ */
+export interface EarlyStoppingInfo {
+  /** `train.stopMetric`. */
+  metric: 'bleu' | 'perplexity' | 'loss';
+  /** `train.earlyStoppingPatience`: validations in a row without progress. */
+  patience: number;
+  /** `train.minDelta`: the improvement that counts as progress. */
+  minDelta: number;
+  /** Step of the last validation with progress (0 when none made any). */
+  sinceStep: number;
+  /** The stop metric at that validation. */
+  metricValue: number;
+  /** Validation perplexity at that validation. */
+  perplexity: number;
+}
+
 export interface DoneEvent {
   type: 'done';
   reason: StopReason;
@@ -105,6 +124,8 @@ export interface DoneEvent {
   /** Validation perplexity at the best checkpoint. */
   bestPerplexity: number;
   runDir: string;
+  /** With reason `early-stopping`: what stopped improving (absent in runs recorded before it was). */
+  earlyStopping?: EarlyStoppingInfo;
 }
 
 /**

@@ -39,10 +39,15 @@ export function inverseSqrtSchedule(base: number, step: number, warmupSteps: num
   return base * Math.min(step / warmupSteps, Math.sqrt(warmupSteps / step));
 }
 
-/** True when `value` is better than `best` for the metric (BLEU up, perplexity/loss down). */
-export function improves(metric: StopMetric, value: number, best: number): boolean {
+/**
+ * True when `value` is better than `best` for the metric (BLEU up,
+ * perplexity/loss down) by more than `minDelta` (in the metric's units; 0:
+ * any improvement). The comparison of Keras' and Lightning's `EarlyStopping`
+ * with `min_delta`: `value − minDelta > best` for BLEU, `value + minDelta < best` otherwise.
+ */
+export function improves(metric: StopMetric, value: number, best: number, minDelta = 0): boolean {
   if (!Number.isFinite(value)) return false;
-  return metric === 'bleu' ? value > best : value < best;
+  return metric === 'bleu' ? value - minDelta > best : value + minDelta < best;
 }
 
 /** What the trainer remembers between validations for plateau decay and early stopping. */
@@ -55,11 +60,22 @@ export interface Patience {
   badValidations: number;
   /** Validations without progress since the last progress or decay (plateau decay). */
   badSinceDecay: number;
+  /**
+   * The stop metric at the last validation that made progress: the value the
+   * next one must beat by more than `train.minDelta` (Keras' reference `best`).
+   * Equals `best` when `minDelta` is 0.
+   */
+  progressBest: number;
+  /** Validation perplexity at the last validation that made progress (the same rule). */
+  progressPerplexity: number;
+  /** Step of the last validation that made progress (0 before the first). */
+  progressStep: number;
 }
 
 /** Patience before the first validation. */
 export function initialPatience(metric: StopMetric): Patience {
-  return { best: metric === 'bleu' ? -Infinity : Infinity, lowestPerplexity: Infinity, badValidations: 0, badSinceDecay: 0 };
+  const worst = metric === 'bleu' ? -Infinity : Infinity;
+  return { best: worst, lowestPerplexity: Infinity, badValidations: 0, badSinceDecay: 0, progressBest: worst, progressPerplexity: Infinity, progressStep: 0 };
 }
 
 /** The decisions after one validation. */
@@ -75,9 +91,11 @@ export interface ValidationVerdict {
 
 /**
  * Book-keeping after a validation. A validation makes *progress* when the
- * stop metric beats its best **or** the validation perplexity beats its
- * lowest so far; only validations without progress count towards
- * `decayPatience` (plateau decay) and `earlyStoppingPatience`.
+ * stop metric beats its value at the last progress **or** the validation
+ * perplexity beats its value at the last progress, each by more than
+ * `minDelta`; only validations without progress count towards
+ * `decayPatience` (plateau decay) and `earlyStoppingPatience`. The best
+ * checkpoint (`isBest`) still follows any improvement of the stop metric.
  *
  * Why perplexity too: early in training BLEU is 0 (or noise around a few
  * points) for many validations while the model is still learning fast — a
@@ -87,21 +105,38 @@ export interface ValidationVerdict {
  * when the model stops learning, which is when decay and early stopping
  * should start counting. With `stopMetric` `perplexity` or `loss` the rule
  * is the usual one.
+ *
+ * Why `minDelta` (Keras' and Lightning's `min_delta`): a model that has
+ * learned its task keeps nudging validation perplexity down in the fourth
+ * decimal (1.0019 → 1.0010 → 1.0007 on the built-in dates example), which
+ * without a threshold is progress at every validation, so patience never
+ * runs out. As in Keras, a validation is compared with the values at the
+ * last progress, not with the last validation, so a slow steady improvement
+ * still counts once it adds up to more than `minDelta`.
  * @param value the stop metric of this validation; @param perplexity its validation perplexity
+ * @param step the step of this validation (recorded as `progressStep` when it makes progress)
  */
 export function afterValidation(
   p: Patience,
   value: number,
   perplexity: number,
-  tc: Pick<TrainConfig, 'stopMetric' | 'schedule' | 'decayPatience' | 'earlyStoppingPatience'>,
+  tc: Pick<TrainConfig, 'stopMetric' | 'schedule' | 'decayPatience' | 'earlyStoppingPatience'> & Partial<Pick<TrainConfig, 'minDelta'>>,
+  step = 0,
 ): ValidationVerdict {
+  const minDelta = tc.minDelta ?? 0;
   const isBest = improves(tc.stopMetric, value, p.best);
   const lowerPerplexity = improves('perplexity', perplexity, p.lowestPerplexity);
+  const metricProgress = improves(tc.stopMetric, value, p.progressBest, minDelta);
+  const perplexityProgress = improves('perplexity', perplexity, p.progressPerplexity, minDelta);
+  const progress = metricProgress || perplexityProgress;
   const next: Patience = {
     best: isBest ? value : p.best,
     lowestPerplexity: lowerPerplexity ? perplexity : p.lowestPerplexity,
-    badValidations: isBest || lowerPerplexity ? 0 : p.badValidations + 1,
-    badSinceDecay: isBest || lowerPerplexity ? 0 : p.badSinceDecay + 1,
+    badValidations: progress ? 0 : p.badValidations + 1,
+    badSinceDecay: progress ? 0 : p.badSinceDecay + 1,
+    progressBest: metricProgress ? value : p.progressBest,
+    progressPerplexity: perplexityProgress ? perplexity : p.progressPerplexity,
+    progressStep: progress ? step : p.progressStep,
   };
   const decay = tc.schedule === 'plateau' && tc.decayPatience > 0 && next.badSinceDecay >= tc.decayPatience;
   if (decay) next.badSinceDecay = 0;

@@ -123,6 +123,10 @@ function restoredState(initial: TrainerState, saved: Record<string, unknown>): T
     lowestPerplexity: num(p.lowestPerplexity, initial.patience.lowestPerplexity),
     badValidations: num(p.badValidations, 0),
     badSinceDecay: num(p.badSinceDecay, 0),
+    // Runs saved before train.minDelta: the reference values were the best ones.
+    progressBest: num(p.progressBest, num(p.best, initial.patience.best)),
+    progressPerplexity: num(p.progressPerplexity, num(p.lowestPerplexity, initial.patience.lowestPerplexity)),
+    progressStep: num(p.progressStep, 0),
   };
   return state;
 }
@@ -549,6 +553,10 @@ export class Trainer {
       bestPerplexity: state.bestPerplexity,
       runDir: this.runDir,
     };
+    if (this.stopReason === 'early-stopping') {
+      const p = state.patience;
+      done.earlyStopping = { metric: this.tc.stopMetric, patience: this.tc.earlyStoppingPatience, minDelta: this.tc.minDelta, sinceStep: p.progressStep, metricValue: p.progressBest, perplexity: p.progressPerplexity };
+    }
     await this.emit(done);
     return done;
   }
@@ -662,7 +670,7 @@ export class Trainer {
       noRepeatNgramSize: tc.noRepeatNgramSize,
       repetitionPenalty: tc.repetitionPenalty,
     });
-    const verdict = afterValidation(state.patience, metricOf(tc.stopMetric, result), result.perplexity, tc);
+    const verdict = afterValidation(state.patience, metricOf(tc.stopMetric, result), result.perplexity, tc, state.step);
     state.patience = verdict.patience;
     if (verdict.isBest) {
       state.bestBleu = result.bleu;
@@ -685,8 +693,8 @@ export class Trainer {
     if (verdict.isBest) await this.saveBest({ bleu: result.bleu, perplexity: result.perplexity, loss: result.loss });
     if (verdict.decay) {
       this.setLearningRate(state.learningRate * tc.decayFactor);
-      const what = tc.stopMetric === 'perplexity' ? 'perplexity' : `${tc.stopMetric} nor perplexity`;
-      await this.log('info', `neither validation ${what} improved for ${tc.decayPatience} validations: learning rate now ${state.learningRate.toExponential(2)}`);
+      const what = tc.stopMetric === 'perplexity' ? 'validation perplexity has not' : `neither validation ${tc.stopMetric} nor perplexity has`;
+      await this.log('info', `${what} improved${tc.minDelta > 0 ? ` by more than ${tc.minDelta}` : ''} for ${tc.decayPatience} validations: learning rate now ${state.learningRate.toExponential(2)}`);
       if (state.learningRate < tc.minLearningRate) this.stopReason = 'min-learning-rate';
     }
     if (verdict.stop) this.stopReason = 'early-stopping';
