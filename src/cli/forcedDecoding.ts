@@ -10,7 +10,7 @@ import * as l10n from '@vscode/l10n';
 import { InvalidArgumentError } from 'commander';
 import type { Translation } from '../core/decoding/translator';
 import type { SearchErrorRow } from '../core/metrics/searchErrors';
-import type { OutputVerdict } from '../core/decoding/forced';
+import { verdictText } from '../shared/forcedDecoding';
 import { formatTable } from './lengthReport';
 
 /** `--beam 1,2,5,10`: one or more positive integers, comma-separated, in the order given (duplicates dropped). */
@@ -74,11 +74,6 @@ export function lineInput(line: string, where: string, layout: LineLayout): Line
     ...(layout.prefixColumn !== undefined ? { prefix: column(layout.prefixColumn, '--prefix-column') } : layout.prefix !== undefined ? { prefix: layout.prefix } : {}),
     ...(layout.reference === true ? { reference: column(layout.tgtColumn, 'data.tgtColumn') } : typeof layout.reference === 'string' ? { reference: layout.reference } : {}),
   };
-}
-
-/** A verdict in words (translated). */
-export function verdictText(v: OutputVerdict): string {
-  return v === 'correct' ? l10n.t('correct') : v === 'search-error' ? l10n.t('search error') : l10n.t('model error');
 }
 
 /**

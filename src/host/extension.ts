@@ -48,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('seq2seq.translateSelection', () => translator.translateSelection()),
     vscode.commands.registerCommand('seq2seq.translateSelectionNBest', () => translator.translateSelection({ nBest: true })),
     vscode.commands.registerCommand('seq2seq.showAttention', () => attention.show(false)),
+    vscode.commands.registerCommand('seq2seq.showExposureBias', () => attention.showReferenceSection()),
     ...registerModelsTree(context, models, ctrl),
   );
   // A run whose worker was killed (a window reload ends the extension host and its worker) is found after

@@ -31,6 +31,8 @@ import type { InferenceModel } from './inference';
 import type { Hypothesis } from './hypothesis';
 import { beamSearchFastNBest, beamSearchNBest, greedyDecode, greedyDecodeFast, lengthPenalty, type BeamSearchOptions, type SearchOptions } from './search';
 
+export { coverage } from './coverage';
+
 /**
  * One source sentence ready to be searched in one engine. `search(1, …)` is
  * greedy search (the project's beam 1), above 1 beam search with its n best.
@@ -252,22 +254,4 @@ export function judgeOutput(output: Pick<Hypothesis, 'ids' | 'finished' | 'score
   const same = output.finished && output.ids.length === reference.ids.length && output.ids.every((id, i) => id === reference.ids[i]);
   if (same) return 'correct';
   return reference.score > output.score ? 'search-error' : 'model-error';
-}
-
-/**
- * Coverage of each source token (Tu, Lu, Liu, Liu & Li 2016, "Modeling
- * Coverage for Neural Machine Translation", eq. 5 without the fertility
- * term): the attention it received, summed over the target steps,
- * C_j = Σ_t α_tj. Each row of attention sums to 1, so the coverage sums to
- * the number of target steps; a source word far below 1 was hardly
- * translated (under-translation), far above 1 attended again and again
- * (over-translation, repetition).
- * @param attention `[targetSteps][srcLen]` weights
- * @returns `[srcLen]` (empty when `attention` is)
- */
-export function coverage(attention: readonly (readonly number[])[]): number[] {
-  const S = attention[0]?.length ?? 0;
-  const c = new Array<number>(S).fill(0);
-  for (const row of attention) for (let j = 0; j < S; j++) c[j] += row[j];
-  return c;
 }
