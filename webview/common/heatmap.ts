@@ -188,7 +188,8 @@ export function drawHeatmap(spec: HeatmapSpec): DrawnHeatmap {
 /** The coverage row: one cell per source token with its value, under- and over-covered tokens marked. */
 function coverageRow(coverage: number[], sourceTokens: string[], left: number, top: number, cell: number, label: string): SVGGElement {
   const g = s('g', { class: 'coverage-row' });
-  const text = s('text', { x: left - 8, y: top + cell / 2, class: 'row-label coverage-label', 'text-anchor': 'end', 'dominant-baseline': 'central' });
+  // Not a `row-label`: the rows are the target tokens only.
+  const text = s('text', { x: left - 8, y: top + cell / 2, class: 'coverage-label', 'text-anchor': 'end', 'dominant-baseline': 'central' });
   text.textContent = label;
   const full = s('title');
   full.textContent = l10n.t('Coverage: the attention each source token received, summed over the target steps (Tu et al. 2016)');

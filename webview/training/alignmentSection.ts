@@ -1,0 +1,203 @@
+/**
+ * The Training panel's "Alignment as it is learned" section: the attention
+ * the trainer recorded at each validation for the first sample sentences
+ * (`ValidationEvent.alignments`, src/core/training/alignments.ts) as a
+ * heatmap with a step slider — the reference forced through the decoder (the
+ * same rows at every step, so the diagonal can be watched forming) or the
+ * model's own output at that step. Live during training (the slider follows
+ * the newest validation while it is at the end) and for recorded runs; a run
+ * recorded without alignments says so.
+ */
+import type { RecordedAlignment, ValidationEvent } from '../../src/core/training/events';
+import { coverage } from '../../src/core/decoding/coverage';
+import { h } from '../common/dom';
+import { coverageLegend, drawHeatmap } from '../common/heatmap';
+// Imported from @vscode/l10n itself (the same module src/shared/l10n configures): the extractor only sees such imports.
+import * as l10n from '@vscode/l10n';
+
+/** One validation's recorded alignments. */
+interface Snapshot {
+  step: number;
+  alignments: RecordedAlignment[];
+}
+
+/** What the section shows: the reference's forced alignment or the model's output. */
+type Side = 'reference' | 'output';
+
+/** The section; feed it validation events with {@link AlignmentSection.add}, call {@link AlignmentSection.render} when it changed. */
+export class AlignmentSection {
+  readonly element: HTMLElement;
+  private snapshots: Snapshot[] = [];
+  /** Validations seen, with or without alignments. */
+  private validations = 0;
+  private index = -1;
+  /** The slider is at the newest validation: new ones move it. */
+  private follow = true;
+  private sentence = 0;
+  private side: Side = 'reference';
+  private playing: number | undefined;
+  private readonly body: HTMLElement;
+
+  constructor() {
+    this.element = h('section', 'alignment-section');
+    this.element.id = 'alignment';
+    this.element.append(h('h2', undefined, l10n.t('Alignment as it is learned')));
+    this.body = this.element.appendChild(h('div', 'alignment-body'));
+  }
+
+  /** Forget everything (a replay follows). */
+  reset(): void {
+    this.snapshots = [];
+    this.validations = 0;
+    this.index = -1;
+    this.follow = true;
+    this.stop();
+  }
+
+  /** Fold in a validation event (a resumed run may repeat steps: later ones replace them). */
+  add(e: ValidationEvent): void {
+    this.validations++;
+    while (this.snapshots.length && this.snapshots[this.snapshots.length - 1].step >= e.step) this.snapshots.pop();
+    if (!e.alignments?.length) return;
+    this.snapshots.push({ step: e.step, alignments: e.alignments });
+    if (this.follow || this.index < 0) this.index = this.snapshots.length - 1;
+    this.index = Math.min(this.index, this.snapshots.length - 1);
+  }
+
+  private stop(): void {
+    if (this.playing !== undefined) window.clearInterval(this.playing);
+    this.playing = undefined;
+  }
+
+  render(): void {
+    this.body.replaceChildren();
+    const n = this.snapshots.length;
+    if (n === 0) {
+      this.body.append(
+        h(
+          'p',
+          'muted',
+          this.validations === 0
+            ? l10n.t('Shown after the first validation: the attention of the first sample sentences at each validation.')
+            : l10n.t('No alignments were recorded in this run: its model has no attention, or it was trained before the lab recorded them.'),
+        ),
+      );
+      return;
+    }
+    const snap = this.snapshots[this.index];
+    const sentences = this.snapshots[n - 1].alignments;
+    this.sentence = Math.min(this.sentence, sentences.length - 1);
+    this.body.append(
+      h(
+        'p',
+        'muted intro',
+        l10n.t(
+          'At each validation the trainer records the attention of the first sample sentences: the reference fed to the decoder (its forced alignment, the same rows at every step) and the model’s own output. Drag the slider to watch the alignment form.',
+        ),
+      ),
+    );
+    const controls = h('div', 'alignment-controls');
+    const select = (id: string, label: string, options: [string, string][], value: string, onChange: (v: string) => void) => {
+      const l = h('label', undefined, `${label} `);
+      const el = h('select');
+      el.id = id;
+      l.htmlFor = id;
+      for (const [v, text] of options) {
+        const o = h('option', undefined, text);
+        o.value = v;
+        o.selected = v === value;
+        el.append(o);
+      }
+      el.addEventListener('change', () => {
+        onChange(el.value);
+        this.render();
+      });
+      controls.append(l, el);
+    };
+    select(
+      'alignment-sentence',
+      l10n.t('Sentence'),
+      sentences.map((a, i) => [String(i), `${i + 1}. ${a.source.slice(0, -1).join(' ')}`]),
+      String(this.sentence),
+      (v) => (this.sentence = Number(v)),
+    );
+    select(
+      'alignment-side',
+      l10n.t('Rows'),
+      [
+        ['reference', l10n.t('the reference (forced alignment)')],
+        ['output', l10n.t('the model’s output at that step')],
+      ],
+      this.side,
+      (v) => (this.side = v as Side),
+    );
+    this.body.append(controls);
+
+    const sliderRow = h('div', 'alignment-slider');
+    const play = h('button', 'secondary play', this.playing !== undefined ? l10n.t('Pause') : l10n.t('Play'));
+    play.type = 'button';
+    play.addEventListener('click', () => {
+      if (this.playing !== undefined) {
+        this.stop();
+        this.render();
+        return;
+      }
+      if (this.index >= n - 1) this.index = 0;
+      this.follow = false;
+      this.playing = window.setInterval(() => {
+        if (this.index >= this.snapshots.length - 1) {
+          this.stop();
+          this.follow = true;
+        } else this.index++;
+        this.render();
+      }, 700);
+      this.render();
+    });
+    const slider = h('input');
+    slider.type = 'range';
+    slider.id = 'alignment-step';
+    slider.min = '0';
+    slider.max = String(n - 1);
+    slider.step = '1';
+    slider.value = String(this.index);
+    slider.disabled = n < 2;
+    slider.setAttribute('aria-label', l10n.t('Validation step'));
+    slider.setAttribute('aria-valuetext', l10n.t('step {0}', snap.step));
+    slider.addEventListener('input', () => {
+      this.stop();
+      this.index = Number(slider.value);
+      this.follow = this.index === this.snapshots.length - 1;
+      this.render();
+      (document.getElementById('alignment-step') as HTMLInputElement | null)?.focus();
+    });
+    const label = h('span', 'alignment-step-label', l10n.t('step {0} · validation {1} of {2}', snap.step, this.index + 1, n));
+    sliderRow.append(play, slider, label);
+    this.body.append(sliderRow);
+
+    const a = snap.alignments[this.sentence];
+    if (!a) {
+      this.body.append(h('p', 'muted', l10n.t('This sentence was not recorded at step {0}.', snap.step)));
+      return;
+    }
+    const rows = this.side === 'reference' ? a.reference : a.output;
+    const matrix = (this.side === 'reference' ? a.referenceAttention : a.outputAttention).map((r) => r.map((w) => w / 1000));
+    const info = h('dl', 'alignment-info');
+    info.append(h('dt', undefined, l10n.t('Reference')), h('dd', undefined, a.reference.slice(0, -1).join(' ')));
+    info.append(h('dt', undefined, l10n.t('Output')), h('dd', 'hyp', a.output.filter((t) => t !== '<eos>').join(' ') || l10n.t('(empty)')));
+    info.append(h('dt', undefined, l10n.t('Reference log-prob')), h('dd', undefined, l10n.t('{0} per token', a.referenceLogProb.toFixed(3))));
+    this.body.append(info);
+    const drawn = drawHeatmap({
+      sourceTokens: a.source,
+      targetTokens: rows,
+      attention: matrix,
+      colorScale: 'theme',
+      availableWidth: Math.max(240, Math.min(720, (this.element.clientWidth || 720) - 8)),
+      coverage: coverage(matrix),
+      className: 'heatmap alignment-heatmap',
+      ariaLabel: l10n.t('Attention at step {0}: {1} target tokens by {2} source tokens', snap.step, rows.length, a.source.length),
+    });
+    drawn.svg.dataset.step = String(snap.step);
+    this.body.append(drawn.wrap, coverageLegend());
+    if (a.truncated) this.body.append(h('p', 'muted', l10n.t('Long sentence: only its first 40 tokens on each side were recorded.')));
+  }
+}
