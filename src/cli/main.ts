@@ -443,7 +443,7 @@ export function buildProgram(): Command {
     .description(l10n.t('BLEU (overall and by source length) and perplexity of trained models on a test file'))
     .requiredOption('-m, --model <dir>', l10n.t('run folder (uses best/) or checkpoint folder; repeat to evaluate several runs on the same test file'), (v: string, prev?: string[]) => [...(prev ?? []), v])
     .requiredOption('-t, --test <file>', l10n.t('TSV with the same columns as the training data'))
-    .option('-b, --beam <k>', l10n.t('beam size (1 = greedy); with --search-errors a comma-separated list, e.g. 1,2,5,10'), beamList, [1])
+    .addOption(new Option('-b, --beam <k>', l10n.t('beam size (1 = greedy)')).argParser(beamList).default([1], '1'))
     .option('--batch-size <n>', l10n.t('sentences per greedy decoding batch'), positiveInt, 64)
     .addOption(noRepeatNgramOption())
     .option('--repetition-penalty <x>', l10n.t("repetition penalty θ: repeated tokens score log p − log θ (1 = off; default: the run's train.repetitionPenalty)"), positiveNumber)
@@ -452,7 +452,7 @@ export function buildProgram(): Command {
     .option('--score-reference', l10n.t("also score every reference by forced decoding: the mean log-probability per reference token (exp of its negation is the perplexity)"))
     .option(
       '--search-errors',
-      l10n.t('per beam size of --beam (e.g. --beam 1,2,5,10): BLEU and the shares of search errors (the model scores the reference above the output, same length penalty), model errors, exact and empty outputs'),
+      l10n.t('per beam size of --beam, which then takes a comma-separated list (e.g. --beam 1,2,5,10): BLEU and the shares of search errors (the model scores the reference above the output, same length penalty), model errors, exact and empty outputs'),
     )
     .action(cmdEval);
   const translate = program
