@@ -309,11 +309,14 @@ async function cmdSearchErrors(opts: { model: string[]; test: string; beam: numb
       noRepeatNgram: opts.noRepeatNgram,
       repetitionPenalty: opts.repetitionPenalty,
       scoreReference: opts.scoreReference,
+      // On a terminal one line updated at each percent; otherwise a line at each tenth.
       onProgress: (done, total) => {
         const pct = Math.floor((100 * done) / total);
-        if (!process.stderr.isTTY || pct === shown) return;
+        const tty = !!process.stderr.isTTY;
+        if (pct === shown || (!tty && pct % 10 !== 0)) return;
         shown = pct;
-        process.stderr.write(`\r${l10n.t('search errors: {0} of {1} sentences', done, total)}\x1b[K${done === total ? '\n' : ''}`);
+        const text = l10n.t('search errors: {0} of {1} sentences', done, total);
+        process.stderr.write(tty ? `\r${text}\x1b[K${done === total ? '\n' : ''}` : `${text}\n`);
       },
     });
     const { report } = ev;

@@ -127,19 +127,29 @@ function comparison(old: Translation, next: Translation, colorScale: ColorScale,
     box.append(h('p', 'note warning', l10n.t('Not in the target vocabulary, forced as <unk>: {0}', next.prefix.unknown.map((w) => `“${w}”`).join(', '))));
   }
   if (next.attention.length) {
-    box.append(h('h3', undefined, l10n.t('Attention of the re-decoded translation')));
-    const map = drawHeatmap({
-      sourceTokens: next.sourceTokens,
-      targetTokens: next.targetTokens,
-      attention: next.attention,
-      colorScale,
-      availableWidth: width,
-      coverage: next.coverage,
-      rowClass: (i) => (i < forced ? 'forced' : undefined),
-      className: 'heatmap what-if-heatmap',
-      ariaLabel: l10n.t('Attention of the re-decoded translation: {0} target tokens by {1} source tokens', next.targetTokens.length, next.sourceTokens.length),
-    });
-    box.append(map.wrap, coverageLegend());
+    // The two alignments side by side (stacked when the view is narrow).
+    const figures = h('div', 'what-if-figures');
+    const half = Math.max(240, Math.min(480, (width - 32) / 2));
+    const figure = (cls: string, title: string, t: Translation, forcedRows: number) => {
+      const fig = h('figure', `what-if-figure ${cls}`);
+      fig.append(h('figcaption', undefined, title));
+      const map = drawHeatmap({
+        sourceTokens: t.sourceTokens,
+        targetTokens: t.targetTokens,
+        attention: t.attention,
+        colorScale,
+        availableWidth: half,
+        coverage: t.coverage,
+        rowClass: (i) => (i < forcedRows ? 'forced' : undefined),
+        className: `heatmap ${cls}`,
+        ariaLabel: `${title}: ${l10n.t('{0} target tokens by {1} source tokens', t.targetTokens.length, t.sourceTokens.length)}`,
+      });
+      fig.append(map.wrap);
+      figures.append(fig);
+    };
+    figure('what-if-old-heatmap', l10n.t('Attention of the model’s output'), old, 0);
+    figure('what-if-heatmap', l10n.t('Attention of the re-decoded translation'), next, forced);
+    box.append(figures, coverageLegend());
   }
   return box;
 }

@@ -10,6 +10,7 @@
  */
 import { cellPaint, formatCellWeight, layoutHeatmap, rowArgmax, type ColorScale } from '../../src/shared/attentionHeatmap';
 import { coverageLevel, formatCoverage, OVER_COVERED, UNDER_COVERED } from '../../src/shared/forcedDecoding';
+import { EOS } from '../../src/core/data/vocabulary';
 // Imported from @vscode/l10n itself (the same module src/shared/l10n configures): the extractor only sees such imports.
 import * as l10n from '@vscode/l10n';
 import { h, s } from './dom';
@@ -196,7 +197,8 @@ function coverageRow(coverage: number[], sourceTokens: string[], left: number, t
   text.append(full);
   g.append(text);
   coverage.forEach((c, j) => {
-    const level = coverageLevel(c);
+    // `<eos>` is not a word to translate: its column is not marked.
+    const level = sourceTokens[j] === EOS ? 'ok' : coverageLevel(c);
     const x = left + j * cell;
     g.append(s('rect', { x: x + 0.5, y: top + 0.5, width: cell - 1, height: cell - 1, class: `cov-cell cov-${level}`, 'data-coverage': j }));
     const n = s('text', { x: x + cell / 2, y: top + cell / 2, class: `cov-num cov-${level}`, 'text-anchor': 'middle', 'dominant-baseline': 'central' });

@@ -1,9 +1,9 @@
 /**
  * The Training panel's "Alignment as it is learned" section: the attention
  * the trainer recorded at each validation for the first sample sentences
- * (`ValidationEvent.alignments`, src/core/training/alignments.ts) as a
- * heatmap with a step slider — the reference forced through the decoder (the
- * same rows at every step, so the diagonal can be watched forming) or the
+ * (`ValidationEvent.alignments`, src/core/training/alignments.ts) as two
+ * heatmaps with a step slider — the reference forced through the decoder (the
+ * same rows at every step, so the diagonal can be watched forming) beside the
  * model's own output at that step. Live during training (the slider follows
  * the newest validation while it is at the end) and for recorded runs; a run
  * recorded without alignments says so.
@@ -21,9 +21,6 @@ interface Snapshot {
   alignments: RecordedAlignment[];
 }
 
-/** What the section shows: the reference's forced alignment or the model's output. */
-type Side = 'reference' | 'output';
-
 /** The section; feed it validation events with {@link AlignmentSection.add}, call {@link AlignmentSection.render} when it changed. */
 export class AlignmentSection {
   readonly element: HTMLElement;
@@ -34,7 +31,6 @@ export class AlignmentSection {
   /** The slider is at the newest validation: new ones move it. */
   private follow = true;
   private sentence = 0;
-  private side: Side = 'reference';
   private playing: number | undefined;
   private readonly body: HTMLElement;
 
@@ -121,16 +117,6 @@ export class AlignmentSection {
       String(this.sentence),
       (v) => (this.sentence = Number(v)),
     );
-    select(
-      'alignment-side',
-      l10n.t('Rows'),
-      [
-        ['reference', l10n.t('the reference (forced alignment)')],
-        ['output', l10n.t('the model’s output at that step')],
-      ],
-      this.side,
-      (v) => (this.side = v as Side),
-    );
     this.body.append(controls);
 
     const sliderRow = h('div', 'alignment-slider');
@@ -179,25 +165,31 @@ export class AlignmentSection {
       this.body.append(h('p', 'muted', l10n.t('This sentence was not recorded at step {0}.', snap.step)));
       return;
     }
-    const rows = this.side === 'reference' ? a.reference : a.output;
-    const matrix = (this.side === 'reference' ? a.referenceAttention : a.outputAttention).map((r) => r.map((w) => w / 1000));
-    const info = h('dl', 'alignment-info');
-    info.append(h('dt', undefined, l10n.t('Reference')), h('dd', undefined, a.reference.slice(0, -1).join(' ')));
-    info.append(h('dt', undefined, l10n.t('Output')), h('dd', 'hyp', a.output.filter((t) => t !== '<eos>').join(' ') || l10n.t('(empty)')));
-    info.append(h('dt', undefined, l10n.t('Reference log-prob')), h('dd', undefined, l10n.t('{0} per token', a.referenceLogProb.toFixed(3))));
-    this.body.append(info);
-    const drawn = drawHeatmap({
-      sourceTokens: a.source,
-      targetTokens: rows,
-      attention: matrix,
-      colorScale: 'theme',
-      availableWidth: Math.max(240, Math.min(720, (this.element.clientWidth || 720) - 8)),
-      coverage: coverage(matrix),
-      className: 'heatmap alignment-heatmap',
-      ariaLabel: l10n.t('Attention at step {0}: {1} target tokens by {2} source tokens', snap.step, rows.length, a.source.length),
-    });
-    drawn.svg.dataset.step = String(snap.step);
-    this.body.append(drawn.wrap, coverageLegend());
+    // Side by side (stacked when narrow): the reference's forced alignment and the output's attention at this step.
+    const figures = h('div', 'alignment-figures');
+    // Two figures and the 32 px gap between them in the section's width (scrollbar and rounding spared).
+    const width = Math.max(240, Math.min(460, ((this.element.clientWidth || 720) - 48) / 2));
+    const figure = (cls: string, title: string, caption: string, rows: string[], perMille: number[][]) => {
+      const fig = h('figure', `alignment-figure ${cls}`);
+      fig.append(h('figcaption', undefined, title), h('div', 'alignment-caption', caption));
+      const matrix = perMille.map((r) => r.map((w) => w / 1000));
+      const drawn = drawHeatmap({
+        sourceTokens: a.source,
+        targetTokens: rows,
+        attention: matrix,
+        colorScale: 'theme',
+        availableWidth: width,
+        coverage: coverage(matrix),
+        className: `heatmap alignment-heatmap ${cls}`,
+        ariaLabel: l10n.t('Attention at step {0}: {1} target tokens by {2} source tokens', snap.step, rows.length, a.source.length),
+      });
+      drawn.svg.dataset.step = String(snap.step);
+      fig.append(drawn.wrap);
+      figures.append(fig);
+    };
+    figure('reference-heatmap', l10n.t('The reference, forced (teacher forcing)'), l10n.t('log-prob {0} per token', a.referenceLogProb.toFixed(3)), a.reference, a.referenceAttention);
+    figure('output-heatmap', l10n.t('The model’s output at step {0}', snap.step), a.output.filter((t) => t !== '<eos>').join(' ') || l10n.t('(empty)'), a.output, a.outputAttention);
+    this.body.append(figures, coverageLegend());
     if (a.truncated) this.body.append(h('p', 'muted', l10n.t('Long sentence: only its first 40 tokens on each side were recorded.')));
   }
 }
