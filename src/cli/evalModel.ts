@@ -9,6 +9,7 @@ import type { Seq2SeqConfig } from '../core/config/config';
 import type { EvaluationResult } from '../core/metrics/evaluation';
 import type { BleuByLengthRow } from '../core/metrics/bleuByLength';
 import type { ReferenceScores, SearchErrorReport } from '../core/metrics/searchErrors';
+import type { Translator } from '../core/decoding/translator';
 
 /** Decoding options of an evaluation (absent: the run's config). */
 export interface EvalModelOptions {
@@ -35,6 +36,23 @@ export interface ModelEvaluation {
 }
 
 /**
+ * The pairs of `testFile` (the run's source and target columns) and their
+ * ids in the run's vocabularies.
+ * @throws DataError for an unreadable test file
+ */
+async function readTestPairs(translator: Translator, testFile: string): Promise<{ pairs: { src: string; tgt: string }[]; encoded: { src: number[]; tgt: number[] }[] }> {
+  const { readPairs } = await import('../core/data/corpus');
+  const { encodeSentence } = await import('../core/data/dataset');
+  const cfg = translator.config;
+  const pairs = await readPairs(path.resolve(testFile), { srcColumn: cfg.data.srcColumn, tgtColumn: cfg.data.tgtColumn });
+  const encoded = pairs.map((p) => ({
+    src: encodeSentence(p.src, translator.srcTokenizer, translator.srcVocab).ids,
+    tgt: encodeSentence(p.tgt, translator.tgtTokenizer, translator.tgtVocab).ids,
+  }));
+  return { pairs, encoded };
+}
+
+/**
  * Load `modelPath` (a run folder, whose best/ is used, or a checkpoint
  * folder), translate every source line of `testFile` and score the output.
  * Source length for the by-length rows: tokens as the model's tokenizer
@@ -43,18 +61,12 @@ export interface ModelEvaluation {
  */
 export async function evaluateModel(modelPath: string, testFile: string, opts: EvalModelOptions): Promise<ModelEvaluation> {
   const { Translator } = await import('../core/decoding/translator');
-  const { readPairs } = await import('../core/data/corpus');
   const { evaluate } = await import('../core/metrics/evaluation');
-  const { encodeSentence } = await import('../core/data/dataset');
   const { bleuByLength } = await import('../core/metrics/bleuByLength');
   const translator = await Translator.load(modelPath);
   try {
     const cfg = translator.config;
-    const pairs = await readPairs(path.resolve(testFile), { srcColumn: cfg.data.srcColumn, tgtColumn: cfg.data.tgtColumn });
-    const encoded = pairs.map((p) => ({
-      src: encodeSentence(p.src, translator.srcTokenizer, translator.srcVocab).ids,
-      tgt: encodeSentence(p.tgt, translator.tgtTokenizer, translator.tgtVocab).ids,
-    }));
+    const { pairs, encoded } = await readTestPairs(translator, testFile);
     const result = evaluate(translator.model, encoded, pairs.map((p) => p.tgt), translator.tgtVocab, translator.tgtTokenizer, {
       beamSize: opts.beam,
       lengthPenalty: cfg.train.lengthPenalty,
@@ -106,18 +118,12 @@ export interface SearchErrorEvaluation {
  */
 export async function evaluateSearchErrors(modelPath: string, testFile: string, opts: SearchErrorEvalOptions): Promise<SearchErrorEvaluation> {
   const { Translator } = await import('../core/decoding/translator');
-  const { readPairs } = await import('../core/data/corpus');
   const { teacherForcedLoss } = await import('../core/metrics/evaluation');
-  const { encodeSentence } = await import('../core/data/dataset');
   const { scoreReferences, searchErrorReport } = await import('../core/metrics/searchErrors');
   const translator = await Translator.load(modelPath);
   try {
     const cfg = translator.config;
-    const pairs = await readPairs(path.resolve(testFile), { srcColumn: cfg.data.srcColumn, tgtColumn: cfg.data.tgtColumn });
-    const encoded = pairs.map((p) => ({
-      src: encodeSentence(p.src, translator.srcTokenizer, translator.srcVocab).ids,
-      tgt: encodeSentence(p.tgt, translator.tgtTokenizer, translator.tgtVocab).ids,
-    }));
+    const { pairs, encoded } = await readTestPairs(translator, testFile);
     const { loss, perplexity } = teacherForcedLoss(translator.model, encoded, opts.batchSize);
     const references = opts.scoreReference ? scoreReferences(translator.model, encoded, opts.batchSize) : undefined;
     const report = searchErrorReport(translator.model, encoded, pairs.map((p) => p.tgt), translator.tgtVocab, translator.tgtTokenizer, {

@@ -34,7 +34,7 @@ import { colorScaleOf, type ColorScale } from '../../src/shared/attentionHeatmap
 import { coverage } from '../../src/core/decoding/coverage';
 import { beamTreeSection } from './beamTree';
 import { cellAttrs, coverageLegend, drawHeatmap } from '../common/heatmap';
-import { h, s } from '../common/dom';
+import { h, labelledSelect, s } from '../common/dom';
 import { whatIfSection } from './whatIf';
 import { referenceSection } from './reference';
 import type { ChartExportFormat } from '../../src/protocol/chartExport';
@@ -121,24 +121,12 @@ function chosenMatrix(t: Translation): { kind: HeadKind; matrix: number[][] } {
 function headSelector(heads: AttentionHeads): HTMLElement {
   const row = h('div', 'picker head-picker');
   row.id = 'head-picker';
-  const select = (id: string, label: string, options: [string, string][], value: string, onChange: (v: string) => void) => {
-    const l = h('label', undefined, `${label} `);
-    const el = h('select');
-    el.id = id;
-    l.htmlFor = id;
-    for (const [v, text] of options) {
-      const o = h('option', undefined, text);
-      o.value = v;
-      o.selected = v === value;
-      el.append(o);
-    }
-    el.addEventListener('change', () => {
-      onChange(el.value);
+  const select = (id: string, label: string, options: [string, string][], value: string, onChange: (v: string) => void) =>
+    labelledSelect(row, id, label, options, value, (v) => {
+      onChange(v);
       vscode.setState({ selected, mergeWords, headChoice });
       render();
     });
-    row.append(l, el);
-  };
   const kinds: [HeadKind, string][] = [
     ['cross', l10n.t('cross-attention')],
     ['encoderSelf', l10n.t('encoder self-attention')],

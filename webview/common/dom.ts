@@ -16,3 +16,24 @@ export function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<st
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   return el;
 }
+
+/**
+ * A labelled `<select>` (the label's text, then the list), appended to
+ * `parent`; `onChange` gets the chosen option's value.
+ * @param options `[value, text]` pairs in order
+ */
+export function labelledSelect(parent: HTMLElement, id: string, label: string, options: [string, string][], value: string, onChange: (v: string) => void): HTMLSelectElement {
+  const l = h('label', undefined, `${label} `);
+  const el = h('select');
+  el.id = id;
+  l.htmlFor = id;
+  for (const [v, text] of options) {
+    const o = h('option', undefined, text);
+    o.value = v;
+    o.selected = v === value;
+    el.append(o);
+  }
+  el.addEventListener('change', () => onChange(el.value));
+  parent.append(l, el);
+  return el;
+}

@@ -10,7 +10,7 @@
  */
 import type { RecordedAlignment, ValidationEvent } from '../../src/core/training/events';
 import { coverage } from '../../src/core/decoding/coverage';
-import { h } from '../common/dom';
+import { h, labelledSelect } from '../common/dom';
 import { coverageLegend, drawHeatmap } from '../common/heatmap';
 // Imported from @vscode/l10n itself (the same module src/shared/l10n configures): the extractor only sees such imports.
 import * as l10n from '@vscode/l10n';
@@ -93,29 +93,16 @@ export class AlignmentSection {
       ),
     );
     const controls = h('div', 'alignment-controls');
-    const select = (id: string, label: string, options: [string, string][], value: string, onChange: (v: string) => void) => {
-      const l = h('label', undefined, `${label} `);
-      const el = h('select');
-      el.id = id;
-      l.htmlFor = id;
-      for (const [v, text] of options) {
-        const o = h('option', undefined, text);
-        o.value = v;
-        o.selected = v === value;
-        el.append(o);
-      }
-      el.addEventListener('change', () => {
-        onChange(el.value);
-        this.render();
-      });
-      controls.append(l, el);
-    };
-    select(
+    labelledSelect(
+      controls,
       'alignment-sentence',
       l10n.t('Sentence'),
       sentences.map((a, i) => [String(i), `${i + 1}. ${a.source.slice(0, -1).join(' ')}`]),
       String(this.sentence),
-      (v) => (this.sentence = Number(v)),
+      (v) => {
+        this.sentence = Number(v);
+        this.render();
+      },
     );
     this.body.append(controls);
 

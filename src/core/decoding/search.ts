@@ -256,6 +256,21 @@ export function searchScores(row: Float32Array, offset: number, V: number, ids: 
   return { row: out, offset: 0 };
 }
 
+/** A greedy hypothesis before its first step, with room for what the options record. */
+function emptyHypothesis(candidates: boolean, prefix: readonly number[], probe: readonly number[] | undefined): Hypothesis {
+  return {
+    ids: [],
+    attention: [],
+    logProb: 0,
+    score: 0,
+    tokenLogProbs: [],
+    finished: false,
+    ...(candidates ? { candidates: [] } : {}),
+    ...(prefix.length ? { forced: prefix.length } : {}),
+    ...(probe ? { probeLogProbs: [] } : {}),
+  };
+}
+
 /** Index of the largest of `V` entries from `offset` (ties: the lowest index). */
 function argMaxRow(row: LogProbRow, offset: number, V: number): number {
   let best = 0;
@@ -295,17 +310,7 @@ export function greedyDecode<Source, State>(
   // With repetition rules or forced tokens the choice is made on the CPU, per sentence, as on the fast path.
   const rules = hasRepetitionRules(opts);
   const wantLogProbs = rules || !!opts.topK || longestPrefix > 0 || probes.some((p) => p !== undefined);
-  const hyps: Hypothesis[] = limits.map((_, i) => ({
-    ids: [],
-    attention: [],
-    logProb: 0,
-    score: 0,
-    tokenLogProbs: [],
-    finished: false,
-    ...(opts.topK ? { candidates: [] } : {}),
-    ...(prefixes[i].length ? { forced: prefixes[i].length } : {}),
-    ...(probes[i] ? { probeLogProbs: [] } : {}),
-  }));
+  const hyps = limits.map((_, i) => emptyHypothesis(!!opts.topK, prefixes[i], probes[i]));
   const src = tidy(() => model.encode(batch.srcIds, batch.srcMask));
   let state: State = tidy(() => model.initialState(src));
   let prev = tf.fill([n], BOS_ID, 'int32') as tf.Tensor1D;
@@ -676,17 +681,7 @@ export function greedyDecodeFast(model: InferenceModel, srcIds: ArrayLike<number
   if (opts.probe) checkForcedIds(opts.probe, V, 'probe');
   const limit = forcedLimit(maxOutputLength(srcIds.length, maxRatio), prefix, opts.prefixOnly);
   const wantAttention = opts.attention !== false && model.hasAttention;
-  const h: Hypothesis = {
-    ids: [],
-    attention: [],
-    logProb: 0,
-    score: 0,
-    tokenLogProbs: [],
-    finished: false,
-    ...(opts.topK ? { candidates: [] } : {}),
-    ...(prefix.length ? { forced: prefix.length } : {}),
-    ...(opts.probe ? { probeLogProbs: [] } : {}),
-  };
+  const h = emptyHypothesis(!!opts.topK, prefix, opts.probe);
   if (limit === 0) return h;
   const src = model.encode(srcIds);
   let state = model.initialState(src);
