@@ -411,4 +411,30 @@ describe('What-if decoding, the reference score, exposure bias, coverage and ali
     const a = await until(() => alignmentDom(panel), (x) => x.present && x.max === recorded.length - 1, 'the recorded slider');
     assert.equal(a.step, recorded[recorded.length - 1].step);
   });
+
+  it('a run recorded before alignments were (no `alignments` in metrics.jsonl) still opens, and says so', async function () {
+    // The CLI run as an older lab wrote it: the same folder, its validation events without `alignments`, named "old".
+    const old = path.join(workspace, 'runs', 'old-cli');
+    fs.cpSync(path.join(workspace, 'runs', 'why-cli'), old, { recursive: true });
+    const lines = fs.readFileSync(path.join(old, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    fs.writeFileSync(path.join(old, 'metrics.jsonl'), lines.map(({ alignments: _, ...e }) => JSON.stringify(e)).join('\n') + '\n');
+    const manifest = JSON.parse(fs.readFileSync(path.join(old, 'run.json'), 'utf8')) as { config: { name?: string } };
+    manifest.config.name = 'old';
+    fs.writeFileSync(path.join(old, 'run.json'), JSON.stringify(manifest, null, 2));
+    await runCommand(page, 'Seq2Seq: Refresh Models');
+    const row = page.locator('.pane .monaco-list-row', { has: page.locator('.label-name', { hasText: /^old$/ }) }).first();
+    await row.waitFor({ state: 'visible', timeout: 20_000 });
+    await row.click({ button: 'right' });
+    const menu = page.locator('.context-view .monaco-menu');
+    await menu.waitFor({ state: 'visible', timeout: 10_000 });
+    const entry = menu.locator('.action-item .action-label', { hasText: /^Open Training Panel$/ }).first();
+    await entry.hover();
+    await sleep(200);
+    await entry.click();
+    const panel = await trainingPanel(page, 'old', 30_000);
+    const a = await until(() => alignmentDom(panel), (x) => x.note.startsWith('No alignments were recorded'), 'the note of a run without alignments');
+    assert.equal(a.present, false, 'no slider');
+    const charts = await panel.locator('figure.chart[data-points]').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.points)));
+    assert.ok(charts.every((n) => n > 0), `its curves are drawn: ${charts}`);
+  });
 });
