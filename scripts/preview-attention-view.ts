@@ -8,6 +8,12 @@
  *   npx tsx scripts/preview-attention-view.ts                 # serve, print URL (Ctrl+C to stop)
  *   npx tsx scripts/preview-attention-view.ts --screenshots   # write .scratch/attention-preview/*.png and exit
  *   npx tsx scripts/preview-attention-view.ts --screenshots --locale zh-cn [--out DIR]  # in Simplified Chinese
+ *   npx tsx scripts/preview-attention-view.ts --run DIR [--pair 'source<TAB>reference']   # scenario=forced from a trained run
+ *
+ * With `--run DIR` the `forced` scenario translates a sentence with that run
+ * (its reference scored, the search-error table, the beam tree) and
+ * re-decodes it after the second alternative of its second step (what-if):
+ * the forced-decoding sections with real numbers.
  *
  * URL parameters: theme=dark|light|hc, scenario=bahdanau|long|none|many|empty
  * (some screenshots hover a heatmap cell). Builds dist/ first if
@@ -44,6 +50,33 @@ function candidatesFor(target: string[], alts: string[][]): { token: string; pro
   });
 }
 
+/** The `forced` scenario, built from a trained run (`--run`). */
+let forcedScenario: ShowTranslationsMessage | undefined;
+
+/** Translate `pair` (source, tab, reference) with the run at `runDir`, as the attention view would show it. */
+async function buildForcedScenario(runDir: string, pair: string): Promise<ShowTranslationsMessage> {
+  const { Translator } = await import('../src/core/decoding/translator');
+  const t = await Translator.load(runDir);
+  try {
+    const { source, reference } = t.splitTsvLine(pair);
+    const tree = t.config.train.beamSize > 1 ? t.config.train.beamSize : 5;
+    const translation = t.translate(source, { beamTree: true, reference, referenceBeams: [1, 2, 5, 10], referenceTreeBeam: tree });
+    const step = Math.min(1, translation.candidates.length - 1);
+    const alt = translation.candidates[step].find((c) => c.token !== translation.targetTokens[step])?.token ?? translation.targetTokens[step];
+    const whatIf = t.translate(source, { prefix: { tokens: [...translation.targetTokens.slice(0, step), alt] } });
+    return {
+      type: 'show',
+      model: { name: t.config.name ?? path.basename(runDir), attention: t.config.model.attention, beamSize: t.config.train.beamSize },
+      translations: [translation],
+      selected: 0,
+      total: 1,
+      whatIf: { 0: whatIf },
+    };
+  } finally {
+    t.dispose();
+  }
+}
+
 const ALTS = [['je', 'j', 'il', 'nous', 'tu'], ['suis', 'ai', 'est', 'sommes', 'es'], ['froid', 'faim', 'chaud', 'peur', '<unk>'], ['.', '!', '?', '<eos>', ',']];
 
 function translation(source: string, sourceTokens: string[], targetTokens: string[], centre: (i: number) => number, sharp?: number, none = false): Translation {
@@ -71,6 +104,9 @@ function scenario(name: string): ShowTranslationsMessage | { type: 'empty' } {
   );
   const model = { name: 'fra-eng', attention: 'bahdanau', beamSize: 5 };
   switch (name) {
+    case 'forced':
+      if (!forcedScenario) throw new Error('scenario=forced needs --run DIR');
+      return forcedScenario;
     case 'empty':
       return { type: 'empty' };
     case 'none':
@@ -112,6 +148,17 @@ const hoverCell = (row: number, col: number) => async (page: Page) => {
   await page.waitForTimeout(100);
 };
 
+/** Click output step `row` (a heatmap row label) for the what-if section. */
+const clickStep = (row: number) => async (page: Page) => {
+  await page.locator(`svg.heatmap:not(.what-if-heatmap):not(.forced-alignment) .row-label[data-row="${row}"]`).first().click();
+  await page.waitForTimeout(200);
+};
+
+const FORCED_SHOTS: Shot[] = [
+  { name: 'dark-forced', query: 'theme=dark&scenario=forced', width: 1000, settleMs: 400, before: clickStep(1) },
+  { name: 'light-forced', query: 'theme=light&scenario=forced', width: 1000, settleMs: 400, before: clickStep(1) },
+];
+
 const SHOTS: Shot[] = [
   { name: 'dark-bahdanau-hover', query: 'theme=dark&scenario=bahdanau', width: 900, settleMs: 300, before: hoverCell(2, 2) },
   { name: 'light-bahdanau', query: 'theme=light&scenario=bahdanau', width: 900, settleMs: 300 },
@@ -123,14 +170,24 @@ const SHOTS: Shot[] = [
   { name: 'hc-empty', query: 'theme=hc&scenario=empty', width: 700, settleMs: 300 },
 ];
 
-if (require.main === module) {
-  previewMain(ATTENTION_VIEW, {
+async function main(): Promise<void> {
+  const i = process.argv.indexOf('--run');
+  const run = i >= 0 ? process.argv[i + 1] : undefined;
+  if (run) {
+    const p = process.argv.indexOf('--pair');
+    forcedScenario = await buildForcedScenario(path.resolve(run), p >= 0 ? process.argv[p + 1] : 'The boy will buy the cake.\tle garçon achètera le gâteau.');
+  }
+  await previewMain(ATTENTION_VIEW, {
     port: 5078,
     title: 'Attention view preview',
-    exampleQuery: 'theme=dark&scenario=bahdanau',
+    exampleQuery: run ? 'theme=dark&scenario=forced' : 'theme=dark&scenario=bahdanau',
     outDir: path.join(root, '.scratch', 'attention-preview'),
-    shots: SHOTS,
-  }).catch((err) => {
+    shots: run ? FORCED_SHOTS : SHOTS,
+  });
+}
+
+if (require.main === module) {
+  main().catch((err) => {
     console.error(err);
     process.exit(1);
   });

@@ -7,6 +7,7 @@
  *   npx tsx scripts/preview-training-panel.ts                 # serve, print URL (Ctrl+C to stop)
  *   npx tsx scripts/preview-training-panel.ts --screenshots   # write .scratch/panel-preview/*.png and exit
  *   npx tsx scripts/preview-training-panel.ts --screenshots --locale zh-cn [--out DIR]  # in Simplified Chinese
+ *   npx tsx scripts/preview-training-panel.ts --run DIR [--screenshots]   # scenario=recorded: a run folder's metrics.jsonl
  *
  * URL parameters: theme=dark|light|hc, scenario=running|finished|failed|empty|norun
  * (norun: the panel before any training run),
@@ -14,7 +15,9 @@
  * Builds dist/ first if dist/webview/training.js is missing. Shared parts:
  * scripts/lib/webviewPreview.ts.
  */
+import * as fs from 'fs';
 import * as path from 'path';
+import type { Page } from 'playwright-core';
 import type { TrainingEvent } from '../src/core/training/events';
 import { renderPanelHtml } from '../src/host/logic/panelHtml';
 import { PreviewSpec, previewMain, root, Shot } from './lib/webviewPreview';
@@ -83,8 +86,12 @@ function scriptedRun(scenario: string, reports: number): { events: TrainingEvent
   return { events, running: true };
 }
 
+/** The `recorded` scenario: a run folder's metrics.jsonl (`--run DIR`), shown finished. */
+let recorded: { events: TrainingEvent[]; running: boolean } | undefined;
+
 function stubScript(scenario: string, reports: number, stream: boolean): string {
-  const run = scriptedRun(scenario, reports);
+  if (scenario === 'recorded' && !recorded) throw new Error('scenario=recorded needs --run DIR');
+  const run = scenario === 'recorded' ? recorded! : scriptedRun(scenario, reports);
   const info = scenario === 'norun' ? undefined : { name: 'fra-eng', runDir: '/home/user/project/runs/fra-eng-20250101-120000', configPath: '/home/user/project/fra-eng.seq2seq.json' };
   return `(() => {
   const run = ${JSON.stringify(run)};
@@ -133,13 +140,32 @@ const SHOTS: Shot[] = [
   { name: 'dark-narrow', query: 'theme=dark&scenario=running&steps=2200', width: 560, settleMs: 600 },
 ];
 
+/** Drag the alignment slider to validation `k` (from the start) before the screenshot. */
+const slideTo = (k: number) => async (page: Page) => {
+  await page.locator('#alignment').scrollIntoViewIfNeeded();
+  await page.locator('#alignment-step').fill(String(k));
+  await page.waitForTimeout(200);
+};
+
+const RECORDED_SHOTS: Shot[] = [
+  { name: 'dark-recorded-first', query: 'theme=dark&scenario=recorded', width: 1100, settleMs: 600, before: slideTo(0) },
+  { name: 'dark-recorded-last', query: 'theme=dark&scenario=recorded', width: 1100, settleMs: 600 },
+  { name: 'light-recorded-middle', query: 'theme=light&scenario=recorded', width: 1100, settleMs: 600, before: slideTo(3) },
+];
+
 if (require.main === module) {
+  const i = process.argv.indexOf('--run');
+  const runDir = i >= 0 ? process.argv[i + 1] : undefined;
+  if (runDir) {
+    const lines = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim());
+    recorded = { events: lines.map((l) => JSON.parse(l) as TrainingEvent), running: false };
+  }
   previewMain(TRAINING_PANEL, {
     port: 5077,
     title: 'Training panel preview',
-    exampleQuery: 'theme=dark&scenario=running&stream=1',
+    exampleQuery: runDir ? 'theme=dark&scenario=recorded' : 'theme=dark&scenario=running&stream=1',
     outDir: path.join(root, '.scratch', 'panel-preview'),
-    shots: SHOTS,
+    shots: runDir ? RECORDED_SHOTS : SHOTS,
   }).catch((err) => {
     console.error(err);
     process.exit(1);

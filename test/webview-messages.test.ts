@@ -24,6 +24,32 @@ describe('webview → host message validation', () => {
     }
   });
 
+  it('accepts the attention view’s forced-decoding requests: whatIf with a prefix of string tokens (and a typed text), reference with a string; bounded', () => {
+    const good = [
+      { type: 'whatIf', index: 0, prefix: { tokens: [] } },
+      { type: 'whatIf', index: 3, prefix: { tokens: ['le', 'chat'] } },
+      { type: 'whatIf', index: 0, prefix: { tokens: ['le'], text: 'chien' } },
+      { type: 'reference', index: 2, reference: 'le chat dort.' },
+      { type: 'reference', index: 0, reference: '' },
+    ];
+    for (const m of good) assert.ok(isAttentionToHost(m), JSON.stringify(m));
+    const bad = [
+      { type: 'whatIf', index: 0 },
+      { type: 'whatIf', index: -1, prefix: { tokens: [] } },
+      { type: 'whatIf', index: 0, prefix: { tokens: 'le chat' } },
+      { type: 'whatIf', index: 0, prefix: { tokens: [1, 2] } },
+      { type: 'whatIf', index: 0, prefix: { tokens: [], text: 5 } },
+      { type: 'whatIf', index: 0, prefix: { tokens: [], html: '<img>' } },
+      { type: 'whatIf', index: 0, prefix: { tokens: new Array(201).fill('a') } },
+      { type: 'whatIf', index: 0, prefix: { tokens: [] }, extra: true },
+      { type: 'reference', index: 0 },
+      { type: 'reference', index: 0, reference: ['a'] },
+      { type: 'reference', index: 0, reference: 'x'.repeat(2001) },
+      { type: 'reference', index: 1.5, reference: 'a' },
+    ];
+    for (const m of bad) assert.equal(isAttentionToHost(m), false, JSON.stringify(m));
+  });
+
   const svg = '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"></svg>';
   const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]).toString('base64');
 

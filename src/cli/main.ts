@@ -4,9 +4,9 @@
  *
  *   seq2seq train [--config FILE] [--out DIR] [--resume]
  *   seq2seq eval --model DIR [--model DIR …] --test FILE [--beam K] [--no-repeat-ngram N] [--repetition-penalty X]
- *                [--json] [--by-length-chart FILE.svg]
+ *                [--json] [--by-length-chart FILE.svg] [--score-reference] [--search-errors --beam 1,2,5,10]
  *   seq2seq translate --model DIR [--beam K] [--n-best N] [--no-repeat-ngram N] [--repetition-penalty X] [--json] [--beam-tree]
- *                                                          (stdin → stdout)
+ *                     [--prefix TEXT | --prefix-column N] [--reference [TEXT]]  (stdin → stdout)
  *   seq2seq bleu --hyp FILE --ref FILE [--ref FILE …] [--json]
  *   seq2seq ablate --config FILE --set FIELD=V1,V2[,…] [--set …] [--base-set K=V …] [--minutes M] [--steps N] [--include-base]
  *                  [--runs-dir DIR] [--name NAME] [--beam K] [--json] [--by-length-chart FILE.svg]
@@ -29,7 +29,8 @@ import { beamTreeText } from '../shared/beamTreeLayout';
 import * as l10n from '@vscode/l10n';
 import { setUpCliL10n } from './l10n';
 import { formatLengthTable, writeLengthChart, type LengthRun } from './lengthReport';
-import { evaluateModel } from './evalModel';
+import { evaluateModel, evaluateSearchErrors } from './evalModel';
+import { beamList, formatSearchErrorTable, lineInput, readsColumns, referenceLine, unknownWordNotes } from './forcedDecoding';
 import { cmdAblate, type AblateOptions } from './ablate';
 
 /** The folder holding this package's package.json (and sample-data/). */
@@ -255,10 +256,13 @@ interface SearchFlags {
   repetitionPenalty?: number;
 }
 
-type EvalOptions = { model: string[]; test: string; beam: number; json?: boolean; batchSize: number; byLengthChart?: string } & SearchFlags;
+type EvalOptions = { model: string[]; test: string; beam: number; json?: boolean; batchSize: number; byLengthChart?: string; scoreReference?: boolean } & SearchFlags;
 
 /** `eval`: each `--model` in turn on the test file (one summary line and length table, or one JSON line, each), then the by-length chart of all of them. */
-async function cmdEval(opts: EvalOptions): Promise<void> {
+async function cmdEval(rawOpts: Omit<EvalOptions, 'beam'> & { beam: number[]; searchErrors?: boolean }): Promise<void> {
+  if (rawOpts.searchErrors) return cmdSearchErrors(rawOpts);
+  if (rawOpts.beam.length > 1) throw Object.assign(new Error(l10n.t('--beam takes one beam size (several only with --search-errors)')), { name: 'DataError' });
+  const opts: EvalOptions = { ...rawOpts, beam: rawOpts.beam[0] };
   const runs: LengthRun[] = [];
   for (const model of opts.model) {
     const run = await evalOne(model, opts);
@@ -272,15 +276,60 @@ async function cmdEval(opts: EvalOptions): Promise<void> {
 }
 
 async function evalOne(modelPath: string, opts: EvalOptions): Promise<LengthRun> {
-  const { result, byLength, checkpointDir, runDir, config: cfg } = await evaluateModel(modelPath, opts.test, opts);
+  const { result, byLength, references, checkpointDir, runDir, config: cfg } = await evaluateModel(modelPath, opts.test, opts);
   if (opts.json) {
-    console.log(JSON.stringify({ bleu: result.bleu, perplexity: result.perplexity, sentences: result.sentences, loss: result.loss, beam: opts.beam, checkpoint: checkpointDir, byLength }));
+    console.log(JSON.stringify({ bleu: result.bleu, perplexity: result.perplexity, sentences: result.sentences, loss: result.loss, beam: opts.beam, checkpoint: checkpointDir, byLength, ...referenceFields(references) }));
   } else {
     console.log(l10n.t('BLEU {0} · perplexity {1} · {2} sentences · beam {3} · {4}', result.bleu.toFixed(2), result.perplexity.toFixed(2), result.sentences, opts.beam, checkpointDir));
+    if (references) console.log(referenceSummary(references));
     console.log(formatLengthTable(byLength));
   }
   const what = cfg.model.type === 'transformer' ? l10n.t('Transformer') : l10n.t('attention: {0}', cfg.model.attention);
   return { name: `${path.basename(runDir)} (${what})`, rows: byLength };
+}
+
+/** `eval --score-reference`'s JSON fields. */
+function referenceFields(r?: { total: number; totalTokens: number; perToken: number; perplexity: number }): object {
+  return r ? { referenceLogProb: r.total, referenceTokens: r.totalTokens, referenceLogProbPerToken: r.perToken, referencePerplexity: r.perplexity } : {};
+}
+
+/** `eval --score-reference`'s line: the references' mean log-probability per token and its perplexity. */
+function referenceSummary(r: { totalTokens: number; perToken: number; perplexity: number }): string {
+  return l10n.t('reference log-prob {0} per token ({1} tokens, forced decoding) · exp(−mean) = perplexity {2}', r.perToken.toFixed(4), r.totalTokens.toLocaleString('en'), r.perplexity.toFixed(2));
+}
+
+/** `eval --search-errors`: per model, the perplexity line and the table of search errors by beam size (or one JSON line). */
+async function cmdSearchErrors(opts: { model: string[]; test: string; beam: number[]; json?: boolean; batchSize: number; byLengthChart?: string; scoreReference?: boolean } & SearchFlags): Promise<void> {
+  if (opts.byLengthChart) throw Object.assign(new Error(l10n.t('--by-length-chart cannot be combined with --search-errors')), { name: 'DataError' });
+  for (const model of opts.model) {
+    let shown = -1;
+    const ev = await evaluateSearchErrors(model, opts.test, {
+      beams: opts.beam,
+      batchSize: opts.batchSize,
+      noRepeatNgram: opts.noRepeatNgram,
+      repetitionPenalty: opts.repetitionPenalty,
+      scoreReference: opts.scoreReference,
+      // On a terminal one line updated at each percent; otherwise a line at each tenth.
+      onProgress: (done, total) => {
+        const pct = Math.floor((100 * done) / total);
+        const tty = !!process.stderr.isTTY;
+        if (pct === shown || (!tty && pct % 10 !== 0)) return;
+        shown = pct;
+        const text = l10n.t('search errors: {0} of {1} sentences', done, total);
+        process.stderr.write(tty ? `\r${text}\x1b[K${done === total ? '\n' : ''}` : `${text}\n`);
+      },
+    });
+    const { report } = ev;
+    if (opts.json) {
+      console.log(JSON.stringify({ perplexity: ev.perplexity, loss: ev.loss, sentences: ev.sentences, checkpoint: ev.checkpointDir, lengthPenalty: ev.config.train.lengthPenalty, engine: report.engine, searchErrors: report.rows, ...referenceFields(ev.references) }));
+      continue;
+    }
+    console.log(
+      l10n.t('perplexity {0} · {1} sentences · length penalty α = {2} · {3}', ev.perplexity.toFixed(2), ev.sentences, ev.config.train.lengthPenalty, ev.checkpointDir),
+    );
+    if (ev.references) console.log(referenceSummary(ev.references));
+    console.log(formatSearchErrorTable(report.rows));
+  }
 }
 
 /**
@@ -292,18 +341,28 @@ export function formatNBest(entries: readonly { text: string; score: number }[])
   return entries.map((e) => `${e.score.toFixed(4)}\t${e.text}\n`).join('');
 }
 
-async function cmdTranslate(opts: { model: string; beam?: number; nBest?: number; json?: boolean; beamTree?: boolean } & SearchFlags): Promise<void> {
+async function cmdTranslate(
+  opts: { model: string; beam?: number; nBest?: number; json?: boolean; beamTree?: boolean; prefix?: string; prefixColumn?: number; reference?: string | boolean } & SearchFlags,
+): Promise<void> {
+  if (opts.prefix !== undefined && opts.prefixColumn !== undefined) throw Object.assign(new Error(l10n.t('give --prefix or --prefix-column, not both')), { name: 'DataError' });
   const { Translator } = await import('../core/decoding/translator');
   const translator = await Translator.load(opts.model);
   try {
     const nBest = opts.nBest ?? translator.config.train.nBest ?? 1;
+    const layout = { prefix: opts.prefix, prefixColumn: opts.prefixColumn, reference: opts.reference, srcColumn: translator.config.data.srcColumn, tgtColumn: translator.config.data.tgtColumn };
     const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+    let lineNo = 0;
     for await (const line of rl) {
+      lineNo++;
       if (line.trim() === '') {
         console.log(opts.json ? JSON.stringify({ source: line, text: '', ...(nBest > 1 ? { nBest: [] } : {}) }) : '');
         continue;
       }
-      const t = translator.translate(line, {
+      const where = `stdin:${lineNo}`;
+      const input = lineInput(line, where, layout);
+      const t = translator.translate(readsColumns(layout) ? input.source : line, {
+        ...(input.prefix !== undefined ? { prefix: { text: input.prefix } } : {}),
+        ...(input.reference !== undefined ? { reference: input.reference } : {}),
         beamSize: opts.beam,
         nBest,
         noRepeatNgramSize: opts.noRepeatNgram,
@@ -313,10 +372,12 @@ async function cmdTranslate(opts: { model: string; beam?: number; nBest?: number
         heads: !!opts.json,
         beamTree: opts.beamTree,
       });
+      for (const note of unknownWordNotes(t, where)) console.error(`seq2seq: ${note}`);
       if (opts.json) console.log(JSON.stringify(t));
       else {
         if (nBest > 1) console.log(formatNBest(t.nBest ?? []));
         else console.log(t.text);
+        if (t.reference) console.log(referenceLine(t));
         if (opts.beamTree) console.log((t.beamTree ? beamTreeText(t.beamTree) : l10n.t('(greedy search: no beam tree; use --beam 2 or more)')) + '\n');
       }
     }
@@ -385,12 +446,17 @@ export function buildProgram(): Command {
     .description(l10n.t('BLEU (overall and by source length) and perplexity of trained models on a test file'))
     .requiredOption('-m, --model <dir>', l10n.t('run folder (uses best/) or checkpoint folder; repeat to evaluate several runs on the same test file'), (v: string, prev?: string[]) => [...(prev ?? []), v])
     .requiredOption('-t, --test <file>', l10n.t('TSV with the same columns as the training data'))
-    .option('-b, --beam <k>', l10n.t('beam size (1 = greedy)'), positiveInt, 1)
+    .addOption(new Option('-b, --beam <k>', l10n.t('beam size (1 = greedy)')).argParser(beamList).default([1], '1'))
     .option('--batch-size <n>', l10n.t('sentences per greedy decoding batch'), positiveInt, 64)
     .addOption(noRepeatNgramOption())
     .option('--repetition-penalty <x>', l10n.t("repetition penalty θ: repeated tokens score log p − log θ (1 = off; default: the run's train.repetitionPenalty)"), positiveNumber)
     .option('--json', l10n.t('print one JSON object per model {bleu, perplexity, sentences, …, byLength: [{bucket, minTokens, maxTokens, sentences, bleu, refLength, hypLength}]}'))
     .option('--by-length-chart <file.svg>', l10n.t('write an SVG chart of test BLEU by source length (1–5, 6–10, 11–15, 16–20, 21–30, 31+ tokens), one line per model'))
+    .option('--score-reference', l10n.t("also score every reference by forced decoding: the mean log-probability per reference token (exp of its negation is the perplexity)"))
+    .option(
+      '--search-errors',
+      l10n.t('per beam size of --beam, which then takes a comma-separated list (e.g. --beam 1,2,5,10): BLEU and the shares of search errors (the model scores the reference above the output, same length penalty), model errors, exact and empty outputs'),
+    )
     .action(cmdEval);
   const translate = program
     .command('translate')
@@ -408,6 +474,12 @@ export function buildProgram(): Command {
     .option(
       '--beam-tree',
       l10n.t('also print the beam search tree of each line (beam 2 or more): one line per expansion under its parent with its score, * the path of the translation, ✓ finished, ✗ pruned (beamTree in --json)'),
+    )
+    .option('--prefix <text>', l10n.t('what-if decoding: force every output to start with TEXT (target words; unknown ones as <unk>), then let the search finish it'))
+    .option('--prefix-column <n>', l10n.t('what-if decoding from TSV input: the prefix is column N (0-based) of each line, the source the run\'s data.srcColumn'), nonNegativeInt)
+    .option(
+      '--reference [text]',
+      l10n.t("score a reference by forced decoding: TEXT for every line, or without TEXT each line is TSV and the run's data.tgtColumn is the reference; prints its log-prob and score beside the output's and the verdict (search error / model error); --json adds per-token log-probs, the forced alignment and the exposure-bias tracks"),
     )
     .action(cmdTranslate);
   const bleu = program

@@ -47,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('seq2seq.translateSelection', () => translator.translateSelection()),
     vscode.commands.registerCommand('seq2seq.translateSelectionNBest', () => translator.translateSelection({ nBest: true })),
     vscode.commands.registerCommand('seq2seq.showAttention', () => attention.show(false)),
+    vscode.commands.registerCommand('seq2seq.showExposureBias', () => attention.showReferenceSection()),
     ...registerModelsTree(context, models, ctrl),
     vscode.commands.registerCommand('seq2seq.showTrainingPanel', () => showTrainingPanel(ctrl, models)),
   );

@@ -29,8 +29,18 @@ export interface TranslateCallOptions {
   topK?: number;
   /** How many best hypotheses each translation carries in `nBest` (above 1); default: the run's `train.nBest`. */
   nBest?: number;
-  /** Record the beam search tree for the first this many non-blank lines (beam above 1 only). */
+  /** Record the beam search tree for the first this many non-blank lines (beam above 1 only); for those lines, also the reference's search-error table and tree. */
   beamTrees?: number;
+  /** Lines may be TSV pairs: the source column is translated, the target column scored as the reference. */
+  tsv?: boolean;
+  /** What-if decoding: force this prefix (`Translation.prefix`). */
+  prefix?: { tokens?: string[]; text?: string };
+  /** Score this reference (`Translation.reference`). */
+  reference?: string;
+  /** With a reference: the beam sizes of the per-sentence search-error table. */
+  referenceBeams?: number[];
+  /** With a reference: the beam size whose tree shows where the reference fell out. */
+  referenceTreeBeam?: number;
   /** Called with lines done / total while the request runs. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -101,7 +111,20 @@ export class InferenceClient {
     const result = new Promise<{ translations: Translation[]; ms: number }>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onProgress: opts.onProgress });
     });
-    this.post(worker, { type: 'translate', id, lines, beamSize: opts.beamSize, topK: opts.topK, nBest: opts.nBest, beamTrees: opts.beamTrees });
+    this.post(worker, {
+      type: 'translate',
+      id,
+      lines,
+      beamSize: opts.beamSize,
+      topK: opts.topK,
+      nBest: opts.nBest,
+      beamTrees: opts.beamTrees,
+      tsv: opts.tsv,
+      prefix: opts.prefix,
+      reference: opts.reference,
+      referenceBeams: opts.referenceBeams,
+      referenceTreeBeam: opts.referenceTreeBeam,
+    });
     return { id, result };
   }
 

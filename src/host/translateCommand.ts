@@ -11,7 +11,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { attentionLabel } from '../core/config/config';
 import type { Translation } from '../core/decoding/translator';
-import { MAX_SENTENCES_SHOWN, type AttentionView } from './attentionView';
+import { MAX_SENTENCES_SHOWN, type AnalysisRequest, type AttentionView } from './attentionView';
 import { batchSelections, countEmptyOutputs, countSentences, insertBelowTexts, nBestPickItems, notificationText, replacementTexts, type SelectionBatch } from './logic/translateText';
 import type { ModelsService } from './models';
 import { waitForTrust } from './trust';
@@ -22,6 +22,11 @@ export const PROGRESS_THRESHOLD = 20;
 
 /** Hypotheses "Translate Selection (n-best)…" offers when the run's `train.nBest` is smaller. */
 export const NBEST_PICK = 5;
+
+/** The beam sizes of the attention view's search-error table for a sentence with a reference. */
+export const REFERENCE_BEAMS = [1, 2, 5, 10];
+/** The beam size whose tree shows where the reference fell out, when the model decodes greedily. */
+export const REFERENCE_TREE_BEAM = 5;
 
 export type TranslateOutput = 'replace' | 'insertBelow' | 'notify';
 
@@ -37,6 +42,7 @@ export class TranslateController implements vscode.Disposable {
     private readonly attention: AttentionView,
     private readonly output: vscode.LogOutputChannel,
   ) {
+    attention.setAnalyzer((runDir, req) => this.analyze(runDir, req));
     const backend = vscode.workspace.getConfiguration('seq2seq').get<string>('backend', 'auto');
     this.client = new InferenceClient({
       workerPath: path.join(context.extensionPath, 'dist', 'inference.js'),
@@ -97,6 +103,7 @@ export class TranslateController implements vscode.Disposable {
     this.attention.update(
       { name: loaded?.summary.name ?? run.name, attention: loaded?.summary.attention ?? (run.config ? attentionLabel(run.config.model) : 'bahdanau'), beamSize: loaded?.summary.beamSize ?? 1 },
       translations,
+      run.runDir,
     );
     const texts = await pickNBest(translations);
     if (!texts) return;
@@ -119,23 +126,62 @@ export class TranslateController implements vscode.Disposable {
     else if (choice === attention) this.attention.show(false);
   }
 
+  /** Load the model of `runDir` unless it is loaded with the same checkpoint. */
+  private async load(runDir: string): Promise<void> {
+    const stamp = await checkpointStamp(runDir);
+    if (this.client.loaded?.modelPath !== path.resolve(runDir) || stamp !== this.loadedStamp) {
+      // Not loaded yet, another model, or its checkpoint was rewritten since (training went on): (re)load.
+      const loaded = await this.client.ensureLoaded(runDir, true);
+      this.loadedStamp = stamp;
+      this.output.info(vscode.l10n.t('Loaded {0} ({1}) on {2} in {3} ms', loaded.summary.name, loaded.summary.checkpointDir, loaded.backend, Math.round(loaded.loadMs)));
+    }
+  }
+
+  /** The beam size of the tree that shows where a reference fell out: the model's own beam, or {@link REFERENCE_TREE_BEAM} for a greedy model. */
+  private referenceTreeBeam(): number {
+    const beam = this.client.loaded?.summary.beamSize ?? 1;
+    return beam > 1 ? beam : REFERENCE_TREE_BEAM;
+  }
+
+  /**
+   * The attention view's what-if and reference requests: translate
+   * `req.source` again with the model of `runDir`, forcing `req.prefix` or
+   * scoring `req.reference` (with its search-error table and beam tree).
+   * @throws Error with a user-facing message when the model cannot be loaded or the worker fails
+   */
+  async analyze(runDir: string, req: AnalysisRequest): Promise<Translation> {
+    await this.load(runDir);
+    const t0 = Date.now();
+    const r = await this.client.translate([req.source], {
+      beamTrees: 1,
+      ...(req.prefix ? { prefix: req.prefix } : {}),
+      ...(req.reference !== undefined ? { reference: req.reference, referenceBeams: REFERENCE_BEAMS, referenceTreeBeam: this.referenceTreeBeam() } : {}),
+    }).result;
+    this.output.info(
+      req.prefix
+        ? vscode.l10n.t('What-if decoding of “{0}” in {1} ms', req.source, Date.now() - t0)
+        : vscode.l10n.t('Scored the reference of “{0}” in {1} ms', req.source, Date.now() - t0),
+    );
+    return r.translations[0];
+  }
+
   /** Load the model if needed and translate, with progress for long selections. */
   private async run(runDir: string, batch: SelectionBatch, nBest?: number): Promise<Translation[]> {
     const total = countSentences(batch);
     const t0 = Date.now();
     const work = async (report?: (done: number, total: number) => void, token?: vscode.CancellationToken) => {
-      const stamp = await checkpointStamp(runDir);
-      if (this.client.loaded?.modelPath !== path.resolve(runDir) || stamp !== this.loadedStamp) {
-        // Not loaded yet, another model, or its checkpoint was rewritten since (training went on): (re)load.
-        const loaded = await this.client.ensureLoaded(runDir, true);
-        this.loadedStamp = stamp;
-        this.output.info(
-          vscode.l10n.t('Loaded {0} ({1}) on {2} in {3} ms', loaded.summary.name, loaded.summary.checkpointDir, loaded.backend, Math.round(loaded.loadMs)),
-        );
-      }
+      await this.load(runDir);
       if (token?.isCancellationRequested) throw new TranslationCancelledError(0);
-      // The attention view shows the first MAX_SENTENCES_SHOWN sentences: their beam search trees too.
-      const req = this.client.translate(batch.sentences, { onProgress: report, nBest, beamTrees: MAX_SENTENCES_SHOWN });
+      // The attention view shows the first MAX_SENTENCES_SHOWN sentences: their beam search trees too, and for a
+      // TSV line (source<TAB>reference) the reference's score, search-error table and tree.
+      const req = this.client.translate(batch.sentences, {
+        onProgress: report,
+        nBest,
+        beamTrees: MAX_SENTENCES_SHOWN,
+        tsv: true,
+        referenceBeams: REFERENCE_BEAMS,
+        referenceTreeBeam: this.referenceTreeBeam(),
+      });
       const sub = token?.onCancellationRequested(() => this.client.cancel(req.id));
       try {
         const r = await req.result;

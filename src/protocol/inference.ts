@@ -52,6 +52,23 @@ export interface TranslateRequest {
   nBest?: number;
   /** Record the beam search tree (`Translation.beamTree`, beam above 1 only) for the first this many non-blank lines (default 0). */
   beamTrees?: number;
+  /**
+   * Lines may be TSV pairs (the training data's layout): a line with a tab
+   * translates its source column (the run's `data.srcColumn`) and scores its
+   * target column (`data.tgtColumn`) as the reference (`Translation.reference`).
+   */
+  tsv?: boolean;
+  /** What-if decoding: every line's output starts with this forced prefix (`Translation.prefix`). */
+  prefix?: { tokens?: string[]; text?: string };
+  /** Score this reference for every line (`Translation.reference`). */
+  reference?: string;
+  /**
+   * For the first `beamTrees` lines that have a reference: the beam sizes of
+   * their search-error table and the beam size whose tree shows where the
+   * reference fell out (`ReferenceAnalysis.searchErrors`, `.tree`).
+   */
+  referenceBeams?: number[];
+  referenceTreeBeam?: number;
 }
 
 /** Host → worker: stop translation `id` after the current sentence (answered with `cancelled`). */

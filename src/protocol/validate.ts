@@ -5,7 +5,7 @@
  * One validator per webview → host protocol (src/protocol/trainingPanel.ts,
  * src/protocol/attentionView.ts, src/protocol/compareRuns.ts).
  */
-import type { AttentionToHost } from './attentionView';
+import { MAX_ANALYSIS_TEXT, MAX_PREFIX_TOKENS, type AttentionToHost } from './attentionView';
 import { MAX_CHART_EXPORT_CHARS, type ExportChartCommand } from './chartExport';
 import type { CompareToHost } from './compareRuns';
 import type { PanelToHost } from './trainingPanel';
@@ -48,12 +48,27 @@ export function isCompareToHost(v: unknown): v is CompareToHost {
   return false;
 }
 
-/** An attention view → host message: `ready`, `select` with a whole non-negative `index`, or an `exportChart` (the heatmap). */
+/**
+ * An attention view → host message: `ready`; `select` with a whole
+ * non-negative `index`; `whatIf` with such an index and a prefix of at most
+ * {@link MAX_PREFIX_TOKENS} string tokens and an optional text; `reference`
+ * with an index and a string; texts at most {@link MAX_ANALYSIS_TEXT}
+ * characters; or an `exportChart` (the heatmap).
+ */
 export function isAttentionToHost(v: unknown): v is AttentionToHost {
   if (isExportChartCommand(v)) return true;
   if (!isRecord(v)) return false;
+  const index = Number.isSafeInteger(v.index) && (v.index as number) >= 0;
+  const text = (t: unknown) => typeof t === 'string' && t.length <= MAX_ANALYSIS_TEXT;
   if (v.type === 'ready') return hasOnlyKeys(v, ['type']);
-  if (v.type === 'select') return hasOnlyKeys(v, ['type', 'index']) && Number.isSafeInteger(v.index) && (v.index as number) >= 0;
+  if (v.type === 'select') return hasOnlyKeys(v, ['type', 'index']) && index;
+  if (v.type === 'reference') return hasOnlyKeys(v, ['type', 'index', 'reference']) && index && text(v.reference);
+  if (v.type === 'whatIf') {
+    const p = v.prefix;
+    if (!hasOnlyKeys(v, ['type', 'index', 'prefix']) || !index || !isRecord(p) || !hasOnlyKeys(p, ['tokens', 'text'])) return false;
+    const tokens = p.tokens;
+    return Array.isArray(tokens) && tokens.length <= MAX_PREFIX_TOKENS && tokens.every(text) && (p.text === undefined || text(p.text));
+  }
   return false;
 }
 

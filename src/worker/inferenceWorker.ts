@@ -88,9 +88,24 @@ async function translate(req: TranslateRequest): Promise<void> {
   try {
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i];
-      const blankLine = line.trim() === '';
+      const { source, reference: tsvReference } = req.tsv ? translator.splitTsvLine(line) : { source: line, reference: undefined };
+      const blankLine = source.trim() === '';
       const beamTree = !blankLine && trees-- > 0;
-      out.push(blankLine ? blank(line) : translator.translate(line, { beamSize: req.beamSize, topK: req.topK ?? 5, nBest: req.nBest, beamTree }));
+      const reference = req.reference ?? tsvReference;
+      out.push(
+        blankLine
+          ? blank(line)
+          : translator.translate(source, {
+              beamSize: req.beamSize,
+              topK: req.topK ?? 5,
+              nBest: req.nBest,
+              beamTree,
+              ...(req.prefix ? { prefix: req.prefix } : {}),
+              ...(reference !== undefined ? { reference } : {}),
+              // The per-sentence search-error table and tree only for the sentences the view shows.
+              ...(reference !== undefined && beamTree ? { referenceBeams: req.referenceBeams, referenceTreeBeam: req.referenceTreeBeam } : {}),
+            }),
+      );
       const now = performance.now();
       // Progress at most every 100 ms (and for the last line), then let a `cancel` in.
       if (now - lastProgress > 100 || i === lines.length - 1) {

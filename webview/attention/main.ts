@@ -14,15 +14,29 @@
  * and one head or the average over heads (default: the last layer's
  * cross-attention, averaged — `Translation.attention`); subwords merge in the
  * cross-attention only.
+ *
+ * Forced decoding (src/core/decoding/forced.ts, through the host and the
+ * inference worker): under the heatmap a coverage row (the attention each
+ * source token received, Tu et al. 2016); clicking an output token opens
+ * the what-if section (./whatIf.ts: its alternatives, re-decoding after a
+ * chosen or typed one); the reference section (./reference.ts) scores a
+ * reference translation, with the exposure-bias tracks, search error or
+ * model error by beam size, and where the reference fell out of the beam.
  */
 import './pageL10n'; // first: configures l10n.t before anything else runs
+import '../common/heatmap.css';
 import './attention.css';
 import { BOS } from '../../src/core/data/vocabulary';
 import type { AttentionHeads } from '../../src/core/decoding/search';
 import type { Translation } from '../../src/core/decoding/translator';
 import type { AttentionToHost, HostToAttention, ShowTranslationsMessage } from '../../src/protocol/attentionView';
-import { cellPaint, colorScaleOf, formatCellWeight, layoutHeatmap, rowArgmax, type ColorScale } from '../../src/shared/attentionHeatmap';
+import { colorScaleOf, type ColorScale } from '../../src/shared/attentionHeatmap';
+import { coverage } from '../../src/core/decoding/coverage';
 import { beamTreeSection } from './beamTree';
+import { cellAttrs, coverageLegend, drawHeatmap } from '../common/heatmap';
+import { h, labelledSelect, s } from '../common/dom';
+import { whatIfSection } from './whatIf';
+import { referenceSection } from './reference';
 import type { ChartExportFormat } from '../../src/protocol/chartExport';
 import { exportButtons } from '../common/chartExport';
 import { standaloneSvg, svgToPng } from '../common/svgExport';
@@ -32,7 +46,6 @@ import * as l10n from '@vscode/l10n';
 
 const vscode = acquireVsCodeApi();
 const send = (msg: AttentionToHost) => vscode.postMessage(msg);
-const SVG = 'http://www.w3.org/2000/svg';
 
 let current: ShowTranslationsMessage | undefined;
 let selected = 0;
@@ -41,12 +54,19 @@ let shownFinished: number | undefined;
 /** `seq2seq.attention.colorScale`, from the host. */
 let colorScale: ColorScale = 'theme';
 
-/** SVG attributes of a cell of weight `w` in the current colour scale. */
-function cellAttrs(w: number): Record<string, string> {
-  const paint = cellPaint(w, colorScale);
-  return paint.fill ? { fill: paint.fill, 'fill-opacity': '1' } : { 'fill-opacity': paint.opacity.toFixed(3) };
-}
 let hoverRow = -1;
+/** The output step (0-based) clicked for what-if decoding, for the selected sentence. */
+let whatIfStep: number | undefined;
+/** Per sentence index: a what-if or reference request running, and the last failure. */
+const pending = new Map<number, { whatIf?: boolean; reference?: boolean; whatIfError?: string; referenceError?: string }>();
+/** Per sentence index: the reference typed so far. */
+const drafts = new Map<number, string>();
+
+function flags(index: number): { whatIf?: boolean; reference?: boolean; whatIfError?: string; referenceError?: string } {
+  let f = pending.get(index);
+  if (!f) pending.set(index, (f = {}));
+  return f;
+}
 /** Whether a `bpe` translation's heatmap shows words (subwords merged) instead of subword tokens. */
 let mergeWords = false;
 
@@ -101,24 +121,12 @@ function chosenMatrix(t: Translation): { kind: HeadKind; matrix: number[][] } {
 function headSelector(heads: AttentionHeads): HTMLElement {
   const row = h('div', 'picker head-picker');
   row.id = 'head-picker';
-  const select = (id: string, label: string, options: [string, string][], value: string, onChange: (v: string) => void) => {
-    const l = h('label', undefined, `${label} `);
-    const el = h('select');
-    el.id = id;
-    l.htmlFor = id;
-    for (const [v, text] of options) {
-      const o = h('option', undefined, text);
-      o.value = v;
-      o.selected = v === value;
-      el.append(o);
-    }
-    el.addEventListener('change', () => {
-      onChange(el.value);
+  const select = (id: string, label: string, options: [string, string][], value: string, onChange: (v: string) => void) =>
+    labelledSelect(row, id, label, options, value, (v) => {
+      onChange(v);
       vscode.setState({ selected, mergeWords, headChoice });
       render();
     });
-    row.append(l, el);
-  };
   const kinds: [HeadKind, string][] = [
     ['cross', l10n.t('cross-attention')],
     ['encoderSelf', l10n.t('encoder self-attention')],
@@ -146,19 +154,6 @@ function headSelector(heads: AttentionHeads): HTMLElement {
 }
 
 const app = document.getElementById('app')!;
-
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  if (cls) el.className = cls;
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
-
-function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}): SVGElementTagNameMap[K] {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  return el;
-}
 
 function render(): void {
   app.replaceChildren();
@@ -206,6 +201,7 @@ function render(): void {
     select.addEventListener('change', () => {
       selected = Number(select.value);
       shownFinished = undefined;
+      whatIfStep = undefined;
       vscode.setState({ selected, mergeWords, headChoice });
       send({ type: 'select', index: selected });
       render();
@@ -217,7 +213,10 @@ function render(): void {
   const pair = h('dl', 'pair');
   pair.append(h('dt', undefined, l10n.t('Source')), h('dd', 'source', t.source));
   pair.append(h('dt', undefined, l10n.t('Output')), h('dd', 'target', t.text || l10n.t('(empty)')));
-  pair.append(h('dt', undefined, l10n.t('Log-prob')), h('dd', 'muted', l10n.t('{0} nats', t.logProb.toFixed(2))));
+  pair.append(
+    h('dt', undefined, l10n.t('Log-prob')),
+    h('dd', 'muted', t.score !== undefined && Math.abs(t.score - t.logProb) > 1e-9 ? l10n.t('{0} nats · score {1}', t.logProb.toFixed(2), t.score.toFixed(3)) : l10n.t('{0} nats', t.logProb.toFixed(2))),
+  );
   header.append(pair);
   if (picked) {
     const note = h('div', 'shown-hypothesis');
@@ -243,7 +242,39 @@ function render(): void {
         : l10n.t('No alignment to show: this model has no attention — the encoder compresses the whole source sentence into a single fixed context vector that every decoder step reads.');
     heat.append(note);
   } else {
-    const map = heatmap(heatmapView(t, mergeWords));
+    const view = heatmapView(t, mergeWords);
+    const cross = chosenMatrix(t).kind === 'cross';
+    // What-if: the output's rows are clickable (the translation itself, not a beam hypothesis picked in the tree).
+    const explorable = cross && !picked && t.candidates.length > 0;
+    const drawn = drawHeatmap({
+      sourceTokens: view.sourceTokens,
+      targetTokens: view.targetTokens,
+      attention: view.attention,
+      colorScale,
+      availableWidth: Math.max(240, (app.clientWidth || window.innerWidth) - 8),
+      ariaLabel: l10n.t('Attention weights: {0} target tokens by {1} source tokens', view.targetTokens.length, view.sourceTokens.length),
+      ...(cross ? { coverage: coverage(view.attention) } : {}),
+      ...(explorable
+        ? {
+            onRowClick: (row: number) => selectStep(view.steps[row]?.[0]),
+            rowTitle: (row: number) => l10n.t('{0}: click for the alternatives at this step (what if…)', view.targetTokens[row]),
+            rowClass: (row: number) => (whatIfStep !== undefined && view.steps[row]?.includes(whatIfStep) ? 'selected-step' : undefined),
+          }
+        : {}),
+      onHover: (row) => {
+        hoverRow = row;
+        const steps = row >= 0 ? (view.steps[row] ?? []) : [];
+        document.querySelectorAll('.cand-row').forEach((el) => el.classList.toggle('hover', steps.includes(Number((el as HTMLElement).dataset.row))));
+      },
+    });
+    rowHoverHandlers = (row) => {
+      drawn.setHover(row);
+      hoverRow = row;
+      const steps = row >= 0 ? (view.steps[row] ?? []) : [];
+      document.querySelectorAll('.cand-row').forEach((el) => el.classList.toggle('hover', steps.includes(Number((el as HTMLElement).dataset.row))));
+    };
+    stepRow = (step) => view.steps.findIndex((st) => st.includes(step));
+    const map = drawn.wrap;
     const title = h('div', 'heatmap-title');
     title.append(heat.lastChild!, exportButtons(l10n.t('Attention weights'), (f) => void exportHeatmap(map.querySelector('svg.heatmap')!, f, `attention-${msg.model.name}-${selected + 1}`)));
     heat.append(title);
@@ -251,8 +282,48 @@ function render(): void {
     if (t.sourceWords && t.targetWords) heat.append(mergeToggle());
     heat.append(map);
     heat.append(legend());
+    if (cross) heat.append(coverageLegend());
   }
   app.append(heat);
+  if (!picked) {
+    const f = flags(selected);
+    const width = Math.max(240, (app.clientWidth || window.innerWidth) - 8);
+    app.append(
+      whatIfSection({
+        translation,
+        step: whatIfStep,
+        result: msg.whatIf?.[selected],
+        pending: !!f.whatIf,
+        error: f.whatIfError,
+        colorScale,
+        width,
+        onChoose: (tokens, text) => {
+          f.whatIf = true;
+          f.whatIfError = undefined;
+          send({ type: 'whatIf', index: selected, prefix: { tokens, ...(text ? { text } : {}) } });
+          render();
+        },
+      }),
+    );
+    app.append(
+      referenceSection({
+        translation,
+        draft: drafts.get(selected) ?? translation.reference?.text ?? '',
+        pending: !!f.reference,
+        error: f.referenceError,
+        colorScale,
+        width,
+        onDraft: (text) => drafts.set(selected, text),
+        onScore: (text) => {
+          f.reference = true;
+          f.referenceError = undefined;
+          drafts.set(selected, text);
+          send({ type: 'reference', index: selected, reference: text });
+          render();
+        },
+      }),
+    );
+  }
   if (tree && tree.nodes.length > 1) {
     const winner = tree.finished.findIndex((f) => f.node === tree.winner);
     app.append(
@@ -290,101 +361,13 @@ function mergeToggle(): HTMLElement {
   return label;
 }
 
-/** The SVG heatmap of one attention matrix (rows: queries, columns: keys; tokens or merged words), with hover tooltip and row highlight. */
-function heatmap(t: HeatmapView): HTMLElement {
-  const wrap = h('div', 'heatmap-wrap');
-  const available = Math.max(240, (app.clientWidth || window.innerWidth) - 8);
-  const L = layoutHeatmap(t.sourceTokens, t.targetTokens, { availableWidth: available });
-  const svg = s('svg', { width: L.width, height: L.height, class: 'heatmap', role: 'img' });
-  svg.setAttribute('aria-label', l10n.t('Attention weights: {0} target tokens by {1} source tokens', t.targetTokens.length, t.sourceTokens.length));
-  const argmax = rowArgmax(t.attention);
-
-  L.columnLabels.forEach((label, j) => {
-    const x = L.left + j * L.cell + L.cell / 2;
-    const y = L.top - 6;
-    const text = s('text', L.rotateColumns
-      ? { x, y, transform: `rotate(-60 ${x} ${y})`, class: 'col-label', 'text-anchor': 'start', 'data-col': j }
-      : { x, y, class: 'col-label', 'text-anchor': 'middle', 'data-col': j });
-    text.textContent = label;
-    const full = s('title');
-    full.textContent = t.sourceTokens[j];
-    text.append(full);
-    svg.append(text);
-  });
-  L.rowLabels.forEach((label, i) => {
-    const text = s('text', { x: L.left - 8, y: L.top + i * L.cell + L.cell / 2, class: 'row-label', 'text-anchor': 'end', 'dominant-baseline': 'central', 'data-row': i });
-    text.textContent = label;
-    const full = s('title');
-    full.textContent = t.targetTokens[i];
-    text.append(full);
-    svg.append(text);
-  });
-  const grid = s('g', { class: 'cells' });
-  t.attention.forEach((row, i) => {
-    row.forEach((w, j) => {
-      const x = L.left + j * L.cell;
-      const y = L.top + i * L.cell;
-      grid.append(s('rect', { x: x + 0.5, y: y + 0.5, width: L.cell - 1, height: L.cell - 1, class: 'cell', ...cellAttrs(w), 'data-row': i, 'data-col': j }));
-      if (L.showNumbers && w >= 0.1) {
-        const n = s('text', { x: x + L.cell / 2, y: y + L.cell / 2, class: `num on-${cellPaint(w, colorScale).text}`, 'text-anchor': 'middle', 'dominant-baseline': 'central' });
-        n.textContent = formatCellWeight(w);
-        grid.append(n);
-      }
-    });
-    if (argmax[i] >= 0) {
-      grid.append(s('rect', { x: L.left + argmax[i] * L.cell + 1.5, y: L.top + i * L.cell + 1.5, width: L.cell - 3, height: L.cell - 3, class: 'argmax' }));
-    }
-  });
-  svg.append(grid);
-  const highlight = s('rect', { x: L.left - 2, y: 0, width: t.sourceTokens.length * L.cell + 4, height: L.cell, class: 'row-highlight', visibility: 'hidden' });
-  svg.append(highlight);
-
-  const tip = h('div', 'tooltip');
-  tip.setAttribute('role', 'tooltip');
-  tip.hidden = true;
-
-  const setHover = (row: number) => {
-    hoverRow = row;
-    if (row >= 0) {
-      highlight.setAttribute('y', String(L.top + row * L.cell));
-      highlight.setAttribute('visibility', 'visible');
-    } else highlight.setAttribute('visibility', 'hidden');
-    svg.querySelectorAll('.row-label').forEach((el) => el.classList.toggle('hover', Number(el.getAttribute('data-row')) === row));
-    const steps = row >= 0 ? (t.steps[row] ?? []) : [];
-    document.querySelectorAll('.cand-row').forEach((el) => el.classList.toggle('hover', steps.includes(Number((el as HTMLElement).dataset.row))));
-  };
-  rowHoverHandlers = setHover;
-  stepRow = (step) => t.steps.findIndex((st) => st.includes(step));
-
-  svg.addEventListener('mousemove', (ev) => {
-    const target = ev.target as Element;
-    const r = target.getAttribute('data-row');
-    const c = target.getAttribute('data-col');
-    if (r === null) {
-      tip.hidden = true;
-      if (c === null) setHover(-1);
-      return;
-    }
-    const i = Number(r);
-    setHover(i);
-    if (c === null) {
-      tip.hidden = true;
-      return;
-    }
-    const j = Number(c);
-    const w = t.attention[i]?.[j] ?? 0;
-    tip.textContent = `${t.targetTokens[i]} ← ${t.sourceTokens[j]}: ${w.toFixed(3)}`;
-    tip.hidden = false;
-    const box = wrap.getBoundingClientRect();
-    tip.style.left = `${Math.min(ev.clientX - box.left + 12, Math.max(0, box.width - tip.offsetWidth - 4))}px`;
-    tip.style.top = `${ev.clientY - box.top + 16}px`;
-  });
-  svg.addEventListener('mouseleave', () => {
-    tip.hidden = true;
-    setHover(-1);
-  });
-  wrap.append(svg, tip);
-  return wrap;
+/** Select output step `step` for what-if decoding (and scroll its section into view). */
+function selectStep(step: number | undefined): void {
+  if (step === undefined) return;
+  whatIfStep = step;
+  render();
+  document.getElementById('what-if')?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  (document.querySelector('#what-if .alternative:not([disabled])') as HTMLButtonElement | null)?.focus({ preventScroll: true });
 }
 
 let rowHoverHandlers: ((row: number) => void) | undefined;
@@ -398,7 +381,7 @@ function legend(): HTMLElement {
   const steps = 10;
   const svg = s('svg', { width: steps * 16, height: 12, class: 'legend-bar', 'aria-hidden': 'true' });
   for (let k = 0; k < steps; k++) {
-    svg.append(s('rect', { x: k * 16, y: 0, width: 16, height: 12, class: 'cell', ...cellAttrs((k + 0.5) / steps) }));
+    svg.append(s('rect', { x: k * 16, y: 0, width: 16, height: 12, class: 'cell', ...cellAttrs((k + 0.5) / steps, colorScale) }));
   }
   box.append(svg, h('span', 'muted', '1'));
   box.append(h('span', 'legend-key', ''));
@@ -432,7 +415,17 @@ function candidatesSection(t: Translation, beamHypothesis: boolean): HTMLElement
     const tr = h('tr', 'cand-row');
     tr.dataset.row = String(i);
     tr.append(h('td', 'step', String(i + 1)));
-    tr.append(h('td', 'chosen-token', t.targetTokens[i] ?? ''));
+    const chosen = h('td', 'chosen-token' + (i === whatIfStep ? ' selected-step' : ''));
+    if (beamHypothesis) chosen.textContent = t.targetTokens[i] ?? '';
+    else {
+      // What-if: the output token opens its alternatives.
+      const b = h('button', 'step-button', t.targetTokens[i] ?? '');
+      b.type = 'button';
+      b.title = l10n.t('{0}: click for the alternatives at this step (what if…)', t.targetTokens[i] ?? '');
+      b.addEventListener('click', () => selectStep(i));
+      chosen.append(b);
+    }
+    tr.append(chosen);
     for (let k = 0; k < width; k++) {
       const td = h('td', 'cand-cell');
       const c = cands[k];
@@ -473,7 +466,35 @@ window.addEventListener('message', (ev: MessageEvent<HostToAttention>) => {
     selected = msg.selected;
     shownFinished = undefined;
     rowHoverHandlers = undefined;
+    whatIfStep = undefined;
+    pending.clear();
+    drafts.clear();
     render();
+  } else if (msg?.type === 'whatIfResult' && current) {
+    current.whatIf = { ...(current.whatIf ?? {}), [msg.index]: msg.translation };
+    flags(msg.index).whatIf = false;
+    if (msg.index === selected) render();
+  } else if (msg?.type === 'referenceResult' && current) {
+    current.translations[msg.index] = msg.translation;
+    flags(msg.index).reference = false;
+    if (msg.index === selected) {
+      render();
+      document.getElementById('exposure-bias')?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    }
+  } else if (msg?.type === 'analysisError' && current) {
+    const f = flags(msg.index);
+    if (msg.kind === 'whatIf') {
+      f.whatIf = false;
+      f.whatIfError = msg.message;
+    } else {
+      f.reference = false;
+      f.referenceError = msg.message;
+    }
+    if (msg.index === selected) render();
+  } else if (msg?.type === 'focus') {
+    const sec = document.getElementById('reference-section') ?? document.querySelector('.empty');
+    sec?.scrollIntoView({ block: 'start' });
+    (document.getElementById('reference-input') as HTMLTextAreaElement | null)?.focus();
   } else if (msg?.type === 'empty') {
     current = undefined;
     render();

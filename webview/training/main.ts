@@ -3,7 +3,9 @@
  * events from the host (src/protocol/trainingPanel.ts) and shows: a header
  * with run name / backend / state and live numbers, three uPlot charts
  * (training loss, validation perplexity, validation BLEU, all against the
- * optimiser step), the latest sample translations and a Stop button.
+ * optimiser step), the latest sample translations, the alignment of the
+ * sample sentences at each validation with a step slider (./alignmentSection.ts)
+ * and a Stop button.
  *
  * Event handling only updates arrays and marks what changed; drawing happens
  * at most once per animation frame, so thousands of progress events (a
@@ -14,7 +16,9 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import '../common/page.css';
 import '../common/charts.css';
+import '../common/heatmap.css';
 import './training.css';
+import { AlignmentSection } from './alignmentSection';
 import type { DoneEvent, ProgressEvent, ReadingEvent, RunStartedEvent, TrainingEvent, ValidationEvent } from '../../src/core/training/events';
 import type { HostToPanel, PanelToHost, ResumeInfo, RunInfo } from '../../src/protocol/trainingPanel';
 import {
@@ -84,10 +88,11 @@ function emptyModel(): Model {
 }
 
 let model = emptyModel();
-const dirty = { header: true, loss: true, valid: true, samples: true };
+const dirty = { header: true, loss: true, valid: true, samples: true, alignments: true };
+const alignments = new AlignmentSection();
 
 function markAll(): void {
-  dirty.header = dirty.loss = dirty.valid = dirty.samples = true;
+  dirty.header = dirty.loss = dirty.valid = dirty.samples = dirty.alignments = true;
 }
 
 /** Fold one event into the model (no DOM work). */
@@ -128,7 +133,8 @@ function apply(e: TrainingEvent): void {
       model.perplexity.push(Number.isFinite(e.perplexity) && e.perplexity > 0 ? e.perplexity : null);
       model.bleu.push(Number.isFinite(e.bleu) ? e.bleu : null);
       if (Number.isFinite(e.bleu) && !(e.bleu <= model.bestBleu)) model.bestBleu = e.bleu;
-      dirty.header = dirty.valid = dirty.samples = true;
+      alignments.add(e);
+      dirty.header = dirty.valid = dirty.samples = dirty.alignments = true;
       break;
     case 'log':
       model.lastLog = e.message;
@@ -320,6 +326,7 @@ const samplesTable = samplesEl.appendChild(el('table'));
 const samplesHead = samplesTable.appendChild(el('thead')).appendChild(el('tr'));
 for (const h of [l10n.t('Source'), l10n.t('Reference'), l10n.t('Hypothesis')]) samplesHead.appendChild(el('th', undefined, h));
 const samplesBody = samplesTable.appendChild(el('tbody'));
+app.appendChild(alignments.element);
 
 // ---------------------------------------------------------------- charts
 
@@ -566,7 +573,8 @@ function render(): void {
     renderChart(bleuSlot, model.validSteps, model.bleu);
   }
   if (dirty.samples) renderSamples();
-  dirty.header = dirty.loss = dirty.valid = dirty.samples = false;
+  if (dirty.alignments) alignments.render();
+  dirty.header = dirty.loss = dirty.valid = dirty.samples = dirty.alignments = false;
 }
 
 // ---------------------------------------------------------------- wiring
@@ -576,6 +584,7 @@ window.addEventListener('message', (ev: MessageEvent<HostToPanel>) => {
   switch (msg?.type) {
     case 'replay':
       model = emptyModel();
+      alignments.reset();
       model.run = msg.run;
       for (const e of msg.events) apply(e);
       if (msg.running) {

@@ -56,3 +56,43 @@ export class BeamTreeRecorder {
     this.finished.push({ node, hypothesis });
   }
 }
+
+/**
+ * Where a given output (a reference) fell out of a recorded beam search:
+ * the first step at which its prefix was no longer among the beams.
+ */
+export interface BeamFallOut {
+  /** The output step (1-based: the tree's column) whose expansion of the reference's prefix was not kept. */
+  step: number;
+  /** The last node on the reference's path that was kept (0, the root, when its first token already fell out). */
+  parent: number;
+  /** The reference's expansion at `step` when the search recorded it (ranked among the best 2k but not kept: `pruned`); absent when it ranked lower. */
+  node?: number;
+  /** True when the search had ended before `step` (it expanded nothing after `parent`). */
+  searchEnded: boolean;
+}
+
+/**
+ * Follows `target` (token ids or texts, ending in `<eos>`) from the root of
+ * a recorded beam search tree through the nodes the search kept. Works on
+ * the recorder's nodes (ids) and on `BeamTreeView`'s (texts).
+ * @returns where it fell out of the beam, or undefined when the whole target
+ *   was kept to its end (it finished as one of the search's hypotheses)
+ */
+export function referenceFallOut<T>(nodes: readonly { parent: number; token: T; status: BeamNodeStatus }[], target: readonly T[]): BeamFallOut | undefined {
+  const children = new Map<number, number[]>();
+  nodes.forEach((n, i) => {
+    if (i > 0) children.set(n.parent, [...(children.get(n.parent) ?? []), i]);
+  });
+  let at = 0;
+  for (let s = 0; s < target.length; s++) {
+    const kids = children.get(at) ?? [];
+    const next = kids.find((k) => nodes[k].token === target[s]);
+    const kept = next !== undefined && (nodes[next].status === 'kept' || nodes[next].status === 'finished');
+    if (!kept) return { step: s + 1, parent: at, ...(next !== undefined ? { node: next } : {}), searchEnded: kids.length === 0 };
+    // Finished at the length limit before the target's end: nothing follows it.
+    if (nodes[next].status === 'finished' && s < target.length - 1) return { step: s + 2, parent: next, searchEnded: true };
+    at = next;
+  }
+  return undefined;
+}

@@ -37,6 +37,23 @@ export interface Hypothesis {
   attention: number[][];
   /** Sum of token log-probabilities (nats), including `<eos>` when produced. */
   logProb: number;
+  /**
+   * Per step, log p(y_t | y_<t, x) of the token emitted (nats): `[ids.length + 1]`
+   * when `<eos>` was produced, else `[ids.length]`; sums to `logProb`. Every
+   * search records it.
+   */
+  tokenLogProbs?: number[];
+  /**
+   * Forced decoding (`SearchOptions.prefix`): how many of the first steps
+   * emitted the forced prefix rather than the search's choice.
+   */
+  forced?: number;
+  /**
+   * Forced decoding with `SearchOptions.probe`: per step t < probe length
+   * (and while the hypothesis runs), log p(probe[t] | y_<t, x) under this
+   * hypothesis' own prefix y_<t (nats).
+   */
+  probeLogProbs?: number[];
   /** Score used to rank hypotheses: `logProb` divided by the length penalty (beam search) or `logProb` (greedy). */
   score: number;
   /** Per step, the top candidates of the decoder's distribution (only when requested). */

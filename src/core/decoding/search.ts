@@ -96,6 +96,58 @@ export interface SearchOptions {
    * `Hypothesis.heads`). Tensor path only; ignored for the recurrent models.
    */
   heads?: boolean;
+  /**
+   * Forced decoding (teacher forcing at inference time): the first
+   * `prefix.length` steps emit these target ids whatever the model prefers,
+   * each scored by the model (`tokenLogProbs`, `logProb`, and `score` with the
+   * repetition rules above; a token the no-repeat rule bans scores −∞), with
+   * the attention and top-K candidates of each step; then the search goes on
+   * from the forced prefix, choosing as usual. A prefix ending in `<eos>` is a
+   * complete output: the search ends there (the score of a reference). This
+   * is fairseq's prefix decoding (`--prefix-size`) and Seq2Seq-Vis's forced
+   * re-decoding (Strobelt et al. 2018, "Seq2Seq-Vis", §4.2). The output length
+   * limit is raised to hold the whole prefix (the search adds nothing past
+   * the limit). `<eos>` may only be the last id; ids must be in the target
+   * vocabulary.
+   */
+  prefix?: readonly number[];
+  /** With `prefix`: stop after the forced prefix (score it; do not continue the search). */
+  prefixOnly?: boolean;
+  /**
+   * Greedy search only: at each step t < `probe.length`, also record
+   * log p(probe[t] | y_<t, x), the probability of a given token under the
+   * output's own prefix (`Hypothesis.probeLogProbs`). With `prefix` set to the
+   * model's output and `probe` to a reference, this is what the model gives the
+   * reference's tokens after its own words rather than the reference's (the
+   * exposure-bias track, Ranzato et al. 2016, §1).
+   */
+  probe?: readonly number[];
+}
+
+/**
+ * Checks a forced prefix or probe: integers in [0, V); `<eos>` only as the
+ * last id of a prefix.
+ * @throws RangeError naming the offending position
+ */
+function checkForcedIds(ids: readonly number[], V: number, what: 'prefix' | 'probe'): void {
+  ids.forEach((id, t) => {
+    if (!Number.isInteger(id) || id < 0 || id >= V) throw new RangeError(`${what}[${t}] = ${id} is outside the target vocabulary [0, ${V})`);
+    if (what === 'prefix' && id === EOS_ID && t !== ids.length - 1) throw new RangeError(`prefix[${t}] is <eos>: <eos> may only end a forced prefix`);
+  });
+}
+
+/**
+ * The output length limit (in tokens, `<eos>` not counted) with a forced
+ * prefix: the search's own limit, raised to hold the whole prefix (so a
+ * reference longer than the limit is still scored whole, its `<eos>`
+ * included); the search adds nothing past the limit. With `prefixOnly` and no
+ * `<eos>`, exactly the prefix.
+ */
+function forcedLimit(limit: number, prefix: readonly number[], prefixOnly?: boolean): number {
+  if (prefix.length === 0) return prefixOnly ? 0 : limit;
+  const eos = prefix[prefix.length - 1] === EOS_ID;
+  if (eos) return Math.max(limit, prefix.length);
+  return prefixOnly ? prefix.length : Math.max(limit, prefix.length);
 }
 
 /** One decoder step's weights of every layer and head of one hypothesis: cross `[layers][heads][S]`, self `[layers][heads][t + 1]`. */
@@ -204,6 +256,21 @@ export function searchScores(row: Float32Array, offset: number, V: number, ids: 
   return { row: out, offset: 0 };
 }
 
+/** A greedy hypothesis before its first step, with room for what the options record. */
+function emptyHypothesis(candidates: boolean, prefix: readonly number[], probe: readonly number[] | undefined): Hypothesis {
+  return {
+    ids: [],
+    attention: [],
+    logProb: 0,
+    score: 0,
+    tokenLogProbs: [],
+    finished: false,
+    ...(candidates ? { candidates: [] } : {}),
+    ...(prefix.length ? { forced: prefix.length } : {}),
+    ...(probe ? { probeLogProbs: [] } : {}),
+  };
+}
+
 /** Index of the largest of `V` entries from `offset` (ties: the lowest index). */
 function argMaxRow(row: LogProbRow, offset: number, V: number): number {
   let best = 0;
@@ -219,24 +286,31 @@ function argMaxRow(row: LogProbRow, offset: number, V: number): number {
  * @param maxRatio output length limit per sentence: `ceil(maxRatio · srcLength) + 5`
  * @param opts.topK also record the top-K candidates at each step (costs a device→CPU copy of the distribution)
  * @param opts.attention record attention matrices (default true)
+ * @param opts.prefixes / opts.probes forced decoding per batch row (see {@link SearchOptions.prefix}, {@link SearchOptions.probe}); `prefix` / `probe` apply to every row without one
  * @returns one hypothesis per batch row (`score` = `logProb` minus the repetition penalties)
+ * @throws RangeError for bad rule values or a prefix/probe id outside the target vocabulary
  */
 export function greedyDecode<Source, State>(
   model: TranslationModel<Source, State>,
   batch: SourceBatch,
   maxRatio: number,
-  opts: SearchOptions & { attention?: boolean } = {},
+  opts: SearchOptions & { attention?: boolean; prefixes?: readonly (readonly number[] | undefined)[]; probes?: readonly (readonly number[] | undefined)[] } = {},
 ): Hypothesis[] {
   checkSearchOptions(opts);
   const n = batch.srcLengths.length;
   const V = model.tgtVocabSize;
-  const limits = batch.srcLengths.map((l) => maxOutputLength(l, maxRatio));
+  const prefixes = batch.srcLengths.map((_, i) => opts.prefixes?.[i] ?? opts.prefix ?? []);
+  const probes = batch.srcLengths.map((_, i) => opts.probes?.[i] ?? opts.probe);
+  prefixes.forEach((p) => checkForcedIds(p, V, 'prefix'));
+  probes.forEach((p) => p && checkForcedIds(p, V, 'probe'));
+  const limits = batch.srcLengths.map((l, i) => forcedLimit(maxOutputLength(l, maxRatio), prefixes[i], opts.prefixOnly));
   const maxLen = Math.max(...limits);
+  const longestPrefix = Math.max(0, ...prefixes.map((p) => p.length));
   const wantAttention = opts.attention !== false && model.hasAttention;
-  // With repetition rules the choice is made on the CPU, per sentence, as on the fast path.
+  // With repetition rules or forced tokens the choice is made on the CPU, per sentence, as on the fast path.
   const rules = hasRepetitionRules(opts);
-  const wantLogProbs = rules || !!opts.topK;
-  const hyps: Hypothesis[] = limits.map(() => ({ ids: [], attention: [], logProb: 0, score: 0, finished: false, ...(opts.topK ? { candidates: [] } : {}) }));
+  const wantLogProbs = rules || !!opts.topK || longestPrefix > 0 || probes.some((p) => p !== undefined);
+  const hyps = limits.map((_, i) => emptyHypothesis(!!opts.topK, prefixes[i], probes[i]));
   const src = tidy(() => model.encode(batch.srcIds, batch.srcMask));
   let state: State = tidy(() => model.initialState(src));
   let prev = tf.fill([n], BOS_ID, 'int32') as tf.Tensor1D;
@@ -245,9 +319,10 @@ export function greedyDecode<Source, State>(
   const headSteps: StepHeadRows[][] = hyps.map(() => []);
   try {
     for (let t = 0; t < maxLen; t++) {
+      const onCpu = rules || t < longestPrefix;
       const out = tidy(() => {
         const r = model.decodeStep(prev, state, src);
-        const ids = rules ? undefined : (tf.cast(tf.argMax(r.logProbs, 1), 'int32') as tf.Tensor1D);
+        const ids = onCpu ? undefined : (tf.cast(tf.argMax(r.logProbs, 1), 'int32') as tf.Tensor1D);
         const chosen = ids && tf.sum(tf.mul(r.logProbs, tf.oneHot(ids, V)), 1);
         return { state: r.state, ids, chosen, weights: wantAttention ? r.weights : undefined, logProbs: wantLogProbs ? r.logProbs : undefined, heads: wantHeads ? r.heads : undefined };
       });
@@ -268,7 +343,7 @@ export function greedyDecode<Source, State>(
         scores = new Float64Array(n);
         for (let i = 0; i < n; i++) {
           const row = searchScores(logProbs!, i * V, V, hyps[i].ids, opts);
-          ids[i] = argMaxRow(row.row, row.offset, V);
+          ids[i] = t < prefixes[i].length ? prefixes[i][t] : argMaxRow(row.row, row.offset, V);
           chosen[i] = logProbs![i * V + ids[i]];
           scores[i] = row.row[row.offset + ids[i]];
         }
@@ -286,6 +361,9 @@ export function greedyDecode<Source, State>(
         if (h.finished || h.ids.length >= limits[i]) continue;
         h.logProb += chosen[i];
         h.score += scores[i];
+        h.tokenLogProbs!.push(chosen[i]);
+        const probe = probes[i];
+        if (probe && t < probe.length) h.probeLogProbs!.push(logProbs![i * V + probe[t]]);
         if (weights) h.attention.push(Array.from(weights.subarray(i * srcLen, i * srcLen + batch.srcLengths[i])));
         if (crossData && selfData) headSteps[i].push({ cross: headRows(crossData, i, H, srcLen, batch.srcLengths[i]), self: headRows(selfData, i, H, t + 1, t + 1) });
         if (logProbs && h.candidates) h.candidates.push(topCandidates(logProbs, i * V, V, opts.topK!));
@@ -347,17 +425,18 @@ export function beamSearchNBest<Source, State>(
   maxRatio: number,
   opts: BeamSearchOptions = {},
 ): Hypothesis[] {
-  checkBeamOptions(beamSize, opts);
+  const V = model.tgtVocabSize;
+  checkBeamOptions(beamSize, opts, V);
   if (sentence.srcLengths.length !== 1) throw new RangeError('beamSearch decodes one sentence at a time');
   const srcLength = sentence.srcLengths[0];
-  const limit = maxOutputLength(srcLength, maxRatio);
-  const V = model.tgtVocabSize;
+  const prefix = opts.prefix ?? [];
+  const limit = forcedLimit(maxOutputLength(srcLength, maxRatio), prefix, opts.prefixOnly);
   const wantAttention = model.hasAttention;
   const single = tidy(() => model.encode(sentence.srcIds, sentence.srcMask));
   let src: Source = single;
   let tiled = 1;
   let state: State = tidy(() => model.initialState(single));
-  let beams: BeamCore[] = [{ ids: [], attention: [], logProb: 0, score: 0, candidates: opts.topK ? [] : undefined, node: 0 }];
+  let beams: BeamCore[] = [{ ids: [], attention: [], logProb: 0, score: 0, tokenLogProbs: [], candidates: opts.topK ? [] : undefined, node: 0 }];
   const finished: Hypothesis[] = [];
   const srcLen = sentence.srcIds.shape[1];
   const wantHeads = wantAttention && !!opts.heads && !!model.encoderAttention;
@@ -394,7 +473,10 @@ export function beamSearchNBest<Source, State>(
         const selfData = out.heads.self.map((w) => w.dataSync() as Float32Array);
         heads = { encoderSelf, step: (b) => ({ cross: headRows(crossData, b, H, srcLen, srcLength), self: headRows(selfData, b, H, t + 1, t + 1) }) };
       }
-      const expanded = expandBeams(beams, logProbs, weights as Float32Array | undefined, srcLen, srcLength, V, beamSize, limit, alpha, opts, finished, heads);
+      const expanded =
+        t < prefix.length
+          ? forceBeam(beams[0], prefix[t], logProbs, weights as Float32Array | undefined, srcLength, V, alpha, opts, finished, heads)
+          : expandBeams(beams, logProbs, weights as Float32Array | undefined, srcLen, srcLength, V, beamSize, limit, alpha, opts, finished, heads);
       const next = expanded.map((e) => e.beam);
       const origins = expanded.map((e) => e.parent);
       tf.dispose(out.logProbs);
@@ -413,14 +495,62 @@ export function beamSearchNBest<Source, State>(
     disposeAll(state, single);
     if (src !== single) disposeAll(src);
   }
-  return bestFinished(finished, beams, opts.nBest ?? 1, opts.tree, encoderSelf);
+  return withForced(bestFinished(finished, beams, opts.nBest ?? 1, opts.tree, encoderSelf), prefix);
 }
 
-function checkBeamOptions(beamSize: number, opts: BeamSearchOptions): void {
+function checkBeamOptions(beamSize: number, opts: BeamSearchOptions, V: number): void {
   if (beamSize < 1 || !Number.isInteger(beamSize)) throw new RangeError(`beam size must be a positive integer (got ${beamSize})`);
   const nBest = opts.nBest ?? 1;
   if (!Number.isInteger(nBest) || nBest < 1 || nBest > beamSize) throw new RangeError(`nBest must be an integer from 1 to the beam size ${beamSize} (got ${nBest})`);
   checkSearchOptions(opts);
+  if (opts.probe) throw new RangeError('probe is recorded by greedy search only');
+  checkForcedIds(opts.prefix ?? [], V, 'prefix');
+}
+
+/** Marks hypotheses that start with a forced prefix of `prefix.length` steps. */
+function withForced(hyps: Hypothesis[], prefix: readonly number[]): Hypothesis[] {
+  if (prefix.length > 0) for (const h of hyps) h.forced = prefix.length;
+  return hyps;
+}
+
+/**
+ * One forced step of beam search (see {@link SearchOptions.prefix}): the
+ * single beam is extended by `token` whatever its rank, scored by the model
+ * (and the repetition rules); `<eos>` finishes it with the GNMT
+ * length-penalised score. Recorded in the tree as one `kept` (or `finished`)
+ * node.
+ * @param logProbs `[1, V]` the beam's next-token log-probabilities
+ * @returns the extended beam (none when it finished)
+ */
+function forceBeam(
+  parent: BeamCore,
+  token: number,
+  logProbs: Float32Array,
+  weights: Float32Array | undefined,
+  srcLength: number,
+  V: number,
+  alpha: number,
+  opts: BeamSearchOptions,
+  finished: Hypothesis[],
+  heads?: BeamHeads,
+): { beam: BeamCore; parent: number }[] {
+  const scores = searchScores(logProbs, 0, V, parent.ids, opts);
+  const lp = logProbs[token];
+  const score = parent.score + scores.row[scores.offset + token];
+  const attention = weights ? [...parent.attention, Array.from(weights.subarray(0, srcLength))] : [];
+  const candidates = parent.candidates && [...parent.candidates, topCandidates(logProbs, 0, V, opts.topK!)];
+  const headSteps = heads && parent.headSteps ? [...parent.headSteps, heads.step(0)] : undefined;
+  const tokenLogProbs = [...parent.tokenLogProbs, lp];
+  const step = { parent: parent.node ?? 0, step: parent.ids.length + 1, token, logProb: parent.logProb + lp };
+  if (token === EOS_ID) {
+    const hyp: Hypothesis = { ids: parent.ids, attention, logProb: parent.logProb + lp, score: score / lengthPenalty(parent.ids.length + 1, alpha), tokenLogProbs, candidates, finished: true };
+    if (headSteps) hyp.heads = assembleHeads(headSteps, heads!.encoderSelf);
+    finished.push(hyp);
+    if (opts.tree) opts.tree.finish(opts.tree.add({ ...step, score: hyp.score, status: 'finished' }), hyp);
+    return [];
+  }
+  const node = opts.tree?.add({ ...step, score, status: 'kept' });
+  return [{ beam: { ids: [...parent.ids, token], attention, logProb: parent.logProb + lp, score, tokenLogProbs, candidates, node, ...(headSteps ? { headSteps } : {}) }, parent: 0 }];
 }
 
 /**
@@ -434,7 +564,7 @@ function bestFinished(finished: Hypothesis[], beams: BeamCore[], nBest: number, 
     const b = beams[0];
     if (tree) tree.winner = b?.node ?? -1;
     const heads = b?.headSteps ? { heads: assembleHeads(b.headSteps, encoderSelf) } : {};
-    return b ? [{ ids: b.ids, attention: b.attention, logProb: b.logProb, candidates: b.candidates, score: b.score, finished: false, ...heads }] : [];
+    return b ? [{ ids: b.ids, attention: b.attention, logProb: b.logProb, tokenLogProbs: b.tokenLogProbs, candidates: b.candidates, score: b.score, finished: false, ...heads }] : [];
   }
   const best = [...finished].sort((a, b) => b.score - a.score).slice(0, nBest);
   if (tree) tree.winner = tree.finished.find((f) => f.hypothesis === best[0])?.node ?? -1;
@@ -449,6 +579,8 @@ interface BeamCore {
   logProb: number;
   /** The search's sum: `logProb` with the repetition rules applied (before the length penalty). */
   score: number;
+  /** Per step, the log-probability of the token taken. */
+  tokenLogProbs: number[];
   candidates?: Candidate[][];
   /** This beam's node in the recorded search tree (0, the root, for the first beam). */
   node?: number;
@@ -513,17 +645,18 @@ function expandBeams(
     const attention = weights ? [...parent.attention, Array.from(weights.subarray(c.beam * weightStride, c.beam * weightStride + srcLength))] : [];
     const candidates = parent.candidates && [...parent.candidates, topCandidates(logProbs, c.beam * V, V, opts.topK!)];
     const headSteps = heads && parent.headSteps ? [...parent.headSteps, heads.step(c.beam)] : undefined;
+    const tokenLogProbs = [...parent.tokenLogProbs, logProbs[c.beam * V + c.id]];
     if (ends) {
       const isEos = c.id === EOS_ID;
       const ids = isEos ? parent.ids : [...parent.ids, c.id];
-      const hyp: Hypothesis = { ids, attention, logProb: c.logProb, score: c.score / lengthPenalty(ids.length + 1, alpha), candidates, finished: isEos };
+      const hyp: Hypothesis = { ids, attention, logProb: c.logProb, score: c.score / lengthPenalty(ids.length + 1, alpha), tokenLogProbs, candidates, finished: isEos };
       if (headSteps) hyp.heads = assembleHeads(headSteps, heads!.encoderSelf);
       finished.push(hyp);
       const at = node('finished', hyp.score);
       if (at !== undefined) tree!.finish(at, hyp);
     } else {
       next.push({
-        beam: { ids: [...parent.ids, c.id], attention, logProb: c.logProb, score: c.score, candidates, node: node('kept', c.score), ...(headSteps ? { headSteps } : {}) },
+        beam: { ids: [...parent.ids, c.id], attention, logProb: c.logProb, score: c.score, tokenLogProbs, candidates, node: node('kept', c.score), ...(headSteps ? { headSteps } : {}) },
         parent: c.beam,
       });
     }
@@ -542,10 +675,14 @@ function expandBeams(
  */
 export function greedyDecodeFast(model: InferenceModel, srcIds: ArrayLike<number>, maxRatio: number, opts: SearchOptions & { attention?: boolean } = {}): Hypothesis {
   checkSearchOptions(opts);
-  const limit = maxOutputLength(srcIds.length, maxRatio);
   const V = model.vocabSize;
+  const prefix = opts.prefix ?? [];
+  checkForcedIds(prefix, V, 'prefix');
+  if (opts.probe) checkForcedIds(opts.probe, V, 'probe');
+  const limit = forcedLimit(maxOutputLength(srcIds.length, maxRatio), prefix, opts.prefixOnly);
   const wantAttention = opts.attention !== false && model.hasAttention;
-  const h: Hypothesis = { ids: [], attention: [], logProb: 0, score: 0, finished: false, ...(opts.topK ? { candidates: [] } : {}) };
+  const h = emptyHypothesis(!!opts.topK, prefix, opts.probe);
+  if (limit === 0) return h;
   const src = model.encode(srcIds);
   let state = model.initialState(src);
   let prev = BOS_ID;
@@ -554,9 +691,11 @@ export function greedyDecodeFast(model: InferenceModel, srcIds: ArrayLike<number
     state = out.states[0];
     const lp = out.logProbs;
     const scores = searchScores(lp, 0, V, h.ids, opts);
-    const best = argMaxRow(scores.row, scores.offset, V);
+    const best = t < prefix.length ? prefix[t] : argMaxRow(scores.row, scores.offset, V);
     h.logProb += lp[best];
     h.score += scores.row[scores.offset + best];
+    h.tokenLogProbs!.push(lp[best]);
+    if (opts.probe && t < opts.probe.length) h.probeLogProbs!.push(lp[opts.probe[t]]);
     if (wantAttention && out.weights) h.attention.push(Array.from(out.weights));
     if (h.candidates) h.candidates.push(topCandidates(lp, 0, V, opts.topK!));
     if (best === EOS_ID) {
@@ -595,13 +734,14 @@ export function beamSearchFastNBest(
   maxRatio: number,
   opts: BeamSearchOptions = {},
 ): Hypothesis[] {
-  checkBeamOptions(beamSize, opts);
-  const srcLength = srcIds.length;
-  const limit = maxOutputLength(srcLength, maxRatio);
   const V = model.vocabSize;
+  checkBeamOptions(beamSize, opts, V);
+  const srcLength = srcIds.length;
+  const prefix = opts.prefix ?? [];
+  const limit = forcedLimit(maxOutputLength(srcLength, maxRatio), prefix, opts.prefixOnly);
   const src = model.encode(srcIds);
   type Beam = BeamCore & { state: InferenceState };
-  let beams: Beam[] = [{ ids: [], attention: [], logProb: 0, score: 0, candidates: opts.topK ? [] : undefined, node: 0, state: model.initialState(src) }];
+  let beams: Beam[] = [{ ids: [], attention: [], logProb: 0, score: 0, tokenLogProbs: [], candidates: opts.topK ? [] : undefined, node: 0, state: model.initialState(src) }];
   const finished: Hypothesis[] = [];
   for (let t = 0; t < limit && beams.length > 0; t++) {
     const out = model.step(
@@ -609,11 +749,12 @@ export function beamSearchFastNBest(
       beams.map((b) => b.state),
       src,
     );
-    beams = expandBeams(beams, out.logProbs, out.weights, srcLength, srcLength, V, beamSize, limit, alpha, opts, finished).map((e) => ({
-      ...e.beam,
-      state: out.states[e.parent],
-    }));
+    const expanded =
+      t < prefix.length
+        ? forceBeam(beams[0], prefix[t], out.logProbs, out.weights, srcLength, V, alpha, opts, finished)
+        : expandBeams(beams, out.logProbs, out.weights, srcLength, srcLength, V, beamSize, limit, alpha, opts, finished);
+    beams = expanded.map((e) => ({ ...e.beam, state: out.states[e.parent] }));
     if (finished.length >= beamSize) break;
   }
-  return bestFinished(finished, beams, opts.nBest ?? 1, opts.tree);
+  return withForced(bestFinished(finished, beams, opts.nBest ?? 1, opts.tree), prefix);
 }

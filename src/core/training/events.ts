@@ -75,6 +75,31 @@ export interface ValidationEvent {
   isBest: boolean;
   learningRate: number;
   elapsedSeconds: number;
+  /**
+   * The attention of the first sample sentences at this step, for the
+   * Training panel's alignment slider (`src/core/training/alignments.ts`).
+   * Absent for models without attention and in runs recorded before it was.
+   */
+  alignments?: RecordedAlignment[];
+}
+
+/**
+ * One sample sentence's alignments at one validation: the model's output and
+ * the reference forced through the decoder. Tokens as the model read them
+ * (`<unk>` for unknown words, `<eos>` last); weights in per mille (0–1000),
+ * `[rows = target tokens][columns = source tokens]`; at most 40 of each.
+ */
+export interface RecordedAlignment {
+  source: string[];
+  output: string[];
+  outputAttention: number[][];
+  reference: string[];
+  /** The forced alignment: the attention at each reference step under teacher forcing. */
+  referenceAttention: number[][];
+  /** The reference's mean log-probability per token (nats). */
+  referenceLogProb: number;
+  /** Set when a side was longer than 40 tokens and was cut. */
+  truncated?: boolean;
 }
 
 export interface CheckpointEvent {

@@ -45,7 +45,8 @@ import { Vocabulary } from '../data/vocabulary';
 import { exists, withPath } from '../runs/durableFs';
 import { DivergenceError, isOutOfMemory, ResourceError } from '../errors';
 import { evaluate } from '../metrics/evaluation';
-import type { CheckpointEvent, DoneEvent, ReadingEvent, StopReason, TrainingEvent, TrainingListener, ValidationEvent } from './events';
+import type { CheckpointEvent, DoneEvent, ReadingEvent, RecordedAlignment, StopReason, TrainingEvent, TrainingListener, ValidationEvent } from './events';
+import { recordAlignments } from './alignments';
 import { type AnyModel, createModel } from '../model/index';
 import { Adam } from './optimizer';
 import { DataParallel, resolveThreads } from './parallel';
@@ -685,6 +686,7 @@ export class Trainer {
       perplexity: result.perplexity,
       bleu: result.bleu,
       samples: result.hypotheses.slice(0, SAMPLE_COUNT).map((h, i) => ({ source: dataset.valid.pairs[i].src, reference: result.references[i], hypothesis: h })),
+      ...this.alignments(),
       isBest: verdict.isBest,
       learningRate: state.learningRate,
       elapsedSeconds: this.elapsed(),
@@ -700,6 +702,13 @@ export class Trainer {
     if (verdict.stop) this.stopReason = 'early-stopping';
     // Not while steps are being skipped: last/ stays the checkpoint of the last good update.
     if (this.nonFiniteInARow === 0) await this.saveLast();
+  }
+
+  /** The attention of the sample sentences at this validation (`src/core/training/alignments.ts`); none without attention. */
+  private alignments(): { alignments?: RecordedAlignment[] } {
+    const { tc, dataset } = this;
+    const recorded = recordAlignments(this.model, dataset.valid.encoded.slice(0, SAMPLE_COUNT), dataset.srcVocab, dataset.tgtVocab, tc);
+    return recorded.length ? { alignments: recorded } : {};
   }
 
   /** `best/`: the weights of the best validation so far. */
