@@ -310,6 +310,22 @@ export interface Seq2SeqConfig {
   data: DataConfig;
   model: ModelConfig;
   train: TrainConfig;
+  /** Defaults for training as Slurm jobs (`--executor slurm`); see `SlurmOptions` in src/core/experiments/slurmScript.ts. */
+  slurm?: SlurmConfig;
+}
+
+/** The config's `slurm` section: resources of Slurm jobs (sbatch options), as `SlurmOptions`. */
+export interface SlurmConfig {
+  partition?: string;
+  account?: string;
+  time?: string;
+  cpusPerTask?: number;
+  mem?: string;
+  gres?: string;
+  maxParallel?: number;
+  sbatchArgs?: string[];
+  setup?: string[];
+  signalSeconds?: number;
 }
 
 /** A config as a user writes it: every section and key optional except `data.train`. */
@@ -318,6 +334,7 @@ export interface UserConfig {
   data: Partial<DataConfig> & { train: DataSource };
   model?: Partial<Omit<ModelConfig, 'transformer'>> & { transformer?: Partial<TransformerConfig> };
   train?: Partial<TrainConfig>;
+  slurm?: SlurmConfig;
 }
 
 export const DEFAULT_DATA: Omit<DataConfig, 'train'> = {
@@ -449,6 +466,7 @@ export function withDefaults(user: UserConfig): Seq2SeqConfig {
     data: withBpeDefaults({ ...DEFAULT_DATA, ...user.data }),
     model: { ...DEFAULT_MODEL, ...(user.model ?? {}), transformer: { ...DEFAULT_TRANSFORMER, ...(user.model?.transformer ?? {}) } },
     train: { ...DEFAULT_TRAIN, ...(user.train ?? {}) },
+    ...(user.slurm !== undefined ? { slurm: user.slurm } : {}),
   };
 }
 
