@@ -24,6 +24,7 @@ import {
   type VariantResult,
 } from '../core/experiments/ablation';
 import { applyOverrides, loadConfig, validateConfigObject } from '../core/config/configLoader';
+import { LocalExecutor } from '../core/experiments/executor';
 import { describeError } from '../core/errors';
 import type { ReadingEvent, TrainingEvent } from '../core/training/events';
 import { chooseRunDir, configNameFromPath, sanitizeName, timestamp } from '../core/runs/runNaming';
@@ -116,7 +117,6 @@ export function formatAblationTable(results: readonly VariantResult[], beam: num
  * @returns the summary written to ablation.json (undefined for a Slurm submission)
  */
 export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): Promise<AblationSummary | undefined> {
-  const { train } = await import('../core/training/training');
   const loaded = await loadConfig(opts.config);
   const specs = (opts.set ?? []).map((s) => parseAblationSpec(s));
   const baseConfig = opts.baseSet?.length ? applyOverrides(loaded.config, opts.baseSet) : loaded.config;
@@ -188,12 +188,8 @@ export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): P
         const reading = printing.readingPrinter(out);
         let done;
         try {
-          done = await train({
-            config: { ...v.config, name: runName },
-            configPath: loaded.path,
-            outDir: runDir,
-            resume: false,
-            listener: (e) => {
+          const local = new LocalExecutor({
+            listener: () => (e) => {
               if (e.type === 'progress') events.push(e);
               if (e.type === 'reading') return reading.show(e);
               reading.end();
@@ -202,6 +198,9 @@ export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): P
             },
             shouldStop: () => stopping,
           });
+          const [run] = (await local.submit({ name: runName, folder: runDir, runs: [{ runDir, config: { ...v.config, name: runName }, configPath: loaded.path, label: v.label }] })).runs;
+          if (run?.error !== undefined) throw run.error;
+          done = run!.done!;
         } finally {
           reading.end();
         }

@@ -34,6 +34,7 @@ import { setUpCliL10n } from './l10n';
 import { formatLengthTable, writeLengthChart, type LengthRun } from './lengthReport';
 import { evaluateModel } from './evalModel';
 import { cmdAblate, formatAblationTable, type AblateOptions } from './ablate';
+import { LocalExecutor } from '../core/experiments/executor';
 import { addExecutorOptions, addJobsCommand, slurmOptionsOf, submitTrain, type ExecutorFlags } from './slurmCli';
 
 /** The folder holding this package's package.json (and sample-data/). */
@@ -209,7 +210,6 @@ async function readLines(file: string): Promise<string[]> {
 }
 
 async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean; maxMinutes?: number; epochs?: number; set?: string[] } & ExecutorFlags): Promise<void> {
-  const { train } = await import('../core/training/training');
   let config: Seq2SeqConfig;
   let configPath: string | undefined;
   const recorded = opts.resume && !opts.config && opts.out ? path.join(opts.out, 'run.json') : undefined;
@@ -246,12 +246,9 @@ async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean;
   process.on('SIGINT', onSigint);
   const reading = readingPrinter(process.stdout);
   try {
-    await train({
-      config,
-      configPath,
-      outDir,
-      resume: opts.resume ?? false,
-      listener: (e) => {
+    // This machine: the local executor trains in this process (--executor slurm submits above instead).
+    const local = new LocalExecutor({
+      listener: () => (e) => {
         if (e.type === 'reading') return reading.show(e);
         reading.end();
         const line = formatEvent(e);
@@ -259,6 +256,8 @@ async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean;
       },
       shouldStop: () => stopping,
     });
+    const [run] = (await local.submit({ name, folder: outDir, runs: [{ runDir: outDir, config, configPath, resume: opts.resume ?? false }] })).runs;
+    if (run?.error !== undefined) throw run.error;
   } finally {
     reading.end();
     process.off('SIGINT', onSigint);

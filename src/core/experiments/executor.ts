@@ -122,7 +122,7 @@ export class LocalExecutor implements Executor {
     const { train } = await import('../training/training');
     const runs: SubmittedJob['runs'] = [];
     for (const [i, run] of job.runs.entries()) {
-      if (this.hooks.shouldStop?.()) break;
+      if (i > 0 && this.hooks.shouldStop?.()) break;
       this.hooks.onRun?.(run, i, job.runs.length);
       try {
         const done = await train({
