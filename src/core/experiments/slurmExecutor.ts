@@ -344,15 +344,15 @@ export class SlurmExecutor implements Executor {
    * such by {@link state}. Undefined when nothing suggests a problem.
    */
   async sharedFileSystemWarning(folder: string, partition?: string): Promise<string | undefined> {
-    const type = await fileSystemType(existingAncestor(path.resolve(folder)));
-    if (!type || !LOCAL_FILE_SYSTEMS[type]) return undefined;
+    const local = await localFileSystem(folder);
+    if (!local) return undefined;
     const nodes = await this.partitionNodes(partition);
     const here = new Set(['localhost', os.hostname(), os.hostname().split('.')[0]!]);
     const others = nodes.filter((n) => !here.has(n));
     if (others.length === 0) return undefined;
     const shown = others.slice(0, 5).join(', ') + (others.length > 5 ? `, … (${others.length} nodes)` : '');
     return (
-      `${folder} is on a file system of this machine (${LOCAL_FILE_SYSTEMS[type]}), and the jobs run on other nodes (${shown}): ` +
+      `${folder} is on a file system of this machine (${local}), and the jobs run on other nodes (${shown}): ` +
       'they see it only if this machine shares it with them (e.g. over NFS). If the jobs end without writing to their run folders, ' +
       'put the runs folder on a shared file system (home, project or scratch space).'
     );
@@ -426,10 +426,15 @@ const LOCAL_FILE_SYSTEMS: Record<number, string> = {
   0x858458f6: 'ramfs',
 };
 
-/** The statfs type of `dir`; undefined when it cannot be read. */
-async function fileSystemType(dir: string): Promise<number | undefined> {
+/**
+ * The name of the file system holding `folder` (or its nearest existing
+ * ancestor) when it is one that only this machine sees (ext4, xfs, btrfs,
+ * tmpfs, …, by its statfs type); undefined for network and cluster file
+ * systems (NFS, Lustre, GPFS, BeeGFS, CephFS, …) and types it does not know.
+ */
+export async function localFileSystem(folder: string): Promise<string | undefined> {
   try {
-    return Number((await fs.statfs(dir)).type);
+    return LOCAL_FILE_SYSTEMS[Number((await fs.statfs(existingAncestor(path.resolve(folder)))).type)];
   } catch {
     return undefined;
   }
