@@ -16,7 +16,8 @@
 # /etc/slurm/slurm.conf is made a link to its slurm.conf (when there is no other slurm.conf there),
 # so that sbatch, squeue and scontrol find the cluster without SLURM_CONF.
 #
-# Two partitions: `debug` (default, no time limit) and `short` (MaxTime 5 minutes, so that a longer
+# The node declares 4 CPUs (SEQ2SEQ_SLURM_CPUS) whatever the machine has, so that the tests can run an
+# array two at a time beside another job (config_overrides lets slurmd accept that). Two partitions: `debug` (default, no time limit) and `short` (MaxTime 5 minutes, so that a longer
 # --time is refused: EnforcePartLimits=ALL). AuthInfo cred_expire=10 makes a requeued job eligible
 # again 11 s after the requeue instead of Slurm's default 121 s, and sched_interval/bf_interval=5
 # start it within 5 s of that (the tests requeue jobs; the mechanism is the same, only quicker).
@@ -26,13 +27,18 @@ HOME_DIR="${SEQ2SEQ_SLURM_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/seq2seq-lab-slur
 CONF="$HOME_DIR/slurm.conf"
 ETC_CONF=/etc/slurm/slurm.conf
 NODE=localhost
-CPUS="${SEQ2SEQ_SLURM_CPUS:-2}"
+CPUS="${SEQ2SEQ_SLURM_CPUS:-4}"
 PACKAGES=(munge slurmctld slurmd slurm-client)
 
 log() { printf '[local-slurm] %s\n' "$*" >&2; }
 die() { printf '[local-slurm] ERROR: %s\n' "$*" >&2; exit 1; }
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# A daemon killed without its parent reaping it stays a zombie (kill -0 still succeeds): not alive.
+pid_alive() {
+  local pid
+  [ -f "$1" ] && pid=$(cat "$1") && kill -0 "$pid" 2>/dev/null || return 1
+  ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$pid/stat" 2>/dev/null
+}
 
 install_packages() {
   local missing=()
@@ -48,6 +54,7 @@ install_packages() {
     || die "apt-get install ${missing[*]} failed"
 }
 
+# Writes slurm.conf; returns 1 when it changed (daemons that run must be restarted to use it).
 write_conf() {
   mkdir -p "$HOME_DIR"/{state,spool,log}
   cat >"$CONF.new" <<EOF
@@ -85,6 +92,8 @@ NodeName=$NODE CPUs=$CPUS RealMemory=4096 State=UNKNOWN
 PartitionName=debug Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 PartitionName=short Nodes=$NODE MaxTime=00:05:00 State=UP
 EOF
+  local changed=0
+  cmp -s "$CONF.new" "$CONF" || changed=1
   mv "$CONF.new" "$CONF"
   mkdir -p /etc/slurm
   if [ -L "$ETC_CONF" ] || [ ! -e "$ETC_CONF" ]; then
@@ -92,6 +101,7 @@ EOF
   elif ! cmp -s "$ETC_CONF" "$CONF"; then
     log "note: $ETC_CONF is another cluster's; use this one with: export SLURM_CONF=$CONF"
   fi
+  return $changed
 }
 
 munge_works() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
@@ -168,9 +178,12 @@ stop() {
 
 case "${1:-}" in
   start)
-    if status; then log "running (slurm.conf: $CONF)"; exit 0; fi
     install_packages
-    write_conf
+    if ! write_conf; then
+      # slurm.conf changed (this script was updated): restart the daemons that run with the old one.
+      if pid_alive "$HOME_DIR/slurmctld.pid" || pid_alive "$HOME_DIR/slurmd.pid"; then log "slurm.conf changed: restarting"; stop; fi
+    fi
+    if status; then log "running (slurm.conf: $CONF)"; exit 0; fi
     start_munge
     start_daemons
     wait_idle
