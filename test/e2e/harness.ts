@@ -552,7 +552,8 @@ export async function startWorkbench(workspace: string, vsix: string, extra: Pic
     locale: extra.locale,
     workspaceTrust: extra.workspaceTrust,
     env: extra.env,
-    settings: { 'workbench.colorTheme': 'Default Dark Modern', 'seq2seq.backend': 'wasm', ...extra.settings },
+    // seq2seq.slurm.use never: the suites train on this machine even where sbatch is installed (test/e2e/slurm.e2e.ts sets auto).
+    settings: { 'workbench.colorTheme': 'Default Dark Modern', 'seq2seq.backend': 'wasm', 'seq2seq.slurm.use': 'never', ...extra.settings },
   });
   const session = await launchBrowser();
   await openWorkbench(session.page, server);

@@ -260,7 +260,12 @@ export class SlurmExecutor implements Executor {
         return { runDir, record, taskEvents, metricsTail, localHolder };
       }),
     );
-    const ids = [...new Set(facts.flatMap((f) => (f.record?.jobId ? [f.record.jobId] : [])))];
+    // Slurm is asked only about jobs whose task has not recorded how it ended.
+    const ended = (f: (typeof facts)[number]) => {
+      const mine = f.taskEvents.filter((e) => e.job === f.record?.jobId);
+      return mine.length > 0 && mine[mine.length - 1]!.event === 'end' && (mine[mine.length - 1] as { how: string }).how !== 'cancelled';
+    };
+    const ids = [...new Set(facts.flatMap((f) => (f.record?.jobId && !ended(f) ? [f.record.jobId] : [])))];
     const { entries, error } = await this.queue(ids);
     const byId = new Map(entries.map((e) => [e.jobId, e]));
     const statuses = facts.map((f): RunStatus => {
