@@ -483,7 +483,8 @@ function renderTable(): void {
         sw.style.background = colorOf(i);
         td.appendChild(el('span', 'run-name', c.text(r)));
         td.title = `${r.run.folder} — ${r.run.runDir}`;
-        if (r.run.running) td.appendChild(el('span', 'badge live', l10n.t('training…')));
+        // A Slurm run's job badge says whether it trains.
+        if (r.run.running && !r.run.job) td.appendChild(el('span', 'badge live', l10n.t('training…')));
         if (r.run.job) td.appendChild(jobBadge(r.run.job));
       } else {
         td.textContent = c.text(r);
@@ -518,7 +519,7 @@ function renderHeader(): void {
     sw.style.background = colorOf(i);
     li.appendChild(el('span', 'legend-name', r.run.name));
     if (r.run.folder !== r.run.name) li.appendChild(el('span', 'legend-folder muted', r.run.folder));
-    if (r.run.running) li.appendChild(el('span', 'badge live', l10n.t('training…')));
+    if (r.run.running && !r.run.job) li.appendChild(el('span', 'badge live', l10n.t('training…')));
     if (r.run.job) li.appendChild(jobBadge(r.run.job));
     li.title = r.run.runDir;
   });
