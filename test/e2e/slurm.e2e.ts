@@ -238,6 +238,9 @@ describe('Slurm from VS Code: Run Ablation as Slurm jobs, followed live in the M
     await dialog.waitFor({ state: 'visible', timeout: 10_000 });
     await dialog.locator('.monaco-button', { hasText: 'Cancel Job' }).click();
     await waitForModels(page, (r) => r.some((x) => x.label === 'long' && /Slurm: cancelled/.test(x.description)), 'long cancelled', 120_000);
+    // The panel that follows it shows it stopped (the task's last event, done with reason cancelled).
+    const stopped = await watchPanel(panel, (v) => v.state === 'stopped', 30_000);
+    assert.equal(stopped.title, 'long');
     await screenshot(page, 'slurm-06-cancelled');
     const dir = fs.readdirSync(path.join(workspace, 'runs')).find((d) => d.startsWith('long-'))!;
     assert.ok(fs.existsSync(path.join(workspace, 'runs', dir, 'last', 'weights.json')), 'last/ written before the job ended');
