@@ -3,8 +3,10 @@
  * task writing on a shared file system, where file-change notifications do
  * not arrive: inotify does not see writes of other NFS clients). Each
  * {@link MetricsFollower.poll} reads what was appended since the last one
- * (complete lines only); a file that shrank — a requeued task resuming from
- * `last/` cuts it back to that checkpoint — is read again from the start.
+ * (complete lines only); a file that was cut back — a requeued task resuming
+ * from `last/` cuts it to that checkpoint, and may have written past the old
+ * length again by the next poll — is read again from the start: the bytes
+ * just before the read position are checked at every poll.
  * No `vscode` import.
  */
 import { promises as fs } from 'fs';
@@ -24,6 +26,8 @@ export class MetricsFollower {
   private started = false;
   private lastSize = -1;
   private lastMtime = -1;
+  /** The last bytes read (up to {@link MARK_BYTES} before `offset`), to notice a file rewritten under it. */
+  private mark = Buffer.alloc(0);
 
   constructor(readonly file: string) {}
 
@@ -35,8 +39,11 @@ export class MetricsFollower {
     const st = await fs.stat(this.file).catch(() => undefined);
     if (!st) return undefined;
     if (this.started && st.size === this.lastSize && st.mtimeMs === this.lastMtime) return undefined;
-    const reset = !this.started || st.size < this.offset;
-    if (reset) this.offset = 0;
+    const reset = !this.started || st.size < this.offset || !(await this.markHolds());
+    if (reset) {
+      this.offset = 0;
+      this.mark = Buffer.alloc(0);
+    }
     this.started = true;
     this.lastSize = st.size;
     this.lastMtime = st.mtimeMs;
@@ -59,10 +66,28 @@ export class MetricsFollower {
         }
       }
       this.offset += end;
+      if (end > 0) this.mark = Buffer.concat([this.mark, text.subarray(0, end)]).subarray(-MARK_BYTES);
       if (end < bytesRead) this.lastSize = -1; // read the rest of the line next time even if nothing else changes
       return { reset, events };
     } finally {
       await fh.close();
     }
   }
+
+  /** True when the file still holds, just before the read position, the bytes last read there. */
+  private async markHolds(): Promise<boolean> {
+    if (this.mark.length === 0) return true;
+    const fh = await fs.open(this.file, 'r').catch(() => undefined);
+    if (!fh) return false;
+    try {
+      const buf = Buffer.alloc(this.mark.length);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset - this.mark.length);
+      return bytesRead === buf.length && buf.equals(this.mark);
+    } finally {
+      await fh.close();
+    }
+  }
 }
+
+/** Bytes before the read position compared at each poll. */
+const MARK_BYTES = 256;
