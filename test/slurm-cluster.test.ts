@@ -56,6 +56,8 @@ function cliAsync(args: string[]): Promise<{ code: number | null; stdout: string
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A figure the test measured, printed under its title (docs/slurm.md quotes them). */
+const report = (text: string) => console.log(`      · ${text}`);
 
 /** Poll the runs' states (the run folders first, the queue each time) until `done` holds. */
 async function waitFor(runDirs: string[], done: (s: RunStatus[]) => boolean, timeoutMs: number, what: string): Promise<RunStatus[]> {
@@ -253,6 +255,7 @@ describe('Slurm on a real cluster (npm run test:slurm)', function () {
       assert.ok(Math.abs(a.perplexity - b.perplexity) <= 1e-4 * b.perplexity, `variant ${i}: perplexity`);
       assert.equal(collected.variants[i].test.bleu, a.bleu, 'the task evaluated its run as eval does');
     }
+    report(`array ${jobId}: at most ${maxRunning} running at once; test BLEU on Slurm = locally: ${collected.variants.map((v: { label: string; test: { bleu: number } }) => `${v.label} ${v.test.bleu.toFixed(2)}`).join(', ')}`);
   });
 
   it('scancel of one variant: it is marked cancelled (last/ written), the others finish, and train --resume continues it', async () => {
@@ -285,6 +288,7 @@ describe('Slurm on a real cluster (npm run test:slurm)', function () {
     assert.match(resumed.stdout, /done \(max-steps\) after 600 steps/);
     const [after] = await statusOf([runDirs[0]!], new SlurmExecutor({ minPollMs: 0 }));
     assert.deepEqual([after!.state, after!.step], ['done', 600]);
+    report(`${jobId}_0 cancelled at step ${cancelledAt} (last/ there), ${jobId}_1 and _2 done; train --resume continued it from ${lastStep} to 600`);
   });
 
   it('faults: a refused submission shows Slurm\'s message and leaves nothing; a failing task names its .err; Node.js missing on the node; hostile folder names', async () => {
@@ -380,6 +384,7 @@ describe('Slurm on a real cluster (npm run test:slurm)', function () {
     for (const q of requeues as { step: number }[]) assert.match(log, new RegExp(`resumed from step ${q.step} `));
     assert.equal(s!.restarts, requeues.length);
     await assertSameTraining(runDir, refDir);
+    report(`${starts.length} attempts, requeued at steps ${(requeues as { step: number }[]).map((q) => q.step).join(', ')}; 2400 steps with the losses, validations and last/ and best/ weights of the uninterrupted run (≤ 1e-5)`);
   });
 
   it('a node that dies mid-run: Slurm requeues the job, the next attempt takes over the lock and resumes from last/, with the losses of an uninterrupted run', async () => {
@@ -414,5 +419,6 @@ describe('Slurm on a real cluster (npm run test:slurm)', function () {
     const resumedFrom = Number(/resumed from step (\d+) /.exec(log)![1]);
     assert.ok(resumedFrom >= 400 && resumedFrom % 100 === 0, `resumed from the last/ checkpoint (step ${resumedFrom})`);
     await assertSameTraining(runDir, timeLimited.refDir, 1200);
+    report(`killed at step ≥ 450, requeued by Slurm (SLURM_RESTART_COUNT 1), resumed from step ${resumedFrom}; losses of steps 5–1200 equal the uninterrupted run's`);
   });
 });
