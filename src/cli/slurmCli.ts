@@ -10,13 +10,12 @@ import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import * as l10n from '@vscode/l10n';
 import type { Seq2SeqConfig, SlurmConfig } from '../core/config/config';
-import { ablationDirName, makeSummary, variantRunName, type AblationSpec, type Variant, type VariantResult } from '../core/experiments/ablation';
+import { ablationDirName, type AblationSpec, type Variant, type VariantResult } from '../core/experiments/ablation';
 import { statusOf, type ExecutorJob } from '../core/experiments/executor';
-import { collectAblation, readAblationSummary } from '../core/experiments/slurmAblation';
+import { ablationRuns, collectAblation, readAblationSummary, submittedSummary } from '../core/experiments/slurmAblation';
 import { SlurmExecutor, tailOf } from '../core/experiments/slurmExecutor';
 import { JOB_FILE, readJobRecord, RUN_RECORD_FILE, writeJsonAtomic, type RunStatus } from '../core/experiments/slurmJobs';
 import type { SlurmOptions } from '../core/experiments/slurmScript';
-import { chooseRunDir } from '../core/runs/runNaming';
 import { describeNote, stateLabel, statusLine } from '../shared/jobText';
 
 /** The executor and Slurm options of `train` / `ablate`, as commander parses them. */
@@ -161,29 +160,12 @@ export async function submitAblation(args: {
   const options = slurmOptionsOf(args.flags, args.base.slurm)!;
   const executor = new SlurmExecutor({ taskScript: taskScriptPath(args.packageRoot), options });
   const folder = path.join(args.runsDir, ablationDirName(args.name, args.stamp));
-  const taken = new Set<string>();
-  const runs = args.variants.map((v) => {
-    const runName = variantRunName(args.name, v);
-    const runDir = chooseRunDir(args.runsDir, '.', runName, args.started, (p) => taken.has(p) || existsSync(p));
-    taken.add(runDir);
-    return { runDir, config: { ...v.config, name: runName }, configPath: args.baseConfigPath, label: v.label, evaluate: { beam: args.beam, batchSize: args.batchSize } };
-  });
+  const runs = ablationRuns({ ...args, configPath: args.baseConfigPath, evaluate: { beam: args.beam, batchSize: args.batchSize } }, existsSync);
   const job: ExecutorJob = { name: args.name, folder, runs, description: `seq2seq ablate --executor slurm: ${args.specs.map((s) => s.text).join(' ')}` };
   const log = (s: string) => (args.json ? process.stderr.write(s + '\n') : console.log(s));
   const submitted = await submitOrShow(executor, job, args.flags.dryRun ?? false, log);
   if (!submitted) return;
-  const results: VariantResult[] = args.variants.map((v, i) => ({
-    id: v.id,
-    label: v.label,
-    ...(v.field !== undefined ? { field: v.field, value: v.value } : {}),
-    status: 'submitted',
-    runDir: submitted.runs[i]!.runDir,
-    ...(submitted.runs[i]!.jobId ? { jobId: submitted.runs[i]!.jobId } : {}),
-  }));
-  const summary = {
-    ...makeSummary({ name: args.name, baseConfig: args.baseConfigPath, specs: args.specs, includeBase: args.includeBase, budgetConfig: args.base, testBeam: args.beam, started: args.started, finished: args.started, results }),
-    slurm: { jobId: submitted.jobId!, submitted: new Date().toISOString() },
-  };
+  const summary = submittedSummary({ ...args, configPath: args.baseConfigPath, testBeam: args.beam }, submitted);
   await writeJsonAtomic(path.join(folder, 'ablation.json'), summary);
   if (args.json) {
     console.log(JSON.stringify(summary));
@@ -191,7 +173,7 @@ export async function submitAblation(args: {
   }
   const max = options.maxParallel ? l10n.t(', at most {0} at once', options.maxParallel) : '';
   log(l10n.t('submitted Slurm job array {0}: {1} variants{2}', submitted.jobId ?? '?', runs.length, max));
-  log(table([l10n.t('variant'), l10n.t('job'), l10n.t('run folder')], results.map((r) => [r.label, r.jobId ?? '', r.runDir ?? ''])));
+  log(table([l10n.t('variant'), l10n.t('job'), l10n.t('run folder')], summary.variants.map((r) => [r.label, r.jobId ?? '', r.runDir ?? ''])));
   log(l10n.t('logs and ablation.json: {0}', folder));
   log(l10n.t('follow it with: seq2seq jobs status {0}', quoteArg(folder)));
 }

@@ -30,6 +30,7 @@ import {
 import type { Seq2SeqConfig } from '../core/config/config';
 import { formatBleu } from '../shared/format';
 import { chooseRunDir, configNameFromPath, sanitizeName, timestamp } from '../core/runs/runNaming';
+import { ablationRuns, submittedSummary } from '../core/experiments/slurmAblation';
 import type { SlurmOptions } from '../core/experiments/slurmScript';
 import type { SlurmJobs } from './slurmJobs';
 import { loadConfigModule, pickConfig, showConfigError } from './trainCommand';
@@ -147,27 +148,10 @@ async function submitAblation(
   a: { variants: Variant[]; spec: AblationSpec; base: Seq2SeqConfig; name: string; runsDir: string; configPath: string; started: Date },
 ): Promise<void> {
   const folder = path.join(a.runsDir, ablationDirName(a.name, timestamp(a.started)));
-  const taken = new Set<string>();
-  const runs = a.variants.map((v) => {
-    const runName = variantRunName(a.name, v);
-    const runDir = chooseRunDir(a.runsDir, '.', runName, a.started, (p) => taken.has(p) || fs.existsSync(p));
-    taken.add(runDir);
-    return { runDir, config: { ...v.config, name: runName }, configPath: a.configPath, label: v.label, evaluate: { beam: 1, batchSize: 64 } };
-  });
+  const runs = ablationRuns({ ...a, evaluate: { beam: 1, batchSize: 64 } }, fs.existsSync);
   const submitted = await jobs.submit({ name: a.name, folder, runs, description: `VS Code: Run Ablation ${a.spec.text}` }, options);
   if (!submitted) return;
-  const results: VariantResult[] = a.variants.map((v, i) => ({
-    id: v.id,
-    label: v.label,
-    ...(v.field !== undefined ? { field: v.field, value: v.value } : {}),
-    status: 'submitted',
-    runDir: submitted.runs[i]!.runDir,
-    ...(submitted.runs[i]!.jobId ? { jobId: submitted.runs[i]!.jobId } : {}),
-  }));
-  const summary = {
-    ...makeSummary({ name: a.name, baseConfig: a.configPath, specs: [a.spec], includeBase: false, budgetConfig: a.base, testBeam: 1, started: a.started, finished: a.started, results }),
-    slurm: { jobId: submitted.jobId!, submitted: new Date().toISOString() },
-  };
+  const summary = submittedSummary({ ...a, specs: [a.spec], includeBase: false, testBeam: 1 }, submitted);
   await writeAblationSummary(folder, summary);
   if ((await vscode.commands.getCommands(true)).includes(COMPARE_RUNS_COMMAND)) await vscode.commands.executeCommand(COMPARE_RUNS_COMMAND, summary.runDirs);
   const max = options.maxParallel ? vscode.l10n.t(' (at most {0} at once)', options.maxParallel) : '';

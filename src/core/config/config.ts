@@ -314,17 +314,31 @@ export interface Seq2SeqConfig {
   slurm?: SlurmConfig;
 }
 
-/** The config's `slurm` section: resources of Slurm jobs (sbatch options), as `SlurmOptions`. */
+/**
+ * The config's `slurm` section: resources and options of Slurm jobs
+ * (`--executor slurm`; `SlurmOptions` of src/core/experiments/slurmScript.ts,
+ * which validates them before they reach a batch script).
+ */
 export interface SlurmConfig {
+  /** `--partition` (one or several, comma-separated). */
   partition?: string;
+  /** `--account`. */
   account?: string;
+  /** `--time`, in a Slurm time format (`MM`, `MM:SS`, `HH:MM:SS`, `D-HH`, `D-HH:MM`, `D-HH:MM:SS`). */
   time?: string;
+  /** `--cpus-per-task`; also each run's `train.threads`. Default 1. */
   cpusPerTask?: number;
+  /** `--mem`, e.g. `8G` (units K, M, G, T; no unit: megabytes). */
   mem?: string;
+  /** `--gres`, e.g. `gpu:1`. */
   gres?: string;
+  /** At most this many tasks of an ablation's array at once (`--array=0-(n-1)%N`); 0 or absent: no limit. */
   maxParallel?: number;
+  /** Further sbatch options, each one `--option=value` token (written as `#SBATCH` lines). */
   sbatchArgs?: string[];
+  /** Shell lines run on the compute node before the lab starts, e.g. `module load nodejs/20`. */
   setup?: string[];
+  /** Seconds before the time limit at which Slurm signals the task to checkpoint and requeue (default 120). */
   signalSeconds?: number;
 }
 

@@ -59,6 +59,8 @@ export interface SubmittedJob {
   executor: ExecutorKind;
   /** Slurm: the job id (`123`, the array job id for several runs). */
   jobId?: string;
+  /** Slurm: the cluster of a multi-cluster installation. */
+  cluster?: string;
   runs: {
     runDir: string;
     /** Slurm: `123` or `123_4`. */

@@ -8,9 +8,51 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import type { AblationSummary, VariantResult } from './ablation';
+import type { Seq2SeqConfig } from '../config/config';
+import { chooseRunDir } from '../runs/runNaming';
+import { makeSummary, variantRunName, type AblationSpec, type AblationSummary, type Variant, type VariantResult } from './ablation';
+import type { RunSpec, SubmittedJob } from './executor';
 import { isActive } from './slurmOutput';
 import { writeJsonAtomic, type RunStatus } from './slurmJobs';
+
+/**
+ * The runs of an ablation's job array: each variant's config (named
+ * `<name>-<variant id>`) into its own run folder under `runsDir`
+ * (`chooseRunDir`, distinct even within one second), evaluated on its test
+ * pairs after training with `evaluate`.
+ */
+export function ablationRuns(
+  a: { name: string; variants: readonly Variant[]; runsDir: string; started: Date; configPath: string; evaluate: { beam: number; batchSize: number } },
+  exists: (p: string) => boolean,
+): RunSpec[] {
+  const taken = new Set<string>();
+  return a.variants.map((v) => {
+    const runName = variantRunName(a.name, v);
+    const runDir = chooseRunDir(a.runsDir, '.', runName, a.started, (p) => taken.has(p) || exists(p));
+    taken.add(runDir);
+    return { runDir, config: { ...v.config, name: runName }, configPath: a.configPath, label: v.label, evaluate: a.evaluate };
+  });
+}
+
+/** The ablation.json of a job array just submitted: every variant `submitted`, with its run folder and array task, and the array's job id. */
+export function submittedSummary(
+  a: { name: string; variants: readonly Variant[]; specs: readonly AblationSpec[]; includeBase: boolean; base: Seq2SeqConfig; configPath: string; testBeam: number; started: Date },
+  submitted: SubmittedJob,
+  now = new Date(),
+): AblationSummary {
+  const results: VariantResult[] = a.variants.map((v, i) => ({
+    id: v.id,
+    label: v.label,
+    ...(v.field !== undefined ? { field: v.field, value: v.value } : {}),
+    status: 'submitted',
+    runDir: submitted.runs[i]!.runDir,
+    ...(submitted.runs[i]!.jobId ? { jobId: submitted.runs[i]!.jobId } : {}),
+  }));
+  return {
+    ...makeSummary({ name: a.name, baseConfig: a.configPath, specs: a.specs, includeBase: a.includeBase, budgetConfig: a.base, testBeam: a.testBeam, started: a.started, finished: a.started, results }),
+    slurm: { jobId: submitted.jobId ?? '', ...(submitted.cluster ? { cluster: submitted.cluster } : {}), submitted: now.toISOString() },
+  };
+}
 
 /** The ablation summary in `dir` (its ablation.json); undefined when there is none. */
 export async function readAblationSummary(dir: string): Promise<AblationSummary | undefined> {

@@ -230,7 +230,7 @@ export class SlurmExecutor implements Executor {
         runs.push({ runDir: jobRecord.runDirs[i]!, jobId: id, logs });
       }
       this.lastQuery = undefined; // a new job: the next state() asks Slurm
-      return { executor: 'slurm', jobId, runs, warnings: planned.warnings };
+      return { executor: 'slurm', jobId, ...(cluster ? { cluster } : {}), runs, warnings: planned.warnings };
     } catch (e) {
       await undo.run();
       throw e;

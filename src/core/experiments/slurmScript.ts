@@ -17,30 +17,10 @@
  * `last/` and requeues itself (`--requeue`); `--open-mode=append` keeps the
  * log of every attempt. No `vscode` import.
  */
+import type { SlurmConfig } from '../config/config';
 
-/** Resources and options of a Slurm submission (CLI flags, config `slurm` section, VS Code settings). */
-export interface SlurmOptions {
-  /** `--partition` (one or several, comma-separated). */
-  partition?: string;
-  /** `--account`. */
-  account?: string;
-  /** `--time`, in a Slurm time format (`MM`, `MM:SS`, `HH:MM:SS`, `D-HH`, `D-HH:MM`, `D-HH:MM:SS`). */
-  time?: string;
-  /** `--cpus-per-task`; also each run's `train.threads`. Default 1. */
-  cpusPerTask?: number;
-  /** `--mem`, e.g. `8G` (units K, M, G, T; no unit: megabytes). */
-  mem?: string;
-  /** `--gres`, e.g. `gpu:1`. */
-  gres?: string;
-  /** At most this many tasks of an ablation's array at once (`--array=0-(n-1)%N`); 0 or absent: no limit. */
-  maxParallel?: number;
-  /** Further sbatch options, each one `--option=value` token (written as `#SBATCH` lines). */
-  sbatchArgs?: string[];
-  /** Shell lines run on the compute node before the lab starts, e.g. `module load nodejs/20`. */
-  setup?: string[];
-  /** Seconds before the time limit at which Slurm signals the task to checkpoint and requeue (default {@link DEFAULT_SIGNAL_SECONDS}). */
-  signalSeconds?: number;
-}
+/** Resources and options of a Slurm submission (CLI flags, config `slurm` section, VS Code settings): the config's `SlurmConfig`. */
+export type SlurmOptions = SlurmConfig;
 
 /** Default of {@link SlurmOptions.signalSeconds}: Slurm signals up to a minute late, and a step plus `last/` must fit. */
 export const DEFAULT_SIGNAL_SECONDS = 120;
