@@ -7,6 +7,7 @@
  *   src/worker/inferenceWorker.ts -> dist/inference.js     (node, cjs; worker_threads entry, keeps the active model loaded)
  *   src/cli/main.ts             -> dist/cli.js              (node, cjs)
  *   src/cli/svgRender.ts        -> dist/svgRender.js        (node, cjs; vega + vega-lite, loaded by the CLI only to draw a chart)
+ *   src/cli/slurmTask.ts        -> dist/slurmTask.js        (node, cjs; what a Slurm task runs, for the CLI and the extension)
  *   webview/training/main.ts    -> dist/webview/training.js (+ training.css; browser, iife)
  *   webview/attention/main.ts   -> dist/webview/attention.js (+ attention.css; browser, iife)
  *   webview/compare/main.ts     -> dist/webview/compare.js  (+ compare.css; browser, iife)
@@ -78,6 +79,11 @@ const entries = [
   {
     name: 'cli',
     options: { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', external: nodeExternal, plugins: [svgRenderExternal] },
+  },
+  {
+    // What a Slurm task runs (`exec node dist/slurmTask.js <job folder>`); shipped in the extension too.
+    name: 'slurmTask',
+    options: { entryPoints: ['src/cli/slurmTask.ts'], outfile: 'dist/slurmTask.js', platform: 'node', format: 'cjs', external: nodeExternal },
   },
   {
     name: 'svgRender',

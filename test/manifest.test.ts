@@ -50,11 +50,11 @@ describe('extension manifest (package.json)', () => {
     for (const [where, items] of Object.entries(pkg.contributes.menus)) for (const m of items) assert.ok(commands.has(m.command), `${where}: ${m.command}`);
   });
 
-  it('supports untrusted workspaces in a limited way: the settings that choose where runs go and how the worker runs are restricted', () => {
+  it('supports untrusted workspaces in a limited way: the settings that choose where runs go and how the worker runs, and the Slurm shell lines and sbatch options, are restricted', () => {
     const trust = (pkg as unknown as { capabilities?: { untrustedWorkspaces?: { supported: unknown; description?: string; restrictedConfigurations?: string[] } } }).capabilities?.untrustedWorkspaces;
     assert.equal(trust?.supported, 'limited');
     assert.ok(trust?.description && trust.description.length > 20, 'says what is limited');
-    assert.deepEqual([...(trust?.restrictedConfigurations ?? [])].sort(), ['seq2seq.backend', 'seq2seq.runsFolder', 'seq2seq.threads']);
+    assert.deepEqual([...(trust?.restrictedConfigurations ?? [])].sort(), ['seq2seq.backend', 'seq2seq.runsFolder', 'seq2seq.slurm.sbatchArgs', 'seq2seq.slurm.setup', 'seq2seq.slurm.use', 'seq2seq.threads']);
     for (const key of trust!.restrictedConfigurations!) assert.ok(key in pkg.contributes.configuration.properties, `${key} is a setting`);
   });
 

@@ -144,4 +144,27 @@ describe('exact resume', function () {
     assert.equal(last?.step, info!.sinceStep, 'the last progress is a validation of the run');
     assert.ok(Math.abs(info!.perplexity - last!.perplexity) <= 1e-9, 'with its perplexity');
   });
+
+  it('a run stopped between two progress events logs the same mean losses after its resume (the loss window is in last/)', async () => {
+    const file = path.join(dir, 'reverse5.tsv');
+    await writeReverseTask(file, 300, 3);
+    const cfg = () => {
+      const c = config(file);
+      return { ...c, train: { ...c.train, logEvery: 5, earlyStoppingPatience: 0, maxSteps: 60 } };
+    };
+    const whole: TrainingEvent[] = [];
+    await train({ config: cfg(), outDir: path.join(dir, 'whole5'), resume: false, listener: (e) => whole.push(e) });
+    const parts: TrainingEvent[] = [];
+    const split = path.join(dir, 'split5');
+    // shouldStop is asked before each step: stop after step 23, whose loss (with 21 and 22) the step-25 event averages.
+    let asked = 0;
+    const stopped = await train({ config: cfg(), outDir: split, resume: false, listener: (e) => parts.push(e), shouldStop: () => ++asked > 23 });
+    assert.equal(stopped.step, 23);
+    const first = 23;
+    await train({ config: cfg(), outDir: split, resume: true, listener: (e) => parts.push(e) });
+    const w = new Map(progress(whole).map((p) => [p.step, p.loss]));
+    const after = progress(parts).filter((p) => p.step > first);
+    assert.ok(after.length >= 5);
+    for (const p of after) assert.ok(Math.abs(p.loss - w.get(p.step)!) <= 1e-5 * Math.max(1, p.loss), `step ${p.step}: mean loss ${p.loss} vs ${w.get(p.step)}`);
+  });
 });

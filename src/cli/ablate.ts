@@ -24,14 +24,16 @@ import {
   type VariantResult,
 } from '../core/experiments/ablation';
 import { applyOverrides, loadConfig, validateConfigObject } from '../core/config/configLoader';
+import { LocalExecutor } from '../core/experiments/executor';
 import { describeError } from '../core/errors';
 import type { ReadingEvent, TrainingEvent } from '../core/training/events';
 import { chooseRunDir, configNameFromPath, sanitizeName, timestamp } from '../core/runs/runNaming';
 import { evaluateModel } from './evalModel';
 import { formatTable, writeLengthChart, type LengthRun } from './lengthReport';
+import { slurmOptionsOf, submitAblation, type ExecutorFlags } from './slurmCli';
 
 /** The options of `seq2seq ablate` (as commander parses them). */
-export interface AblateOptions {
+export interface AblateOptions extends ExecutorFlags {
   config: string;
   set: string[];
   /** `key=value` overrides of the base config (as `train --set`). */
@@ -51,6 +53,8 @@ export interface AblateOptions {
 export interface EventPrinting {
   formatEvent(e: TrainingEvent): string | undefined;
   readingPrinter(out: { isTTY?: boolean; write(s: string): unknown }): { show(e: ReadingEvent): void; end(): void };
+  /** The package folder (holds dist/slurmTask.js, for `--executor slurm`). */
+  packageRoot?: string;
 }
 
 const fixed = (v: number | undefined, digits: number) => (v !== undefined && Number.isFinite(v) ? v.toFixed(digits) : '—');
@@ -66,6 +70,8 @@ function statusText(r: VariantResult): string {
       return l10n.t('failed');
     case 'skipped':
       return l10n.t('skipped');
+    case 'submitted':
+      return l10n.t('submitted');
   }
 }
 
@@ -106,10 +112,11 @@ export function formatAblationTable(results: readonly VariantResult[], beam: num
  * variant's config) before the first variant trains. Ctrl+C stops the
  * current variant after its step (its last/ checkpoint is written) and skips
  * the rest; a second Ctrl+C quits at once. Sets exit code 1 when a variant failed.
- * @returns the summary written to ablation.json
+ * With `--executor slurm` the variants are submitted as one job array instead
+ * (src/cli/slurmCli.ts) and nothing trains here.
+ * @returns the summary written to ablation.json (undefined for a Slurm submission)
  */
-export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): Promise<AblationSummary> {
-  const { train } = await import('../core/training/training');
+export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): Promise<AblationSummary | undefined> {
   const loaded = await loadConfig(opts.config);
   const specs = (opts.set ?? []).map((s) => parseAblationSpec(s));
   const baseConfig = opts.baseSet?.length ? applyOverrides(loaded.config, opts.baseSet) : loaded.config;
@@ -140,6 +147,27 @@ export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): P
     log(l10n.t('note: variants of {0} read or split the data differently, so their test pairs differ too', dataFields.join(', ')));
   }
 
+  slurmOptionsOf(opts, baseConfig.slurm); // refuses Slurm options without --executor slurm
+  if (opts.executor === 'slurm') {
+    await submitAblation({
+      name,
+      variants,
+      specs,
+      base,
+      baseConfigPath: loaded.path,
+      includeBase: opts.includeBase ?? false,
+      runsDir,
+      started,
+      stamp,
+      beam: opts.beam,
+      batchSize: opts.batchSize,
+      flags: opts,
+      packageRoot: printing.packageRoot ?? path.join(__dirname, '..'),
+      json: opts.json,
+    });
+    return undefined;
+  }
+
   let stopping = false;
   let current = '';
   const onSigint = () => {
@@ -160,12 +188,8 @@ export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): P
         const reading = printing.readingPrinter(out);
         let done;
         try {
-          done = await train({
-            config: { ...v.config, name: runName },
-            configPath: loaded.path,
-            outDir: runDir,
-            resume: false,
-            listener: (e) => {
+          const local = new LocalExecutor({
+            listener: () => (e) => {
               if (e.type === 'progress') events.push(e);
               if (e.type === 'reading') return reading.show(e);
               reading.end();
@@ -174,6 +198,9 @@ export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): P
             },
             shouldStop: () => stopping,
           });
+          const [run] = (await local.submit({ name: runName, folder: runDir, runs: [{ runDir, config: { ...v.config, name: runName }, configPath: loaded.path, label: v.label }] })).runs;
+          if (run?.error !== undefined) throw run.error;
+          done = run!.done!;
         } finally {
           reading.end();
         }

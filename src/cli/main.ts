@@ -10,6 +10,9 @@
  *   seq2seq bleu --hyp FILE --ref FILE [--ref FILE …] [--json]
  *   seq2seq ablate --config FILE --set FIELD=V1,V2[,…] [--set …] [--base-set K=V …] [--minutes M] [--steps N] [--include-base]
  *                  [--runs-dir DIR] [--name NAME] [--beam K] [--json] [--by-length-chart FILE.svg]
+ *   train / ablate --executor slurm [--partition P] [--account A] [--time T] [--cpus-per-task N] [--mem M] [--gres G]
+ *                  [--max-parallel N (ablate)] [--sbatch-arg OPT …] [--setup LINE …] [--signal-seconds S] [--dry-run]
+ *   seq2seq jobs status|cancel|logs FOLDER… [--json]       (run, ablation or runs folders; see docs/slurm.md)
  *
  * Exit codes: 0 success, 1 bad input (message names file and line), 2
  * internal failure.
@@ -31,7 +34,9 @@ import { setUpCliL10n } from './l10n';
 import { formatLengthTable, writeLengthChart, type LengthRun } from './lengthReport';
 import { evaluateModel, evaluateSearchErrors } from './evalModel';
 import { beamList, formatSearchErrorTable, lineInput, readsColumns, referenceLine, unknownWordNotes } from './forcedDecoding';
-import { cmdAblate, type AblateOptions } from './ablate';
+import { cmdAblate, formatAblationTable, type AblateOptions } from './ablate';
+import { LocalExecutor } from '../core/experiments/executor';
+import { addExecutorOptions, addJobsCommand, slurmOptionsOf, submitTrain, type ExecutorFlags } from './slurmCli';
 
 /** The folder holding this package's package.json (and sample-data/). */
 function packageRoot(): string {
@@ -205,14 +210,20 @@ async function readLines(file: string): Promise<string[]> {
   return lines;
 }
 
-async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean; maxMinutes?: number; epochs?: number; set?: string[] }): Promise<void> {
-  const { train } = await import('../core/training/training');
+async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean; maxMinutes?: number; epochs?: number; set?: string[] } & ExecutorFlags): Promise<void> {
   let config: Seq2SeqConfig;
   let configPath: string | undefined;
+  const recorded = opts.resume && !opts.config && opts.out ? path.join(opts.out, 'run.json') : undefined;
   if (opts.config) {
     const loaded = await loadConfig(opts.config);
     config = loaded.config;
     configPath = loaded.path;
+  } else if (recorded && existsSync(recorded)) {
+    // --resume without --config: the run's own config (and budget), as run.json records it.
+    const { checkRunConfig } = await import('../core/config/configLoader');
+    const manifest = JSON.parse(readFileSync(recorded, 'utf8')) as { config?: unknown; configPath?: string };
+    config = checkRunConfig(manifest.config, recorded);
+    configPath = typeof manifest.configPath === 'string' ? manifest.configPath : undefined;
   } else {
     config = defaultRunConfig(packageRoot());
     console.log(l10n.t('no --config given: training the built-in example "{0}" on {1}', config.name ?? '', path.relative(process.cwd(), String(config.data.train)) || String(config.data.train)));
@@ -222,6 +233,11 @@ async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean;
   if (opts.epochs !== undefined) config.train.epochs = opts.epochs;
   const name = config.name ?? (configPath ? path.basename(configPath).replace(/(\.seq2seq)?\.json$/, '') : 'run');
   const outDir = opts.out ?? path.join('runs', `${slug(name)}-${timestamp()}`);
+  if (opts.executor === 'slurm') {
+    await submitTrain({ config, configPath, runDir: path.resolve(outDir), resume: opts.resume ?? false, name: slug(name), flags: opts, packageRoot: packageRoot() });
+    return;
+  }
+  slurmOptionsOf(opts, undefined); // refuses Slurm options without --executor slurm
   let stopping = false;
   const onSigint = () => {
     if (stopping) process.exit(130);
@@ -231,12 +247,9 @@ async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean;
   process.on('SIGINT', onSigint);
   const reading = readingPrinter(process.stdout);
   try {
-    await train({
-      config,
-      configPath,
-      outDir,
-      resume: opts.resume ?? false,
-      listener: (e) => {
+    // This machine: the local executor trains in this process (--executor slurm submits above instead).
+    const local = new LocalExecutor({
+      listener: () => (e) => {
         if (e.type === 'reading') return reading.show(e);
         reading.end();
         const line = formatEvent(e);
@@ -244,6 +257,8 @@ async function cmdTrain(opts: { config?: string; out?: string; resume?: boolean;
       },
       shouldStop: () => stopping,
     });
+    const [run] = (await local.submit({ name, folder: outDir, runs: [{ runDir: outDir, config, configPath, resume: opts.resume ?? false }] })).runs;
+    if (run?.error !== undefined) throw run.error;
   } finally {
     reading.end();
     process.off('SIGINT', onSigint);
@@ -439,8 +454,8 @@ export function buildProgram(): Command {
     .option('--resume', l10n.t("continue from the run folder's last checkpoint"))
     .option('--max-minutes <n>', l10n.t('override train.maxMinutes'), nonNegative)
     .option('--epochs <n>', l10n.t('override train.epochs'), positiveInt)
-    .option('--set <key=value>', l10n.t('override any config key, e.g. --set train.batchSize=64 --set model.readout=maxout (repeatable)'), (v: string, prev: string[] = []) => [...prev, v])
-    .action(cmdTrain);
+    .option('--set <key=value>', l10n.t('override any config key, e.g. --set train.batchSize=64 --set model.readout=maxout (repeatable)'), (v: string, prev: string[] = []) => [...prev, v]);
+  addExecutorOptions(train, false).action(cmdTrain);
   const evalCmd = program
     .command('eval')
     .description(l10n.t('BLEU (overall and by source length) and perplexity of trained models on a test file'))
@@ -511,10 +526,11 @@ export function buildProgram(): Command {
     .option('-b, --beam <k>', l10n.t('beam size of the test evaluation (1 = greedy)'), positiveInt, 1)
     .option('--batch-size <n>', l10n.t('sentences per greedy decoding batch'), positiveInt, 64)
     .option('--json', l10n.t('print the summary (the content of ablation.json) as JSON; the training log goes to stderr'))
-    .option('--by-length-chart <file.svg>', l10n.t('write an SVG chart of test BLEU by source length, one line per variant'))
-    .action(async (o: AblateOptions) => {
-      await cmdAblate(o, { formatEvent, readingPrinter });
-    });
+    .option('--by-length-chart <file.svg>', l10n.t('write an SVG chart of test BLEU by source length, one line per variant'));
+  addExecutorOptions(ablate, true).action(async (o: AblateOptions) => {
+    await cmdAblate(o, { formatEvent, readingPrinter, packageRoot: packageRoot() });
+  });
+  addJobsCommand(program, localizedHelp, formatAblationTable);
   for (const c of [program, train, evalCmd, translate, bleu, ablate]) localizedHelp(c);
   return program;
 }

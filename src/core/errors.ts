@@ -5,7 +5,7 @@
  * internal failure and keeps its stack for the log.
  */
 
-const USER_ERRORS = new Set(['DataError', 'ConfigError', 'CheckpointError', 'WeightsMismatchError', 'RangeError', 'ResourceError', 'RunLockedError', 'DivergenceError', 'RunFolderWriteError', 'AblationError']);
+const USER_ERRORS = new Set(['DataError', 'ConfigError', 'CheckpointError', 'WeightsMismatchError', 'RangeError', 'ResourceError', 'RunLockedError', 'DivergenceError', 'RunFolderWriteError', 'AblationError', 'SlurmError', 'SlurmOptionError']);
 
 /** A user-facing message and, for unexpected failures, the stack as detail. */
 export function describeError(e: unknown): { message: string; detail?: string; expected: boolean } {

@@ -30,6 +30,9 @@ import {
 import type { Seq2SeqConfig } from '../core/config/config';
 import { formatBleu } from '../shared/format';
 import { chooseRunDir, configNameFromPath, sanitizeName, timestamp } from '../core/runs/runNaming';
+import { ablationRuns, submittedSummary } from '../core/experiments/slurmAblation';
+import type { SlurmOptions } from '../core/experiments/slurmScript';
+import type { SlurmJobs } from './slurmJobs';
 import { loadConfigModule, pickConfig, showConfigError } from './trainCommand';
 import type { RunEnd, TrainingController } from './trainingController';
 import { waitForTrust } from './trust';
@@ -41,8 +44,9 @@ export const COMPARE_RUNS_COMMAND = 'seq2seq.compareRuns';
  * Command handler. `uri` is set when invoked from the explorer / editor
  * context menu on a config file.
  */
-export async function runAblationCommand(ctrl: TrainingController, uri?: vscode.Uri): Promise<void> {
-  if (ctrl.isTraining) {
+export async function runAblationCommand(ctrl: TrainingController, jobs: SlurmJobs | undefined, uri?: vscode.Uri): Promise<void> {
+  // On this machine one run trains at a time; as Slurm jobs the ablation may start beside it.
+  if (ctrl.isTraining && !(jobs && (await slurmMayBeChosen(jobs)))) {
     void vscode.window.showWarningMessage(
       vscode.l10n.t('Seq2Seq: {0} is training. Stop it before starting an ablation.', ctrl.currentRun?.name ?? vscode.l10n.t('a run')),
     );
@@ -83,6 +87,19 @@ export async function runAblationCommand(ctrl: TrainingController, uri?: vscode.
   const runsDir = path.resolve(folder, runsFolder || 'runs');
   const name = sanitizeName(config.name ?? configNameFromPath(configPath));
   const started = new Date();
+  const options = jobs?.options(configUri, config);
+  const where = jobs && options ? await jobs.chooseWhere(vscode.l10n.t('Seq2Seq: Run Ablation'), variants.length, options) : 'local';
+  if (!where) return;
+  if (where === 'slurm') {
+    await submitAblation(jobs!, options!, { variants, spec, base, name, runsDir, configPath, started });
+    return;
+  }
+  if (ctrl.isTraining) {
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t('Seq2Seq: {0} is training. Stop it before starting an ablation.', ctrl.currentRun?.name ?? vscode.l10n.t('a run')),
+    );
+    return;
+  }
 
   let cancelled = false;
   const results = await vscode.window.withProgress(
@@ -110,6 +127,37 @@ export async function runAblationCommand(ctrl: TrainingController, uri?: vscode.
   for (const r of results) ctrl.output.info(resultLine(r));
   ctrl.output.info(vscode.l10n.t('Ablation summary: {0}', file));
   await openComparison(summary.runDirs, file, spec, results);
+}
+
+/** True when the "as Slurm jobs" choice can be offered (setting `always`, or `auto` with sbatch on the PATH). */
+async function slurmMayBeChosen(jobs: SlurmJobs): Promise<boolean> {
+  const use = vscode.workspace.getConfiguration('seq2seq.slurm').get<string>('use', 'auto');
+  return use === 'always' || (use === 'auto' && (await jobs.available()));
+}
+
+/**
+ * The variants as one Slurm job array: their run folders and ablation.json
+ * written at once (every variant `submitted`, with its array task), then
+ * Compare Runs opened on them at once: it draws each curve as its task
+ * writes metrics.jsonl, and the Models view shows the tasks' states. The
+ * job monitor (./slurmJobs.ts) fills in ablation.json when all have ended.
+ */
+async function submitAblation(
+  jobs: SlurmJobs,
+  options: SlurmOptions,
+  a: { variants: Variant[]; spec: AblationSpec; base: Seq2SeqConfig; name: string; runsDir: string; configPath: string; started: Date },
+): Promise<void> {
+  const folder = path.join(a.runsDir, ablationDirName(a.name, timestamp(a.started)));
+  const runs = ablationRuns({ ...a, evaluate: { beam: 1, batchSize: 64 } }, fs.existsSync);
+  const submitted = await jobs.submit({ name: a.name, folder, runs, description: `VS Code: Run Ablation ${a.spec.text}` }, options);
+  if (!submitted) return;
+  const summary = submittedSummary({ ...a, specs: [a.spec], includeBase: false, testBeam: 1 }, submitted);
+  await writeAblationSummary(folder, summary);
+  if ((await vscode.commands.getCommands(true)).includes(COMPARE_RUNS_COMMAND)) await vscode.commands.executeCommand(COMPARE_RUNS_COMMAND, summary.runDirs);
+  const max = options.maxParallel ? vscode.l10n.t(' (at most {0} at once)', options.maxParallel) : '';
+  void vscode.window.showInformationMessage(
+    vscode.l10n.t('Seq2Seq: ablation of {0} submitted to Slurm as job array {1}: {2} variants{3}. The Models view and Compare Runs follow them.', a.spec.field, submitted.jobId ?? '?', a.variants.length, max),
+  );
 }
 
 /** Train one variant in the worker and wait until it ends. @throws Error with the failure's message when it failed */

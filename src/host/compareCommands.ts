@@ -20,6 +20,7 @@ import { resolveCompareArgs } from './logic/compareArgs';
 import { runDescription, type RunEntry } from './logic/modelsList';
 import type { ModelsService } from './models';
 import { RunItem } from './runItem';
+import type { SlurmJobs } from './slurmJobs';
 import type { TrainingController } from './trainingController';
 
 type RunPick = vscode.QuickPickItem & { run: RunEntry };
@@ -28,17 +29,19 @@ function pickItem(run: RunEntry, picked: boolean): RunPick {
   return { label: run.name, description: run.folder, detail: runDescription(run), picked, run };
 }
 
-/** Register the two commands; `view` is the Models tree (its selection preselects in the quick picks). */
+/** Register the two commands; `view` is the Models tree (its selection preselects in the quick picks); `jobs` gives Slurm runs' states. */
 export function registerCompareCommands(
   extensionUri: vscode.Uri,
   models: ModelsService,
   ctrl: TrainingController,
   view: vscode.TreeView<RunItem>,
+  jobs?: SlurmJobs,
 ): vscode.Disposable[] {
   const panel = new CompareRunsPanel(extensionUri, {
     isTraining: (runDir) => ctrl.isTraining && !!ctrl.currentRun && path.resolve(ctrl.currentRun.runDir) === path.resolve(runDir),
     onDidEndRun: ctrl.onDidEndRun,
     log: (message) => ctrl.output.warn(message),
+    ...(jobs ? { jobStatus: (runDir: string) => jobs.status(runDir), onDidChangeJobs: jobs.onDidChange } : {}),
   });
 
   const compare = async (first?: unknown, second?: unknown) => {

@@ -4,10 +4,15 @@
  * (webview/compare/, protocol src/protocol/compareRuns.ts). One panel,
  * reused and retitled for each comparison. While it is open it watches the
  * metrics.jsonl of the runs shown and sends a run again when its file
- * changes (a run training), at most every {@link UPDATE_DELAY_MS}.
+ * changes (a run training), at most every {@link UPDATE_DELAY_MS}; it also
+ * polls them every {@link FILE_POLL_MS} (a Slurm task on another machine
+ * writes them) and badges Slurm runs with their job's state.
  */
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { RunStatus } from '../core/experiments/slurmJobs';
+import { stateLabel } from '../shared/jobText';
 import type { CompareRun, CompareToHost, HostToCompare } from '../protocol/compareRuns';
 import { isCompareToHost } from '../protocol/validate';
 import { readCompareRun } from './logic/compareData';
@@ -24,7 +29,14 @@ export interface CompareRunsDeps {
   onDidEndRun: vscode.Event<unknown>;
   /** Where the page set-up reports trouble (the Output channel). */
   log?(message: string): void;
+  /** The Slurm state of a run submitted to Slurm (undefined for other runs). */
+  jobStatus?(runDir: string): RunStatus | undefined;
+  /** Fires when Slurm states change. */
+  onDidChangeJobs?: vscode.Event<void>;
 }
+
+/** How often the metrics.jsonl of the runs shown are looked at (ms): writes from other machines (a Slurm task on a shared file system) raise no file-change event. */
+export const FILE_POLL_MS = 2_000;
 
 export class CompareRunsPanel implements vscode.Disposable {
   static readonly viewType = 'seq2seq.compareRuns';
@@ -33,14 +45,25 @@ export class CompareRunsPanel implements vscode.Disposable {
   private watchers: vscode.Disposable[] = [];
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly endSub: vscode.Disposable;
+  private poller: ReturnType<typeof setInterval> | undefined;
+  /** Size and modification time of each shown run's metrics.jsonl when last looked at. */
+  private readonly seen = new Map<string, string>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly deps: CompareRunsDeps,
   ) {
-    this.endSub = deps.onDidEndRun(() => {
+    const all = () => {
       for (const r of this.runs) this.schedule(r.runDir, 0);
-    });
+    };
+    this.endSub = vscode.Disposable.from(deps.onDidEndRun(all), ...(deps.onDidChangeJobs ? [deps.onDidChangeJobs(all)] : []));
+  }
+
+  /** Read a run for the view, with its Slurm job (state and badge) when it has one. */
+  private read(runDir: string): Promise<CompareRun> {
+    const job = this.deps.jobStatus?.(runDir);
+    const running = this.deps.isTraining(runDir) || job?.state === 'running';
+    return readCompareRun(runDir, running, job ? { jobId: job.jobId, state: job.state, text: vscode.l10n.t('Slurm {0} · {1}', job.jobId ?? '?', stateLabel(job.state)) } : undefined);
   }
 
   /** The run folders shown (absolute), in order; empty when the panel is closed. */
@@ -55,7 +78,7 @@ export class CompareRunsPanel implements vscode.Disposable {
    */
   async show(runDirs: readonly string[]): Promise<void> {
     const dirs = [...new Set(runDirs.map((d) => path.resolve(d)))];
-    this.runs = await Promise.all(dirs.map((d) => readCompareRun(d, this.deps.isTraining(d))));
+    this.runs = await Promise.all(dirs.map((d) => this.read(d)));
     this.watch();
     const title = this.title();
     if (this.page) {
@@ -116,9 +139,25 @@ export class CompareRunsPanel implements vscode.Disposable {
       );
       this.watchers.push(file, file.onDidCreate(onChange), file.onDidChange(onChange), file.onDidDelete(onChange), folder, folder.onDidDelete(onChange));
     }
+    // And by polling: the watchers do not see a file another machine appends to on a shared file system.
+    this.seen.clear();
+    this.poller = setInterval(() => void this.poll(), FILE_POLL_MS);
+  }
+
+  /** Re-read each shown run whose metrics.jsonl changed size or time since the last look. */
+  private async poll(): Promise<void> {
+    for (const run of this.runs) {
+      const st = await fs.stat(path.join(run.runDir, 'metrics.jsonl')).catch(() => undefined);
+      const key = st ? `${st.size}:${st.mtimeMs}` : '';
+      const before = this.seen.get(run.runDir);
+      this.seen.set(run.runDir, key);
+      if (before !== undefined && before !== key) this.schedule(run.runDir, 0);
+    }
   }
 
   private unwatch(): void {
+    if (this.poller) clearInterval(this.poller);
+    this.poller = undefined;
     for (const d of this.watchers.splice(0)) d.dispose();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
@@ -131,7 +170,7 @@ export class CompareRunsPanel implements vscode.Disposable {
       runDir,
       setTimeout(() => {
         this.timers.delete(runDir);
-        void readCompareRun(runDir, this.deps.isTraining(runDir)).then((read) => {
+        void this.read(runDir).then((read) => {
           const i = this.runs.findIndex((r) => r.runDir === runDir);
           if (i < 0 || !this.page) return;
           // A folder deleted (or a file made unreadable) while shown: keep what was read before, with the note.

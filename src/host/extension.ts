@@ -11,7 +11,8 @@ import { runAblationCommand } from './ablationCommand';
 import { AttentionView } from './attentionView';
 import { ModelsService } from './models';
 import { readRunEntry } from './logic/modelsList';
-import { registerModelsTree, showTrainingPanel } from './modelsTree';
+import { followSlurmRun, registerModelsTree, showTrainingPanel } from './modelsTree';
+import { SlurmJobs } from './slurmJobs';
 import { TranslateController } from './translateCommand';
 import { TrainingPanel } from './trainingPanel';
 import { useBundle } from '../shared/l10n';
@@ -20,8 +21,12 @@ export function activate(context: vscode.ExtensionContext): void {
   // The host's plain modules (src/host/logic/, src/shared/) translate with the bundle VS Code loaded.
   useBundle(vscode.l10n.bundle);
   const ctrl = new TrainingController(context);
+  // The workspace's runs, and the Slurm jobs among them (found again from their run folders after a reload).
+  const models = new ModelsService(context);
+  const jobs = new SlurmJobs(context.extensionPath, ctrl.output, () => models.runsFolders());
   context.subscriptions.push(
     ctrl,
+    jobs,
     // A Uri from the explorer / editor menus; a workspace-relative path from the walkthrough's command links.
     vscode.commands.registerCommand('seq2seq.trainModel', async (arg?: unknown) => {
       const uri = arg instanceof vscode.Uri ? arg : typeof arg === 'string' ? workspaceFile(arg) : undefined;
@@ -29,15 +34,14 @@ export function activate(context: vscode.ExtensionContext): void {
         void vscode.window.showErrorMessage(vscode.l10n.t('Seq2Seq: there is no {0} in the workspace. Run "Seq2Seq: Create Sample Workspace…" first.', arg));
         return;
       }
-      await trainModelCommand(ctrl, uri);
+      await trainModelCommand(ctrl, jobs, uri);
     }),
-    vscode.commands.registerCommand('seq2seq.runAblation', (arg?: unknown) => runAblationCommand(ctrl, arg instanceof vscode.Uri ? arg : undefined)),
+    vscode.commands.registerCommand('seq2seq.runAblation', (arg?: unknown) => runAblationCommand(ctrl, jobs, arg instanceof vscode.Uri ? arg : undefined)),
     vscode.commands.registerCommand('seq2seq.stopTraining', () => ctrl.stop()),
     vscode.commands.registerCommand('seq2seq.createConfig', () => createConfigFromData()),
     vscode.commands.registerCommand('seq2seq.createSampleWorkspace', () => createSampleWorkspace()),
   );
   // Translate Selection, the attention view and the Models tree (the inference worker starts on first use).
-  const models = new ModelsService(context);
   const attention = new AttentionView(context.extensionUri, (message) => ctrl.output.warn(message));
   const translator = new TranslateController(context, models, attention, ctrl.output);
   context.subscriptions.push(
@@ -48,8 +52,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('seq2seq.translateSelectionNBest', () => translator.translateSelection({ nBest: true })),
     vscode.commands.registerCommand('seq2seq.showAttention', () => attention.show(false)),
     vscode.commands.registerCommand('seq2seq.showExposureBias', () => attention.showReferenceSection()),
-    ...registerModelsTree(context, models, ctrl),
-    vscode.commands.registerCommand('seq2seq.showTrainingPanel', () => showTrainingPanel(ctrl, models)),
+    ...registerModelsTree(context, models, ctrl, jobs),
+    vscode.commands.registerCommand('seq2seq.showTrainingPanel', () => showTrainingPanel(ctrl, models, jobs)),
   );
   // A run whose worker was killed (a window reload ends the extension host and its worker) is found after
   // activation (a few small reads, nothing heavy) and offered for resuming; a Training panel that was open
@@ -64,6 +68,8 @@ export function activate(context: vscode.ExtensionContext): void {
         const runDir = (state as { runDir?: unknown } | undefined)?.runDir;
         if (!ctrl.currentRun && typeof runDir === 'string') {
           const entry = await readRunEntry(runDir).catch(() => undefined);
+          // A Slurm run still queued or running is followed again; any other shows its record.
+          if (entry?.slurm && followSlurmRun(ctrl, jobs, entry)) return;
           if (entry) ctrl.showRecordedRun({ name: entry.name, runDir, configPath: entry.configPath ?? '' }, await ctrl.readRecordedEvents(runDir), entry.interrupted);
         }
       },

@@ -9,10 +9,12 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { configSummary, parseMetricsJsonl, type RunEntry } from './logic/modelsList';
+import { configSummary, parseMetricsJsonl, readRunEntry, type RunEntry } from './logic/modelsList';
+import { isActive } from '../core/experiments/slurmOutput';
 import { registerCompareCommands } from './compareCommands';
 import type { ModelsService } from './models';
 import { RunItem } from './runItem';
+import type { SlurmJobs } from './slurmJobs';
 import type { TrainingController } from './trainingController';
 
 export const MODELS_VIEW_ID = 'seq2seq.models';
@@ -26,8 +28,9 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<RunItem>, vsc
   constructor(
     private readonly models: ModelsService,
     private readonly ctrl: TrainingController,
+    private readonly jobs?: SlurmJobs,
   ) {
-    this.sub = models.onDidChange(() => this.changed.fire());
+    this.sub = vscode.Disposable.from(models.onDidChange(() => this.changed.fire()), ...(jobs ? [jobs.onDidChange(() => this.changed.fire())] : []));
   }
 
   refresh(): void {
@@ -44,7 +47,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<RunItem>, vsc
     const active = await this.models.activeModel(runs);
     const training = this.ctrl.isTraining ? this.ctrl.currentRun?.runDir : undefined;
     void vscode.commands.executeCommand('setContext', 'seq2seq.hasRuns', runs.length > 0);
-    return runs.map((r) => new RunItem(r, r.runDir === active?.runDir, training !== undefined && path.resolve(training) === path.resolve(r.runDir)));
+    return runs.map((r) => new RunItem(r, r.runDir === active?.runDir, training !== undefined && path.resolve(training) === path.resolve(r.runDir), this.jobs?.status(r.runDir)));
   }
 
   dispose(): void {
@@ -56,11 +59,13 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<RunItem>, vsc
 /**
  * Show `run` in the Training panel: the run in training as it goes, else the
  * run's recorded events (its metrics.jsonl). Says why when it cannot (no
- * metrics.jsonl; another run is training). Used by a click on a run in the
+ * metrics.jsonl; another run is training); a Slurm job still queued or
+ * running is followed as its metrics.jsonl grows. Used by a click on a run in the
  * Models view, its context menu and *Seq2Seq: Show Training Panel*.
  * @returns true when the panel shows the run
  */
-export async function openRunInTrainingPanel(ctrl: TrainingController, run: RunEntry, preserveFocus = false): Promise<boolean> {
+export async function openRunInTrainingPanel(ctrl: TrainingController, run: RunEntry, preserveFocus = false, jobs?: SlurmJobs): Promise<boolean> {
+  if (run.slurm && jobs && followSlurmRun(ctrl, jobs, run)) return true;
   const current = ctrl.currentRun;
   if (ctrl.isTraining && current && path.resolve(current.runDir) === path.resolve(run.runDir)) {
     ctrl.showPanel(preserveFocus);
@@ -95,7 +100,7 @@ export async function openRunInTrainingPanel(ctrl: TrainingController, run: RunE
  * with a readable metrics.jsonl); with no run at all, the empty panel, which
  * says how to start one.
  */
-export async function showTrainingPanel(ctrl: TrainingController, models: ModelsService): Promise<void> {
+export async function showTrainingPanel(ctrl: TrainingController, models: ModelsService, jobs?: SlurmJobs): Promise<void> {
   if (ctrl.isTraining || ctrl.currentRun) {
     ctrl.showPanel();
     return;
@@ -103,14 +108,15 @@ export async function showTrainingPanel(ctrl: TrainingController, models: Models
   const runs = await models.listRuns().catch(() => [] as RunEntry[]);
   for (const run of runs) {
     const ok = await fs.stat(path.join(run.runDir, 'metrics.jsonl')).then((s) => s.isFile(), () => false);
-    if (ok && !ctrl.isTraining && !ctrl.currentRun && (await openRunInTrainingPanel(ctrl, run))) return;
+    if (ok && !ctrl.isTraining && !ctrl.currentRun && (await openRunInTrainingPanel(ctrl, run, false, jobs))) return;
   }
   ctrl.showPanel();
 }
 
-/** Resolve a command argument (tree item, or none: the selected item) to a run. */
-function runOf(arg: unknown, view: vscode.TreeView<RunItem>): RunEntry | undefined {
+/** Resolve a command argument (tree item, a run folder's path, or none: the selected item) to a run. */
+async function runOf(arg: unknown, view: vscode.TreeView<RunItem>): Promise<RunEntry | undefined> {
   if (arg instanceof RunItem) return arg.run;
+  if (typeof arg === 'string') return readRunEntry(path.resolve(arg)).catch(() => undefined);
   return view.selection[0]?.run;
 }
 
@@ -119,12 +125,13 @@ export function registerModelsTree(
   context: vscode.ExtensionContext,
   models: ModelsService,
   ctrl: TrainingController,
+  jobs?: SlurmJobs,
 ): vscode.Disposable[] {
-  const provider = new ModelsTreeProvider(models, ctrl);
+  const provider = new ModelsTreeProvider(models, ctrl, jobs);
   // canSelectMany: Compare Runs gets (clicked, selected[]) from a multi-selection.
   const view = vscode.window.createTreeView(MODELS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: false, canSelectMany: true });
-  const withRun = (fn: (run: RunEntry) => unknown) => (arg: unknown) => {
-    const run = runOf(arg, view);
+  const withRun = (fn: (run: RunEntry) => unknown) => async (arg: unknown) => {
+    const run = await runOf(arg, view);
     if (!run) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Seq2Seq: select a run in the Models view first.'));
       return;
@@ -134,9 +141,20 @@ export function registerModelsTree(
   return [
     provider,
     view,
-    ...registerCompareCommands(context.extensionUri, models, ctrl, view),
+    ...registerCompareCommands(context.extensionUri, models, ctrl, view, jobs),
     ctrl.onDidEndRun(() => models.fire(200)),
-    vscode.commands.registerCommand('seq2seq.models.refresh', () => provider.refresh()),
+    vscode.commands.registerCommand('seq2seq.models.refresh', () => {
+      provider.refresh();
+      jobs?.refresh();
+    }),
+    vscode.commands.registerCommand(
+      'seq2seq.models.cancelJob',
+      withRun((run) => jobs?.cancel(run.runDir, run.name)),
+    ),
+    vscode.commands.registerCommand(
+      'seq2seq.models.openJobLog',
+      withRun((run) => jobs?.openLog(run.runDir, run.name)),
+    ),
     vscode.commands.registerCommand(
       'seq2seq.models.setActive',
       withRun(async (run) => {
@@ -155,7 +173,7 @@ export function registerModelsTree(
     // Also the command of a click on a run (RunItem.command), which passes { preserveFocus: true }: like a
     // single click in the Explorer, the focus stays in the tree. The context menu passes (item, selection[]).
     vscode.commands.registerCommand('seq2seq.models.openTrainingPanel', (arg: unknown, opts?: unknown) =>
-      withRun((run) => openRunInTrainingPanel(ctrl, run, !!opts && !Array.isArray(opts) && (opts as { preserveFocus?: unknown }).preserveFocus === true))(arg),
+      withRun((run) => openRunInTrainingPanel(ctrl, run, !!opts && !Array.isArray(opts) && (opts as { preserveFocus?: unknown }).preserveFocus === true, jobs))(arg),
     ),
     vscode.commands.registerCommand(
       'seq2seq.models.resume',
@@ -213,4 +231,25 @@ export function registerModelsTree(
       }),
     ),
   ];
+}
+
+/**
+ * Open a Slurm run in the Training panel and follow its metrics.jsonl while
+ * its job is queued or running (unknown yet: followed until the monitor
+ * knows); Stop in the panel cancels the job. False when the run has ended
+ * (the caller shows its record) or this window trains a run.
+ */
+export function followSlurmRun(ctrl: TrainingController, jobs: SlurmJobs, run: Pick<RunEntry, 'runDir' | 'name' | 'configPath'>): boolean {
+  const known = jobs.status(run.runDir);
+  if (known && !isActive(known.state)) return false;
+  return ctrl.followRun(
+    { name: run.name, runDir: run.runDir, configPath: run.configPath ?? '' },
+    {
+      isActive: () => {
+        const s = jobs.status(run.runDir);
+        return !s || isActive(s.state);
+      },
+      onStop: () => void jobs.cancel(run.runDir, run.name),
+    },
+  );
 }

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { Seq2SeqConfig } from '../core/config/config';
 import { renderConfigTemplate, templateStem, type TemplateData } from './logic/configTemplate';
 import { chooseRunDir, configNameFromPath, parseErrorLocation, uniqueFile } from '../core/runs/runNaming';
+import type { SlurmJobs } from './slurmJobs';
 import type { TrainingController } from './trainingController';
 import { waitForTrust } from './trust';
 
@@ -21,20 +22,24 @@ type ConfigPick = vscode.QuickPickItem & { action: 'config'; uri: vscode.Uri } |
  * Command handler. `uri` is set when invoked from the explorer / editor
  * context menu on a config file.
  */
-export async function trainModelCommand(ctrl: TrainingController, uri?: vscode.Uri): Promise<void> {
-  if (ctrl.isTraining) {
-    const stopAndStart = vscode.l10n.t('Stop and Start New');
-    const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t('A training run ({0}) is in progress. Stop it and start a new one?', ctrl.currentRun?.name ?? vscode.l10n.t('unnamed')),
-      { modal: true, detail: vscode.l10n.t('The current run writes its last checkpoint before it stops.') },
-      stopAndStart,
-    );
-    if (choice !== stopAndStart) return;
-    await ctrl.stop();
-  }
+export async function trainModelCommand(ctrl: TrainingController, jobs: SlurmJobs | undefined, uri?: vscode.Uri): Promise<void> {
   const configUri = uri ?? (await pickConfig());
   if (!configUri) return;
-  await trainWithConfig(ctrl, configUri);
+  await trainWithConfig(ctrl, configUri, jobs);
+}
+
+/** Before a run starts on this machine while another trains: ask to stop that one (it writes its last checkpoint). False: keep it, start nothing. */
+async function stopCurrentRun(ctrl: TrainingController): Promise<boolean> {
+  if (!ctrl.isTraining) return true;
+  const stopAndStart = vscode.l10n.t('Stop and Start New');
+  const choice = await vscode.window.showWarningMessage(
+    vscode.l10n.t('A training run ({0}) is in progress. Stop it and start a new one?', ctrl.currentRun?.name ?? vscode.l10n.t('unnamed')),
+    { modal: true, detail: vscode.l10n.t('The current run writes its last checkpoint before it stops.') },
+    stopAndStart,
+  );
+  if (choice !== stopAndStart) return false;
+  await ctrl.stop();
+  return true;
 }
 
 /**
@@ -49,8 +54,13 @@ export function workspaceFile(relative: string): vscode.Uri | undefined {
   return undefined;
 }
 
-/** Validate `configUri` and start training it (in an untrusted workspace: once the user trusts it, see ./trust.ts). Shows config errors with an "Open Config" button. */
-export async function trainWithConfig(ctrl: TrainingController, configUri: vscode.Uri): Promise<void> {
+/**
+ * Validate `configUri` and start training it (in an untrusted workspace:
+ * once the user trusts it, see ./trust.ts) on this machine, or submit it as
+ * a Slurm job when the user chooses so (./slurmJobs.ts). Shows config errors
+ * with an "Open Config" button.
+ */
+export async function trainWithConfig(ctrl: TrainingController, configUri: vscode.Uri, jobs?: SlurmJobs): Promise<void> {
   if (!(await waitForTrust('train', (m) => ctrl.output.info(m)))) return;
   const configPath = configUri.fsPath;
   // Save unsaved edits first, so what trains is what the user sees.
@@ -68,6 +78,21 @@ export async function trainWithConfig(ctrl: TrainingController, configUri: vscod
   const runsFolder = vscode.workspace.getConfiguration('seq2seq', configUri).get<string>('runsFolder', 'runs');
   const name = config.name ?? configNameFromPath(configPath);
   const runDir = chooseRunDir(folder, runsFolder, name, new Date(), fs.existsSync);
+  const options = jobs?.options(configUri, config);
+  const where = jobs && options ? await jobs.chooseWhere(vscode.l10n.t('Seq2Seq: Train Model'), 1, options) : 'local';
+  if (where === 'slurm' && jobs && options) {
+    const submitted = await jobs.submit({ name, folder: runDir, runs: [{ runDir, config, configPath }], description: `VS Code: Train Model (${path.basename(configPath)})` }, options);
+    if (submitted) {
+      const panel = vscode.l10n.t('Show in Training Panel');
+      void vscode.window
+        .showInformationMessage(vscode.l10n.t('Seq2Seq: {0} submitted as Slurm job {1}. The Models view shows its state.', name, submitted.jobId ?? '?'), panel)
+        .then((c) => {
+          if (c === panel) void vscode.commands.executeCommand('seq2seq.models.openTrainingPanel', runDir);
+        });
+    }
+    return;
+  }
+  if (where !== 'local' || !(await stopCurrentRun(ctrl))) return;
   ctrl.start({ run: { name, runDir, configPath }, config });
 }
 

@@ -11,6 +11,7 @@ import type { TrainingEvent } from '../core/training/events';
 import type { ResumeInfo, RunInfo } from '../protocol/trainingPanel';
 import { describeStopReason, eventLogLine, formatBleu, readingText } from '../shared/format';
 import { readInterruption } from './logic/interruptedRuns';
+import { MetricsFollower } from './logic/metricsFollower';
 import { parseMetricsJsonl, readRunEntry } from './logic/modelsList';
 import { RunStore } from './logic/runStore';
 import { TrainingPanel } from './trainingPanel';
@@ -36,6 +37,17 @@ export interface StartOptions {
   quiet?: boolean;
 }
 
+/** How often the Training panel reads the metrics.jsonl of a run it follows (ms). */
+export const FOLLOW_MS = 2_000;
+
+/** How to follow a run that another machine trains (see `TrainingController.followRun`). */
+export interface FollowOptions {
+  /** True while its job is queued or running. */
+  isActive(): boolean;
+  /** The panel's Stop: e.g. cancel the Slurm job. */
+  onStop?(): void;
+}
+
 /** How a run ended, for whoever waits for it (e.g. an ablation): the session's outcome and, for a failure, the message shown to the user. */
 export interface RunEnd {
   run: RunInfo | undefined;
@@ -57,6 +69,8 @@ export class TrainingController implements vscode.Disposable {
   private readonly endedWithOutcome = new vscode.EventEmitter<RunEnd>();
   /** Fires after {@link onDidEndRun} with how the run ended. */
   readonly onDidEndRunWithOutcome = this.endedWithOutcome.event;
+  /** The run another machine trains that the panel follows (see {@link followRun}). */
+  private followed: { run: RunInfo; follower: MetricsFollower; timer: NodeJS.Timeout; opts: FollowOptions; held?: TrainingEvent; busy: boolean } | undefined;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('Seq2Seq', { log: true });
@@ -84,6 +98,7 @@ export class TrainingController implements vscode.Disposable {
   /** Start a run in a new worker. Call {@link stop} first if one is training. */
   start(opts: StartOptions): void {
     if (this.isTraining) throw new Error(vscode.l10n.t('A training run is already in progress.'));
+    this.unfollow();
     // Resuming the run shown: keep its recorded curves (up to the checkpoint resumed from); new events append.
     const shown = this.store.run && path.resolve(this.store.run.runDir) === path.resolve(opts.run.runDir);
     const from = shown ? this.store.resumable?.checkpointStep : undefined;
@@ -166,6 +181,7 @@ export class TrainingController implements vscode.Disposable {
    */
   showInterruptedRun(run: RunInfo, events: TrainingEvent[], info: ResumeInfo): boolean {
     if (this.isTraining) return false;
+    this.unfollow();
     this.store.begin(run);
     for (const e of events) this.store.append(e);
     this.store.interrupt(info);
@@ -191,7 +207,11 @@ export class TrainingController implements vscode.Disposable {
   /** Ask the running worker to stop (checkpoint, then `done`); resolves when it has ended. */
   async stop(): Promise<void> {
     const session = this.session;
-    if (!session?.active) return;
+    if (!session?.active) {
+      // Stop on a run another machine trains: its own way of stopping (a Slurm job: cancel it).
+      if (this.followed?.opts.onStop && this.store.running) this.followed.opts.onStop();
+      return;
+    }
     if (!session.stopping) {
       this.output.info(vscode.l10n.t('Stopping after the current step…'));
       this.statusBar.show({ phase: 'stopping' });
@@ -211,6 +231,7 @@ export class TrainingController implements vscode.Disposable {
    */
   showRecordedRun(run: RunInfo, events: TrainingEvent[], interrupted?: ResumeInfo, preserveFocus = false): boolean {
     if (this.isTraining) return false;
+    this.unfollow();
     this.store.begin(run);
     for (const e of events) this.store.append(e);
     if (interrupted) this.store.interrupt(interrupted);
@@ -218,6 +239,81 @@ export class TrainingController implements vscode.Disposable {
     this.panel.show(preserveFocus);
     this.panel.replay();
     return true;
+  }
+
+  /**
+   * Show a run that another machine trains (a Slurm task writing to a shared
+   * file system) and follow it: its metrics.jsonl is read every
+   * {@link FOLLOW_MS} (polling, since file-change notifications do not cover
+   * writes of other machines), new events are appended to the panel, and a
+   * file that shrank (a requeued task resuming from last/) is shown again
+   * from its start. While the job is still queued or running, a final
+   * `done` with reason `cancelled` (the task stopped to requeue itself) is
+   * held back. False, showing nothing, while this window trains a run.
+   */
+  followRun(run: RunInfo, opts: FollowOptions): boolean {
+    if (this.isTraining) return false;
+    this.unfollow();
+    this.store.begin(run);
+    const follower = new MetricsFollower(path.join(run.runDir, 'metrics.jsonl'));
+    const timer = setInterval(() => void this.pollFollowed(), FOLLOW_MS);
+    this.followed = { run, follower, timer, opts, busy: false };
+    this.panel.show(false);
+    this.panel.replay();
+    void this.pollFollowed();
+    return true;
+  }
+
+  /** The run folder the panel follows (see {@link followRun}), if any. */
+  get followedRun(): string | undefined {
+    return this.followed?.run.runDir;
+  }
+
+  private async pollFollowed(): Promise<void> {
+    const f = this.followed;
+    if (!f || f.busy) return;
+    f.busy = true;
+    try {
+      const got = await f.follower.poll();
+      if (this.followed !== f) return;
+      const active = f.opts.isActive();
+      if (got) {
+        if (got.reset) {
+          this.store.begin(f.run);
+          f.held = undefined;
+        }
+        const events = [...got.events];
+        const last = events[events.length - 1];
+        if (last?.type === 'done' && last.reason === 'cancelled' && active) f.held = events.pop();
+        for (const e of events) {
+          this.store.append(e);
+          if (!got.reset) this.panel.post({ type: 'event', event: e });
+        }
+        if (got.reset) this.panel.replay();
+      }
+      if (!active) {
+        if (f.held) {
+          const held = f.held;
+          f.held = undefined;
+          this.store.append(held);
+          this.panel.post({ type: 'event', event: held });
+        }
+        if (this.store.running) {
+          this.store.end();
+          this.panel.replay();
+        }
+        // The job has ended and the file is read to its end: nothing more to follow.
+        if (!got) this.unfollow();
+      }
+    } finally {
+      f.busy = false;
+    }
+  }
+
+  private unfollow(): void {
+    if (!this.followed) return;
+    clearInterval(this.followed.timer);
+    this.followed = undefined;
   }
 
   private onEvent(e: TrainingEvent): void {
@@ -307,6 +403,7 @@ export class TrainingController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.unfollow();
     this.session?.dispose();
     this.session = undefined;
     void vscode.commands.executeCommand('setContext', TRAINING_CONTEXT_KEY, false);

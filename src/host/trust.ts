@@ -8,8 +8,10 @@
  * user trusts the workspace, with a message saying why and a button that
  * opens VS Code's trust editor. The settings that choose where runs are
  * written and how the worker runs (`seq2seq.runsFolder`, `seq2seq.backend`,
- * `seq2seq.threads`) are `restrictedConfigurations`: VS Code ignores their
- * workspace values until the workspace is trusted.
+ * `seq2seq.threads`), whether runs go to Slurm (`seq2seq.slurm.use`) and what
+ * a Slurm job's batch script runs (`seq2seq.slurm.setup`,
+ * `seq2seq.slurm.sbatchArgs`) are `restrictedConfigurations`: VS Code ignores
+ * their workspace values until the workspace is trusted.
  */
 import * as vscode from 'vscode';
 

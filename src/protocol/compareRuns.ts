@@ -25,8 +25,10 @@ export interface CompareRun {
   /** The run's resolved config, from run.json. */
   config?: Seq2SeqConfig;
   events: CompareEvent[];
-  /** True while a worker of this window is training the run. */
+  /** True while a worker of this window is training the run (or, for a Slurm run, while its job runs). */
   running: boolean;
+  /** For a run submitted to Slurm: its job and state, in words (e.g. "Slurm 45_1 · queued"). */
+  job?: { jobId: string | null; state: 'queued' | 'running' | 'done' | 'failed' | 'timed out' | 'cancelled'; text: string };
   /**
    * Why the run cannot be shown, or not completely (translated): its folder is
    * gone, run.json or metrics.jsonl is unreadable, lines were skipped.

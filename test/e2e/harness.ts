@@ -291,6 +291,14 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     const settingsDir = path.join(userDataDir, 'User');
     fs.mkdirSync(settingsDir, { recursive: true });
     fs.writeFileSync(path.join(settingsDir, 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...opts.settings }, null, 2));
+    // The extension's machine-overridable settings (seq2seq.slurm.*) also as Remote settings: code-server is a
+    // remote, and once the workbench rewrites the user settings (a theme change) the remote extension host
+    // reads machine-scoped values from there only.
+    const machine = Object.fromEntries(Object.entries({ ...DEFAULT_SETTINGS, ...opts.settings }).filter(([k]) => k.startsWith('seq2seq.slurm.')));
+    if (Object.keys(machine).length) {
+      fs.mkdirSync(path.join(userDataDir, 'Machine'), { recursive: true });
+      fs.writeFileSync(path.join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(machine, null, 2));
+    }
 
     const vsixes = opts.vsix === undefined ? [] : Array.isArray(opts.vsix) ? opts.vsix : [opts.vsix];
     for (const v of vsixes) installVsix(codeServerDir, v, userDataDir, extensionsDir, opts.installTimeoutMs);
@@ -552,7 +560,8 @@ export async function startWorkbench(workspace: string, vsix: string, extra: Pic
     locale: extra.locale,
     workspaceTrust: extra.workspaceTrust,
     env: extra.env,
-    settings: { 'workbench.colorTheme': 'Default Dark Modern', 'seq2seq.backend': 'wasm', ...extra.settings },
+    // seq2seq.slurm.use never: the suites train on this machine even where sbatch is installed (test/e2e/slurm.e2e.ts sets auto).
+    settings: { 'workbench.colorTheme': 'Default Dark Modern', 'seq2seq.backend': 'wasm', 'seq2seq.slurm.use': 'never', ...extra.settings },
   });
   const session = await launchBrowser();
   await openWorkbench(session.page, server);

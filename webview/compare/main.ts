@@ -495,7 +495,9 @@ function renderTable(): void {
         sw.style.background = colorOf(i);
         td.appendChild(el('span', 'run-name', c.text(r)));
         td.title = `${r.run.folder} — ${r.run.runDir}`;
-        if (r.run.running) td.appendChild(el('span', 'badge live', l10n.t('training…')));
+        // A Slurm run's job badge says whether it trains.
+        if (r.run.running && !r.run.job) td.appendChild(el('span', 'badge live', l10n.t('training…')));
+        if (r.run.job) td.appendChild(jobBadge(r.run.job));
       } else {
         td.textContent = c.text(r);
       }
@@ -528,7 +530,8 @@ function renderHeader(): void {
     sw.style.background = colorOf(i);
     li.appendChild(el('span', 'legend-name', r.run.name));
     if (r.run.folder !== r.run.name) li.appendChild(el('span', 'legend-folder muted', r.run.folder));
-    if (r.run.running) li.appendChild(el('span', 'badge live', l10n.t('training…')));
+    if (r.run.running && !r.run.job) li.appendChild(el('span', 'badge live', l10n.t('training…')));
+    if (r.run.job) li.appendChild(jobBadge(r.run.job));
     li.title = r.run.runDir;
   });
   notes.textContent = '';
@@ -536,6 +539,13 @@ function renderHeader(): void {
   for (const r of runs) {
     if (r.run.problem) notes.appendChild(el('p', 'note warning', l10n.t('{0}: {1}', r.run.name, r.run.problem)));
   }
+}
+
+/** A Slurm run's job and state ("Slurm 45_1 · queued"), coloured by state. */
+function jobBadge(job: NonNullable<CompareRun['job']>): HTMLElement {
+  const b = el('span', `badge job job-${job.state.replace(' ', '-')}`, job.text);
+  b.title = job.text;
+  return b;
 }
 
 function renderAll(): void {

@@ -318,6 +318,36 @@ export interface Seq2SeqConfig {
   data: DataConfig;
   model: ModelConfig;
   train: TrainConfig;
+  /** Defaults for training as Slurm jobs (`--executor slurm`); see `SlurmOptions` in src/core/experiments/slurmScript.ts. */
+  slurm?: SlurmConfig;
+}
+
+/**
+ * The config's `slurm` section: resources and options of Slurm jobs
+ * (`--executor slurm`; `SlurmOptions` of src/core/experiments/slurmScript.ts,
+ * which validates them before they reach a batch script).
+ */
+export interface SlurmConfig {
+  /** `--partition` (one or several, comma-separated). */
+  partition?: string;
+  /** `--account`. */
+  account?: string;
+  /** `--time`, in a Slurm time format (`MM`, `MM:SS`, `HH:MM:SS`, `D-HH`, `D-HH:MM`, `D-HH:MM:SS`). */
+  time?: string;
+  /** `--cpus-per-task`; also each run's `train.threads`. Default 1. */
+  cpusPerTask?: number;
+  /** `--mem`, e.g. `8G` (units K, M, G, T; no unit: megabytes). */
+  mem?: string;
+  /** `--gres`, e.g. `gpu:1`. */
+  gres?: string;
+  /** At most this many tasks of an ablation's array at once (`--array=0-(n-1)%N`); 0 or absent: no limit. */
+  maxParallel?: number;
+  /** Further sbatch options, each one `--option=value` token (written as `#SBATCH` lines). */
+  sbatchArgs?: string[];
+  /** Shell lines run on the compute node before the lab starts, e.g. `module load nodejs/20`. */
+  setup?: string[];
+  /** Seconds before the time limit at which Slurm signals the task to checkpoint and requeue (default 120). */
+  signalSeconds?: number;
 }
 
 /** A config as a user writes it: every section and key optional except `data.train`. */
@@ -326,6 +356,7 @@ export interface UserConfig {
   data: Partial<DataConfig> & { train: DataSource };
   model?: Partial<Omit<ModelConfig, 'transformer'>> & { transformer?: Partial<TransformerConfig> };
   train?: Partial<TrainConfig>;
+  slurm?: SlurmConfig;
 }
 
 export const DEFAULT_DATA: Omit<DataConfig, 'train'> = {
@@ -458,6 +489,7 @@ export function withDefaults(user: UserConfig): Seq2SeqConfig {
     data: withBpeDefaults({ ...DEFAULT_DATA, ...user.data }),
     model: { ...DEFAULT_MODEL, ...(user.model ?? {}), transformer: { ...DEFAULT_TRANSFORMER, ...(user.model?.transformer ?? {}) } },
     train: { ...DEFAULT_TRAIN, ...(user.train ?? {}) },
+    ...(user.slurm !== undefined ? { slurm: user.slurm } : {}),
   };
 }
 

@@ -335,9 +335,14 @@ export interface VariantResult extends Partial<VariantOutcome> {
   label: string;
   field?: string;
   value?: unknown;
-  /** `finished`: trained to its budget; `stopped`: stopped by the user (its last/ checkpoint is kept); `failed`: an error (see `error`); `skipped`: not trained after a stop. */
-  status: 'finished' | 'stopped' | 'failed' | 'skipped';
+  /**
+   * `finished`: trained to its budget; `stopped`: stopped by the user (its last/ checkpoint is kept); `failed`: an error (see `error`);
+   * `skipped`: not trained after a stop; `submitted`: a Slurm array task not collected yet (`seq2seq jobs status` fills it in).
+   */
+  status: 'finished' | 'stopped' | 'failed' | 'skipped' | 'submitted';
   error?: string;
+  /** The Slurm job of the variant (`123_4`), for an ablation run as a job array. */
+  jobId?: string;
 }
 
 /**
@@ -402,6 +407,8 @@ export interface AblationSummary {
   /** Run folders of the variants that trained (absolute), in order. */
   runDirs: string[];
   variants: VariantResult[];
+  /** Set for an ablation run as a Slurm job array (`ablate --executor slurm`): the array's job id. */
+  slurm?: { jobId: string; cluster?: string; submitted: string };
 }
 
 /** Summary of an ablation (the content of `ablation.json`). */

@@ -23,6 +23,13 @@ export interface RunLockInfo {
   threadId: number;
   /** ISO 8601 time the lock was taken. */
   started: string;
+  /**
+   * The Slurm job of the holder (`SLURM_JOB_ID` of a task running as a Slurm
+   * job): a later attempt of the same job (requeued after its node died) may
+   * take the lock over from another host, since Slurm runs one attempt of a
+   * job at a time.
+   */
+  slurmJob?: string;
 }
 
 /** Thrown when another training holds the run folder's lock. */
@@ -65,7 +72,13 @@ function parseLock(text: string): RunLockInfo | undefined {
   try {
     const j = JSON.parse(text) as Partial<RunLockInfo>;
     if (typeof j.pid === 'number' && typeof j.host === 'string' && typeof j.started === 'string') {
-      return { pid: j.pid, host: j.host, threadId: typeof j.threadId === 'number' ? j.threadId : 0, started: j.started };
+      return {
+        pid: j.pid,
+        host: j.host,
+        threadId: typeof j.threadId === 'number' ? j.threadId : 0,
+        started: j.started,
+        ...(typeof j.slurmJob === 'string' ? { slurmJob: j.slurmJob } : {}),
+      };
     }
   } catch {
     /* unreadable */
@@ -78,17 +91,21 @@ function sameHolder(a: RunLockInfo, b: RunLockInfo): boolean {
 }
 
 /**
- * Whether the holder is gone: on this host, its process no longer exists.
- * A holder on another host (a shared folder) is never presumed dead.
+ * Whether the holder is gone: on this host, its process no longer exists;
+ * or it was an earlier attempt of the Slurm job this process runs as (see
+ * {@link RunLockInfo.slurmJob}). A holder on another host (a shared folder)
+ * is otherwise never presumed dead.
  */
-function holderIsDead(holder: RunLockInfo): boolean {
+function holderIsDead(holder: RunLockInfo, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (holder.slurmJob !== undefined && holder.slurmJob === env.SLURM_JOB_ID && !(holder.host === os.hostname() && holder.pid === process.pid)) return true;
   return holder.host === os.hostname() && !pidAlive(holder.pid);
 }
 
 /** A lock's holder for messages: `pid 123 on host "x", started …`. */
 export function describeLockHolder(h: RunLockInfo): string {
   const thread = h.threadId ? `, thread ${h.threadId}` : '';
-  return `pid ${h.pid}${thread} on host "${h.host}", started ${h.started}`;
+  const job = h.slurmJob ? `, Slurm job ${h.slurmJob}` : '';
+  return `pid ${h.pid}${thread} on host "${h.host}"${job}, started ${h.started}`;
 }
 
 /**
@@ -98,7 +115,8 @@ export function describeLockHolder(h: RunLockInfo): string {
  */
 export async function acquireRunLock(runDir: string): Promise<RunLock> {
   const file = path.join(runDir, LOCK_FILE);
-  const info: RunLockInfo = { pid: process.pid, host: os.hostname(), threadId, started: new Date().toISOString() };
+  const slurmJob = process.env.SLURM_JOB_ID;
+  const info: RunLockInfo = { pid: process.pid, host: os.hostname(), threadId, started: new Date().toISOString(), ...(slurmJob ? { slurmJob } : {}) };
   let tookOverFrom: RunLockInfo | undefined;
   for (let attempt = 0; attempt < 20; attempt++) {
     let fh: fs.FileHandle | undefined;
@@ -217,4 +235,15 @@ export async function runLockIsHeld(runDir: string): Promise<boolean> {
   }
   const holder = parseLock(text);
   return holder ? !holderIsDead(holder) : Date.now() - mtimeMs < UNREADABLE_GRACE_MS;
+}
+
+/**
+ * The holder of a run folder's lock and whether it still runs (as
+ * {@link runLockIsHeld} judges it); undefined when there is no readable lock.
+ * Never throws.
+ */
+export async function readRunLock(runDir: string): Promise<{ holder: RunLockInfo; live: boolean } | undefined> {
+  const text = await fs.readFile(path.join(runDir, LOCK_FILE), 'utf8').catch(() => undefined);
+  const holder = text === undefined ? undefined : parseLock(text);
+  return holder ? { holder, live: !holderIsDead(holder, {}) } : undefined;
 }

@@ -89,6 +89,12 @@ interface TrainerState {
   elapsedSeconds: number;
   /** Length of metrics.jsonl when the checkpoint was written (bytes; absent in runs from before it was recorded). */
   metricsBytes?: number;
+  /**
+   * The loss of the steps since the last `progress` event (summed NLL and
+   * target tokens), so that the first event after a resume averages the
+   * same steps as an uninterrupted run's (absent in older runs: it starts empty).
+   */
+  lossWindow?: { nll: number; tokens: number };
 }
 
 /** Validation samples written into each `validation` event. */
@@ -243,6 +249,8 @@ class MetricsLog {
 interface ProgressWindow {
   nll: number;
   tokens: number;
+  /** Of `tokens`, those trained before a resume (in the loss mean, not in tokens/s). */
+  carriedTokens?: number;
   /** Wall-clock start (ms since the epoch). */
   start: number;
   startStep: number;
@@ -397,7 +405,8 @@ export class Trainer {
     await this.checkMemory();
     // The time budget and tokens/s count training, not the start-up above.
     this.t0 = Date.now() - this.state.elapsedSeconds * 1000;
-    this.window = { nll: 0, tokens: 0, start: Date.now(), startStep: this.state.step };
+    const carried = this.state.lossWindow;
+    this.window = { nll: carried?.nll ?? 0, tokens: carried?.tokens ?? 0, carriedTokens: carried?.tokens ?? 0, start: Date.now(), startStep: this.state.step };
     await this.trainCurriculum();
     await this.trainEpochs();
     return this.finish();
@@ -644,7 +653,7 @@ export class Trainer {
       epoch: state.epoch,
       loss: meanLoss,
       perplexity: Math.exp(meanLoss),
-      tokensPerSecond: window.tokens / secs,
+      tokensPerSecond: (window.tokens - (window.carriedTokens ?? 0)) / secs,
       etaSeconds: eta,
       learningRate: state.learningRate,
       elapsedSeconds: this.elapsed(),
@@ -732,6 +741,7 @@ export class Trainer {
     const meta: CheckpointMeta = { kind: 'last', step: state.step, epoch: state.epoch, time: new Date().toISOString() };
     state.elapsedSeconds = this.elapsed();
     state.dropoutRandom = this.dropoutRandom.getState();
+    state.lossWindow = { nll: this.window.nll, tokens: this.window.tokens };
     const event: CheckpointEvent = { type: 'checkpoint', kind: 'last', step: state.step, path: path.join(this.runDir, 'last') };
     const before = metrics.bytes;
     await metrics.record(event);

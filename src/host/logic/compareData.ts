@@ -25,9 +25,10 @@ export function compareEvents(events: readonly TrainingEvent[]): CompareEvent[] 
 
 /**
  * One run of the comparison, read from `runDir` (absolute).
- * @param running whether a worker of this window is training it
+ * @param running whether a worker of this window is training it (or its Slurm job runs)
+ * @param job the run's Slurm job and state, for a run submitted to Slurm
  */
-export async function readCompareRun(runDir: string, running = false): Promise<CompareRun> {
+export async function readCompareRun(runDir: string, running = false, job?: CompareRun['job']): Promise<CompareRun> {
   const folder = path.basename(runDir);
   const base: CompareRun = { runDir, name: folder, folder, events: [], running };
   const stat = await fs.stat(runDir).catch(() => undefined);
@@ -35,7 +36,7 @@ export async function readCompareRun(runDir: string, running = false): Promise<C
   const entry = await readRunEntry(runDir).catch((e: Error) => e);
   if (entry instanceof Error) return { ...base, problem: `${runDir}: ${entry.message}` };
   if (!entry) return { ...base, problem: l10n.t('{0} is not a run folder: it has no run.json.', runDir) };
-  const run: CompareRun = { ...base, name: entry.name, ...(entry.config ? { config: entry.config, model: configSummary(entry.config) } : {}) };
+  const run: CompareRun = { ...base, name: entry.name, ...(entry.config ? { config: entry.config, model: configSummary(entry.config) } : {}), ...(job ? { job } : {}) };
   const problems: string[] = entry.problem ? [entry.problem] : [];
   const metrics = path.join(runDir, 'metrics.jsonl');
   let text: string | undefined;
@@ -43,7 +44,8 @@ export async function readCompareRun(runDir: string, running = false): Promise<C
     text = await fs.readFile(metrics, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    problems.push(code === 'ENOENT' ? l10n.t('{0} has no metrics.jsonl yet.', runDir) : l10n.t('Cannot read {0}: {1}', metrics, (e as Error).message));
+    // A Slurm run waiting in the queue has no metrics yet: its job badge says so.
+    if (!(code === 'ENOENT' && job)) problems.push(code === 'ENOENT' ? l10n.t('{0} has no metrics.jsonl yet.', runDir) : l10n.t('Cannot read {0}: {1}', metrics, (e as Error).message));
   }
   if (text !== undefined) {
     const { events, badLines } = parseMetricsJsonl(text);

@@ -12,6 +12,7 @@ import type { Seq2SeqConfig } from '../../core/config/config';
 import type { TrainingEvent } from '../../core/training/events';
 import type { ResumeInfo } from '../../protocol/trainingPanel';
 import { readInterruption } from './interruptedRuns';
+import { readRunRecord, readTaskEvents, type SlurmRunRecord } from '../../core/experiments/slurmJobs';
 // @vscode/l10n itself, the instance src/shared/l10n.ts configures: vscode-l10n-dev extracts
 // l10n.t('…') only from files that import it from 'vscode' or '@vscode/l10n'.
 import * as l10n from '@vscode/l10n';
@@ -43,6 +44,8 @@ export interface RunEntry {
   problem?: string;
   /** Set when training stopped without finishing and no training holds the folder: it can be resumed from `last/` (see ./interruptedRuns.ts). */
   interrupted?: ResumeInfo;
+  /** Set for a run submitted to Slurm (its slurm.json): the job and, for an ablation's variant, its label. */
+  slurm?: { jobId?: string; label?: string; jobFolder: string };
 }
 
 const exists = (p: string) => fs.stat(p).then(() => true, () => false);
@@ -57,10 +60,12 @@ async function readJson(file: string): Promise<unknown> {
  */
 export async function readRunEntry(runDir: string): Promise<RunEntry | undefined> {
   const manifestFile = path.join(runDir, 'run.json');
-  if (!(await exists(manifestFile))) return undefined;
+  const slurm = await readRunRecord(runDir).catch(() => undefined);
+  if (!(await exists(manifestFile))) return slurm ? queuedSlurmRun(runDir, slurm) : undefined;
   const folder = path.basename(runDir);
   const stat = await fs.stat(runDir);
   const entry: RunEntry = { runDir, folder, name: folder, created: stat.mtimeMs, hasBest: false, hasLast: false };
+  if (slurm) entry.slurm = { jobId: slurm.jobId, label: slurm.label, jobFolder: slurm.jobFolder };
   try {
     const m = (await readJson(manifestFile)) as { format?: unknown; config?: Seq2SeqConfig; configPath?: string; backend?: string; created?: string };
     if (typeof m?.format !== 'string' || !READABLE_RUN_FORMATS.includes(m.format) || typeof m.config !== 'object' || m.config === null) {
@@ -78,7 +83,8 @@ export async function readRunEntry(runDir: string): Promise<RunEntry | undefined
     entry.problem = `${manifestFile}: ${(e as Error).message}`;
   }
   entry.hasLast = await exists(path.join(runDir, 'last', 'weights.json'));
-  if (entry.hasLast && !entry.problem) entry.interrupted = await readInterruption(runDir);
+  // A Slurm task that has not said how it ended is Slurm's to resume (a requeue), not this window's.
+  if (entry.hasLast && !entry.problem && !(slurm && (await slurmTaskOpen(runDir, slurm)))) entry.interrupted = await readInterruption(runDir);
   const bestManifest = path.join(runDir, 'best', 'weights.json');
   if (await exists(bestManifest)) {
     entry.hasBest = true;
@@ -93,8 +99,33 @@ export async function readRunEntry(runDir: string): Promise<RunEntry | undefined
   return entry;
 }
 
+/** True when the run's current Slurm job has no `end` in the run folder's task events (it may still run, or be requeued). */
+async function slurmTaskOpen(runDir: string, r: SlurmRunRecord): Promise<boolean> {
+  const mine = (await readTaskEvents(runDir)).filter((e) => e.job === r.jobId);
+  return mine.length === 0 || mine[mine.length - 1]!.event !== 'end';
+}
+
+/** A run submitted to Slurm whose task has not started yet (a slurm.json, no run.json): what its record says. */
+async function queuedSlurmRun(runDir: string, r: SlurmRunRecord): Promise<RunEntry> {
+  const folder = path.basename(runDir);
+  const submitted = r.submitted ? Date.parse(r.submitted) : NaN;
+  const created = Number.isFinite(submitted) ? submitted : (await fs.stat(runDir)).mtimeMs;
+  return {
+    runDir,
+    folder,
+    name: r.config?.name || folder,
+    config: r.config,
+    configPath: r.configPath,
+    created,
+    hasBest: false,
+    hasLast: false,
+    slurm: { jobId: r.jobId, label: r.label, jobFolder: r.jobFolder },
+  };
+}
+
 /**
- * Every run directly under `runsDir` (folders holding a run.json), newest
+ * Every run directly under `runsDir` (folders holding a run.json, or a
+ * slurm.json of a run still waiting in the Slurm queue), newest
  * first. A missing `runsDir` gives an empty list.
  */
 export async function listRuns(runsDir: string): Promise<RunEntry[]> {
