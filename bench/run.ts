@@ -24,9 +24,9 @@ import { Command } from 'commander';
 import { loadConfig } from '../src/core/config/configLoader';
 import { encoderUnits, type ModelConfig } from '../src/core/config/config';
 import { BatchFile, realBatches, syntheticBatches, writeBatchFile } from './lib/batches';
-import type { ActivationResult, ChildResult, Job, TrainCase, TrainResult, TranslateResult } from './lib/jobs';
+import type { ActivationResult, CeilingRow, ChildResult, Job, TrainCase, TrainResult, TranslateResult } from './lib/jobs';
 import { renderMarkdown } from './lib/report';
-import type { BenchResults, Lever, PeerResult, TrainingRow } from './lib/report';
+import type { BenchResults, Lever, PeerResult, ProfileRecord, TrainingRow } from './lib/report';
 import { findPython, machine, peerEnv, ROOT } from './lib/env';
 import { ratio, summarize } from './lib/stats';
 
@@ -36,9 +36,13 @@ const TRANSFORMER_EXAMPLE = path.join(ROOT, 'examples', 'tatoeba-transformer.seq
 const CHILD = path.join(__dirname, 'lib', 'child.ts');
 const PEER = path.join(__dirname, 'pytorch', 'seq2seq_peer.py');
 const CONFIG_NAMES = ['default', 'small', 'large', 'transformer'] as const;
-const PARTS = ['train', 'translate', 'activation'] as const;
+const PARTS = ['train', 'profile', 'translate', 'activation'] as const;
 type Part = (typeof PARTS)[number];
 const PROBE = path.join(__dirname, 'lib', 'activationProbe.cjs');
+/** Edge of the square products of the matrix-product ceiling. */
+const CEILING_N = 1024;
+/** The step profile measured at the start of issue 17 (before its changes), shown beside the current one. */
+const PROFILE_BEFORE = path.join(__dirname, 'results', 'profile-before.json');
 type ConfigName = (typeof CONFIG_NAMES)[number];
 
 interface Options {
@@ -59,9 +63,11 @@ function parseOptions(argv: string[]): Options {
     .option('--out <dir>', 'folder for latest.json and latest.md', path.join('bench', 'results'))
     .option('--no-pytorch', 'skip the PyTorch peer')
     .option('--only <parts>', `comma-separated subset of ${PARTS.join(',')} (training includes the PyTorch peer)`, PARTS.join(','))
+    .option('--profile', 'only the step profile (same as --only profile): where a step of the default and small models spends its time, and the matrix-product ceiling', false)
     .parse(argv);
-  const o = program.opts<{ quick: boolean; configs: string; out: string; pytorch: boolean; only: string }>();
-  const parts = o.only
+  const o = program.opts<{ quick: boolean; configs: string; out: string; pytorch: boolean; only: string; profile: boolean }>();
+  if (o.profile && program.getOptionValueSource('only') !== 'default') program.error('--profile and --only: give one of them');
+  const parts = (o.profile ? 'profile' : o.only)
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
@@ -273,17 +279,18 @@ async function main(): Promise<void> {
   const cand = example.train.softmaxCandidates || 1000;
 
   // --- batches -------------------------------------------------------------
-  if (has('train')) process.stderr.write('preparing batches …\n');
+  const needBatches = has('train') || has('profile');
+  if (needBatches) process.stderr.write('preparing batches …\n');
   const files = new Map<string, { batch: BatchFile; path: string }>();
   const addFile = async (b: BatchFile) => {
     files.set(b.name, { batch: b, path: await writeBatchFile(work, b) });
     return files.get(b.name)!;
   };
   const syn = (length: number, vocab: number) => syntheticBatches({ srcVocab: V, tgtVocab: vocab, length, batchSize, count: 8, seed: 1234 });
-  const synMain = has('train') ? await addFile(syn(10, V)) : { batch: syn(10, V), path: '' };
+  const synMain = needBatches ? await addFile(syn(10, V)) : { batch: syn(10, V), path: '' };
   let real: { batch: BatchFile; path: string } | undefined;
   const trainPath = typeof example.data.train === 'string' ? example.data.train : example.data.train.src;
-  if (!has('train')) {
+  if (!needBatches) {
     // training not requested (--only)
   } else if (existsSync(trainPath)) {
     const t0 = Date.now();
@@ -315,18 +322,35 @@ async function main(): Promise<void> {
     const id = [p.config, p.backend, p.data, `t${c.threads}`, c.softmaxCandidates ? `cand${c.softmaxCandidates}` : 'full', c.kernels, p.sweep ?? ''].filter(Boolean).join('/');
     planned.push({ ...rest, batchFile: file.path, case: { ...c, id, batchFile: file.path } });
   };
+  // The step profile (part `profile`): these rows of the default and small models get profiled steps after their timed ones.
+  const profileSteps = has('profile') ? (q ? 2 : 3) : 0;
+  const profiledRow = (config: ConfigName, data: string, kernels: string) => (config === 'default' || config === 'small') && kernels === 'project' && (data === 'synthetic' || config === 'default');
+  if (!has('train') && has('profile')) {
+    // Profile only: the profiled rows with fewer timed steps.
+    for (const config of opts.configs.filter((c) => c === 'default' || c === 'small')) {
+      const model = modelOf(base, config, transformerExample.model);
+      const rows: ['synthetic' | 'tatoeba', number, number][] = [['synthetic', 1, 0], ['synthetic', 2, 0], ['synthetic', 1, cand], ['synthetic', 2, cand]];
+      if (config === 'default') rows.push(['tatoeba', 1, cand], ['tatoeba', 2, cand]);
+      for (const [data, threads, softmax] of rows) {
+        const file = data === 'synthetic' ? synMain : real;
+        if (file) add({ group: `${config}-wasm`, backend: 'wasm', config, model, data, batch: file.batch, file, c: { threads, softmaxCandidates: softmax, kernels: 'project', profileSteps, warmup: threads > 1 ? dpWarmup : 1, steps: q ? 1 : 2 } });
+      }
+    }
+  }
   for (const config of has('train') ? opts.configs : []) {
     const model = modelOf(base, config, transformerExample.model);
     const steps = config === 'large' ? heavy : std;
     const group = `${config}-wasm`;
-    const wasm = (data: 'synthetic' | 'tatoeba', threads: number, softmax: number, profile = false) => {
+    const wasm = (data: 'synthetic' | 'tatoeba', threads: number, softmax: number) => {
       const file = data === 'synthetic' ? synMain : real;
       const warmup = threads > 1 ? Math.max(steps.warmup, dpWarmup) : steps.warmup;
-      if (file) add({ group, backend: 'wasm', config, model, data, batch: file.batch, file, c: { threads, softmaxCandidates: softmax, kernels: 'project', profile, ...steps, warmup } });
+      const profile = profiledRow(config, data, 'project') ? profileSteps : 0;
+      if (file) add({ group, backend: 'wasm', config, model, data, batch: file.batch, file, c: { threads, softmaxCandidates: softmax, kernels: 'project', profileSteps: profile, ...steps, warmup } });
     };
-    wasm('synthetic', 1, 0, true);
+    wasm('synthetic', 1, 0);
     wasm('synthetic', 2, 0);
-    wasm('synthetic', 1, cand, true);
+    wasm('synthetic', 1, cand);
+    if (config === 'small') wasm('synthetic', 2, cand);
     if (config === 'default') {
       wasm('synthetic', 2, cand);
       wasm('tatoeba', 1, 0);
@@ -334,21 +358,21 @@ async function main(): Promise<void> {
       wasm('tatoeba', 1, cand);
       wasm('tatoeba', 2, cand);
       // Lever: the stock wasm kernels, in their own process.
-      add({ group: 'default-wasm-stock', backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'stock', profile: true, ...heavy } });
+      add({ group: 'default-wasm-stock', backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'stock', profileSteps: profileSteps ? 1 : 0, ...heavy } });
       // Sweeps, one thread, each case in its own process: a long sequence can exhaust the 4 GB wasm heap, which kills the module for the rest of the process.
       // Sequence length with the shipped candidate softmax (the full one at 80 tokens takes ~20 s a step).
       for (const [L, f] of lenFiles) {
         if (L === 10) continue;
-        add({ group: `default-wasm-seqLen${L}`, backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `seqLen=${L}`, c: { threads: 1, softmaxCandidates: cand, kernels: 'project', profile: false, ...heavy } });
+        add({ group: `default-wasm-seqLen${L}`, backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `seqLen=${L}`, c: { threads: 1, softmaxCandidates: cand, kernels: 'project', profileSteps: 0, ...heavy } });
       }
       if (longFile) {
-        add({ group: `default-wasm-seqLen${longLen}-b${longBatch}`, backend: 'wasm', config, model, data: 'synthetic', batch: longFile.batch, file: longFile, sweep: `seqLen=${longLen}, batch ${longBatch}`, c: { threads: 1, softmaxCandidates: cand, kernels: 'project', profile: false, ...heavy } });
+        add({ group: `default-wasm-seqLen${longLen}-b${longBatch}`, backend: 'wasm', config, model, data: 'synthetic', batch: longFile.batch, file: longFile, sweep: `seqLen=${longLen}, batch ${longBatch}`, c: { threads: 1, softmaxCandidates: cand, kernels: 'project', profileSteps: 0, ...heavy } });
       }
       for (const [v, f] of vocabFiles) {
         if (v === V) continue;
         for (const softmax of [0, cand]) {
           if (softmax >= v) continue;
-          add({ group: `default-wasm-tgtVocab${v}-${softmax ? 'cand' : 'full'}`, backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `tgtVocab=${v}`, c: { threads: 1, softmaxCandidates: softmax, kernels: 'project', profile: false, ...heavy } });
+          add({ group: `default-wasm-tgtVocab${v}-${softmax ? 'cand' : 'full'}`, backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `tgtVocab=${v}`, c: { threads: 1, softmaxCandidates: softmax, kernels: 'project', profileSteps: 0, ...heavy } });
         }
       }
     } else {
@@ -356,11 +380,11 @@ async function main(): Promise<void> {
     }
     if (config === 'transformer') {
       // Lever: the stock wasm kernels on the Transformer, in their own process.
-      add({ group: 'transformer-wasm-stock', backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'stock', profile: true, ...steps } });
+      add({ group: 'transformer-wasm-stock', backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'stock', profileSteps: 0, ...steps } });
     }
     if (config === 'small') {
       // One step, no warm-up, stopped after cpuTimeoutMs: the cpu backend's UnsortedSegmentSum (gradient of the embedding lookups) loops over all 8000 rows.
-      add({ group: 'small-cpu', backend: 'cpu', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'project', profile: false, warmup: 0, steps: 1 } });
+      add({ group: 'small-cpu', backend: 'cpu', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'project', profileSteps: 0, warmup: 0, steps: 1 } });
     }
   }
   const tfNote = tensorflowLoadable();
@@ -382,6 +406,15 @@ async function main(): Promise<void> {
       cases: cases.map((p) => p.case),
     };
     childResults.set(g, await runChild(job, work, g, job.backend === 'cpu' ? cpuTimeoutMs : 0));
+  }
+
+  // --- matrix-product ceiling (part profile) ------------------------------------
+  let ceiling: CeilingRow[] | undefined;
+  if (has('profile')) {
+    process.stderr.write('matrix-product ceiling:\n');
+    const r = await runChild({ kind: 'ceiling', backend: 'wasm', out: path.join(work, 'result-ceiling.json'), n: CEILING_N, windowMs: q ? 2000 : 5000 }, work, 'ceiling');
+    ceiling = r.ceiling;
+    if (r.error) notes.push(`matrix-product ceiling failed: ${r.error}`);
   }
 
   // --- PyTorch peer --------------------------------------------------------
@@ -483,6 +516,8 @@ async function main(): Promise<void> {
     translation: translation ? { ...translation, peakRssMb: translationRss } : undefined,
     translationError,
     activation,
+    ceiling,
+    profileBefore: has('profile') && existsSync(PROFILE_BEFORE) ? (JSON.parse(await fs.readFile(PROFILE_BEFORE, 'utf8')) as ProfileRecord) : undefined,
     parts: opts.parts.length === PARTS.length ? undefined : opts.parts,
     loadAverage: { start: loadStart, end: os.loadavg()[0] },
     durationSec: (Date.now() - started) / 1000,

@@ -21,8 +21,10 @@ import { Random } from '../../src/core/random';
 import { Translator } from '../../src/core/decoding/translator';
 import { Updater } from '../../src/core/training/updater';
 import { prepare, readBatchFile } from './batches';
-import type { ChildResult, Job, KernelShare, TrainCase, TrainJob, TrainResult, TranslateJob, TranslateResult } from './jobs';
+import { measureCeiling } from './ceiling';
+import type { ChildResult, Job, TrainCase, TrainJob, TrainResult, TranslateJob, TranslateResult } from './jobs';
 import { summarize } from './stats';
+import { StepProfiler, type StepProfile } from '../../src/core/profile';
 import { isOutOfMemory } from '../../src/core/errors';
 
 /** Training hyper-parameters of the job (learning rate, clipping), teacher forcing 1, with the case's levers. */
@@ -43,28 +45,23 @@ function useProjectKernels(): void {
   registerWasmKernels();
 }
 
-async function profileStep(step: () => number): Promise<NonNullable<TrainResult['profile']>> {
-  const t0 = performance.now();
-  const info = await tf.profile(() => {
-    step();
-    return [] as tf.Tensor[];
-  });
-  const wallMs = performance.now() - t0;
-  const byKernel = new Map<string, { calls: number; ms: number }>();
-  let kernelMs = 0;
-  for (const k of info.kernels) {
-    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    const e = byKernel.get(k.name) ?? { calls: 0, ms: 0 };
-    e.calls++;
-    e.ms += ms;
-    byKernel.set(k.name, e);
-    kernelMs += ms;
+/**
+ * Profile `steps` further steps with the project's step profiler
+ * (`src/core/profile.ts`: kernel and category times, no read-backs), on
+ * this thread and, data-parallel, on every replica thread.
+ */
+async function profileSteps(steps: number, step: (i: number) => Promise<number>, first: number, dp: DataParallel | undefined): Promise<NonNullable<TrainResult['profile']>> {
+  if (dp) await dp.profileReplicas(true);
+  const profiler = new StepProfiler();
+  profiler.start();
+  let own: StepProfile;
+  try {
+    for (let k = 0; k < steps; k++) await step(first + k);
+  } finally {
+    own = profiler.stop();
   }
-  const top: KernelShare[] = [...byKernel.entries()]
-    .map(([kernel, e]) => ({ kernel, calls: e.calls, ms: e.ms, share: e.ms / wallMs }))
-    .sort((a, b) => b.ms - a.ms)
-    .slice(0, 8);
-  return { wallMs, kernelMs, top };
+  const replicas = dp ? await dp.profileReplicas(false) : [];
+  return { steps, threads: [own, ...replicas] };
 }
 
 async function runTrainCase(job: TrainJob, c: TrainCase, backend: string): Promise<TrainResult> {
@@ -120,7 +117,7 @@ async function runTrainCase(job: TrainJob, c: TrainCase, backend: string): Promi
       firstLoss,
       lastLoss,
     };
-    if (c.profile && !dp) result.profile = await profileStep(() => updater.step(prepared[0].batch));
+    if (c.profileSteps > 0) result.profile = await profileSteps(c.profileSteps, step, i, dp);
     return result;
   } finally {
     if (dp) await dp.dispose();
@@ -243,6 +240,8 @@ async function main(): Promise<void> {
           result.train.push({ id: c.id, parameters: 0, stepMs: empty, tokensPerSec: 0, sentencesPerSec: 0, tokensPerBatch: 0, firstLoss: NaN, lastLoss: NaN, error: isOutOfMemory(e) ? `out of memory (${(e as Error).message.split('.')[0]}): more than the 4 GB wasm heap` : (e as Error).message });
         }
       }
+    } else if (job.kind === 'ceiling') {
+      result.ceiling = measureCeiling(job);
     } else {
       result.translate = await runTranslate(job, backend);
       result.parameters = result.translate.parameters;

@@ -6,6 +6,7 @@
  */
 import type { ModelConfig } from '../../src/core/config/config';
 import type { Summary } from './stats';
+import type { StepProfile } from '../../src/core/profile';
 
 /** One training-speed measurement. */
 export interface TrainCase {
@@ -21,8 +22,8 @@ export interface TrainCase {
   kernels: 'project' | 'stock';
   warmup: number;
   steps: number;
-  /** Profile one extra step with `tf.profile` and report the top kernels. */
-  profile: boolean;
+  /** Steps profiled after the timed ones with the step profiler (`src/core/profile.ts`); 0 = none. */
+  profileSteps: number;
 }
 
 export interface TrainJob {
@@ -57,21 +58,36 @@ export interface TranslateJob {
   engines?: TranslateEngine[];
 }
 
-export type Job = (TrainJob | TranslateJob) & {
+/** The matrix-product ceiling: GFLOP/s of large square products (`bench/lib/ceiling.ts`). */
+export interface CeilingJob {
+  kind: 'ceiling';
+  /** Edge of the square products. */
+  n: number;
+  /** Timing window per variant (ms). */
+  windowMs: number;
+}
+
+/** One variant of {@link CeilingJob}. */
+export interface CeilingRow {
+  /** What ran, e.g. `BatchMatMul (XNNPACK), packed right operand`. */
+  label: string;
+  /** Short key: `xnnpack`, `xnnpack-fresh`, `xnnpack-tA`, `simd`, `simd-relaxed`. */
+  key: string;
+  n: number;
+  /** Median ms per product over the rounds. */
+  ms: number;
+  gflops: number;
+  /** Why it did not run (e.g. relaxed SIMD not validated here). */
+  error?: string;
+}
+
+export type Job = (TrainJob | TranslateJob | CeilingJob) & {
   /** `SEQ2SEQ_BACKEND` for the child. */
   backend: 'wasm' | 'cpu' | 'tensorflow';
   /** Where the child writes its `ChildResult` JSON. */
   out: string;
 };
 
-/** Share of one kernel in a profiled step. */
-export interface KernelShare {
-  kernel: string;
-  calls: number;
-  ms: number;
-  /** ms / wall time of the profiled step. */
-  share: number;
-}
 
 export interface TrainResult {
   id: string;
@@ -88,8 +104,11 @@ export interface TrainResult {
   /** Loss of the last timed step (sanity: finite and falling). */
   firstLoss: number;
   lastLoss: number;
-  /** Top kernels of one profiled step (kernel time as share of the step's wall time), when requested. */
-  profile?: { wallMs: number; kernelMs: number; top: KernelShare[] };
+  /**
+   * Profiled steps (when requested): per thread (this one first, then the
+   * data-parallel replicas), categories summed over `steps` steps.
+   */
+  profile?: { steps: number; threads: StepProfile[] };
   /** Why the case could not run (the other fields are then zero). */
   error?: string;
 }
@@ -132,5 +151,6 @@ export interface ChildResult {
   parameters: number;
   train?: TrainResult[];
   translate?: TranslateResult;
+  ceiling?: CeilingRow[];
   error?: string;
 }

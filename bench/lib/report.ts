@@ -2,7 +2,8 @@
  * Result shapes of `npm run bench` (`bench/results/latest.json`) and their
  * Markdown rendering (`bench/results/latest.md`). Pure: no I/O.
  */
-import type { TrainResult, TranslateResult, ActivationResult } from './jobs';
+import type { TrainResult, TranslateResult, ActivationResult, CeilingRow } from './jobs';
+import { PROFILE_CATEGORIES, type ProfileCategory, type StepProfile } from '../../src/core/profile';
 import type { Summary } from './stats';
 
 /** What the PyTorch peer prints (`bench/pytorch/seq2seq_peer.py`). */
@@ -83,11 +84,25 @@ export interface BenchResults {
   translation?: TranslateResult & { peakRssMb: number };
   translationError?: string;
   activation?: ActivationResult;
+  /** GFLOP/s of large square products (part `profile`). */
+  ceiling?: CeilingRow[];
+  /** The step profile recorded before issue 17's changes (`bench/results/profile-before.json`), shown beside this run's. */
+  profileBefore?: ProfileRecord;
   /** Which parts ran (`--only`); absent = all. */
   parts?: string[];
   /** 1-minute load average when the run started and ended (other processes sharing the cores inflate every time). */
   loadAverage?: { start: number; end: number };
   durationSec: number;
+}
+
+/** A step profile kept for comparison (`bench/results/profile-before.json`): the profiled rows of one run and its ceiling. */
+export interface ProfileRecord {
+  /** What the record is, e.g. the commit it measured and why. */
+  note: string;
+  machine: BenchResults['machine'];
+  loadAverage?: BenchResults['loadAverage'];
+  ceiling?: CeilingRow[];
+  rows: TrainingRow[];
 }
 
 /** Issue 4 latency targets (ms). */
@@ -215,29 +230,24 @@ export function renderMarkdown(res: BenchResults): string {
   }
 
   const profiled = res.training.filter((r) => r.profile);
-  if (profiled.length) {
-    out.push('\n## Where a training step spends its time (tf.profile of one step)\n\n');
-    out.push(
-      'Kernel time as a share of the profiled step\'s wall time (profiling adds a read-back per kernel, so the step is slower than above). ' +
-        '"outside kernels" is JavaScript between kernels: the fused cross-entropy (`src/core/model/loss.ts`), the fused Adam (`src/core/training/optimizer.ts`), tensor bookkeeping.\n\n',
-    );
-    out.push(
-      table(
-        ['config', 'backend', 'softmax', 'kernels', 'profiled step ms', 'top kernels (share of step)', 'outside kernels'],
-        profiled.map((r) => [
-          r.config,
-          r.backend,
-          softmaxLabel(r.softmaxCandidates),
-          r.kernels,
-          f0(r.profile!.wallMs),
-          r.profile!.top
-            .slice(0, 6)
-            .map((k) => `${k.kernel} ${pct(k.share)}`)
-            .join(', '),
-          pct(Math.max(0, 1 - r.profile!.kernelMs / r.profile!.wallMs)),
-        ]),
-      ),
-    );
+  if (profiled.length || res.ceiling) {
+    out.push('\n## Where a training step spends its time (step profile)\n\n');
+    out.push(PROFILE_LEGEND);
+    if (res.ceiling) out.push(ceilingTable(res.ceiling));
+    if (profiled.length) {
+      out.push(`\nThis run (${profiled[0].profile!.steps} profiled steps after the timed ones):\n\n`);
+      out.push(profileTable(profiled, res.ceiling));
+    }
+    const before = res.profileBefore;
+    if (before) {
+      const bm = before.machine;
+      out.push(
+        `\nBefore (${before.note}; ${bm.cpu}, ${bm.date.slice(0, 16).replace('T', ' ')} UTC` +
+          `${before.loadAverage ? `, 1-minute load ${before.loadAverage.start.toFixed(2)} at its start` : ''}):\n\n`,
+      );
+      if (before.ceiling) out.push(ceilingTable(before.ceiling));
+      out.push('\n' + profileTable(before.rows, before.ceiling));
+    }
   }
 
   if (res.translation) {
@@ -293,4 +303,73 @@ export function renderMarkdown(res: BenchResults): string {
     );
   }
   return out.join('');
+}
+
+const CATEGORY_LABELS: Record<ProfileCategory, string> = {
+  matmul: 'matrix products',
+  cell: 'recurrent cell',
+  attention: 'attention',
+  embedding: 'embeddings',
+  readout: 'readout + output',
+  loss: 'loss',
+  optimizer: 'optimizer',
+  sync: 'data-parallel sync',
+  other: 'other kernels',
+};
+
+const PROFILE_LEGEND =
+  'Per training step of thread 0 (the trainer\'s thread; with 2 threads it trains on half the batch and waits for the replica), from `src/core/profile.ts`: ' +
+  'every kernel timed without read-backs and charged to a category — *matrix products* (`BatchMatMul`, `_FusedMatMul`, forward and backward), ' +
+  'else the model region that ran it or whose gradient it is: *recurrent cell* (the GRU/LSTM gates\' element-wise work and the padding mask), *attention* (scores, softmax, context), ' +
+  '*embeddings* (lookups and their gradient), *readout + output* (maxout, output projection\'s bias and candidate rows), *loss* (the fused cross-entropy, its JavaScript included), ' +
+  '*optimizer* (clipping and Adam, its JavaScript included), *data-parallel sync* (writing the gradient share, waiting for the other replica, summing the shares), *other kernels* (reshapes, stacks, concatenations). ' +
+  '*outside kernels* = the rest of the step\'s wall time: TensorFlow.js dispatch, the gradient tape, disposal. ' +
+  'Each cell: ms per step (share of the step). *replica waits* = the second thread\'s idle share. ' +
+  'GFLOP/step counts 2·M·K·N per product of every thread; *matmul GFLOP/s* = thread 0\'s product FLOPs ÷ its time in products, also as a share of the ceiling ' +
+  '(the best GFLOP/s of a large square product below); *step GFLOP/s* = all product FLOPs ÷ step wall time.\n\n';
+
+function ceilingTable(rows: CeilingRow[]): string {
+  return table(
+    ['matrix-product kernel', 'n', 'ms per [n,n]×[n,n]', 'GFLOP/s'],
+    rows.map((r) => [r.label, String(r.n), r.error ? `error: ${r.error}` : f1(r.ms), r.error ? '–' : f1(r.gflops)]),
+  );
+}
+
+/** Best GFLOP/s among the ceiling rows (the kernels' practical ceiling). */
+export function ceilingGflops(rows: CeilingRow[] | undefined): number | undefined {
+  const ok = (rows ?? []).filter((r) => !r.error && Number.isFinite(r.gflops));
+  return ok.length ? Math.max(...ok.map((r) => r.gflops)) : undefined;
+}
+
+function profileTable(rows: TrainingRow[], ceiling: CeilingRow[] | undefined): string {
+  const top = ceilingGflops(ceiling);
+  const cats = PROFILE_CATEGORIES.filter((c) => rows.some((r) => r.profile!.threads[0].categories[c].ms > 0));
+  return table(
+    ['config', 'data', 'threads', 'softmax', 'step ms', ...cats.map((c) => CATEGORY_LABELS[c]), 'outside kernels', 'replica waits', 'kernels/step', 'GFLOP/step', 'matmul GFLOP/s', 'of ceiling', 'step GFLOP/s'],
+    rows.map((r) => {
+      const p = r.profile!;
+      const n = p.steps;
+      const t0: StepProfile = p.threads[0];
+      const wall = t0.wallMs / n;
+      const cell = (ms: number) => `${f0(ms)} (${pct(ms / wall)})`;
+      const flops = p.threads.reduce((a, t) => a + t.matmulFlops, 0) / n;
+      const mmGflops = t0.categories.matmul.ms > 0 ? t0.matmulFlops / t0.categories.matmul.ms / 1e6 : NaN;
+      const replica = p.threads[1];
+      return [
+        r.config,
+        r.data,
+        String(r.threads),
+        softmaxLabel(r.softmaxCandidates),
+        f0(wall),
+        ...cats.map((c) => cell(t0.categories[c].ms / n)),
+        cell(t0.outsideMs / n),
+        replica ? pct(replica.categories.sync.ms / replica.wallMs) : '–',
+        f0(t0.kernels / n),
+        f1(flops / 1e9),
+        f1(mmGflops),
+        top ? pct(mmGflops / top) : '–',
+        f1(flops / wall / 1e6),
+      ];
+    }),
+  );
 }

@@ -11,6 +11,7 @@ import { AnyModel, createModel } from '../core/model/index';
 import { combineShares, FromReplica, layout, ToReplica, writeGradients } from '../core/training/parallel';
 import { Random } from '../core/random';
 import { BatchGradients, Updater } from '../core/training/updater';
+import { StepProfiler } from '../core/profile';
 
 if (!parentPort) throw new Error('replicaWorker must run inside a worker_threads Worker');
 const port = parentPort;
@@ -22,6 +23,8 @@ let index = 0;
 let buffers: SharedArrayBuffer[] = [];
 let offsets: number[] = [];
 let pending: BatchGradients | undefined;
+/** Set while the main thread profiles the replicas (`profile` messages). */
+let profiler: StepProfiler | undefined;
 
 async function handle(m: ToReplica): Promise<void> {
   switch (m.type) {
@@ -56,6 +59,17 @@ async function handle(m: ToReplica): Promise<void> {
     case 'lr':
       updater!.learningRate = m.learningRate;
       break;
+    case 'profile':
+      if (m.on && !profiler) {
+        profiler = new StepProfiler();
+        profiler.start();
+        post({ type: 'profiled', profile: null });
+      } else {
+        const profile = profiler?.stop() ?? null;
+        profiler = undefined;
+        post({ type: 'profiled', profile });
+      }
+      break;
     case 'close':
       updater?.dispose();
       model?.dispose();
@@ -65,11 +79,17 @@ async function handle(m: ToReplica): Promise<void> {
 
 // Messages are handled strictly one after another.
 let chain = Promise.resolve();
+/** When the last message was handled (performance.now()), for the idle time of a profiled replica. */
+let idleSince = 0;
 port.on('message', (m: ToReplica) => {
-  chain = chain.then(() =>
-    handle(m).catch((e: unknown) => {
-      const { message, detail } = describeError(e);
-      post({ type: 'error', message, detail });
-    }),
-  );
+  chain = chain.then(() => {
+    // Waiting for the main thread (its share, the other replicas) is synchronisation.
+    if (profiler) profiler.chargeWall('sync', performance.now() - idleSince);
+    return handle(m)
+      .catch((e: unknown) => {
+        const { message, detail } = describeError(e);
+        post({ type: 'error', message, detail });
+      })
+      .finally(() => (idleSince = performance.now()));
+  });
 });

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionKind } from '../config/config';
+import { region } from '../profile';
 import { ParameterStore } from './parameters';
 
 /** Additive bias for attention scores: 0 on real tokens, −1e9 on padding. `[batch, srcLen]`. */
@@ -77,11 +78,13 @@ export class BahdanauAttention implements Attention {
   }
 
   attend(query: tf.Tensor2D, keys: tf.Tensor3D, values: tf.Tensor3D, bias: tf.Tensor2D): AttentionResult {
-    const [b, s] = bias.shape;
-    const q = tf.expandDims(tf.matMul(query, this.wq), 1); // [b, 1, a]
-    const hidden = tf.tanh(tf.add(keys, q)); // [b, s, a]
-    const scores = tf.reshape(tf.matMul(tf.reshape(hidden, [b * s, this.attnDim]), this.v), [b, s]) as tf.Tensor2D;
-    return normalise(scores, values, bias);
+    return region('attention', () => {
+      const [b, s] = bias.shape;
+      const q = tf.expandDims(tf.matMul(query, this.wq), 1); // [b, 1, a]
+      const hidden = tf.tanh(tf.add(keys, q)); // [b, s, a]
+      const scores = tf.reshape(tf.matMul(tf.reshape(hidden, [b * s, this.attnDim]), this.v), [b, s]) as tf.Tensor2D;
+      return normalise(scores, values, bias);
+    });
   }
 }
 
@@ -106,8 +109,10 @@ export class LuongAttention implements Attention {
   }
 
   attend(query: tf.Tensor2D, keys: tf.Tensor3D, values: tf.Tensor3D, bias: tf.Tensor2D): AttentionResult {
-    const scores = tf.sum(tf.mul(keys, tf.expandDims(query, 1)), 2) as tf.Tensor2D; // [b, s]
-    return normalise(scores, values, bias);
+    return region('attention', () => {
+      const scores = tf.sum(tf.mul(keys, tf.expandDims(query, 1)), 2) as tf.Tensor2D; // [b, s]
+      return normalise(scores, values, bias);
+    });
   }
 }
 

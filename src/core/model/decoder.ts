@@ -39,6 +39,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../config/config';
 import { Random } from '../random';
 import { Attention, makeAttention, maskBias } from './attention';
+import { region } from '../profile';
 import { ParameterStore } from './parameters';
 import { makeCell, RecurrentCell, RnnState } from './rnn';
 
@@ -186,7 +187,7 @@ export class RecurrentDecoder {
    * @param ids `[n]` int32 @returns `[n, embeddingSize]`
    */
   embed(ids: tf.Tensor1D, dropout?: Dropout): tf.Tensor2D {
-    return maybeDropout(tf.gather(this.embedding, ids) as tf.Tensor2D, dropout);
+    return maybeDropout(region('embedding', () => tf.gather(this.embedding, ids) as tf.Tensor2D), dropout);
   }
 
   /**
@@ -244,6 +245,10 @@ export class RecurrentDecoder {
    * @returns `[n, readoutFeatures]`
    */
   readout(steps: { hidden: tf.Tensor2D; context: tf.Tensor2D; attentional?: tf.Tensor2D }, prevEmb: tf.Tensor2D): tf.Tensor2D {
+    return region('readout', () => this.readoutOf(steps, prevEmb));
+  }
+
+  private readoutOf(steps: { hidden: tf.Tensor2D; context: tf.Tensor2D; attentional?: tf.Tensor2D }, prevEmb: tf.Tensor2D): tf.Tensor2D {
     if (this.config.readout === 'attentional') return steps.attentional!;
     const parts = this.contextAtOutput ? [steps.hidden, steps.context, prevEmb] : [steps.hidden, prevEmb];
     const deep = tf.concat(parts, 1) as tf.Tensor2D;
@@ -261,7 +266,9 @@ export class RecurrentDecoder {
    */
   logits(features: tf.Tensor2D, dropout?: Dropout, candidates?: tf.Tensor1D): tf.Tensor2D {
     const x = maybeDropout(features, dropout);
-    if (!candidates) return tf.add(tf.matMul(x, this.wOut, false, true), this.bOut);
-    return tf.add(tf.matMul(x, tf.gather(this.wOut, candidates), false, true), tf.gather(this.bOut, candidates));
+    return region('readout', () => {
+      if (!candidates) return tf.add(tf.matMul(x, this.wOut, false, true), this.bOut);
+      return tf.add(tf.matMul(x, tf.gather(this.wOut, candidates), false, true), tf.gather(this.bOut, candidates));
+    });
   }
 }

@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { encoderUnits, type ModelConfig } from '../config/config';
 import { Random } from '../random';
+import { region } from '../profile';
 import { ParameterStore } from './parameters';
 import { makeCell, maskedState, RecurrentCell, RnnState } from './rnn';
 
@@ -62,7 +63,7 @@ export class RecurrentEncoder {
    */
   encode(srcIds: tf.Tensor2D, srcMask: tf.Tensor2D, dropout?: { rate: number; random: Random }): EncoderOutput {
     const [batch, srcLen] = srcIds.shape;
-    let input = tf.gather(this.embedding, srcIds) as tf.Tensor3D; // [b, s, e]
+    let input = region('embedding', () => tf.gather(this.embedding, srcIds) as tf.Tensor3D); // [b, s, e]
     if (dropout && dropout.rate > 0) input = tf.dropout(input, dropout.rate, undefined, dropout.random.int(2 ** 31)) as tf.Tensor3D;
     const stepMasks = tf.unstack(tf.expandDims(srcMask, 2), 1) as tf.Tensor2D[]; // srcLen × [b, 1]
     let final: tf.Tensor2D | undefined;

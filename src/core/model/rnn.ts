@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CellKind } from '../config/config';
+import { region } from '../profile';
 import { ParameterStore } from './parameters';
 
 /** Recurrent state: `h` and, for LSTM, the memory cell `c`; each `[batch, hidden]`. */
@@ -66,6 +67,10 @@ export class GruCell implements RecurrentCell {
   }
 
   step(xProj: tf.Tensor2D, state: RnnState): RnnState {
+    return region('cell', () => this.gruStep(xProj, state));
+  }
+
+  private gruStep(xProj: tf.Tensor2D, state: RnnState): RnnState {
     const H = this.hiddenSize;
     const hProj = tf.add(tf.matMul(state.h, this.wh), this.bh) as tf.Tensor2D;
     const [xRz, xN] = tf.split(xProj, [2 * H, H], 1);
@@ -108,6 +113,10 @@ export class LstmCell implements RecurrentCell {
   }
 
   step(xProj: tf.Tensor2D, state: RnnState): RnnState {
+    return region('cell', () => this.lstmStep(xProj, state));
+  }
+
+  private lstmStep(xProj: tf.Tensor2D, state: RnnState): RnnState {
     const H = this.hiddenSize;
     const gates = tf.add(xProj, tf.matMul(state.h, this.wh));
     const [ifo, g] = tf.split(gates, [3 * H, H], 1);
@@ -133,5 +142,5 @@ export function makeCell(kind: CellKind, params: ParameterStore, name: string, i
  */
 export function maskedState(next: RnnState, prev: RnnState, mask: tf.Tensor2D): RnnState {
   const blend = (a: tf.Tensor2D, b: tf.Tensor2D) => tf.add(b, tf.mul(mask, tf.sub(a, b))) as tf.Tensor2D;
-  return next.c ? { h: blend(next.h, prev.h), c: blend(next.c, prev.c!) } : { h: blend(next.h, prev.h) };
+  return region('cell', () => (next.c ? { h: blend(next.h, prev.h), c: blend(next.c, prev.c!) } : { h: blend(next.h, prev.h) }));
 }

@@ -9,6 +9,7 @@ import { EncodedSource, DecoderState, DecoderStepOutput, RecurrentDecoder } from
 import { RecurrentEncoder } from './encoder';
 import type { BatchTensors, LossOptions, LossResult, StepOutput, TranslationModel } from './types';
 import { smoothedCrossEntropy } from './loss';
+import { region } from '../profile';
 import { ParameterStore } from './parameters';
 
 export type { BatchTensors, LossOptions, LossResult } from './types';
@@ -132,7 +133,7 @@ export class Seq2SeqModel implements TranslationModel<EncodedSource, DecoderStat
       if (k > 0 && k < this.tgtVocabSize) {
         const c = candidateSet(batch.tgtOut, batch.tgtMask, this.tgtVocabSize, k, k, opts.random);
         const logits = tf.add(this.decoder.logits(features, dropout, tf.tensor1d(c.ids, 'int32')), tf.tensor1d(c.logitOffsets)) as tf.Tensor2D;
-        const r = smoothedCrossEntropy(logits, c.targets, batch.tgtMask, opts.training ? (opts.labelSmoothing ?? 0) : 0, opts.training);
+        const r = region('loss', () => smoothedCrossEntropy(logits, c.targets, batch.tgtMask, opts.training ? (opts.labelSmoothing ?? 0) : 0, opts.training), { wall: true });
         return { nllSum: r.nllSum, loss: tf.div(r.loss, Math.max(tokens, 1)) as tf.Scalar };
       }
       logits = this.decoder.logits(features, dropout);
@@ -158,7 +159,7 @@ export class Seq2SeqModel implements TranslationModel<EncodedSource, DecoderStat
       }
       logits = tf.reshape(tf.stack(perStep, 1), [b * tgtLen, this.tgtVocabSize]) as tf.Tensor2D;
     }
-    const r = smoothedCrossEntropy(logits, batch.tgtOut, batch.tgtMask, opts.training ? (opts.labelSmoothing ?? 0) : 0, opts.training);
+    const r = region('loss', () => smoothedCrossEntropy(logits, batch.tgtOut, batch.tgtMask, opts.training ? (opts.labelSmoothing ?? 0) : 0, opts.training), { wall: true });
     return { nllSum: r.nllSum, loss: tf.div(r.loss, Math.max(tokens, 1)) as tf.Scalar };
   }
 

@@ -25,6 +25,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AUTO_THREADS_MAX, type ModelConfig, type TrainConfig } from '../config/config';
 import { Batch, EncodedPair, makeBatch } from '../data/batching';
 import type { NamedArray } from '../runs/checkpoint';
+import { region, regionAsync, type StepProfile } from '../profile';
 import { disposeAll } from '../tensors';
 import { Updater } from './updater';
 
@@ -80,6 +81,7 @@ export type ToReplica =
   | { type: 'step'; batch: Batch | null }
   | { type: 'combine'; tokens: number[] }
   | { type: 'lr'; learningRate: number }
+  | { type: 'profile'; on: boolean }
   | { type: 'close' };
 
 /** Messages replica → main. */
@@ -87,6 +89,7 @@ export type FromReplica =
   | { type: 'ready' }
   | { type: 'computed'; loss: number; tokens: number }
   | { type: 'applied' }
+  | { type: 'profiled'; profile: StepProfile | null }
   | { type: 'error'; message: string; detail?: string };
 
 /** Size in floats of each shape and their running offsets. */
@@ -121,31 +124,33 @@ export function writeGradients(grads: tf.Tensor[], buffer: SharedArrayBuffer, of
 export function combineShares(tokens: number[], buffers: SharedArrayBuffer[], offsets: number[]): (k: number, dst: Float32Array) => void {
   const total = tokens.reduce((a, b) => a + b, 0);
   const shares = tokens.map((t, r) => ({ w: total > 0 ? t / total : 0, view: new Float32Array(buffers[r]) })).filter((_, r) => tokens[r] > 0);
-  return (k, dst) => {
-    const off = offsets[k];
-    const n = dst.length;
-    if (shares.length === 0) {
-      dst.fill(0);
-      return;
+  return (k, dst) => region('sync', () => sumShares(shares, offsets[k], dst), { wall: true });
+}
+
+/** `dst[i] = Σ_r w_r · share_r[off + i]` (see {@link combineShares}). */
+function sumShares(shares: { w: number; view: Float32Array }[], off: number, dst: Float32Array): void {
+  const n = dst.length;
+  if (shares.length === 0) {
+    dst.fill(0);
+    return;
+  }
+  // One pass, each element's sum in float64, rounded once; two replicas (the usual case) without an inner loop.
+  const views = shares.map((sh) => sh.view.subarray(off, off + n));
+  const w = shares.map((sh) => sh.w);
+  if (views.length === 1) {
+    const [v0] = views;
+    for (let i = 0; i < n; i++) dst[i] = w[0] * v0[i];
+  } else if (views.length === 2) {
+    const [v0, v1] = views;
+    const [w0, w1] = w;
+    for (let i = 0; i < n; i++) dst[i] = w0 * v0[i] + w1 * v1[i];
+  } else {
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let r = 0; r < views.length; r++) sum += w[r] * views[r][i];
+      dst[i] = sum;
     }
-    // One pass, each element's sum in float64, rounded once; two replicas (the usual case) without an inner loop.
-    const views = shares.map((sh) => sh.view.subarray(off, off + n));
-    const w = shares.map((sh) => sh.w);
-    if (views.length === 1) {
-      const [v0] = views;
-      for (let i = 0; i < n; i++) dst[i] = w[0] * v0[i];
-    } else if (views.length === 2) {
-      const [v0, v1] = views;
-      const [w0, w1] = w;
-      for (let i = 0; i < n; i++) dst[i] = w0 * v0[i] + w1 * v1[i];
-    } else {
-      for (let i = 0; i < n; i++) {
-        let sum = 0;
-        for (let r = 0; r < views.length; r++) sum += w[r] * views[r][i];
-        dst[i] = sum;
-      }
-    }
-  };
+  }
 }
 
 /** Split a batch's pairs into `k` contiguous shares (some may be empty). */
@@ -249,9 +254,9 @@ export class DataParallel {
     this.replicas.forEach((h, i) => h.worker.postMessage({ type: 'step', batch: shares[i + 1] } satisfies ToReplica));
     const own = updater.gradients(shares[0]!); // share 0 is never empty: a batch has at least one pair
     try {
-      await this.applied; // replicas have read the previous step's buffers
-      writeGradients(own.grads, this.buffers[0], this.offsets);
-      const computed = await Promise.all(this.replicas.map((h) => this.expect(h, 'computed')));
+      await regionAsync('sync', () => this.applied); // replicas have read the previous step's buffers
+      region('sync', () => writeGradients(own.grads, this.buffers[0], this.offsets), { wall: true });
+      const computed = await regionAsync('sync', () => Promise.all(this.replicas.map((h) => this.expect(h, 'computed'))));
       const tokens = [own.tokens, ...computed.map((c) => c.tokens)];
       this.replicas.forEach((h) => h.worker.postMessage({ type: 'combine', tokens } satisfies ToReplica));
       updater.applyCombined(combineShares(tokens, this.buffers, this.offsets));
@@ -261,6 +266,19 @@ export class DataParallel {
     } finally {
       disposeAll(own.grads);
     }
+  }
+
+  /**
+   * Start (`on`) or stop profiling on every replica thread (see
+   * `src/core/profile.ts`); a replica's idle time between messages counts
+   * as synchronisation.
+   * @returns when stopping, each replica's profile since it started (in replica order)
+   */
+  async profileReplicas(on: boolean): Promise<StepProfile[]> {
+    await this.applied;
+    this.replicas.forEach((h) => h.worker.postMessage({ type: 'profile', on } satisfies ToReplica));
+    const replies = await Promise.all(this.replicas.map((h) => this.expect(h, 'profiled')));
+    return replies.map((r) => r.profile).filter((p): p is StepProfile => p !== null);
   }
 
   /** Change the learning rate on every replica (the caller changes its own). */

@@ -11,6 +11,7 @@ import type { Batch } from '../data/batching';
 import { batchTensors } from '../metrics/evaluation';
 import type { AnyModel } from '../model/index';
 import { Adam } from './optimizer';
+import { region } from '../profile';
 import { Random } from '../random';
 import { disposeAll, tidy } from '../tensors';
 
@@ -78,7 +79,7 @@ export class Updater {
   /** Clip and apply gradients (in `model.variables` order), or skip a non-finite one; disposes them. */
   apply(grads: tf.Tensor[]): void {
     try {
-      if (!Number.isFinite(this.optimizer.apply(grads))) this.skippedUpdates++;
+      if (!Number.isFinite(region('optimizer', () => this.optimizer.apply(grads), { wall: true }))) this.skippedUpdates++;
     } finally {
       disposeAll(grads);
     }
@@ -90,7 +91,7 @@ export class Updater {
    * @param write fills `dst` with the gradient of variable `k` (`model.variables` order)
    */
   applyCombined(write: (k: number, dst: Float32Array) => void): void {
-    if (!Number.isFinite(this.optimizer.applyWith(write))) this.skippedUpdates++;
+    if (!Number.isFinite(region('optimizer', () => this.optimizer.applyWith(write), { wall: true }))) this.skippedUpdates++;
   }
 
   /** One full step on one thread: gradients then update. @returns the batch's mean loss */
