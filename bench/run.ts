@@ -52,6 +52,8 @@ interface Options {
   pytorch: boolean;
   /** Parts to run (default all). */
   parts: Part[];
+  /** `--tatoeba`: the real-data TSV instead of the example config's. */
+  tatoeba?: string;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -62,10 +64,11 @@ function parseOptions(argv: string[]): Options {
     .option('--configs <list>', `comma-separated subset of ${CONFIG_NAMES.join(',')}`, CONFIG_NAMES.join(','))
     .option('--out <dir>', 'folder for latest.json and latest.md', path.join('bench', 'results'))
     .option('--no-pytorch', 'skip the PyTorch peer')
+    .option('--tatoeba <file>', "the Tatoeba TSV of the real-data rows (default: the example config's data.train, ../shared/data/tatoeba-fra-eng/fra-eng.tsv beside the repository)")
     .option('--only <parts>', `comma-separated subset of ${PARTS.join(',')} (training includes the PyTorch peer)`, PARTS.join(','))
     .option('--profile', 'only the step profile (same as --only profile): where a step of the default and small models spends its time, and the matrix-product ceiling', false)
     .parse(argv);
-  const o = program.opts<{ quick: boolean; configs: string; out: string; pytorch: boolean; only: string; profile: boolean }>();
+  const o = program.opts<{ quick: boolean; configs: string; out: string; pytorch: boolean; only: string; profile: boolean; tatoeba?: string }>();
   if (o.profile && program.getOptionValueSource('only') !== 'default') program.error('--profile and --only: give one of them');
   const parts = (o.profile ? 'profile' : o.only)
     .split(',')
@@ -85,7 +88,7 @@ function parseOptions(argv: string[]): Options {
     if (!(CONFIG_NAMES as readonly string[]).includes(c)) program.error(`--configs: unknown configuration "${c}" (expected some of ${CONFIG_NAMES.join(', ')})`);
   }
   if (configs.length === 0) program.error('--configs: name at least one configuration');
-  return { quick: o.quick, configs: configs as ConfigName[], out: path.resolve(o.out), pytorch: o.pytorch, parts: parts as Part[] };
+  return { quick: o.quick, configs: configs as ConfigName[], out: path.resolve(o.out), pytorch: o.pytorch, parts: parts as Part[], tatoeba: o.tatoeba ? path.resolve(o.tatoeba) : undefined };
 }
 
 /** Run one child job; @returns its result (an `error` result when the process failed). */
@@ -264,7 +267,8 @@ async function main(): Promise<void> {
   const has = (p: Part) => opts.parts.includes(p);
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'seq2seq-bench-'));
   const notes: string[] = [];
-  const { config: example } = await loadConfig(EXAMPLE);
+  const { config: loaded } = await loadConfig(EXAMPLE);
+  const example = opts.tatoeba ? { ...loaded, data: { ...loaded.data, train: opts.tatoeba } } : loaded;
   const { config: transformerExample } = await loadConfig(TRANSFORMER_EXAMPLE);
   const base: ModelConfig = { ...example.model, dropout: 0 };
   const batchSize = example.train.batchSize;
@@ -297,7 +301,7 @@ async function main(): Promise<void> {
     real = await addFile(await realBatches(example, 16, example.train.seed));
     process.stderr.write(`  real batches from the Tatoeba file in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   } else {
-    notes.push('The Tatoeba file (../shared/data/tatoeba-fra-eng/fra-eng.tsv) is absent: real-data rows skipped.');
+    notes.push(`The Tatoeba file (${opts.tatoeba ? path.relative(ROOT, trainPath) : '../shared/data/tatoeba-fra-eng/fra-eng.tsv'}) is absent: real-data rows skipped (--tatoeba names another).`);
   }
   const sweepLens = q ? [40] : [20, 40, 80];
   // At 80 tokens a batch of 128 needs more than the 4 GB wasm heap (a batch of 32 peaks at 1.2 GB): that length is also run with batch 32.

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionKind } from '../config/config';
+import { fusedAttention, fusedKernelsAvailable, fusedKernelsFit } from '../kernels/fused';
 import { region } from '../profile';
 import { ParameterStore } from './parameters';
 
@@ -78,6 +79,11 @@ export class BahdanauAttention implements Attention {
   }
 
   attend(query: tf.Tensor2D, keys: tf.Tensor3D, values: tf.Tensor3D, bias: tf.Tensor2D): AttentionResult {
+    if (fusedKernelsAvailable() && fusedKernelsFit(this.attnDim, values.shape[2])) {
+      // One kernel for tanh(K + q), the scores, the masked softmax and the context (and one for their gradient).
+      const q = tf.matMul(query, this.wq) as tf.Tensor2D;
+      return region('attention', () => fusedAttention(keys, q, tf.reshape(this.v, [this.attnDim]), values, bias));
+    }
     return region('attention', () => {
       const [b, s] = bias.shape;
       const q = tf.expandDims(tf.matMul(query, this.wq), 1); // [b, 1, a]
@@ -109,6 +115,9 @@ export class LuongAttention implements Attention {
   }
 
   attend(query: tf.Tensor2D, keys: tf.Tensor3D, values: tf.Tensor3D, bias: tf.Tensor2D): AttentionResult {
+    if (fusedKernelsAvailable() && fusedKernelsFit(keys.shape[2], values.shape[2])) {
+      return region('attention', () => fusedAttention(keys, query, undefined, values, bias));
+    }
     return region('attention', () => {
       const scores = tf.sum(tf.mul(keys, tf.expandDims(query, 1)), 2) as tf.Tensor2D; // [b, s]
       return normalise(scores, values, bias);

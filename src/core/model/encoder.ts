@@ -19,7 +19,7 @@ import { encoderUnits, type ModelConfig } from '../config/config';
 import { Random } from '../random';
 import { region } from '../profile';
 import { ParameterStore } from './parameters';
-import { makeCell, maskedState, RecurrentCell, RnnState } from './rnn';
+import { makeCell, RecurrentCell, RnnState } from './rnn';
 
 export interface EncoderOutput {
   /** Top-layer outputs `[batch, srcLen, outputSize]` (both directions concatenated). */
@@ -93,7 +93,7 @@ export class RecurrentEncoder {
     const outputs: tf.Tensor2D[] = new Array(srcLen);
     for (let i = 0; i < srcLen; i++) {
       const t = reverse ? srcLen - 1 - i : i;
-      state = maskedState(cell.step(steps[t], state), state, masks[t]);
+      state = cell.stepMasked(steps[t], state, masks[t]);
       outputs[t] = state.h;
     }
     return { outputs: tf.stack(outputs, 1) as tf.Tensor3D, final: state.h };

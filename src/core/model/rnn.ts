@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CellKind } from '../config/config';
+import { fusedGru, fusedKernelsAvailable, fusedKernelsFit, fusedLstm } from '../kernels/fused';
 import { region } from '../profile';
 import { ParameterStore } from './parameters';
 
@@ -37,6 +38,12 @@ export interface RecurrentCell {
    * @returns next state
    */
   step(xProj: tf.Tensor2D, state: RnnState): RnnState;
+  /**
+   * `step`, then keep the previous state where `mask` is 0 (padding), as
+   * {@link maskedState}; one fused kernel where available.
+   * @param mask `[batch, 1]`, 1 for real tokens
+   */
+  stepMasked(xProj: tf.Tensor2D, state: RnnState, mask: tf.Tensor2D): RnnState;
   /** Zero state for a batch. */
   zeroState(batch: number): RnnState;
 }
@@ -67,7 +74,22 @@ export class GruCell implements RecurrentCell {
   }
 
   step(xProj: tf.Tensor2D, state: RnnState): RnnState {
-    return region('cell', () => this.gruStep(xProj, state));
+    return this.fused() ? this.fusedStep(xProj, state) : region('cell', () => this.gruStep(xProj, state));
+  }
+
+  stepMasked(xProj: tf.Tensor2D, state: RnnState, mask: tf.Tensor2D): RnnState {
+    return this.fused() ? this.fusedStep(xProj, state, mask) : maskedState(this.step(xProj, state), state, mask);
+  }
+
+  /** Whether this step runs on the fused kernels of `src/core/kernels/fused.ts`. */
+  private fused(): boolean {
+    return fusedKernelsAvailable() && fusedKernelsFit(this.hiddenSize);
+  }
+
+  /** The fused form: `h·W_h` as one product, then one kernel for the gates (`b_h` and the mask blend included). */
+  private fusedStep(xProj: tf.Tensor2D, state: RnnState, mask?: tf.Tensor2D): RnnState {
+    const hp = tf.matMul(state.h, this.wh) as tf.Tensor2D;
+    return { h: region('cell', () => fusedGru(xProj, hp, this.bh as tf.Tensor1D, state.h, mask)) };
   }
 
   private gruStep(xProj: tf.Tensor2D, state: RnnState): RnnState {
@@ -113,7 +135,22 @@ export class LstmCell implements RecurrentCell {
   }
 
   step(xProj: tf.Tensor2D, state: RnnState): RnnState {
-    return region('cell', () => this.lstmStep(xProj, state));
+    return this.fused() ? this.fusedStep(xProj, state) : region('cell', () => this.lstmStep(xProj, state));
+  }
+
+  stepMasked(xProj: tf.Tensor2D, state: RnnState, mask: tf.Tensor2D): RnnState {
+    return this.fused() ? this.fusedStep(xProj, state, mask) : maskedState(this.step(xProj, state), state, mask);
+  }
+
+  /** Whether this step runs on the fused kernels of `src/core/kernels/fused.ts`. */
+  private fused(): boolean {
+    return fusedKernelsAvailable() && fusedKernelsFit(this.hiddenSize);
+  }
+
+  /** The fused form: `h·W_h` as one product, then one kernel for the gates and the cell (and the mask blend). */
+  private fusedStep(xProj: tf.Tensor2D, state: RnnState, mask?: tf.Tensor2D): RnnState {
+    const hp = tf.matMul(state.h, this.wh) as tf.Tensor2D;
+    return region('cell', () => fusedLstm(xProj, hp, state.h, state.c!, mask));
   }
 
   private lstmStep(xProj: tf.Tensor2D, state: RnnState): RnnState {
