@@ -5,3 +5,5 @@ export declare const BINARY_TS_PATH: string;
 export declare function assembleSimdModule(): Promise<string>;
 /** The .wat with every `(f32x4.relaxed_madd a b c)` written as `(f32x4.add (f32x4.mul a b) c)`. */
 export declare function withoutRelaxedMadd(source: string): string;
+/** The .wat importing a shared memory (threads). */
+export declare function withSharedMemory(source: string): string;

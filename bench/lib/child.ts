@@ -82,7 +82,7 @@ async function runTrainCase(job: TrainJob, c: TrainCase, backend: string): Promi
       dp = await DataParallel.start(
         c.threads,
         { model: modelConfig, train, srcVocabSize: file.srcVocabSize, tgtVocabSize: file.tgtVocabSize, weights: await model.params.export(), learningRate: train.learningRate },
-        model.variables.map((v) => v.shape.slice()),
+        { updater, variables: model.variables },
       );
     }
     const step = async (i: number): Promise<number> => {

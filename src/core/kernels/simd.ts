@@ -19,7 +19,7 @@
  * Nothing is freed individually: an arena lives as long as its owner (one
  * `InferenceModel` or `Adam`) and is dropped with it.
  */
-import { SIMD_RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './simdBinary';
+import { SIMD_RELAXED_SHARED_WASM_BASE64, SIMD_RELAXED_WASM_BASE64, SIMD_SHARED_WASM_BASE64, SIMD_WASM_BASE64 } from './simdBinary';
 
 interface SimdExports {
   matmul(w: number, x: number, y: number, b: number, K: number, N: number, M: number, add: number): void;
@@ -35,6 +35,7 @@ interface SimdExports {
   lstmForward(x: number, hp: number, h: number, c: number, mask: number, hout: number, cout: number, g: number, B: number, H: number): void;
   lstmBackward(dh2: number, dc2: number, g: number, c: number, mask: number, dgates: number, dh: number, dc: number, B: number, H: number): void;
   maxAndSum(z: number, V: number): [number, number];
+  combineSq(dst: number, n: number, R: number, table: number): number;
   softmaxGrad(z: number, V: number, lse: number, scale: number, shift: number, out: number): void;
   attentionForward(mode: number, keys: number, q: number, v: number, values: number, bias: number, ctx: number, alpha: number, e: number, B: number, S: number, A: number, D: number): void;
   attentionBackward(
@@ -50,21 +51,28 @@ interface SimdExports {
  */
 export type SimdForm = 'relaxed' | 'simd' | 'none';
 
-const compiled = new Map<Exclude<SimdForm, 'none'>, WebAssembly.Module | null>();
+const compiled = new Map<string, WebAssembly.Module | null>();
+const BINARIES = {
+  simd: SIMD_WASM_BASE64,
+  relaxed: SIMD_RELAXED_WASM_BASE64,
+  'simd-shared': SIMD_SHARED_WASM_BASE64,
+  'relaxed-shared': SIMD_RELAXED_SHARED_WASM_BASE64,
+};
 
-/** The compiled module of a form, or null where this runtime does not validate it. */
-function moduleOf(form: Exclude<SimdForm, 'none'>): WebAssembly.Module | null {
-  if (!compiled.has(form)) {
+/** The compiled module of a form (importing a shared memory when `shared`), or null where this runtime does not validate it. */
+function moduleOf(form: Exclude<SimdForm, 'none'>, shared = false): WebAssembly.Module | null {
+  const key = (shared ? `${form}-shared` : form) as keyof typeof BINARIES;
+  if (!compiled.has(key)) {
     let m: WebAssembly.Module | null = null;
     try {
-      const bytes = Buffer.from(form === 'relaxed' ? SIMD_RELAXED_WASM_BASE64 : SIMD_WASM_BASE64, 'base64');
+      const bytes = Buffer.from(BINARIES[key], 'base64');
       m = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
     } catch {
       m = null;
     }
-    compiled.set(form, m);
+    compiled.set(key, m);
   }
-  return compiled.get(form)!;
+  return compiled.get(key)!;
 }
 
 /** Whether this runtime validates the kernels in `form` (`none` always). */
@@ -133,12 +141,14 @@ export class SimdKernels {
 
   /**
    * An instance working in place on another module's memory (the
-   * TensorFlow.js wasm heap): pointers are that memory's byte offsets, and
-   * `alloc` / `scratch` / `store` must not be used (the memory is not ours).
+   * TensorFlow.js wasm heap, or the shared exchange memory of data-parallel
+   * training): pointers are that memory's byte offsets, and `alloc` /
+   * `scratch` / `store` must not be used (the memory is not ours).
    */
   static onMemory(memory: WebAssembly.Memory, form: SimdForm = simdForm()): SimdKernels | undefined {
     if (form === 'none') return undefined;
-    const m = moduleOf(form);
+    const shared = (memory.buffer as ArrayBufferLike) instanceof SharedArrayBuffer;
+    const m = moduleOf(form, shared);
     return m ? new SimdKernels(m, memory, form) : undefined;
   }
 

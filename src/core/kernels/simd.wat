@@ -1022,4 +1022,64 @@
       (local.set $p (i32.add (local.get $p) (i32.const 4)))
       (local.set $o (i32.add (local.get $o) (i32.const 4)))
       (br $l1))))
+
+  ;; ---------------------------------------------------------------------
+  ;; Data-parallel gradient exchange (src/core/training/parallel.ts, on a
+  ;; shared memory): the token-weighted mean of the replicas' gradients over
+  ;; one replica's range of the parameters.
+  ;; ---------------------------------------------------------------------
+
+  ;; dst[i] = Σ_r w_r·src_r[i] for i < n, summed in float64 and rounded once
+  ;; to float32; table: R entries of 16 bytes (f64 w_r, then i32 src_r).
+  ;; Returns Σ_i dst[i]² (float64, of the rounded values). dst may be one of
+  ;; the sources (each element is read before it is written).
+  (func (export "combineSq") (param $dst i32) (param $n i32) (param $R i32) (param $table i32) (result f64)
+    (local $off i32) (local $end4 i32) (local $end i32) (local $r i32) (local $e i32)
+    (local $lo v128) (local $hi v128) (local $x v128) (local $w v128) (local $y v128)
+    (local $sq0 v128) (local $sq1 v128) (local $s f64) (local $acc f64) (local $yf f64)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $off) (local.get $end4)))
+      (local.set $lo (v128.const i32x4 0 0 0 0))
+      (local.set $hi (v128.const i32x4 0 0 0 0))
+      (local.set $r (i32.const 0))
+      (block $rd (loop $rl
+        (br_if $rd (i32.ge_s (local.get $r) (local.get $R)))
+        (local.set $e (i32.add (local.get $table) (i32.shl (local.get $r) (i32.const 4))))
+        (local.set $w (f64x2.splat (f64.load (local.get $e))))
+        (local.set $x (v128.load (i32.add (i32.load offset=8 (local.get $e)) (local.get $off))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.mul (local.get $w) (f64x2.promote_low_f32x4 (local.get $x)))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.mul (local.get $w) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x))))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rl)))
+      (local.set $y (call $demote4 (local.get $lo) (local.get $hi)))
+      (v128.store (i32.add (local.get $dst) (local.get $off)) (local.get $y))
+      (local.set $sq0 (f64x2.add (local.get $sq0)
+        (f64x2.mul (f64x2.promote_low_f32x4 (local.get $y)) (f64x2.promote_low_f32x4 (local.get $y)))))
+      (local.set $y (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $y) (local.get $y)))
+      (local.set $sq1 (f64x2.add (local.get $sq1)
+        (f64x2.mul (f64x2.promote_low_f32x4 (local.get $y)) (f64x2.promote_low_f32x4 (local.get $y)))))
+      (local.set $off (i32.add (local.get $off) (i32.const 16)))
+      (br $l)))
+    (local.set $sq0 (f64x2.add (local.get $sq0) (local.get $sq1)))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $sq0)) (f64x2.extract_lane 1 (local.get $sq0))))
+    (block $done1 (loop $l1
+      (br_if $done1 (i32.ge_u (local.get $off) (local.get $end)))
+      (local.set $acc (f64.const 0))
+      (local.set $r (i32.const 0))
+      (block $rd1 (loop $rl1
+        (br_if $rd1 (i32.ge_s (local.get $r) (local.get $R)))
+        (local.set $e (i32.add (local.get $table) (i32.shl (local.get $r) (i32.const 4))))
+        (local.set $acc (f64.add (local.get $acc) (f64.mul (f64.load (local.get $e))
+          (f64.promote_f32 (f32.load (i32.add (i32.load offset=8 (local.get $e)) (local.get $off)))))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rl1)))
+      (local.set $yf (f64.promote_f32 (f32.demote_f64 (local.get $acc))))
+      (f32.store (i32.add (local.get $dst) (local.get $off)) (f32.demote_f64 (local.get $acc)))
+      (local.set $s (f64.add (local.get $s) (f64.mul (local.get $yf) (local.get $yf))))
+      (local.set $off (i32.add (local.get $off) (i32.const 4)))
+      (br $l1)))
+    (local.get $s))
 )

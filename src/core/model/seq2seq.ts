@@ -7,7 +7,7 @@ import type { ModelConfig } from '../config/config';
 import { Random } from '../random';
 import { EncodedSource, DecoderState, DecoderStepOutput, RecurrentDecoder } from './decoder';
 import { RecurrentEncoder } from './encoder';
-import type { BatchTensors, LossOptions, LossResult, StepOutput, TranslationModel } from './types';
+import type { BatchTensors, LossOptions, LossResult, SampledCandidates, StepOutput, TranslationModel } from './types';
 import { smoothedCrossEntropy } from './loss';
 import { region } from '../profile';
 import { ParameterStore } from './parameters';
@@ -15,13 +15,9 @@ import { ParameterStore } from './parameters';
 export type { BatchTensors, LossOptions, LossResult } from './types';
 
 /** Output words scored in one training step, with their logit corrections. */
-export interface CandidateSet {
-  /** `[c]` candidate word ids, ascending. */
-  ids: Int32Array;
+export interface CandidateSet extends SampledCandidates {
   /** `[positions]` gold targets as indices into `ids`. */
   targets: Int32Array;
-  /** `[c]` added to each candidate's logit: 0 for words always included, −log π for words sampled with probability π. */
-  logitOffsets: Float32Array;
 }
 
 /**
@@ -36,14 +32,14 @@ export interface CandidateSet {
  * estimates the full one.
  * @param tgtOut `[positions]` gold ids; @param mask `[positions]`
  */
-export function candidateSet(
+export function sampleCandidates(
   tgtOut: Int32Array,
   mask: Float32Array,
   vocabSize: number,
   frequent: number,
   samples: number,
   random: Random,
-): CandidateSet {
+): SampledCandidates {
   const golds = new Set<number>();
   for (let i = 0; i < tgtOut.length; i++) if (mask[i] !== 0 && tgtOut[i] >= frequent) golds.add(tgtOut[i]);
   const pool = vocabSize - frequent - golds.size;
@@ -58,15 +54,41 @@ export function candidateSet(
   const logitOffsets = new Float32Array(ids.length);
   for (let i = 0; i < frequent; i++) ids[i] = i;
   const offset = draw > 0 ? -Math.log(draw / pool) : 0;
-  const pos = new Map<number, number>();
   extra.forEach((id, j) => {
     ids[frequent + j] = id;
-    pos.set(id, frequent + j);
     if (sampled.has(id)) logitOffsets[frequent + j] = offset;
   });
+  return { ids, logitOffsets, frequent };
+}
+
+/**
+ * The gold targets of `tgtOut` as indices into the candidates (padding
+ * positions, whose id may be missing, get 0).
+ * @throws Error when a real target is not among the candidates
+ */
+export function withTargets(c: SampledCandidates, tgtOut: Int32Array, mask: Float32Array): CandidateSet {
+  const pos = new Map<number, number>();
+  for (let j = c.frequent; j < c.ids.length; j++) pos.set(c.ids[j], j);
   const targets = new Int32Array(tgtOut.length);
-  for (let i = 0; i < tgtOut.length; i++) targets[i] = tgtOut[i] < frequent ? tgtOut[i] : (pos.get(tgtOut[i]) ?? 0);
-  return { ids, targets, logitOffsets };
+  for (let i = 0; i < tgtOut.length; i++) {
+    const y = tgtOut[i];
+    const p = y < c.frequent ? y : pos.get(y);
+    if (p === undefined && mask[i] !== 0) throw new Error(`softmax candidates: the gold word ${y} is not among the candidates`);
+    targets[i] = p ?? 0;
+  }
+  return { ...c, targets };
+}
+
+/** {@link sampleCandidates} for a batch, with its gold targets as candidate indices. */
+export function candidateSet(
+  tgtOut: Int32Array,
+  mask: Float32Array,
+  vocabSize: number,
+  frequent: number,
+  samples: number,
+  random: Random,
+): CandidateSet {
+  return withTargets(sampleCandidates(tgtOut, mask, vocabSize, frequent, samples, random), tgtOut, mask);
 }
 
 /** The recurrent encoder–decoder (`model.type: "rnn"`). */
@@ -131,7 +153,7 @@ export class Seq2SeqModel implements TranslationModel<EncodedSource, DecoderStat
       );
       const k = opts.softmaxCandidates ?? 0;
       if (k > 0 && k < this.tgtVocabSize) {
-        const c = candidateSet(batch.tgtOut, batch.tgtMask, this.tgtVocabSize, k, k, opts.random);
+        const c = opts.candidates ? withTargets(opts.candidates, batch.tgtOut, batch.tgtMask) : candidateSet(batch.tgtOut, batch.tgtMask, this.tgtVocabSize, k, k, opts.random);
         const logits = tf.add(this.decoder.logits(features, dropout, tf.tensor1d(c.ids, 'int32')), tf.tensor1d(c.logitOffsets)) as tf.Tensor2D;
         const r = region('loss', () => smoothedCrossEntropy(logits, c.targets, batch.tgtMask, opts.training ? (opts.labelSmoothing ?? 0) : 0, opts.training), { wall: true });
         return { nllSum: r.nllSum, loss: tf.div(r.loss, Math.max(tokens, 1)) as tf.Scalar };

@@ -424,7 +424,7 @@ export class Trainer {
             optimizer: this.optimizerState,
             learningRate: this.state.learningRate,
           },
-          this.model.variables.map((v) => v.shape.slice()),
+          { updater: this.updater, variables: this.model.variables },
         );
       } catch (e) {
         this.notes.push({ level: 'warn', message: `data-parallel training could not start (${(e as Error).message}); training on one thread` });
