@@ -26,8 +26,8 @@ import { encoderUnits, type ModelConfig } from '../src/core/config/config';
 import { BatchFile, realBatches, syntheticBatches, writeBatchFile } from './lib/batches';
 import type { ActivationResult, CeilingRow, ChildResult, Job, TrainCase, TrainResult, TranslateResult } from './lib/jobs';
 import { renderMarkdown } from './lib/report';
-import type { BenchResults, Lever, PeerResult, ProfileRecord, TrainingRow } from './lib/report';
-import { findPython, machine, peerEnv, ROOT } from './lib/env';
+import type { BenchResults, Lever, PeerResult, ProfileRecord, ScalingRow, TrainingRow } from './lib/report';
+import { findPython, machine, peerEnv, relaxedSimdFlags, ROOT, type SimdChoice } from './lib/env';
 import { ratio, summarize } from './lib/stats';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'tatoeba-fra-eng.seq2seq.json');
@@ -92,15 +92,15 @@ function parseOptions(argv: string[]): Options {
 }
 
 /** Run one child job; @returns its result (an `error` result when the process failed). */
-async function runChild(job: Job, dir: string, label: string, timeoutMs = 0): Promise<ChildResult> {
+async function runChild(job: Job, dir: string, label: string, timeoutMs = 0, simd: SimdChoice = 'relaxed'): Promise<ChildResult> {
   const jobFile = path.join(dir, `job-${label}.json`);
   await fs.writeFile(jobFile, JSON.stringify(job));
   const t0 = Date.now();
-  process.stderr.write(`  ${label} (${job.backend}) … `);
+  process.stderr.write(`  ${label} (${job.backend}${simd === 'relaxed' ? '' : `, SIMD ${simd}`}) … `);
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD, jobFile], {
+    const child = spawn(process.execPath, [...relaxedSimdFlags(simd), '--require', 'tsx/cjs', CHILD, jobFile], {
       cwd: ROOT,
-      env: { ...process.env, SEQ2SEQ_BACKEND: job.backend },
+      env: { ...process.env, SEQ2SEQ_BACKEND: job.backend, SEQ2SEQ_SIMD: simd },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
@@ -117,7 +117,7 @@ async function runChild(job: Job, dir: string, label: string, timeoutMs = 0): Pr
     return JSON.parse(await fs.readFile(job.out, 'utf8')) as ChildResult;
   } catch {
     const why = timeoutMs > 0 && Date.now() - t0 >= timeoutMs ? `did not finish within ${Math.round(timeoutMs / 1000)} s (stopped)` : `child process exited with code ${code} without a result`;
-    return { backend: job.backend, simd: false, peakRssMb: 0, parameters: 0, error: why };
+    return { backend: job.backend, simd: false, simdForm: 'none', peakRssMb: 0, parameters: 0, error: why };
   }
 }
 
@@ -229,6 +229,8 @@ interface Planned {
   case: TrainCase;
   /** Sweep label (e.g. `seqLen=40`) for sweep rows. */
   sweep?: string;
+  /** The SIMD form the child may use (`relaxed`: the fastest the runtime validates). */
+  simd: SimdChoice;
 }
 
 /**
@@ -281,6 +283,7 @@ async function main(): Promise<void> {
   const dpWarmup = q ? 2 : 3;
   const cpuTimeoutMs = q ? 20000 : 60000;
   const cand = example.train.softmaxCandidates || 1000;
+  const cores = os.cpus().length;
 
   // --- batches -------------------------------------------------------------
   const needBatches = has('train') || has('profile');
@@ -321,10 +324,10 @@ async function main(): Promise<void> {
 
   // --- plan ----------------------------------------------------------------
   const planned: Planned[] = [];
-  const add = (p: Omit<Planned, 'case' | 'batchFile'> & { c: Omit<TrainCase, 'id' | 'batchFile'>; file: { batch: BatchFile; path: string } }) => {
-    const { c, file, ...rest } = p;
-    const id = [p.config, p.backend, p.data, `t${c.threads}`, c.softmaxCandidates ? `cand${c.softmaxCandidates}` : 'full', c.kernels, p.sweep ?? ''].filter(Boolean).join('/');
-    planned.push({ ...rest, batchFile: file.path, case: { ...c, id, batchFile: file.path } });
+  const add = (p: Omit<Planned, 'case' | 'batchFile' | 'simd'> & { simd?: SimdChoice; c: Omit<TrainCase, 'id' | 'batchFile'>; file: { batch: BatchFile; path: string } }) => {
+    const { c, file, simd = 'relaxed', ...rest } = p;
+    const id = [p.config, p.backend, p.data, `t${c.threads}`, c.softmaxCandidates ? `cand${c.softmaxCandidates}` : 'full', c.kernels, p.sweep ?? '', simd === 'relaxed' ? '' : 'simd128'].filter(Boolean).join('/');
+    planned.push({ ...rest, simd, batchFile: file.path, case: { ...c, id, batchFile: file.path } });
   };
   // The step profile (part `profile`): these rows of the default and small models get profiled steps after their timed ones.
   const profileSteps = has('profile') ? (q ? 2 : 3) : 0;
@@ -358,9 +361,14 @@ async function main(): Promise<void> {
     if (config === 'default') {
       wasm('synthetic', 2, cand);
       wasm('tatoeba', 1, 0);
+      wasm('tatoeba', 2, 0);
       // The example config as shipped: Tatoeba, candidate softmax, one and two threads.
       wasm('tatoeba', 1, cand);
       wasm('tatoeba', 2, cand);
+      // Lever: the kernels without relaxed SIMD (multiply, then add), in their own process.
+      for (const [threads, softmax] of [[1, 0], [1, cand], [2, cand]]) {
+        add({ group: 'default-wasm-simd', backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, simd: 'simd', c: { threads, softmaxCandidates: softmax, kernels: 'project', profileSteps: 0, ...steps, warmup: threads > 1 ? Math.max(steps.warmup, dpWarmup) : steps.warmup } });
+      }
       // Lever: the stock wasm kernels, in their own process.
       add({ group: 'default-wasm-stock', backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'stock', profileSteps: profileSteps ? 1 : 0, ...heavy } });
       // Sweeps, one thread, each case in its own process: a long sequence can exhaust the 4 GB wasm heap, which kills the module for the rest of the process.
@@ -409,7 +417,7 @@ async function main(): Promise<void> {
       clipNorm: example.train.clipNorm,
       cases: cases.map((p) => p.case),
     };
-    childResults.set(g, await runChild(job, work, g, job.backend === 'cpu' ? cpuTimeoutMs : 0));
+    childResults.set(g, await runChild(job, work, g, job.backend === 'cpu' ? cpuTimeoutMs : 0, cases[0].simd));
   }
 
   // --- matrix-product ceiling (part profile) ------------------------------------
@@ -432,16 +440,20 @@ async function main(): Promise<void> {
       pytorch = { available: false, note: 'PyTorch peer not available (no python3 that can import torch; see bench/README.md)' };
       notes.push(pytorch.note);
     } else {
-      pytorch = { available: true, torch: found.torch, python: found.python, note: 'torch.set_num_threads(threads), same batches, full or the same candidate-set softmax' };
+      pytorch = { available: true, torch: found.torch, python: found.python, note: `torch.set_num_threads(threads) at 1 and ${cores} threads (the machine's cores), same batches, full or the same candidate-set softmax` };
       process.stderr.write(`PyTorch peer (torch ${found.torch}):\n`);
       for (const p of planned) {
-        if (p.case.kernels !== 'project' || p.backend !== 'wasm' || p.config === 'transformer') continue;
-        const key = peerKey(p);
-        if (peerCache.has(key)) continue;
-        const t0 = Date.now();
-        process.stderr.write(`  ${key} … `);
-        peerCache.set(key, await runPeer(found.python, { batchFile: p.batchFile, model: p.model, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, threads: p.case.threads, softmaxCandidates: p.case.softmaxCandidates, warmup: p.case.warmup, steps: p.case.steps }));
-        process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+        if (p.case.kernels !== 'project' || p.backend !== 'wasm' || p.config === 'transformer' || p.simd !== 'relaxed') continue;
+        // Every row's batches at one thread and at the machine's cores (sweeps: one thread), whatever threads the row itself used.
+        for (const threads of p.sweep ? [1] : [...new Set([1, cores])]) {
+          const key = peerKey({ ...p, case: { ...p.case, threads } });
+          if (peerCache.has(key)) continue;
+          const t0 = Date.now();
+          process.stderr.write(`  ${key} … `);
+          const warmup = threads > 1 ? Math.max(p.case.warmup, dpWarmup) : p.case.warmup;
+          peerCache.set(key, await runPeer(found.python, { batchFile: p.batchFile, model: p.model, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, threads, softmaxCandidates: p.case.softmaxCandidates, warmup, steps: p.case.steps }));
+          process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+        }
       }
     }
   }
@@ -478,6 +490,10 @@ async function main(): Promise<void> {
     const r: TrainResult | undefined = child.train?.find((t) => t.id === p.case.id);
     const peer = peerCache.get(peerKey({ ...p, case: { ...p.case, threads: p.backend === 'cpu' ? 1 : p.case.threads } }));
     const peerOk = peer && !('error' in peer) ? peer : undefined;
+    const peers = [...new Set([1, cores])]
+      .map((threads) => peerCache.get(peerKey({ ...p, case: { ...p.case, threads } })))
+      .filter((x): x is PeerResult => x !== undefined && !('error' in x));
+    const best = peers.reduce<PeerResult | undefined>((a, x) => (!a || x.tokensPerSec > a.tokensPerSec ? x : a), undefined);
     return {
       id: p.case.id,
       config: p.config,
@@ -505,6 +521,9 @@ async function main(): Promise<void> {
       pytorch: peerOk,
       pytorchError: peer && 'error' in peer ? peer.error : undefined,
       ratioToPyTorch: ratio(r?.tokensPerSec, peerOk?.tokensPerSec),
+      pytorchThreads: peers.map((x) => ({ threads: x.threads, tokensPerSec: x.tokensPerSec, stepMs: x.stepMs.median })),
+      ratioToPyTorchBest: ratio(r?.tokensPerSec, best?.tokensPerSec),
+      simdForm: child.simdForm,
       error: r?.error ?? child.error,
     };
   });
@@ -540,25 +559,37 @@ function peerKey(p: Pick<Planned, 'config' | 'batchFile' | 'case'>): string {
 }
 
 /**
- * Per configuration, the like-for-like comparison with PyTorch: synthetic
- * batches, wasm, one thread, full softmax (and, where measured, the same with
- * the candidate-set softmax and on Tatoeba batches).
+ * Per configuration, data and softmax: our target tokens/s on one and two
+ * data-parallel threads, their ratio, PyTorch's at one thread and at the
+ * machine's cores, and ours on two threads divided by PyTorch's best.
  */
-function summary(rows: TrainingRow[]): BenchResults['summary'] {
-  const out: BenchResults['summary'] = {};
+function summary(rows: TrainingRow[]): ScalingRow[] {
+  const out: ScalingRow[] = [];
   for (const config of CONFIG_NAMES) {
-    const pick = (data: string, cand: number, threads: number) =>
-      rows.find((r) => r.config === config && r.backend === 'wasm' && r.kernels === 'project' && !r.sweep && r.data === data && r.softmaxCandidates === cand && r.threads === threads && !r.error);
-    const main = pick('synthetic', 0, 1);
-    if (!main) continue;
-    const entry = (r: TrainingRow | undefined) => (r ? { tokensPerSec: r.tokensPerSec ?? null, pytorchTokensPerSec: r.pytorch?.tokensPerSec ?? null, ratioToPyTorch: r.ratioToPyTorch } : undefined);
-    out[config] = {
-      parameters: main.parameters,
-      synthetic: entry(main)!,
-      syntheticCandidates: entry(pick('synthetic', 1000, 1)),
-      syntheticTwoThreads: entry(pick('synthetic', 0, 2)),
-      tatoeba: entry(pick('tatoeba', 0, 1)),
-    };
+    for (const data of ['synthetic', 'tatoeba']) {
+      for (const softmax of [0, 1000]) {
+        const pick = (threads: number) =>
+          rows.find((r) => r.config === config && r.backend === 'wasm' && r.kernels === 'project' && !r.sweep && r.simdForm !== 'simd' && !r.id.endsWith('simd128') && r.data === data && r.softmaxCandidates === softmax && r.threads === threads && !r.error);
+        const one = pick(1);
+        const two = pick(2);
+        if (!one && !two) continue;
+        const peers = (one ?? two)!.pytorchThreads ?? [];
+        const best = peers.reduce((a, x) => Math.max(a, x.tokensPerSec), 0) || null;
+        out.push({
+          config,
+          data,
+          softmaxCandidates: softmax,
+          parameters: (one ?? two)!.parameters,
+          oneThread: one?.tokensPerSec ?? null,
+          twoThreads: two?.tokensPerSec ?? null,
+          twoOverOne: ratio(two?.tokensPerSec, one?.tokensPerSec),
+          pytorch: peers,
+          pytorchBest: best,
+          twoThreadsOverPyTorchBest: ratio(two?.tokensPerSec, best ?? undefined),
+          simdForm: (two ?? one)!.simdForm,
+        });
+      }
+    }
   }
   return out;
 }
@@ -566,7 +597,8 @@ function summary(rows: TrainingRow[]): BenchResults['summary'] {
 /** The levers, one at a time, as speed-ups of target tokens/s. */
 function levers(rows: TrainingRow[]): Lever[] {
   const out: Lever[] = [];
-  const find = (f: (r: TrainingRow) => boolean) => rows.find((r) => f(r) && !r.error && r.tokensPerSec);
+  // Rows of the plain-SIMD lever only count in their own lever.
+  const find = (f: (r: TrainingRow) => boolean, plainSimd = false) => rows.find((r) => f(r) && r.id.endsWith('simd128') === plainSimd && !r.error && r.tokensPerSec);
   const push = (config: string, lever: string, data: string, from?: TrainingRow, to?: TrainingRow) => {
     if (from?.tokensPerSec && to?.tokensPerSec) out.push({ config, lever, data, fromTokensPerSec: from.tokensPerSec, toTokensPerSec: to.tokensPerSec, speedup: to.tokensPerSec / from.tokensPerSec });
   };
@@ -584,6 +616,10 @@ function levers(rows: TrainingRow[]): Lever[] {
     push(config, "project wasm kernels vs stock (1 thread, full softmax)", 'synthetic', stock, find((r) => r.config === config && r.backend === 'wasm' && r.data === 'synthetic' && !r.sweep && r.kernels === 'project' && r.threads === 1 && r.softmaxCandidates === 0));
     const cpu = find((r) => r.config === config && r.backend === 'cpu');
     push(config, 'wasm vs cpu backend (1 thread, full softmax)', 'synthetic', cpu, find((r) => r.config === config && r.backend === 'wasm' && r.data === 'synthetic' && !r.sweep && r.kernels === 'project' && r.threads === 1 && r.softmaxCandidates === 0));
+    for (const [threads, cand] of [[1, 0], [1, 1000], [2, 1000]]) {
+      const same = (r: TrainingRow) => r.config === config && r.backend === 'wasm' && r.data === 'synthetic' && !r.sweep && r.kernels === 'project' && r.threads === threads && r.softmaxCandidates === cand;
+      push(config, `relaxed SIMD (fused multiply–add) vs plain SIMD, ${threads} thread${threads > 1 ? 's' : ''}, ${cand ? `softmaxCandidates ${cand}` : 'full softmax'}`, 'synthetic', find(same, true), find(same));
+    }
     for (const v of [2000, 32000]) {
       const base = (r: TrainingRow) => r.config === config && r.sweep === `tgtVocab=${v}`;
       push(config, `softmaxCandidates 1000 vs full softmax, target vocabulary ${v}`, 'synthetic', find((r) => base(r) && r.softmaxCandidates === 0), find((r) => base(r) && r.softmaxCandidates > 0));

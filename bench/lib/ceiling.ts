@@ -1,14 +1,16 @@
 /**
  * The practical ceiling of the matrix products a training step runs: GFLOP/s
  * (2·n³ per product) of large square products `[n, n] × [n, n]` on this
- * machine, through the same kernels training uses (`tf.matMul` on the wasm
- * backend with the project's kernels of `src/core/kernels/wasm.ts`), and
- * through the project's own WebAssembly SIMD product (`src/core/kernels/simd.wat`).
+ * machine, through the kernel training uses (`tf.matMul` → `BatchMatMul` on
+ * the project's packed SIMD GEMM, `src/core/kernels/fused.ts`), through the
+ * wasm backend's XNNPACK GEMM it replaced, and through the GEMM alone in its
+ * two forms (relaxed SIMD's fused multiply–add, and multiply-then-add: their
+ * ratio says whether this machine's cores gain from FMA).
  * Each variant is timed in short rounds interleaved with the others; the
  * median round counts.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { SimdKernels } from '../../src/core/kernels/simd';
+import { SimdKernels, simdForm, type SimdForm } from '../../src/core/kernels/simd';
 import type { CeilingJob, CeilingRow } from './jobs';
 
 interface Variant {
@@ -29,41 +31,70 @@ function randomArray(n: number, seed: number): Float32Array {
   return a;
 }
 
+/** `tf.matMul` with `BatchMatMul` on the given kernel (see `gemmKernel` in `src/core/kernels/wasm.ts`). */
+function withGemm(kernel: 'project' | 'xnnpack', f: () => void): () => void {
+  return () => {
+    const before = process.env.SEQ2SEQ_GEMM;
+    process.env.SEQ2SEQ_GEMM = kernel;
+    try {
+      f();
+    } finally {
+      if (before === undefined) delete process.env.SEQ2SEQ_GEMM;
+      else process.env.SEQ2SEQ_GEMM = before;
+    }
+  };
+}
+
+/** The packed GEMM of `simd.wat` in one form, in a memory of its own (pack both operands, multiply). */
+function rawGemm(form: Exclude<SimdForm, 'none'>, n: number, aArr: Float32Array, bArr: Float32Array): Variant | undefined {
+  const k = SimdKernels.create(form);
+  if (!k) return undefined;
+  const a = k.store(aArr);
+  const b = k.store(bArr);
+  const c = k.alloc(n * n);
+  const ap = k.alloc(Math.ceil(n / 4) * 4 * n);
+  const bp = k.alloc(Math.ceil(n / 8) * 8 * n);
+  const tmp = k.alloc(32);
+  return {
+    key: `gemm-${form}`,
+    label: `the packed GEMM alone, ${form === 'relaxed' ? 'relaxed SIMD (f32x4.relaxed_madd)' : 'plain SIMD (f32x4.mul + f32x4.add)'}`,
+    run: () => {
+      k.raw.packA(a, n, n, n, 1, ap);
+      k.raw.packB(b, n, n, n, 1, bp);
+      k.raw.gemm(ap, bp, c, n, n, n, n, 0, tmp);
+    },
+  };
+}
+
 function variants(n: number): Variant[] {
   const aArr = randomArray(n * n, 1);
   const bArr = randomArray(n * n, 2);
   const a = tf.tensor2d(aArr, [n, n]);
   const b = tf.tensor2d(bArr, [n, n]);
+  // Training's products: every weight is a fresh tensor after each update, every gradient product has a fresh right operand.
+  const fresh = (tA: boolean) => () => {
+    const bb = tf.tensor2d(bArr, [n, n]);
+    tf.matMul(a, bb, tA, false).dispose();
+    bb.dispose();
+  };
   const out: Variant[] = [
-    {
-      key: 'xnnpack',
-      label: 'BatchMatMul (XNNPACK GEMM), right operand packed once',
-      run: () => tf.matMul(a, b).dispose(),
-    },
-    {
-      // Training's products: every weight is a fresh tensor after each update, every gradient product has a fresh right operand.
-      key: 'xnnpack-fresh',
-      label: 'BatchMatMul (XNNPACK GEMM), fresh right operand (packed every call, as in training)',
-      run: () => {
-        const fresh = tf.tensor2d(bArr, [n, n]);
-        tf.matMul(a, fresh).dispose();
-        fresh.dispose();
-      },
-    },
-    {
-      key: 'xnnpack-tA',
-      label: 'BatchMatMul Aᵀ·B (a weight gradient: blocked transpose, then XNNPACK)',
-      run: () => tf.matMul(a, b, true, false).dispose(),
-    },
+    { key: 'gemm', label: `BatchMatMul on the project's packed SIMD GEMM (${simdForm()} form; what training runs)`, run: withGemm('project', fresh(false)) },
+    { key: 'gemm-tA', label: "BatchMatMul Aᵀ·B on the project's GEMM (a weight gradient)", run: withGemm('project', fresh(true)) },
+    { key: 'xnnpack', label: 'BatchMatMul on XNNPACK (the wasm backend\'s GEMM), right operand packed once', run: withGemm('xnnpack', () => tf.matMul(a, b).dispose()) },
+    { key: 'xnnpack-fresh', label: 'BatchMatMul on XNNPACK, fresh right operand (packed every call, as in training)', run: withGemm('xnnpack', fresh(false)) },
   ];
+  for (const form of ['relaxed', 'simd'] as const) {
+    const v = rawGemm(form, n, aArr, bArr);
+    if (v) out.push(v);
+  }
   const simd = SimdKernels.create();
   if (simd) {
     const w = simd.store(bArr);
     const x = simd.store(aArr);
     const y = simd.alloc(n * n);
     out.push({
-      key: 'simd',
-      label: "the project's SIMD matmul (src/core/kernels/simd.wat, y = x·wᵀ)",
+      key: 'simd-dot',
+      label: "the project's dot-product matmul of one-sentence inference (y = x·wᵀ)",
       run: () => simd.matmul(w, x, y, 0, n, n, n),
     });
   }

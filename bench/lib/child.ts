@@ -22,6 +22,7 @@ import { Translator } from '../../src/core/decoding/translator';
 import { Updater } from '../../src/core/training/updater';
 import { prepare, readBatchFile } from './batches';
 import { measureCeiling } from './ceiling';
+import { simdForm } from '../../src/core/kernels/simd';
 import type { ChildResult, Job, TrainCase, TrainJob, TrainResult, TranslateJob, TranslateResult } from './jobs';
 import { summarize } from './stats';
 import { StepProfiler, type StepProfile } from '../../src/core/profile';
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
   const job = JSON.parse(await fs.readFile(jobPath, 'utf8')) as Job;
   const backend = await initBackend(job.backend);
   const info = describeBackend();
-  const result: ChildResult = { backend, simd: info.simd, peakRssMb: 0, parameters: 0 };
+  const result: ChildResult = { backend, simd: info.simd, simdForm: simdForm(), peakRssMb: 0, parameters: 0 };
   try {
     if (backend !== job.backend) throw new Error(`backend ${job.backend} is not available here (got ${backend})`);
     if (job.kind === 'train') {

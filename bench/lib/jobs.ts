@@ -146,6 +146,8 @@ export interface ActivationResult {
 export interface ChildResult {
   backend: string;
   simd: boolean;
+  /** The form of the project's SIMD kernels that ran (`src/core/kernels/simd.ts` `simdForm`). */
+  simdForm: 'relaxed' | 'simd' | 'none';
   /** Peak resident set size of the child process (MB), worker threads included. */
   peakRssMb: number;
   parameters: number;

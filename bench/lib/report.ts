@@ -50,6 +50,12 @@ export interface TrainingRow {
   pytorchError?: string;
   /** Our tokens/s ÷ PyTorch's on the same batches, threads and softmax; null without a peer. */
   ratioToPyTorch: number | null;
+  /** PyTorch on the same batches and softmax at one thread and at the machine's cores (whatever this row's threads). */
+  pytorchThreads?: { threads: number; tokensPerSec: number; stepMs: number }[];
+  /** Our tokens/s ÷ the best of `pytorchThreads` (PyTorch at the thread count a user would pick); null without a peer. */
+  ratioToPyTorchBest?: number | null;
+  /** The form of the project's SIMD kernels that ran (relaxed SIMD, plain SIMD or none). */
+  simdForm?: 'relaxed' | 'simd' | 'none';
   error?: string;
 }
 
@@ -64,12 +70,26 @@ export interface Lever {
   speedup: number;
 }
 
-/** Our tokens/s next to PyTorch's on the identical model and batches. */
-export interface ComparisonEntry {
-  tokensPerSec: number | null;
-  pytorchTokensPerSec: number | null;
-  ratioToPyTorch: number | null;
+/** Data-parallel scaling and the PyTorch comparison of one configuration, data and softmax (target tokens/s). */
+export interface ScalingRow {
+  config: string;
+  data: string;
+  softmaxCandidates: number;
+  parameters: number;
+  oneThread: number | null;
+  /** `train.threads` 2 (DataParallel). */
+  twoThreads: number | null;
+  twoOverOne: number | null;
+  /** PyTorch on the same batches and softmax at one thread and at the machine's cores. */
+  pytorch: { threads: number; tokensPerSec: number; stepMs: number }[];
+  pytorchBest: number | null;
+  /** Ours on two threads ÷ PyTorch's best. */
+  twoThreadsOverPyTorchBest: number | null;
+  simdForm?: 'relaxed' | 'simd' | 'none';
 }
+
+/** Issue 17's targets: two threads ≥ 1.8× one on the default model; two threads ≥ 1.0× PyTorch's best. */
+export const SCALING_TARGETS = { twoOverOne: 1.8, overPyTorchBest: 1.0 };
 
 export interface BenchResults {
   format: 'seq2seq-lab/bench@1';
@@ -77,8 +97,8 @@ export interface BenchResults {
   settings: { quick: boolean; configs: string[]; defaultModel: { embeddingSize: number; hiddenSize: number }; learningRate: number; clipNorm: number; batchSize: number; warmup: number; steps: number; heavyWarmup: number; heavySteps: number; dpWarmup?: number; softmaxCandidates: number };
   pytorch: { available: boolean; torch?: string; python?: string; note: string };
   notes: string[];
-  /** Per configuration: our target tokens/s, PyTorch's and their ratio (wasm vs torch, same threads and softmax). */
-  summary: Record<string, { parameters: number } & Record<'synthetic', ComparisonEntry> & Partial<Record<'syntheticCandidates' | 'syntheticTwoThreads' | 'tatoeba', ComparisonEntry>>>;
+  /** Per configuration, data and softmax: one and two threads, PyTorch at one thread and at the machine's cores, the ratios (see {@link ScalingRow}). */
+  summary: ScalingRow[];
   training: TrainingRow[];
   levers: Lever[];
   translation?: TranslateResult & { peakRssMb: number };
@@ -120,6 +140,12 @@ function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
 }
 
+/** PyTorch's best tokens/s of a row with its thread count, e.g. `2,800 (1 thr)`. */
+function bestPeer(r: TrainingRow): string {
+  const best = (r.pytorchThreads ?? []).reduce<{ threads: number; tokensPerSec: number } | undefined>((a, x) => (!a || x.tokensPerSec > a.tokensPerSec ? x : a), undefined);
+  return best ? `${f0(best.tokensPerSec)} (${best.threads} thr)` : '–';
+}
+
 function trainingTable(rows: TrainingRow[], withSweep: boolean): string {
   return table(
     [
@@ -132,9 +158,11 @@ function trainingTable(rows: TrainingRow[], withSweep: boolean): string {
       'ms/step (median)',
       'p95',
       'target tok/s',
-      'PyTorch ms/step',
-      'PyTorch tok/s',
+      'PyTorch tok/s (same threads)',
       'ratio',
+      'PyTorch best tok/s',
+      'ratio to best',
+      'SIMD',
       'peak RSS MB',
     ],
     rows.map((r) => [
@@ -147,9 +175,11 @@ function trainingTable(rows: TrainingRow[], withSweep: boolean): string {
       r.error ? `error: ${r.error}` : f1(r.stepMs?.median),
       f1(r.stepMs?.p95),
       f0(r.tokensPerSec),
-      f1(r.pytorch?.stepMs.median),
       f0(r.pytorch?.tokensPerSec),
       r.ratioToPyTorch == null ? '–' : f2(r.ratioToPyTorch),
+      bestPeer(r),
+      r.ratioToPyTorchBest == null ? '–' : f2(r.ratioToPyTorchBest),
+      r.simdForm ?? '–',
       f0(r.peakRssMb),
     ]),
   );
@@ -179,18 +209,34 @@ export function renderMarkdown(res: BenchResults): string {
     `Batch ${s.batchSize} sentences; ms/step = median over ${s.steps} timed steps after ${s.warmup} warm-up steps ` +
       `(large config and sweeps: ${s.heavySteps} after ${s.heavyWarmup}${s.dpWarmup ? `; two-thread rows after ${s.dpWarmup} warm-up steps` : ''}); a step is forward + backward + clipping + Adam. ` +
       `target tok/s = non-padding target tokens (incl. <eos>) per second of step time. ratio = our tok/s ÷ PyTorch tok/s on the same batches, ` +
-      `threads (torch.set_num_threads) and softmax. cand k = train.softmaxCandidates k; threads 2 = DataParallel (train.threads 2).\n\n`,
+      `threads (torch.set_num_threads) and softmax; PyTorch best = the better of PyTorch at 1 thread and at the machine's cores, ratio to best = our tok/s ÷ that. ` +
+      `cand k = train.softmaxCandidates k; threads 2 = DataParallel (train.threads 2). SIMD = the form of the project's kernels that ran (relaxed: relaxed SIMD, fused multiply–add; simd: multiply then add).\n\n`,
   );
   for (const n of res.notes) out.push(`> ${n}\n\n`);
 
-  const cmp = Object.entries(res.summary);
-  if (cmp.length) {
-    out.push('\n## Summary: ours vs PyTorch (target tokens/s, wasm vs torch, same batches)\n\n');
-    const cell = (e?: ComparisonEntry) => (e ? `${f0(e.tokensPerSec)} / ${f0(e.pytorchTokensPerSec)} = **${e.ratioToPyTorch == null ? '–' : f2(e.ratioToPyTorch)}**` : '–');
+  if (res.summary.length) {
+    out.push('\n## Summary: data-parallel scaling and PyTorch (target tokens/s)\n\n');
+    out.push(
+      `Ours on one thread and on two data-parallel threads (\`train.threads\` 2), and PyTorch on the same batches and softmax at one thread and at the machine's ${m.cores} cores (\`torch.set_num_threads\`); ` +
+        `"vs PyTorch best" = ours on two threads ÷ the better of PyTorch's two. Targets (issue 17, default model): two threads ≥ ${SCALING_TARGETS.twoOverOne}× one, and ≥ ${SCALING_TARGETS.overPyTorchBest.toFixed(1)}× PyTorch's best.\n\n`,
+    );
+    const verdictAt = (x: number | null, min: number, applies: boolean) => (x == null ? '–' : `${f2(x)}${applies ? (x >= min ? ' **pass**' : ' **FAIL**') : ''}`);
+    const peerAt = (r: ScalingRow, t: number) => f0(r.pytorch.find((x) => x.threads === t)?.tokensPerSec);
+    const peerThreads = [...new Set(res.summary.flatMap((r) => r.pytorch.map((x) => x.threads)))].sort((a, b) => a - b);
     out.push(
       table(
-        ['config', 'params', 'synthetic, 1 thread, full softmax', 'synthetic, 1 thread, cand 1000', 'synthetic, 2 threads, full softmax', 'Tatoeba, 1 thread, full softmax'],
-        cmp.map(([name, e]) => [name, `${(e.parameters / 1e6).toFixed(2)} M`, cell(e.synthetic), cell(e.syntheticCandidates), cell(e.syntheticTwoThreads), cell(e.tatoeba)]),
+        ['config', 'data', 'softmax', 'SIMD', '1 thread', '2 threads', '2 ÷ 1', ...peerThreads.map((t) => `PyTorch ${t} thread${t > 1 ? 's' : ''}`), 'vs PyTorch best'],
+        res.summary.map((r) => [
+          r.config,
+          r.data,
+          softmaxLabel(r.softmaxCandidates),
+          r.simdForm ?? '–',
+          f0(r.oneThread),
+          f0(r.twoThreads),
+          verdictAt(r.twoOverOne, SCALING_TARGETS.twoOverOne, r.config === 'default'),
+          ...peerThreads.map((t) => peerAt(r, t)),
+          verdictAt(r.twoThreadsOverPyTorchBest, SCALING_TARGETS.overPyTorchBest, r.config === 'default'),
+        ]),
       ),
     );
   }
@@ -329,10 +375,21 @@ const PROFILE_LEGEND =
   '(the best GFLOP/s of a large square product below); *step GFLOP/s* = all product FLOPs ÷ step wall time.\n\n';
 
 function ceilingTable(rows: CeilingRow[]): string {
-  return table(
+  const t = table(
     ['matrix-product kernel', 'n', 'ms per [n,n]×[n,n]', 'GFLOP/s'],
     rows.map((r) => [r.label, String(r.n), r.error ? `error: ${r.error}` : f1(r.ms), r.error ? '–' : f1(r.gflops)]),
   );
+  const fma = fmaGain(rows);
+  return fma == null
+    ? t + '\nRelaxed SIMD was not measured (this runtime does not validate it; Node 20 needs `--experimental-wasm-relaxed-simd`).\n'
+    : t + `\nFused multiply–add (relaxed SIMD) vs multiply-then-add, the GEMM alone: **${fma.toFixed(2)}×** — ${fma >= 1.1 ? "this machine's cores gain from FMA" : "this machine's cores gain little or nothing from FMA (multiplies and adds already overlap)"}.\n`;
+}
+
+/** GFLOP/s of the GEMM with relaxed SIMD ÷ without, when both were measured. */
+export function fmaGain(rows: CeilingRow[] | undefined): number | null {
+  const relaxed = rows?.find((r) => r.key === 'gemm-relaxed' && !r.error);
+  const plain = rows?.find((r) => r.key === 'gemm-simd' && !r.error);
+  return relaxed && plain ? relaxed.gflops / plain.gflops : null;
 }
 
 /** Best GFLOP/s among the ceiling rows (the kernels' practical ceiling). */
