@@ -10,6 +10,7 @@ import { ParameterStore } from '../src/core/model/parameters';
 import { GruCell, LstmCell } from '../src/core/model/rnn';
 import { Seq2SeqModel } from '../src/core/model/seq2seq';
 import { StepProfiler } from '../src/core/profile';
+import { registerSequenceKernels, unregisterSequenceKernels } from '../src/core/kernels/sequence';
 import { Random } from '../src/core/random';
 
 /** Deterministic pseudo-random values in [-scale, scale). */
@@ -165,9 +166,17 @@ describe('fused training kernels (src/core/kernels/fused.ts)', function () {
     });
   }
 
-  for (const [cell, attention] of [['gru', 'bahdanau'], ['lstm', 'luong-general'], ['gru', 'luong-dot']] as const) {
-    it(`a whole ${cell} + ${attention} model: loss and every parameter's gradient equal the stock ops, with padding`, async () => {
-      const config: ModelConfig = { ...DEFAULT_MODEL, cell, attention, embeddingSize: 8, hiddenSize: 16, dropout: 0 };
+  const models: [string, Partial<ModelConfig>][] = [
+    ['gru + bahdanau (the whole decoder and each encoder direction on one kernel)', { cell: 'gru', attention: 'bahdanau' }],
+    ['lstm + bahdanau', { cell: 'lstm', attention: 'bahdanau' }],
+    ['gru + bahdanau, bridge init (no context fed to the cell), attentional readout', { cell: 'gru', attention: 'bahdanau', bridge: 'init', readout: 'attentional' }],
+    ['lstm + bahdanau, two layers (the decoder step by step)', { cell: 'lstm', attention: 'bahdanau', layers: 2 }],
+    ['lstm + luong-general', { cell: 'lstm', attention: 'luong-general' }],
+    ['gru + luong-dot', { cell: 'gru', attention: 'luong-dot' }],
+  ];
+  for (const [label, over] of models) {
+    it(`a whole ${label} model: loss and every parameter's gradient equal the stock ops, with padding`, async () => {
+      const config: ModelConfig = { ...DEFAULT_MODEL, ...over, embeddingSize: 8, hiddenSize: 16, dropout: 0 };
       const model = new Seq2SeqModel(config, 20, 24, 7);
       const b = 4;
       const srcIds = tf.tensor2d([5, 6, 7, 0, 8, 9, 0, 0, 10, 11, 12, 13, 4, 0, 0, 0], [b, 4], 'int32');
@@ -181,12 +190,12 @@ describe('fused training kernels (src/core/kernels/fused.ts)', function () {
       };
       const fused = await runOn('wasm', fn);
       const stock = await runOn('cpu', fn);
-      assertClose(fused, stock, 5e-5, `${cell} + ${attention}`);
+      assertClose(fused, stock, 5e-5, label);
       model.dispose();
     });
   }
 
-  it('a training step of the default model launches far fewer kernels with them (one per cell step and attention, forward and backward)', () => {
+  it('a training step of the default model launches far fewer kernels with them: one per cell step and attention, and fewer still with one per sequence', () => {
     const config: ModelConfig = { ...DEFAULT_MODEL, embeddingSize: 16, hiddenSize: 32, dropout: 0 };
     const model = new Seq2SeqModel(config, 50, 50, 3);
     const b = 8;
@@ -202,15 +211,20 @@ describe('fused training kernels (src/core/kernels/fused.ts)', function () {
         return p.stop().kernels;
       }
     };
-    const fused = count();
-    unregisterFusedKernels();
+    const whole = count();
+    unregisterSequenceKernels();
+    let perStep: number;
     let stock: number;
     try {
+      perStep = count();
+      unregisterFusedKernels();
       stock = count();
     } finally {
       registerFusedKernels();
+      registerSequenceKernels();
     }
-    assert.ok(fused * 2.5 < stock, `${fused} kernels fused vs ${stock} stock`);
+    assert.ok(perStep * 2.5 < stock, `${perStep} kernels with one per cell step and attention vs ${stock} stock`);
+    assert.ok(whole * 3 < perStep, `${whole} kernels with whole sequences vs ${perStep} with one per step`);
     model.dispose();
   });
 });

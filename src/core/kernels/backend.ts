@@ -25,6 +25,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import { registerWasmKernels } from './wasm';
 import { registerFusedKernels } from './fused';
+import { registerSequenceKernels } from './sequence';
 
 /** Backend names understood by {@link initBackend}. */
 export type BackendChoice = 'tensorflow' | 'wasm' | 'cpu';
@@ -129,6 +130,7 @@ async function tryWasm(): Promise<boolean> {
     if (ok) {
       registerWasmKernels();
       registerFusedKernels();
+      registerSequenceKernels();
     }
     return ok;
   } catch {

@@ -220,7 +220,7 @@ const attentionGradKernel: KernelFunc = (args) => {
   try {
     simd.raw.attentionBackward(
       additive ? 0 : 1, ptr(backend, keys), ptr(backend, q), additive ? ptr(backend, v) : 0, ptr(backend, values), ptr(backend, alpha), additive ? ptr(backend, e) : 0,
-      ptr(backend, dctx), dalpha ? ptr(backend, dalpha) : 0, ptr(backend, dkeys), ptr(backend, dq), additive ? ptr(backend, dv) : 0, ptr(backend, dvalues), ptr(backend, tmp), B, S, A, D,
+      ptr(backend, dctx), dalpha ? ptr(backend, dalpha) : 0, ptr(backend, dkeys), ptr(backend, dq), additive ? ptr(backend, dv) : 0, ptr(backend, dvalues), ptr(backend, tmp), B, S, A, D, 0,
     );
   } finally {
     backend.disposeData(tmp.dataId);

@@ -40,7 +40,7 @@ interface SimdExports {
   attentionForward(mode: number, keys: number, q: number, v: number, values: number, bias: number, ctx: number, alpha: number, e: number, B: number, S: number, A: number, D: number): void;
   attentionBackward(
     mode: number, keys: number, q: number, v: number, values: number, alpha: number, e: number, dctx: number, dalpha: number,
-    dkeys: number, dq: number, dv: number, dvalues: number, tmp: number, B: number, S: number, A: number, D: number,
+    dkeys: number, dq: number, dv: number, dvalues: number, tmp: number, B: number, S: number, A: number, D: number, acc: number,
   ): void;
 }
 

@@ -78,6 +78,11 @@ export class BahdanauAttention implements Attention {
     return tf.reshape(tf.matMul(tf.reshape(values, [b * s, d]), this.wk), [b, s, this.attnDim]);
   }
 
+  /** The query projection `W_q [queryDim, attnDim]` and `v [attnDim]`, for the fused decoder. */
+  get queryWeights(): { wq: tf.Variable; v: tf.Tensor1D } {
+    return { wq: this.wq, v: tf.reshape(this.v, [this.attnDim]) as tf.Tensor1D };
+  }
+
   attend(query: tf.Tensor2D, keys: tf.Tensor3D, values: tf.Tensor3D, bias: tf.Tensor2D): AttentionResult {
     if (fusedKernelsAvailable() && fusedKernelsFit(this.attnDim, values.shape[2])) {
       // One kernel for tanh(K + q), the scores, the masked softmax and the context (and one for their gradient).

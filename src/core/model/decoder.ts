@@ -38,8 +38,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../config/config';
 import { Random } from '../random';
-import { Attention, makeAttention, maskBias } from './attention';
+import { Attention, BahdanauAttention, makeAttention, maskBias } from './attention';
 import { region } from '../profile';
+import { attentionDecoder, sequenceKernelsAvailable, sequenceKernelsFit } from '../kernels/sequence';
 import { ParameterStore } from './parameters';
 import { makeCell, RecurrentCell, RnnState } from './rnn';
 
@@ -235,6 +236,39 @@ export class RecurrentDecoder {
     }
     const feed = luong ? (attentional ?? context) : state.feed;
     return { state: { layers, feed }, hidden, context, attentional, weights };
+  }
+
+  /**
+   * All decoder steps of a teacher-forced batch on one kernel (and one for
+   * their gradient, `src/core/kernels/sequence.ts`): the same states and
+   * contexts as `step` at every position, where available — one layer,
+   * Bahdanau attention (its query is the previous state, so no step's output
+   * feeds the next one's input), sizes multiples of 4, the wasm backend.
+   * @param xe `[batch, T, G·hidden]` the previous words' `projectEmbeddings`
+   * @returns per position (batch-major, `[batch·T, ·]`) the states s_t, the contexts c_t and, with readout `attentional`, õ_t; or null where unavailable
+   */
+  decodeAll(xe: tf.Tensor3D, state: DecoderState, src: EncodedSource): { hidden: tf.Tensor2D; context: tf.Tensor2D; attentional?: tf.Tensor2D } | null {
+    const att = this.attention;
+    if (!(att instanceof BahdanauAttention) || this.cells.length !== 1 || !sequenceKernelsAvailable()) return null;
+    const [b, T, GH] = xe.shape;
+    const H = this.config.hiddenSize;
+    const [, , A] = src.keys!.shape;
+    const D = src.outputs.shape[2];
+    if (!sequenceKernelsFit(H, A, D, GH)) return null;
+    const cell = this.cells[0];
+    const { wq, v } = att.queryWeights;
+    const { wh, bh } = cell.recurrent;
+    const s0 = state.layers[0];
+    const r = region('attention', () => attentionDecoder(cell.kind, xe, src.keys!, src.outputs, src.bias, v, wq, this.feedInput ? this.wFeed : undefined, wh, bh, s0.h, s0.c));
+    const hidden = tf.reshape(r.hs, [b * T, H]) as tf.Tensor2D;
+    const context = tf.reshape(r.ctx, [b * T, D]) as tf.Tensor2D;
+    let attentional: tf.Tensor2D | undefined;
+    if (this.config.readout === 'attentional') {
+      // õ_t = tanh(W_c [s_t; c_t] + b_c) of every position at once (Bahdanau attention does not feed it back).
+      const attInput = this.contextAtOutput ? tf.concat([hidden, context], 1) : hidden;
+      attentional = tf.tanh(tf.add(tf.matMul(attInput, this.wRead!), this.bRead!)) as tf.Tensor2D;
+    }
+    return { hidden, context, attentional };
   }
 
   /**

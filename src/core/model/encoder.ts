@@ -70,9 +70,9 @@ export class RecurrentEncoder {
     for (let l = 0; l < this.layers.length; l++) {
       const { fwd, bwd } = this.layers[l];
       const flat = tf.reshape(input, [batch * srcLen, input.shape[2]]) as tf.Tensor2D;
-      const f = this.run(fwd, flat, batch, srcLen, stepMasks, false);
+      const f = this.run(fwd, flat, batch, srcLen, stepMasks, srcMask, false);
       if (bwd) {
-        const b = this.run(bwd, flat, batch, srcLen, stepMasks, true);
+        const b = this.run(bwd, flat, batch, srcLen, stepMasks, srcMask, true);
         input = tf.concat([f.outputs, b.outputs], 2);
         final = tf.concat([f.final, b.final], 1);
       } else {
@@ -86,8 +86,11 @@ export class RecurrentEncoder {
     return { outputs: input, final: final! };
   }
 
-  private run(cell: RecurrentCell, flat: tf.Tensor2D, batch: number, srcLen: number, masks: tf.Tensor2D[], reverse: boolean) {
-    const proj = tf.reshape(cell.projectInputs(flat), [batch, srcLen, -1]);
+  private run(cell: RecurrentCell, flat: tf.Tensor2D, batch: number, srcLen: number, masks: tf.Tensor2D[], srcMask: tf.Tensor2D, reverse: boolean) {
+    const proj = tf.reshape(cell.projectInputs(flat), [batch, srcLen, -1]) as tf.Tensor3D;
+    // The whole direction on one kernel where available; the same states step by step otherwise.
+    const whole = cell.sequence(proj, cell.zeroState(batch), srcMask, reverse);
+    if (whole) return { outputs: whole.outputs, final: whole.final.h };
     const steps = tf.unstack(proj, 1) as tf.Tensor2D[];
     let state: RnnState = cell.zeroState(batch);
     const outputs: tf.Tensor2D[] = new Array(srcLen);

@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CellKind } from '../config/config';
 import { fusedGru, fusedKernelsAvailable, fusedKernelsFit, fusedLstm } from '../kernels/fused';
+import { rnnSequence, sequenceKernelsAvailable } from '../kernels/sequence';
 import { region } from '../profile';
 import { ParameterStore } from './parameters';
 
@@ -46,6 +47,17 @@ export interface RecurrentCell {
   stepMasked(xProj: tf.Tensor2D, state: RnnState, mask: tf.Tensor2D): RnnState;
   /** Zero state for a batch. */
   zeroState(batch: number): RnnState;
+  /**
+   * The whole sequence on one kernel where available (`src/core/kernels/sequence.ts`),
+   * the same as `stepMasked` at every position.
+   * @param xProj `[batch, T, G·hidden]` from `projectInputs`
+   * @param mask `[batch, T]`, 1 for real tokens (padding keeps the state)
+   * @param reverse run from the last position to the first
+   * @returns the state after each position `[batch, T, hidden]` and the final state, or null where unavailable
+   */
+  sequence(xProj: tf.Tensor3D, state: RnnState, mask: tf.Tensor2D, reverse: boolean): { outputs: tf.Tensor3D; final: RnnState } | null;
+  /** The recurrent weights for the fused decoder: `W_h [hidden, G·hidden]` and (GRU) `b_h`. */
+  readonly recurrent: { wh: tf.Variable; bh?: tf.Variable };
 }
 
 /**
@@ -84,6 +96,16 @@ export class GruCell implements RecurrentCell {
   /** Whether this step runs on the fused kernels of `src/core/kernels/fused.ts`. */
   private fused(): boolean {
     return fusedKernelsAvailable() && fusedKernelsFit(this.hiddenSize);
+  }
+
+  get recurrent(): { wh: tf.Variable; bh: tf.Variable } {
+    return { wh: this.wh, bh: this.bh };
+  }
+
+  sequence(xProj: tf.Tensor3D, state: RnnState, mask: tf.Tensor2D, reverse: boolean): { outputs: tf.Tensor3D; final: RnnState } | null {
+    if (!sequenceKernelsAvailable() || !this.fused()) return null;
+    const r = region('cell', () => rnnSequence('gru', xProj, this.wh, this.bh, state.h, undefined, mask, reverse));
+    return { outputs: r.hs, final: { h: r.h } };
   }
 
   /** The fused form: `h·W_h` as one product, then one kernel for the gates (`b_h` and the mask blend included). */
@@ -145,6 +167,16 @@ export class LstmCell implements RecurrentCell {
   /** Whether this step runs on the fused kernels of `src/core/kernels/fused.ts`. */
   private fused(): boolean {
     return fusedKernelsAvailable() && fusedKernelsFit(this.hiddenSize);
+  }
+
+  get recurrent(): { wh: tf.Variable } {
+    return { wh: this.wh };
+  }
+
+  sequence(xProj: tf.Tensor3D, state: RnnState, mask: tf.Tensor2D, reverse: boolean): { outputs: tf.Tensor3D; final: RnnState } | null {
+    if (!sequenceKernelsAvailable() || !this.fused()) return null;
+    const r = region('cell', () => rnnSequence('lstm', xProj, this.wh, undefined, state.h, state.c, mask, reverse));
+    return { outputs: r.hs, final: { h: r.h, c: r.c } };
   }
 
   /** The fused form: `h·W_h` as one product, then one kernel for the gates and the cell (and the mask blend). */

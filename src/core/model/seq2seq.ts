@@ -135,22 +135,25 @@ export class Seq2SeqModel implements TranslationModel<EncodedSource, DecoderStat
       // All decoder inputs are known: embed and project them in one matMul, run the
       // recurrence, then the readout and the output projection for all positions at once.
       const emb = this.decoder.embed(tf.reshape(batch.tgtIn, [b * tgtLen]) as tf.Tensor1D, dropout); // [b·T, E], batch-major
-      const steps = tf.unstack(tf.reshape(this.decoder.projectEmbeddings(emb), [b, tgtLen, -1]), 1) as tf.Tensor2D[];
-      const outs: DecoderStepOutput[] = [];
-      for (let t = 0; t < tgtLen; t++) {
-        const r = this.decoder.step(steps[t], state, src, dropout);
-        state = r.state;
-        outs.push(r);
-      }
-      const flat = (xs: tf.Tensor2D[]) => tf.reshape(tf.stack(xs, 1), [b * tgtLen, -1]) as tf.Tensor2D;
-      const features = this.decoder.readout(
-        {
+      const xe = tf.reshape(this.decoder.projectEmbeddings(emb), [b, tgtLen, -1]) as tf.Tensor3D;
+      // All steps on one kernel where available (src/core/kernels/sequence.ts), else step by step.
+      let positions = this.decoder.decodeAll(xe, state, src);
+      if (!positions) {
+        const steps = tf.unstack(xe, 1) as tf.Tensor2D[];
+        const outs: DecoderStepOutput[] = [];
+        for (let t = 0; t < tgtLen; t++) {
+          const r = this.decoder.step(steps[t], state, src, dropout);
+          state = r.state;
+          outs.push(r);
+        }
+        const flat = (xs: tf.Tensor2D[]) => tf.reshape(tf.stack(xs, 1), [b * tgtLen, -1]) as tf.Tensor2D;
+        positions = {
           hidden: flat(outs.map((o) => o.hidden)),
           context: flat(outs.map((o) => o.context)),
           attentional: outs[0].attentional ? flat(outs.map((o) => o.attentional!)) : undefined,
-        },
-        emb,
-      );
+        };
+      }
+      const features = this.decoder.readout(positions, emb);
       const k = opts.softmaxCandidates ?? 0;
       if (k > 0 && k < this.tgtVocabSize) {
         const c = opts.candidates ? withTargets(opts.candidates, batch.tgtOut, batch.tgtMask) : candidateSet(batch.tgtOut, batch.tgtMask, this.tgtVocabSize, k, k, opts.random);
