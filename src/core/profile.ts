@@ -8,7 +8,9 @@
  * wall time of the call is the kernel's time). Each kernel call is charged to
  * a category:
  *  - `matmul`: every `BatchMatMul` / `_FusedMatMul`, with its FLOPs
- *    (2·batch·M·K·N) counted from the input shapes;
+ *    (2·batch·M·K·N) counted from the input shapes, and the products a
+ *    kernel runs itself (the whole-sequence kernels report theirs through
+ *    {@link chargeMatmul});
  *  - otherwise the category of the innermost {@link region} the model code
  *    opened when the kernel ran: `cell` (the recurrent cells' element-wise
  *    work), `attention`, `embedding`, `readout`, `loss`. The backward pass
@@ -97,6 +99,16 @@ export function profiling(): boolean {
   return active !== null;
 }
 
+/**
+ * Charge a matrix product run inside a kernel (the whole-sequence kernels of
+ * `src/core/kernels/sequence.ts` run their products themselves) to
+ * `matmul`, taking its time out of the enclosing kernel's category.
+ * @param ms its wall time; @param flops 2·M·K·N
+ */
+export function chargeMatmul(ms: number, flops: number): void {
+  active?.chargeNestedMatmul(ms, flops);
+}
+
 const MATMUL_KERNELS = new Set(['BatchMatMul', '_FusedMatMul']);
 
 /** FLOPs of a `BatchMatMul` / `_FusedMatMul` call: 2·batch·M·K·N. */
@@ -135,6 +147,8 @@ export class StepProfiler {
   private wrapped: { name: string; original: tf.KernelConfig }[] = [];
   private restoreTape: (() => void) | null = null;
   private depth = 0;
+  /** Time of products charged by `chargeMatmul` during the running kernel. */
+  private nestedMs = 0;
   private t0 = 0;
   private flops = 0;
   private calls = 0;
@@ -210,15 +224,26 @@ export class StepProfiler {
     if (ms > 0) this.cat.get(category)!.ms += ms;
   }
 
+  /** @internal See {@link chargeMatmul}. */
+  chargeNestedMatmul(ms: number, flops: number): void {
+    if (this.depth === 0) return;
+    this.nestedMs += ms;
+    this.cat.get('matmul')!.ms += ms;
+    this.flops += flops;
+  }
+
   private timeKernel(config: tf.KernelConfig, args: Parameters<tf.KernelFunc>[0]): ReturnType<tf.KernelFunc> {
     // Kernels called from inside another kernel (through the engine) belong to the outer one.
     if (this.depth > 0) return config.kernelFunc(args);
     this.depth++;
+    this.nestedMs = 0;
     const t0 = performance.now();
     try {
       return config.kernelFunc(args);
     } finally {
-      const ms = performance.now() - t0;
+      const total = performance.now() - t0;
+      // Products the kernel ran itself were charged to matmul already.
+      const ms = total - this.nestedMs;
       this.depth--;
       const name = config.kernelName;
       let category: ProfileCategory;
@@ -235,12 +260,12 @@ export class StepProfiler {
       c.ms += ms;
       c.kernels++;
       this.calls++;
-      this.kernelMsTotal += ms;
+      this.kernelMsTotal += total;
       const top = this.stack[this.stack.length - 1];
-      if (top) top.accountedMs += ms;
+      if (top) top.accountedMs += total;
       const k = this.kernelStats.get(name) ?? { calls: 0, ms: 0 };
       k.calls++;
-      k.ms += ms;
+      k.ms += total;
       this.kernelStats.set(name, k);
     }
   }

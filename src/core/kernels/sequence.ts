@@ -25,6 +25,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { fusedKernelsAvailable, heapSimd } from './fused';
 import type { SimdKernels } from './simd';
+import { chargeMatmul, profiling } from '../profile';
 
 const BACKEND = 'wasm';
 
@@ -101,7 +102,9 @@ class Heap {
   /** B (K × N, element (k, n) at b + 4·(k·sk + n·sn)) packed for {@link mul}. */
   packB(b: number, K: number, N: number, sk: number, sn: number): number {
     const bp = this.alloc(Math.ceil(N / 8) * 8 * K);
+    const t0 = profiling() ? performance.now() : 0;
     this.simd.raw.packB(b, K, N, sk, sn, bp);
+    if (t0) chargeMatmul(performance.now() - t0, 0);
     return bp;
   }
 
@@ -117,8 +120,10 @@ class Heap {
       this.apFloats = need;
     }
     if (!this.tmp) this.tmp = this.alloc(32);
+    const t0 = profiling() ? performance.now() : 0;
     this.simd.raw.packA(a, M, K, sm, sk, this.ap);
     this.simd.raw.gemm(this.ap, bp, c, M, K, N, N, acc ? 1 : 0, this.tmp);
+    if (t0) chargeMatmul(performance.now() - t0, 2 * M * K * N);
   }
 
   /** `C[M, N] = Aᵀ·B` for A stored `[K, M]`, B stored `[K, N]` (both row-major): a weight gradient over K = T·B rows. */
