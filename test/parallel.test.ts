@@ -12,6 +12,7 @@ import { initBackend } from '../src/core/kernels/backend';
 import { Seq2SeqModel } from '../src/core/model/seq2seq';
 import { DataParallel, exchangeLayout, layout, replicaRanges, resolveThreads, shareBatch, SharedUpdate, sharedMemory } from '../src/core/training/parallel';
 import { Adam } from '../src/core/training/optimizer';
+import { simdForm } from '../src/core/kernels/simd';
 import { AUTO_THREADS_MAX } from '../src/core/config/config';
 import { loadConfig } from '../src/core/config/configLoader';
 import { Random } from '../src/core/random';
@@ -175,6 +176,10 @@ describe('data-parallel training', function () {
       });
       assert.equal(done.reason, 'epochs');
       assert.ok(events.some((e) => e.type === 'log' && /data-parallel training on 2 threads/.test(e.message)));
+      // Which form of the WebAssembly kernels runs is in the started event (the Training panel's badge) and the log.
+      const started = events.find((e) => e.type === 'started');
+      assert.ok(started && started.type === 'started' && started.simd === simdForm(), `started.simd ${started && 'simd' in started ? started.simd : '?'}`);
+      assert.ok(events.some((e) => e.type === 'log' && /WebAssembly kernels: (relaxed SIMD \(fused multiply–add\)|SIMD without relaxed SIMD|no SIMD)/.test(e.message)));
       assert.ok(events.filter((e) => e.type === 'progress').length >= 2);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });

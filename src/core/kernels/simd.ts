@@ -103,6 +103,13 @@ export function simdForm(): SimdForm {
   return chosen;
 }
 
+/** The SIMD form for the training log, e.g. `WebAssembly kernels: relaxed SIMD (fused multiply–add)`. */
+export function describeSimdForm(form: SimdForm): string {
+  if (form === 'relaxed') return 'WebAssembly kernels: relaxed SIMD (fused multiply–add)';
+  if (form === 'simd') return 'WebAssembly kernels: SIMD without relaxed SIMD (multiply, then add; this runtime does not offer relaxed SIMD)';
+  return 'WebAssembly kernels: no SIMD (JavaScript fallbacks)';
+}
+
 /** True when this runtime can run the SIMD kernels. */
 export function simdAvailable(): boolean {
   return simdForm() !== 'none';
