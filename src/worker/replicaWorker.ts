@@ -65,6 +65,11 @@ async function handle(m: ToReplica): Promise<void> {
       stale = region('optimizer', () => shared!.update(m.norm), { wall: true });
       post({ type: 'updated' });
       break;
+    case 'load':
+      // Every replica has updated its range: the parameters are complete.
+      if (stale) region('sync', () => shared!.loadParameters(), { wall: true });
+      stale = false;
+      break;
     case 'lr':
       updater!.learningRate = m.learningRate;
       break;

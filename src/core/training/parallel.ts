@@ -23,7 +23,8 @@
  *   main: gradients(share 0) → write slot 0; wait for every computed
  *   main → r: combine{tokens}            everyone: mean of the slots over its range → partial{Σ g²}
  *   main: norm = √(Σ partials in replica order) → r: update{norm}
- *   everyone: Adam on its range → r → main: updated; main loads the parameters
+ *   everyone: Adam on its range → r → main: updated
+ *   main → r: load                       everyone: copy the parameters into its model
  */
 import * as os from 'os';
 import * as path from 'path';
@@ -92,6 +93,7 @@ export type ToReplica =
   | { type: 'step'; batch: Batch | null; candidates?: SampledCandidates }
   | { type: 'combine'; tokens: number[] }
   | { type: 'update'; norm: number }
+  | { type: 'load' }
   | { type: 'lr'; learningRate: number }
   | { type: 'profile'; on: boolean }
   | { type: 'close' };
@@ -454,7 +456,11 @@ export class DataParallel {
     if (!updated) updater.skippedUpdates++;
     this.pending = this.all('updated').then(() => undefined);
     await this.pending;
-    if (updated) region('sync', () => this.shared.loadParameters(), { wall: true });
+    if (updated) {
+      // Every range is updated: all threads copy the new parameters at once.
+      this.post({ type: 'load' });
+      region('sync', () => this.shared.loadParameters(), { wall: true });
+    }
     const total = tokens.reduce((a, b) => a + b, 0);
     return (own.loss * own.tokens + computed.reduce((a, c) => a + c.loss * c.tokens, 0)) / Math.max(total, 1);
   }
