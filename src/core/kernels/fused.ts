@@ -231,7 +231,9 @@ const attentionGradKernel: KernelFunc = (args) => {
 /**
  * Softmax cross-entropy of every row of `logits [n, V]` against `targets`,
  * masked and (ε > 0) label-smoothed as in `src/core/model/loss.ts`, with the
- * log-partition lse = max + log Σ exp(z − max) summed in float64. Attrs:
+ * log-partition lse = max + log Σ exp(z − max) summed in float64; per row one
+ * pass for the maximum, one writing the softmax numerators exp(z − max)
+ * (one exp per element) and one scaling them into the gradient. Attrs:
  * `targets` (Int32Array [n]), `mask` (Float32Array [n]), `epsilon`,
  * `withGradient`. Outputs: the gradient `[n, V]` = m·(softmax(z) − q) (q the
  * smoothed one-hot target; `[0]` without gradient) and `[2]` = the sums over
@@ -245,6 +247,8 @@ const softmaxCrossEntropyKernel: KernelFunc = (args) => {
   const [n, V] = logits.shape;
   const grad = backend.makeOutput(withGradient ? [n, V] : [0], 'float32');
   const sums = backend.makeOutput([2], 'float32');
+  const scratchT = backend.makeOutput(withGradient ? [0] : [V], 'float32');
+  const scratch = ptr(backend, scratchT);
   const raw = simd.raw;
   const z = ptr(backend, logits);
   const g = withGradient ? ptr(backend, grad) : 0;
@@ -258,18 +262,22 @@ const softmaxCrossEntropyKernel: KernelFunc = (args) => {
       if (withGradient) heap.fill(0, (g >> 2) + i * V, (g >> 2) + (i + 1) * V);
       continue;
     }
-    const [max, sum] = raw.maxAndSum(row, V);
-    const lse = max + Math.log(raw.sumExp(row, V, max));
+    const [max, sum] = epsilon > 0 ? raw.maxAndSum(row, V) : [raw.max(row, V), 0];
+    // Without gradient the numerators go to the row's scratch (the gradient storage is empty).
+    const numerators = withGradient ? g + 4 * i * V : scratch;
+    const total = raw.expShift(row, V, max, numerators);
+    const lse = max + Math.log(total);
     nll += m * (lse - heap[(row >> 2) + targets[i]]);
     if (epsilon > 0) uniform += m * (lse - sum / V);
     if (withGradient) {
-      raw.softmaxGrad(row, V, lse, m, (m * epsilon) / V, g + 4 * i * V);
+      raw.scaleShift(numerators, V, m / total, (m * epsilon) / V);
       heap[(g >> 2) + i * V + targets[i]] -= m * (1 - epsilon);
     }
   }
   const out = new Float32Array(simd.f32.buffer, ptr(backend, sums), 2);
   out[0] = nll;
   out[1] = uniform;
+  backend.disposeData(scratchT.dataId);
   return [grad, sums];
 };
 

@@ -36,7 +36,8 @@ interface SimdExports {
   lstmBackward(dh2: number, dc2: number, g: number, c: number, mask: number, dgates: number, dh: number, dc: number, B: number, H: number): void;
   maxAndSum(z: number, V: number): [number, number];
   combineSq(dst: number, n: number, R: number, table: number): number;
-  softmaxGrad(z: number, V: number, lse: number, scale: number, shift: number, out: number): void;
+  expShift(z: number, V: number, max: number, out: number): number;
+  scaleShift(x: number, V: number, scale: number, shift: number): void;
   attentionForward(mode: number, keys: number, q: number, v: number, values: number, bias: number, ctx: number, alpha: number, e: number, B: number, S: number, A: number, D: number): void;
   attentionBackward(
     mode: number, keys: number, q: number, v: number, values: number, alpha: number, e: number, dctx: number, dalpha: number,

@@ -224,23 +224,6 @@
   ;; computed in float64 (two lanes at a time) from the float32 arrays and
   ;; rounded once when stored: the same arithmetic, in the same order, as the
   ;; JavaScript loop of src/core/training/optimizer.ts.
-  (func $adam2 (param $g v128) (param $m v128) (param $v v128) (param $p v128)
-    (param $scale f64) (param $b1 f64) (param $b2 f64) (param $step f64) (param $eps f64)
-    (result v128 v128 v128)
-    (local $gs v128) (local $mn v128) (local $vn v128)
-    (local.set $gs (f64x2.mul (local.get $g) (f64x2.splat (local.get $scale))))
-    (local.set $mn (f64x2.add
-      (f64x2.mul (f64x2.splat (local.get $b1)) (local.get $m))
-      (f64x2.mul (f64x2.splat (f64.sub (f64.const 1) (local.get $b1))) (local.get $gs))))
-    (local.set $vn (f64x2.add
-      (f64x2.mul (f64x2.splat (local.get $b2)) (local.get $v))
-      (f64x2.mul (f64x2.mul (f64x2.splat (f64.sub (f64.const 1) (local.get $b2))) (local.get $gs)) (local.get $gs))))
-    (local.get $mn)
-    (local.get $vn)
-    (f64x2.sub (local.get $p)
-      (f64x2.div (f64x2.mul (f64x2.splat (local.get $step)) (local.get $mn))
-        (f64x2.add (f64x2.sqrt (local.get $vn)) (f64x2.splat (local.get $eps))))))
-
   ;; [a0, a1] and [b0, b1] (float64) → [a0, a1, b0, b1] (float32)
   (func $demote4 (param $lo v128) (param $hi v128) (result v128)
     (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
@@ -255,11 +238,20 @@
     (param $scale f64) (param $b1 f64) (param $b2 f64) (param $step f64) (param $eps f64)
     (local $off i32) (local $end4 i32) (local $end i32)
     (local $g4 v128) (local $m4 v128) (local $v4 v128) (local $p4 v128)
-    (local $mlo v128) (local $vlo v128) (local $plo v128)
-    (local $mhi v128) (local $vhi v128) (local $phi v128)
+    (local $mlo v128) (local $vlo v128) (local $plo v128) (local $glo v128)
+    (local $mhi v128) (local $vhi v128) (local $phi v128) (local $ghi v128)
+    (local $ks v128) (local $kb1 v128) (local $kc1 v128) (local $kb2 v128) (local $kc2 v128) (local $kst v128) (local $keps v128)
     (local $mn f64) (local $vn f64) (local $gs f64)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (local.set $end4 (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    ;; The constants of $adam2, splat once (the same values, so the same results).
+    (local.set $ks (f64x2.splat (local.get $scale)))
+    (local.set $kb1 (f64x2.splat (local.get $b1)))
+    (local.set $kc1 (f64x2.splat (f64.sub (f64.const 1) (local.get $b1))))
+    (local.set $kb2 (f64x2.splat (local.get $b2)))
+    (local.set $kc2 (f64x2.splat (f64.sub (f64.const 1) (local.get $b2))))
+    (local.set $kst (f64x2.splat (local.get $step)))
+    (local.set $keps (f64x2.splat (local.get $eps)))
     (block $done
       (loop $l
         (br_if $done (i32.ge_u (local.get $off) (local.get $end4)))
@@ -267,23 +259,28 @@
         (local.set $m4 (v128.load (i32.add (local.get $m) (local.get $off))))
         (local.set $v4 (v128.load (i32.add (local.get $v) (local.get $off))))
         (local.set $p4 (v128.load (i32.add (local.get $p) (local.get $off))))
-        (call $adam2
-          (f64x2.promote_low_f32x4 (local.get $g4)) (f64x2.promote_low_f32x4 (local.get $m4))
-          (f64x2.promote_low_f32x4 (local.get $v4)) (f64x2.promote_low_f32x4 (local.get $p4))
-          (local.get $scale) (local.get $b1) (local.get $b2) (local.get $step) (local.get $eps))
-        (local.set $plo)
-        (local.set $vlo)
-        (local.set $mlo)
-        (call $adam2
-          (call $promoteHigh (local.get $g4)) (call $promoteHigh (local.get $m4))
-          (call $promoteHigh (local.get $v4)) (call $promoteHigh (local.get $p4))
-          (local.get $scale) (local.get $b1) (local.get $b2) (local.get $step) (local.get $eps))
-        (local.set $phi)
-        (local.set $vhi)
-        (local.set $mhi)
-        (v128.store (i32.add (local.get $m) (local.get $off)) (call $demote4 (local.get $mlo) (local.get $mhi)))
-        (v128.store (i32.add (local.get $v) (local.get $off)) (call $demote4 (local.get $vlo) (local.get $vhi)))
-        (v128.store (i32.add (local.get $p) (local.get $off)) (call $demote4 (local.get $plo) (local.get $phi)))
+        ;; $adam2 written out for the low and the high two lanes (no calls in the loop).
+        (local.set $glo (f64x2.mul (f64x2.promote_low_f32x4 (local.get $g4)) (local.get $ks)))
+        (local.set $ghi (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $g4) (local.get $g4))) (local.get $ks)))
+        (local.set $mlo (f64x2.add (f64x2.mul (local.get $kb1) (f64x2.promote_low_f32x4 (local.get $m4))) (f64x2.mul (local.get $kc1) (local.get $glo))))
+        (local.set $mhi (f64x2.add
+          (f64x2.mul (local.get $kb1) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m4) (local.get $m4))))
+          (f64x2.mul (local.get $kc1) (local.get $ghi))))
+        (local.set $vlo (f64x2.add (f64x2.mul (local.get $kb2) (f64x2.promote_low_f32x4 (local.get $v4)))
+          (f64x2.mul (f64x2.mul (local.get $kc2) (local.get $glo)) (local.get $glo))))
+        (local.set $vhi (f64x2.add
+          (f64x2.mul (local.get $kb2) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v4) (local.get $v4))))
+          (f64x2.mul (f64x2.mul (local.get $kc2) (local.get $ghi)) (local.get $ghi))))
+        (local.set $plo (f64x2.sub (f64x2.promote_low_f32x4 (local.get $p4))
+          (f64x2.div (f64x2.mul (local.get $kst) (local.get $mlo)) (f64x2.add (f64x2.sqrt (local.get $vlo)) (local.get $keps)))))
+        (local.set $phi (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p4) (local.get $p4)))
+          (f64x2.div (f64x2.mul (local.get $kst) (local.get $mhi)) (f64x2.add (f64x2.sqrt (local.get $vhi)) (local.get $keps)))))
+        (v128.store (i32.add (local.get $m) (local.get $off))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (local.get $mlo)) (f32x4.demote_f64x2_zero (local.get $mhi))))
+        (v128.store (i32.add (local.get $v) (local.get $off))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (local.get $vlo)) (f32x4.demote_f64x2_zero (local.get $vhi))))
+        (v128.store (i32.add (local.get $p) (local.get $off))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (local.get $plo)) (f32x4.demote_f64x2_zero (local.get $phi))))
         (local.set $off (i32.add (local.get $off) (i32.const 16)))
         (br $l)))
     (block $done1
@@ -970,8 +967,9 @@
   ;; ---------------------------------------------------------------------
   ;; Softmax cross-entropy over a vocabulary row (the fused loss of
   ;; src/core/model/loss.ts on the heap): maxAndSum gives max_v z and Σ_v z
-  ;; (float64); sumExp above gives Σ exp(z − max); the caller forms
-  ;; lse = max + log Σ exp(z − max); softmaxGrad writes the gradient row.
+  ;; (float64, for label smoothing); expShift writes exp(z − max) and returns
+  ;; its sum; the caller forms lse = max + log Σ exp(z − max), and
+  ;; scaleShift turns the numerators into the gradient row.
   ;; ---------------------------------------------------------------------
 
   ;; max_v z[v] and Σ_v z[v] (summed in float64) for v < V.
@@ -1005,31 +1003,58 @@
     (local.get $mx)
     (local.get $s))
 
-  ;; out[v] = scale·exp(z[v] − lse) − shift for v < V (lse ≥ max z: every
-  ;; exponent ≤ 0): with scale = m and shift = m·ε/V, the gradient row of
-  ;; the (label-smoothed) cross-entropy before the gold word's −m·(1 − ε).
-  (func (export "softmaxGrad") (param $z i32) (param $V i32) (param $lse f32) (param $scale f32) (param $shift f32) (param $out i32)
-    (local $end4 i32) (local $p i32) (local $o i32) (local $end i32) (local $lv v128) (local $sv v128) (local $hv v128)
+  ;; out[v] = exp(z[v] − max) for v < V (max ≥ every z: exponents ≤ 0);
+  ;; returns Σ_v out[v] summed in float64 — the softmax numerators and
+  ;; denominator of a row in one pass (one exp per element).
+  (func (export "expShift") (param $z i32) (param $V i32) (param $max f32) (param $out i32) (result f64)
+    (local $end4 i32) (local $p i32) (local $o i32) (local $end i32) (local $mv v128) (local $e v128)
+    (local $acc0 v128) (local $acc1 v128) (local $s f64) (local $x f32)
     (local.set $end (i32.add (local.get $z) (i32.shl (local.get $V) (i32.const 2))))
     (local.set $end4 (i32.add (local.get $z) (i32.shl (i32.and (local.get $V) (i32.const -4)) (i32.const 2))))
-    (local.set $lv (f32x4.splat (local.get $lse)))
-    (local.set $sv (f32x4.splat (local.get $scale)))
-    (local.set $hv (f32x4.splat (local.get $shift)))
+    (local.set $mv (f32x4.splat (local.get $max)))
     (local.set $p (local.get $z))
     (local.set $o (local.get $out))
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $p) (local.get $end4)))
-      (v128.store (local.get $o) (f32x4.sub (f32x4.mul (local.get $sv)
-        (call $exp4 (f32x4.sub (v128.load (local.get $p)) (local.get $lv)))) (local.get $hv)))
+      (local.set $e (call $exp4 (f32x4.sub (v128.load (local.get $p)) (local.get $mv))))
+      (v128.store (local.get $o) (local.get $e))
+      (local.set $acc0 (f64x2.add (local.get $acc0) (f64x2.promote_low_f32x4 (local.get $e))))
+      (local.set $acc1 (f64x2.add (local.get $acc1) (f64x2.promote_low_f32x4
+        (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e)))))
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (local.set $o (i32.add (local.get $o) (i32.const 16)))
       (br $l)))
+    (local.set $acc0 (f64x2.add (local.get $acc0) (local.get $acc1)))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $acc0)) (f64x2.extract_lane 1 (local.get $acc0))))
     (block $done1 (loop $l1
       (br_if $done1 (i32.ge_u (local.get $p) (local.get $end)))
-      (f32.store (local.get $o) (f32.sub (f32.mul (local.get $scale) (f32x4.extract_lane 0
-        (call $exp4 (f32x4.splat (f32.sub (f32.load (local.get $p)) (local.get $lse)))))) (local.get $shift)))
+      (local.set $x (f32x4.extract_lane 0 (call $exp4 (f32x4.splat (f32.sub (f32.load (local.get $p)) (local.get $max))))))
+      (f32.store (local.get $o) (local.get $x))
+      (local.set $s (f64.add (local.get $s) (f64.promote_f32 (local.get $x))))
       (local.set $p (i32.add (local.get $p) (i32.const 4)))
       (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $l1)))
+    (local.get $s))
+
+  ;; x[v] = scale·x[v] − shift for v < V, in place: with scale = m/Σ and
+  ;; shift = m·ε/V, the gradient row of the (label-smoothed) cross-entropy
+  ;; from expShift's numerators, before the gold word's −m·(1 − ε).
+  (func (export "scaleShift") (param $x i32) (param $V i32) (param $scale f32) (param $shift f32)
+    (local $end4 i32) (local $p i32) (local $end i32) (local $sv v128) (local $hv v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $V) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $x) (i32.shl (i32.and (local.get $V) (i32.const -4)) (i32.const 2))))
+    (local.set $sv (f32x4.splat (local.get $scale)))
+    (local.set $hv (f32x4.splat (local.get $shift)))
+    (local.set $p (local.get $x))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end4)))
+      (v128.store (local.get $p) (f32x4.sub (f32x4.mul (local.get $sv) (v128.load (local.get $p))) (local.get $hv)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $l)))
+    (block $done1 (loop $l1
+      (br_if $done1 (i32.ge_u (local.get $p) (local.get $end)))
+      (f32.store (local.get $p) (f32.sub (f32.mul (local.get $scale) (f32.load (local.get $p))) (local.get $shift)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
       (br $l1))))
 
   ;; ---------------------------------------------------------------------
