@@ -380,6 +380,7 @@ function ceilingTable(rows: CeilingRow[]): string {
     rows.map((r) => [r.label, String(r.n), r.error ? `error: ${r.error}` : f1(r.ms), r.error ? '–' : f1(r.gflops)]),
   );
   const fma = fmaGain(rows);
+  if (fma == null && !rows.some((r) => r.key === 'gemm-simd')) return t;
   return fma == null
     ? t + '\nRelaxed SIMD was not measured (this runtime does not validate it; Node 20 needs `--experimental-wasm-relaxed-simd`).\n'
     : t + `\nFused multiply–add (relaxed SIMD) vs multiply-then-add, the GEMM alone: **${fma.toFixed(2)}×** — ${fma >= 1.1 ? "this machine's cores gain from FMA" : "this machine's cores gain little or nothing from FMA (multiplies and adds already overlap)"}.\n`;

@@ -340,12 +340,24 @@
   ;; broadcast loads of A and eight multiply–adds.
   ;; ---------------------------------------------------------------------
 
+  ;; 4×4 transpose: rows a, b, c, d (4 floats each) → the 4 columns.
+  (func $transpose4 (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result v128 v128 v128 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b)))
+    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b)))
+    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c) (local.get $d)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c) (local.get $d)))
+    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2))
+    (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2))
+    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3))
+    (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+
   ;; A (M × K), element (m, k) at a + 4·(m·sm + k·sk) → ⌈M/4⌉ panels, each
   ;; [K][4] (rows m0..m0+3 of column k side by side), rows past M zero.
   (func (export "packA")
     (param $a i32) (param $M i32) (param $K i32) (param $sm i32) (param $sk i32) (param $dst i32)
     (local $m0 i32) (local $k i32) (local $i i32) (local $o i32) (local $smB i32) (local $skB i32)
-    (local $src i32) (local $rows i32)
+    (local $src i32) (local $rows i32) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
     (local.set $smB (i32.shl (local.get $sm) (i32.const 2)))
     (local.set $skB (i32.shl (local.get $sk) (i32.const 2)))
     (local.set $o (local.get $dst))
@@ -365,6 +377,28 @@
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $kl))))
         (else
+          ;; A row-major (sk = 1) with four rows: four k at a time, a 4×4 transpose each.
+          (if (i32.and (i32.eq (local.get $sk) (i32.const 1)) (i32.ge_s (local.get $rows) (i32.const 4)))
+            (then
+              (block $kd3 (loop $kl3
+                (br_if $kd3 (i32.gt_s (i32.add (local.get $k) (i32.const 4)) (local.get $K)))
+                (call $transpose4
+                  (v128.load (local.get $src))
+                  (v128.load (i32.add (local.get $src) (local.get $smB)))
+                  (v128.load (i32.add (local.get $src) (i32.shl (local.get $smB) (i32.const 1))))
+                  (v128.load (i32.add (local.get $src) (i32.mul (local.get $smB) (i32.const 3)))))
+                (local.set $c3)
+                (local.set $c2)
+                (local.set $c1)
+                (local.set $c0)
+                (v128.store (local.get $o) (local.get $c0))
+                (v128.store offset=16 (local.get $o) (local.get $c1))
+                (v128.store offset=32 (local.get $o) (local.get $c2))
+                (v128.store offset=48 (local.get $o) (local.get $c3))
+                (local.set $src (i32.add (local.get $src) (i32.const 16)))
+                (local.set $o (i32.add (local.get $o) (i32.const 64)))
+                (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                (br $kl3)))))
           (block $kd2 (loop $kl2
             (br_if $kd2 (i32.ge_s (local.get $k) (local.get $K)))
             (local.set $i (i32.const 0))
@@ -388,7 +422,7 @@
   (func (export "packB")
     (param $b i32) (param $K i32) (param $N i32) (param $sk i32) (param $sn i32) (param $dst i32)
     (local $n0 i32) (local $k i32) (local $j i32) (local $o i32) (local $skB i32) (local $snB i32)
-    (local $src i32) (local $cols i32)
+    (local $src i32) (local $cols i32) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
     (local.set $skB (i32.shl (local.get $sk) (i32.const 2)))
     (local.set $snB (i32.shl (local.get $sn) (i32.const 2)))
     (local.set $o (local.get $dst))
@@ -408,6 +442,41 @@
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $kl))))
         (else
+          ;; B stored transposed (sk = 1) with eight columns: four k at a time, two 4×4 transposes each.
+          (if (i32.and (i32.eq (local.get $sk) (i32.const 1)) (i32.ge_s (local.get $cols) (i32.const 8)))
+            (then
+              (block $kd3 (loop $kl3
+                (br_if $kd3 (i32.gt_s (i32.add (local.get $k) (i32.const 4)) (local.get $K)))
+                (call $transpose4
+                  (v128.load (local.get $src))
+                  (v128.load (i32.add (local.get $src) (local.get $snB)))
+                  (v128.load (i32.add (local.get $src) (i32.shl (local.get $snB) (i32.const 1))))
+                  (v128.load (i32.add (local.get $src) (i32.mul (local.get $snB) (i32.const 3)))))
+                (local.set $c3)
+                (local.set $c2)
+                (local.set $c1)
+                (local.set $c0)
+                (v128.store (local.get $o) (local.get $c0))
+                (v128.store offset=32 (local.get $o) (local.get $c1))
+                (v128.store offset=64 (local.get $o) (local.get $c2))
+                (v128.store offset=96 (local.get $o) (local.get $c3))
+                (call $transpose4
+                  (v128.load (i32.add (local.get $src) (i32.shl (local.get $snB) (i32.const 2))))
+                  (v128.load (i32.add (local.get $src) (i32.mul (local.get $snB) (i32.const 5))))
+                  (v128.load (i32.add (local.get $src) (i32.mul (local.get $snB) (i32.const 6))))
+                  (v128.load (i32.add (local.get $src) (i32.mul (local.get $snB) (i32.const 7)))))
+                (local.set $c3)
+                (local.set $c2)
+                (local.set $c1)
+                (local.set $c0)
+                (v128.store offset=16 (local.get $o) (local.get $c0))
+                (v128.store offset=48 (local.get $o) (local.get $c1))
+                (v128.store offset=80 (local.get $o) (local.get $c2))
+                (v128.store offset=112 (local.get $o) (local.get $c3))
+                (local.set $src (i32.add (local.get $src) (i32.const 16)))
+                (local.set $o (i32.add (local.get $o) (i32.const 128)))
+                (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                (br $kl3)))))
           (block $kd2 (loop $kl2
             (br_if $kd2 (i32.ge_s (local.get $k) (local.get $K)))
             (local.set $j (i32.const 0))
