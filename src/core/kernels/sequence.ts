@@ -147,6 +147,35 @@ class Heap {
 const gatesOf = (cell: Cell) => (cell === 'gru' ? 3 : 4);
 const savedOf = (cell: Cell) => (cell === 'gru' ? 4 : 5);
 
+/**
+ * What a forward kernel saves for its gradient lives in one "workspace"
+ * output whose tensor is labelled `[1]` while its memory holds all of it
+ * (the backend frees the memory by its offset, whatever the label). The
+ * gradient tape makes a zero gradient for every output nobody used, of the
+ * output's size: for separate saved outputs that was megabytes of zeros
+ * written per step (`tanh(K + q)` of every decoder step alone is
+ * `[T, B, S, A]`); for the workspace it is one float.
+ * @param regions sizes in floats; @returns the workspace and each region's byte offset
+ */
+function workspace(heap: Heap, regions: number[]): { ws: TensorInfo; at: number[] } {
+  const total = regions.reduce((a, b) => a + b, 0);
+  const ws = heap.output([Math.max(1, total)]);
+  const at: number[] = [];
+  let p = heap.ptr(ws);
+  for (const r of regions) {
+    at.push(p);
+    p += 4 * r;
+  }
+  return { ws: { ...ws, shape: [1] }, at };
+}
+
+/** The workspace regions of a recurrent layer: gates, hprev, cprev, maskT (floats). */
+const rnnRegions = (cell: Cell, T: number, B: number, H: number, masked: boolean) => [T * B * savedOf(cell) * H, T * B * H, cell === 'lstm' ? T * B * H : 0, masked ? T * B : 0];
+
+/** The workspace regions of the decoder: gates, sprev, cprev, alphaT, eT, ctxT (floats). */
+const decoderRegions = (cell: Cell, T: number, B: number, H: number, S: number, A: number, D: number) =>
+  [T * B * savedOf(cell) * H, T * B * H, cell === 'lstm' ? T * B * H : 0, T * B * S, T * B * S * A, T * B * D];
+
 // ---------------------------------------------------------------------------
 // A recurrent layer over a whole sequence (the encoder)
 
@@ -155,9 +184,9 @@ const savedOf = (cell: Cell) => (cell === 'gru' ? 4 : 5);
  * bh `[G·H]` (GRU), h0 `[B, H]`, c0 `[B, H]` (LSTM), mask `[B, T]` (masked).
  * Attrs: cell, reverse (run t = T−1 … 0), masked.
  * Outputs: hs `[B, T, H]` (the state after step t, at t), hT and cT `[B, H]`
- * (after the last step run; cT `[0]` for GRU), and for the gradient: gates
- * `[T, B, 4H | 5H]`, hprev and cprev `[T, B, H]` (the state each step read),
- * maskT `[T, B]`.
+ * (after the last step run; cT `[0]` for GRU), and for the gradient the
+ * workspace (see {@link workspace}): gates `[T, B, 4H | 5H]`, hprev and
+ * cprev `[T, B, H]` (the state each step read), maskT `[T, B]`.
  */
 const rnnSequenceKernel: KernelFunc = (args) => {
   const heap = new Heap(args);
@@ -170,10 +199,8 @@ const rnnSequenceKernel: KernelFunc = (args) => {
   const hs = heap.output([B, T, H]);
   const hT = heap.output([B, H]);
   const cT = heap.output(lstm ? [B, H] : [0]);
-  const gates = heap.output([T, B, SW]);
-  const hprev = heap.output([T, B, H]);
-  const cprev = heap.output(lstm ? [T, B, H] : [0]);
-  const maskT = heap.output(masked ? [T, B] : [0]);
+  const { ws, at } = workspace(heap, rnnRegions(cell, T, B, H, masked));
+  const [gates, hprev, cprev, maskT] = at;
   try {
     const xT = heap.alloc(T * B * GH);
     const hsT = heap.alloc(T * B * H);
@@ -181,18 +208,18 @@ const rnnSequenceKernel: KernelFunc = (args) => {
     const hp = heap.alloc(B * GH);
     const whp = heap.packB(heap.ptr(wh), H, GH, GH, 1);
     heap.swap01(heap.ptr(x), xT, B, T, GH);
-    if (masked) heap.swap01(heap.ptr(mask), heap.ptr(maskT), B, T, 1);
+    if (masked) heap.swap01(heap.ptr(mask), maskT, B, T, 1);
     const raw = heap.simd.raw;
     let h = heap.ptr(h0);
     let c = lstm ? heap.ptr(c0) : 0;
     for (let i = 0; i < T; i++) {
       const t = reverse ? T - 1 - i : i;
-      heap.copy(heap.ptr(hprev) + 4 * t * B * H, h, B * H);
-      if (lstm) heap.copy(heap.ptr(cprev) + 4 * t * B * H, c, B * H);
+      heap.copy(hprev + 4 * t * B * H, h, B * H);
+      if (lstm) heap.copy(cprev + 4 * t * B * H, c, B * H);
       heap.mul(h, B, H, H, 1, whp, GH, hp, false);
-      const m = masked ? heap.ptr(maskT) + 4 * t * B : 0;
+      const m = masked ? maskT + 4 * t * B : 0;
       const out = hsT + 4 * t * B * H;
-      const g = heap.ptr(gates) + 4 * t * B * SW;
+      const g = gates + 4 * t * B * SW;
       if (lstm) {
         raw.lstmForward(xT + 4 * t * B * GH, hp, h, c, m, out, csT + 4 * t * B * H, g, B, H);
         c = csT + 4 * t * B * H;
@@ -204,18 +231,21 @@ const rnnSequenceKernel: KernelFunc = (args) => {
     heap.swap01(hsT, heap.ptr(hs), T, B, H);
     heap.copy(heap.ptr(hT), h, B * H);
     if (lstm) heap.copy(heap.ptr(cT), c, B * H);
-    return [hs, hT, cT, gates, hprev, cprev, maskT];
+    return [hs, hT, cT, ws];
   } finally {
     heap.free();
   }
 };
 
-/** Gradient of {@link rnnSequenceKernel}: inputs dhs, dhT, dcT (LSTM), wh, gates, hprev, cprev, maskT; outputs dx, dwh, dbh (GRU), dh0, dc0 (LSTM). */
+/** Gradient of {@link rnnSequenceKernel}: inputs dhs, dhT, dcT (LSTM), wh and its workspace; outputs dx, dwh, dbh (GRU), dh0, dc0 (LSTM). */
 const rnnSequenceGradKernel: KernelFunc = (args) => {
   const heap = new Heap(args);
-  const { dhs, dhT, dcT, wh, gates, hprev, cprev, maskT } = args.inputs as Record<string, TensorInfo>;
+  const { dhs, dhT, dcT, wh, ws } = args.inputs as Record<string, TensorInfo>;
   const { cell, reverse, masked } = args.attrs as unknown as { cell: Cell; reverse: boolean; masked: boolean };
   const [B, T, H] = dhs.shape;
+  const saved: number[] = [];
+  rnnRegions(cell, T, B, H, masked).reduce((p, r) => (saved.push(p), p + 4 * r), heap.ptr(ws));
+  const [gates, hprev, cprev, maskT] = saved;
   const GH = wh.shape[1];
   const SW = savedOf(cell) * H;
   const lstm = cell === 'lstm';
@@ -240,14 +270,14 @@ const rnnSequenceGradKernel: KernelFunc = (args) => {
     for (let i = T - 1; i >= 0; i--) {
       const t = reverse ? T - 1 - i : i;
       heap.add(dtot, dhsT + 4 * t * B * H, carryH, B * H);
-      const m = masked ? heap.ptr(maskT) + 4 * t * B : 0;
-      const g = heap.ptr(gates) + 4 * t * B * SW;
-      if (lstm) raw.lstmBackward(dtot, carryC, g, heap.ptr(cprev) + 4 * t * B * H, m, dXT + 4 * t * B * GH, carryH, carryC, B, H);
-      else raw.gruBackward(dtot, g, heap.ptr(hprev) + 4 * t * B * H, m, dXT + 4 * t * B * GH, dHP + 4 * t * B * GH, carryH, B, H);
+      const m = masked ? maskT + 4 * t * B : 0;
+      const g = gates + 4 * t * B * SW;
+      if (lstm) raw.lstmBackward(dtot, carryC, g, cprev + 4 * t * B * H, m, dXT + 4 * t * B * GH, carryH, carryC, B, H);
+      else raw.gruBackward(dtot, g, hprev + 4 * t * B * H, m, dXT + 4 * t * B * GH, dHP + 4 * t * B * GH, carryH, B, H);
       // The state's gradient through the recurrence: + δ_t·W_hᵀ.
       heap.mul(dHP + 4 * t * B * GH, B, GH, GH, 1, whT, H, carryH, true);
     }
-    heap.mulTransA(heap.ptr(hprev), H, T * B, dHP, GH, heap.ptr(dwh));
+    heap.mulTransA(hprev, H, T * B, dHP, GH, heap.ptr(dwh));
     if (!lstm) heap.sumRows(dHP, T * B, GH, heap.ptr(dbh));
     heap.swap01(dXT, heap.ptr(dx), T, B, GH);
     return [dx, dwh, dbh, dh0, dc0];
@@ -268,8 +298,9 @@ const rnnSequenceGradKernel: KernelFunc = (args) => {
  * Per step t (Bahdanau et al. 2015): q = s_{t−1}·W_q, (c_t, α_t) = attention,
  * x_t = xe_t + c_t·W_feed, s_t = cell(x_t, s_{t−1}·W_h).
  * Outputs: hs `[B, T, H]`, ctx `[B, T, D]`, alpha `[B, T, S]`, and for the
- * gradient gates `[T, B, 4H | 5H]`, sprev, cprev `[T, B, H]`, alphaT
- * `[T, B, S]`, eT `[T, B, S, A]` (tanh(K + q)), ctxT `[T, B, D]`.
+ * gradient the workspace (see {@link workspace}): gates `[T, B, 4H | 5H]`,
+ * sprev, cprev `[T, B, H]`, alphaT `[T, B, S]`, eT `[T, B, S, A]`
+ * (tanh(K + q)), ctxT `[T, B, D]`.
  */
 const decoderKernel: KernelFunc = (args) => {
   const heap = new Heap(args);
@@ -284,12 +315,8 @@ const decoderKernel: KernelFunc = (args) => {
   const hs = heap.output([B, T, H]);
   const ctx = heap.output([B, T, D]);
   const alpha = heap.output([B, T, S]);
-  const gates = heap.output([T, B, SW]);
-  const sprev = heap.output([T, B, H]);
-  const cprev = heap.output(lstm ? [T, B, H] : [0]);
-  const alphaT = heap.output([T, B, S]);
-  const eT = heap.output([T, B, S, A]);
-  const ctxT = heap.output([T, B, D]);
+  const { ws, at } = workspace(heap, decoderRegions(cell, T, B, H, S, A, D));
+  const [gates, sprev, cprev, alphaT, eT, ctxT] = at;
   try {
     const xT = heap.alloc(T * B * GH);
     heap.swap01(heap.ptr(xe), xT, B, T, GH);
@@ -304,16 +331,16 @@ const decoderKernel: KernelFunc = (args) => {
     let s = heap.ptr(h0);
     let c = lstm ? heap.ptr(c0) : 0;
     for (let t = 0; t < T; t++) {
-      heap.copy(heap.ptr(sprev) + 4 * t * B * H, s, B * H);
-      if (lstm) heap.copy(heap.ptr(cprev) + 4 * t * B * H, c, B * H);
+      heap.copy(sprev + 4 * t * B * H, s, B * H);
+      if (lstm) heap.copy(cprev + 4 * t * B * H, c, B * H);
       heap.mul(s, B, H, H, 1, wqp, A, q, false);
-      const ct = heap.ptr(ctxT) + 4 * t * B * D;
-      raw.attentionForward(0, heap.ptr(keys), q, heap.ptr(v), heap.ptr(values), heap.ptr(bias), ct, heap.ptr(alphaT) + 4 * t * B * S, heap.ptr(eT) + 4 * t * B * S * A, B, S, A, D);
+      const ct = ctxT + 4 * t * B * D;
+      raw.attentionForward(0, heap.ptr(keys), q, heap.ptr(v), heap.ptr(values), heap.ptr(bias), ct, alphaT + 4 * t * B * S, eT + 4 * t * B * S * A, B, S, A, D);
       const xt = xT + 4 * t * B * GH;
       if (feed) heap.mul(ct, B, D, D, 1, wfp, GH, xt, true);
       heap.mul(s, B, H, H, 1, whp, GH, hp, false);
       const out = hsT + 4 * t * B * H;
-      const g = heap.ptr(gates) + 4 * t * B * SW;
+      const g = gates + 4 * t * B * SW;
       if (lstm) {
         raw.lstmForward(xt, hp, s, c, 0, out, csT + 4 * t * B * H, g, B, H);
         c = csT + 4 * t * B * H;
@@ -323,9 +350,9 @@ const decoderKernel: KernelFunc = (args) => {
       s = out;
     }
     heap.swap01(hsT, heap.ptr(hs), T, B, H);
-    heap.swap01(heap.ptr(ctxT), heap.ptr(ctx), T, B, D);
-    heap.swap01(heap.ptr(alphaT), heap.ptr(alpha), T, B, S);
-    return [hs, ctx, alpha, gates, sprev, cprev, alphaT, eT, ctxT];
+    heap.swap01(ctxT, heap.ptr(ctx), T, B, D);
+    heap.swap01(alphaT, heap.ptr(alpha), T, B, S);
+    return [hs, ctx, alpha, ws];
   } finally {
     heap.free();
   }
@@ -333,17 +360,19 @@ const decoderKernel: KernelFunc = (args) => {
 
 /**
  * Gradient of {@link decoderKernel}. Inputs dhs `[B, T, H]`, dctx `[B, T, D]`,
- * keys, values, v, wq, wfeed, wh and the saved gates, sprev, cprev, alphaT,
- * eT, ctxT. Outputs dxe, dkeys, dvalues, dv, dwq, dwfeed (feed), dwh, dbh
+ * keys, values, v, wq, wfeed, wh and the forward's workspace. Outputs dxe, dkeys, dvalues, dv, dwq, dwfeed (feed), dwh, dbh
  * (GRU), dh0, dc0 (LSTM).
  */
 const decoderGradKernel: KernelFunc = (args) => {
   const heap = new Heap(args);
-  const { dhs, dctx, keys, values, v, wq, wfeed, wh, gates, sprev, cprev, alphaT, eT, ctxT } = args.inputs as Record<string, TensorInfo>;
+  const { dhs, dctx, keys, values, v, wq, wfeed, wh, ws } = args.inputs as Record<string, TensorInfo>;
   const { cell, feed } = args.attrs as unknown as { cell: Cell; feed: boolean };
   const [B, T, H] = dhs.shape;
   const [, S, A] = keys.shape;
   const D = values.shape[2];
+  const saved: number[] = [];
+  decoderRegions(cell, T, B, H, S, A, D).reduce((p, r) => (saved.push(p), p + 4 * r), heap.ptr(ws));
+  const [gates, sprev, cprev, alphaT, eT, ctxT] = saved;
   const GH = wh.shape[1];
   const SW = savedOf(cell) * H;
   const lstm = cell === 'lstm';
@@ -380,23 +409,23 @@ const decoderGradKernel: KernelFunc = (args) => {
     const raw = heap.simd.raw;
     for (let t = T - 1; t >= 0; t--) {
       heap.add(dtot, dhsT + 4 * t * B * H, carryH, B * H);
-      const g = heap.ptr(gates) + 4 * t * B * SW;
+      const g = gates + 4 * t * B * SW;
       const dxt = dXT + 4 * t * B * GH;
-      if (lstm) raw.lstmBackward(dtot, carryC, g, heap.ptr(cprev) + 4 * t * B * H, 0, dxt, carryH, carryC, B, H);
-      else raw.gruBackward(dtot, g, heap.ptr(sprev) + 4 * t * B * H, 0, dxt, dHP + 4 * t * B * GH, carryH, B, H);
+      if (lstm) raw.lstmBackward(dtot, carryC, g, cprev + 4 * t * B * H, 0, dxt, carryH, carryC, B, H);
+      else raw.gruBackward(dtot, g, sprev + 4 * t * B * H, 0, dxt, dHP + 4 * t * B * GH, carryH, B, H);
       // The context's gradient: from the readout, and through W_feed into the cell.
       heap.copy(dc, dctxT + 4 * t * B * D, B * D);
       if (feed) heap.mul(dxt, B, GH, GH, 1, wfT, D, dc, true);
       const dq = dQ + 4 * t * B * A;
-      raw.attentionBackward(0, heap.ptr(keys), 0, heap.ptr(v), heap.ptr(values), heap.ptr(alphaT) + 4 * t * B * S, heap.ptr(eT) + 4 * t * B * S * A, dc, 0, heap.ptr(dkeys), dq, heap.ptr(dv), heap.ptr(dvalues), tmp, B, S, A, D, 1);
+      raw.attentionBackward(0, heap.ptr(keys), 0, heap.ptr(v), heap.ptr(values), alphaT + 4 * t * B * S, eT + 4 * t * B * S * A, dc, 0, heap.ptr(dkeys), dq, heap.ptr(dv), heap.ptr(dvalues), tmp, B, S, A, D, 1);
       // The previous state's gradient: direct, through W_h and through the query W_q.
       heap.mul(dHP + 4 * t * B * GH, B, GH, GH, 1, whT, H, carryH, true);
       heap.mul(dq, B, A, A, 1, wqT, H, carryH, true);
     }
-    heap.mulTransA(heap.ptr(sprev), H, T * B, dHP, GH, heap.ptr(dwh));
+    heap.mulTransA(sprev, H, T * B, dHP, GH, heap.ptr(dwh));
     if (!lstm) heap.sumRows(dHP, T * B, GH, heap.ptr(dbh));
-    heap.mulTransA(heap.ptr(sprev), H, T * B, dQ, A, heap.ptr(dwq));
-    if (feed) heap.mulTransA(heap.ptr(ctxT), D, T * B, dXT, GH, heap.ptr(dwfeed));
+    heap.mulTransA(sprev, H, T * B, dQ, A, heap.ptr(dwq));
+    if (feed) heap.mulTransA(ctxT, D, T * B, dXT, GH, heap.ptr(dwfeed));
     heap.swap01(dXT, heap.ptr(dxe), T, B, GH);
     return [dxe, dkeys, dvalues, dv, dwq, dwfeed, dwh, dbh, dh0, dc0];
   } finally {
@@ -412,31 +441,27 @@ const run = (name: string, inputs: Record<string, tf.Tensor>, attrs: object) =>
 
 const rnnGrad: GradConfig = {
   kernelName: 'SeqLabRnnSequence',
-  inputsToSave: ['wh'],
-  outputsToSave: [false, false, false, true, true, true, true],
+  inputsToSave: ['wh', 'mask'],
+  outputsToSave: [false, false, false, true],
   gradFunc: (dy, saved, attrs) => {
     const [dhs, dhT, dcT] = dy as tf.Tensor[];
-    const [wh, gates, hprev, cprev, maskT] = saved;
-    const [dx, dwh, dbh, dh0, dc0] = run('SeqLabRnnSequenceGrad', { dhs, dhT, dcT, wh, gates, hprev, cprev, maskT }, attrs);
-    return { x: () => dx, wh: () => dwh, bh: () => dbh, h0: () => dh0, c0: () => dc0, mask: () => tf.zeros(maskT.shape.slice().reverse()) };
+    const [wh, mask, ws] = saved;
+    const [dx, dwh, dbh, dh0, dc0] = run('SeqLabRnnSequenceGrad', { dhs, dhT, dcT, wh, ws }, attrs);
+    return { x: () => dx, wh: () => dwh, bh: () => dbh, h0: () => dh0, c0: () => dc0, mask: () => tf.zerosLike(mask) };
   },
 };
 
 const decoderGrad: GradConfig = {
   kernelName: 'SeqLabAttnDecoder',
-  inputsToSave: ['keys', 'values', 'v', 'wq', 'wfeed', 'wh'],
-  outputsToSave: [false, false, false, true, true, true, true, true, true],
+  inputsToSave: ['keys', 'values', 'v', 'wq', 'wfeed', 'wh', 'bias'],
+  outputsToSave: [false, false, false, true],
   gradFunc: (dy, saved, attrs) => {
     const [dhs, dctx] = dy as tf.Tensor[];
-    const [keys, values, v, wq, wfeed, wh, gates, sprev, cprev, alphaT, eT, ctxT] = saved;
-    const [dxe, dkeys, dvalues, dv, dwq, dwfeed, dwh, dbh, dh0, dc0] = run(
-      'SeqLabAttnDecoderGrad',
-      { dhs, dctx, keys, values, v, wq, wfeed, wh, gates, sprev, cprev, alphaT, eT, ctxT },
-      attrs,
-    );
+    const [keys, values, v, wq, wfeed, wh, bias, ws] = saved;
+    const [dxe, dkeys, dvalues, dv, dwq, dwfeed, dwh, dbh, dh0, dc0] = run('SeqLabAttnDecoderGrad', { dhs, dctx, keys, values, v, wq, wfeed, wh, ws }, attrs);
     return {
       xe: () => dxe, keys: () => dkeys, values: () => dvalues, v: () => dv, wq: () => dwq, wfeed: () => dwfeed,
-      wh: () => dwh, bh: () => dbh, h0: () => dh0, c0: () => dc0, bias: () => tf.zeros(alphaT.shape.slice(1)),
+      wh: () => dwh, bh: () => dbh, h0: () => dh0, c0: () => dc0, bias: () => tf.zerosLike(bias),
     };
   },
 };
