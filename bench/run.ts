@@ -24,7 +24,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../src/core/config/configLoader';
 import { encoderUnits, type ModelConfig } from '../src/core/config/config';
 import { BatchFile, realBatches, syntheticBatches, writeBatchFile } from './lib/batches';
-import type { ActivationResult, CeilingRow, ChildResult, Job, TrainCase, TrainResult, TranslateResult } from './lib/jobs';
+import type { ActivationResult, CeilingRow, ChildResult, CoresResult, Job, TrainCase, TrainResult, TranslateResult } from './lib/jobs';
 import { renderMarkdown } from './lib/report';
 import type { BenchResults, Lever, PeerResult, ProfileRecord, ScalingRow, TrainingRow } from './lib/report';
 import { findPython, machine, peerEnv, relaxedSimdFlags, ROOT, type SimdChoice } from './lib/env';
@@ -283,7 +283,7 @@ async function main(): Promise<void> {
   const dpWarmup = q ? 2 : 3;
   const cpuTimeoutMs = q ? 20000 : 60000;
   const cand = example.train.softmaxCandidates || 1000;
-  const cores = os.cpus().length;
+  const coreCount = os.cpus().length;
 
   // --- batches -------------------------------------------------------------
   const needBatches = has('train') || has('profile');
@@ -429,6 +429,14 @@ async function main(): Promise<void> {
     if (r.error) notes.push(`matrix-product ceiling failed: ${r.error}`);
   }
 
+  // --- two cores against one (part profile) -----------------------------------
+  let twoCores: CoresResult | undefined;
+  if (has('profile')) {
+    const r = await runChild({ kind: 'cores', backend: 'wasm', out: path.join(work, 'result-cores.json'), n: 256, model: modelOf(base, 'default', transformerExample.model), softmaxCandidates: cand, windowMs: q ? 1000 : 2500, rounds: q ? 2 : 3 }, work, 'cores');
+    twoCores = r.cores;
+    if (r.error) notes.push(`two-core measurement failed: ${r.error}`);
+  }
+
   // --- PyTorch peer --------------------------------------------------------
   let pytorch: BenchResults['pytorch'] = { available: false, note: 'skipped (--no-pytorch)' };
   const peerCache = new Map<string, PeerResult | { error: string }>();
@@ -440,12 +448,12 @@ async function main(): Promise<void> {
       pytorch = { available: false, note: 'PyTorch peer not available (no python3 that can import torch; see bench/README.md)' };
       notes.push(pytorch.note);
     } else {
-      pytorch = { available: true, torch: found.torch, python: found.python, note: `torch.set_num_threads(threads) at 1 and ${cores} threads (the machine's cores), same batches, full or the same candidate-set softmax` };
+      pytorch = { available: true, torch: found.torch, python: found.python, note: `torch.set_num_threads(threads) at 1 and ${coreCount} threads (the machine's cores), same batches, full or the same candidate-set softmax` };
       process.stderr.write(`PyTorch peer (torch ${found.torch}):\n`);
       for (const p of planned) {
         if (p.case.kernels !== 'project' || p.backend !== 'wasm' || p.config === 'transformer' || p.simd !== 'relaxed') continue;
         // Every row's batches at one thread and at the machine's cores (sweeps: one thread), whatever threads the row itself used.
-        for (const threads of p.sweep ? [1] : [...new Set([1, cores])]) {
+        for (const threads of p.sweep ? [1] : [...new Set([1, coreCount])]) {
           const key = peerKey({ ...p, case: { ...p.case, threads } });
           if (peerCache.has(key)) continue;
           const t0 = Date.now();
@@ -490,7 +498,7 @@ async function main(): Promise<void> {
     const r: TrainResult | undefined = child.train?.find((t) => t.id === p.case.id);
     const peer = peerCache.get(peerKey({ ...p, case: { ...p.case, threads: p.backend === 'cpu' ? 1 : p.case.threads } }));
     const peerOk = peer && !('error' in peer) ? peer : undefined;
-    const peers = [...new Set([1, cores])]
+    const peers = [...new Set([1, coreCount])]
       .map((threads) => peerCache.get(peerKey({ ...p, case: { ...p.case, threads } })))
       .filter((x): x is PeerResult => x !== undefined && !('error' in x));
     const best = peers.reduce<PeerResult | undefined>((a, x) => (!a || x.tokensPerSec > a.tokensPerSec ? x : a), undefined);
@@ -540,6 +548,7 @@ async function main(): Promise<void> {
     translationError,
     activation,
     ceiling,
+    cores: twoCores,
     profileBefore: has('profile') && existsSync(PROFILE_BEFORE) ? (JSON.parse(await fs.readFile(PROFILE_BEFORE, 'utf8')) as ProfileRecord) : undefined,
     parts: opts.parts.length === PARTS.length ? undefined : opts.parts,
     loadAverage: { start: loadStart, end: os.loadavg()[0] },

@@ -22,6 +22,7 @@ import { Translator } from '../../src/core/decoding/translator';
 import { Updater } from '../../src/core/training/updater';
 import { prepare, readBatchFile } from './batches';
 import { measureCeiling } from './ceiling';
+import { measureCores } from './cores';
 import { simdForm } from '../../src/core/kernels/simd';
 import type { ChildResult, Job, TrainCase, TrainJob, TrainResult, TranslateJob, TranslateResult } from './jobs';
 import { summarize } from './stats';
@@ -243,6 +244,8 @@ async function main(): Promise<void> {
       }
     } else if (job.kind === 'ceiling') {
       result.ceiling = measureCeiling(job);
+    } else if (job.kind === 'cores') {
+      result.cores = await measureCores(job);
     } else {
       result.translate = await runTranslate(job, backend);
       result.parameters = result.translate.parameters;

@@ -81,7 +81,32 @@ export interface CeilingRow {
   error?: string;
 }
 
-export type Job = (TrainJob | TranslateJob | CeilingJob) & {
+/** Two busy cores against one (`bench/lib/cores.ts`). */
+export interface CoresJob {
+  kind: 'cores';
+  /** Edge of the GEMM's square products. */
+  n: number;
+  /** The model whose half batches are differentiated (the default configuration). */
+  model: ModelConfig;
+  softmaxCandidates: number;
+  /** Timing window of each measurement (ms). */
+  windowMs: number;
+  rounds: number;
+}
+
+/** What {@link CoresJob} measured: medians over its rounds. */
+export interface CoresResult {
+  n: number;
+  /** GFLOP/s of the packed GEMM on one thread alone, and on each of two threads at once. */
+  gemmAloneGflops: number;
+  gemmTogetherGflops: number;
+  /** ms of the forward and backward pass of 32 sentences on one thread alone, and of the slower of two threads at once. */
+  gradientsAloneMs: number;
+  gradientsTogetherMs: number;
+  softmaxCandidates: number;
+}
+
+export type Job = (TrainJob | TranslateJob | CeilingJob | CoresJob) & {
   /** `SEQ2SEQ_BACKEND` for the child. */
   backend: 'wasm' | 'cpu' | 'tensorflow';
   /** Where the child writes its `ChildResult` JSON. */
@@ -154,5 +179,6 @@ export interface ChildResult {
   train?: TrainResult[];
   translate?: TranslateResult;
   ceiling?: CeilingRow[];
+  cores?: CoresResult;
   error?: string;
 }

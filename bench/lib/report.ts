@@ -2,7 +2,7 @@
  * Result shapes of `npm run bench` (`bench/results/latest.json`) and their
  * Markdown rendering (`bench/results/latest.md`). Pure: no I/O.
  */
-import type { TrainResult, TranslateResult, ActivationResult, CeilingRow } from './jobs';
+import type { TrainResult, TranslateResult, ActivationResult, CeilingRow, CoresResult } from './jobs';
 import { PROFILE_CATEGORIES, type ProfileCategory, type StepProfile } from '../../src/core/profile';
 import type { Summary } from './stats';
 
@@ -106,6 +106,8 @@ export interface BenchResults {
   activation?: ActivationResult;
   /** GFLOP/s of large square products (part `profile`). */
   ceiling?: CeilingRow[];
+  /** Two busy cores against one (part `profile`). */
+  cores?: CoresResult;
   /** The step profile recorded before issue 17's changes (`bench/results/profile-before.json`), shown beside this run's. */
   profileBefore?: ProfileRecord;
   /** Which parts ran (`--only`); absent = all. */
@@ -284,6 +286,7 @@ export function renderMarkdown(res: BenchResults): string {
       out.push(`\nThis run (${profiled[0].profile!.steps} profiled steps after the timed ones):\n\n`);
       out.push(profileTable(profiled, res.ceiling));
     }
+    if (res.cores) out.push(coresSection(res.cores));
     const before = res.profileBefore;
     if (before) {
       const bm = before.machine;
@@ -429,5 +432,23 @@ function profileTable(rows: TrainingRow[], ceiling: CeilingRow[] | undefined): s
         f1(flops / wall / 1e6),
       ];
     }),
+  );
+}
+
+/** Two busy cores against one: the bound on two-thread scaling that no synchronisation design removes. */
+function coresSection(c: CoresResult): string {
+  const gemm = c.gemmTogetherGflops / c.gemmAloneGflops;
+  const grads = c.gradientsTogetherMs / c.gradientsAloneMs;
+  return (
+    '\n**Two cores against one** (`bench/lib/cores.ts`: the same work in one worker thread alone, then in two at once; no data parallelism, no synchronisation):\n\n' +
+    table(
+      ['work', 'alone', 'two at once', 'ratio'],
+      [
+        [`packed GEMM [${c.n},${c.n}]×[${c.n},${c.n}], GFLOP/s per thread`, f1(c.gemmAloneGflops), f1(c.gemmTogetherGflops), `${gemm.toFixed(2)}×`],
+        [`forward + backward of 32 sentences (default model, ${softmaxLabel(c.softmaxCandidates)}), ms (two at once: the slower)`, f1(c.gradientsAloneMs), f1(c.gradientsTogetherMs), `${grads.toFixed(2)}×`],
+      ],
+    ) +
+    `\nA two-thread step computes two such halves at once, so on this machine it is at least ${f1(c.gradientsTogetherMs)} ms before exchanging gradients and updating: ` +
+    `the most two threads can gain over one is about 2 ÷ ${grads.toFixed(2)} = ${(2 / grads).toFixed(2)}× on the gradients${gemm > 0.95 ? ' (the products alone scale: the cores share memory bandwidth, not arithmetic)' : ''}.\n`
   );
 }
