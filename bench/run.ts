@@ -54,6 +54,8 @@ interface Options {
   parts: Part[];
   /** `--tatoeba`: the real-data TSV instead of the example config's. */
   tatoeba?: string;
+  /** `--max-foreign`: keep only timed steps during which others used at most this share of the CPUs. */
+  maxForeign: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -64,11 +66,14 @@ function parseOptions(argv: string[]): Options {
     .option('--configs <list>', `comma-separated subset of ${CONFIG_NAMES.join(',')}`, CONFIG_NAMES.join(','))
     .option('--out <dir>', 'folder for latest.json and latest.md', path.join('bench', 'results'))
     .option('--no-pytorch', 'skip the PyTorch peer')
+    .option('--max-foreign <share>', 'keep only timed steps (ours and PyTorch\'s) during which other processes used at most this share of the CPUs, e.g. 0.05 on a shared machine (Linux; default 1: keep all)', '1')
     .option('--tatoeba <file>', "the Tatoeba TSV of the real-data rows (default: the example config's data.train, ../shared/data/tatoeba-fra-eng/fra-eng.tsv beside the repository)")
     .option('--only <parts>', `comma-separated subset of ${PARTS.join(',')} (training includes the PyTorch peer)`, PARTS.join(','))
     .option('--profile', 'only the step profile (same as --only profile): where a step of the default and small models spends its time, and the matrix-product ceiling', false)
     .parse(argv);
-  const o = program.opts<{ quick: boolean; configs: string; out: string; pytorch: boolean; only: string; profile: boolean; tatoeba?: string }>();
+  const o = program.opts<{ quick: boolean; configs: string; out: string; pytorch: boolean; only: string; profile: boolean; tatoeba?: string; maxForeign: string }>();
+  const maxForeign = Number(o.maxForeign);
+  if (!(maxForeign > 0 && maxForeign <= 1)) program.error(`--max-foreign: expected a share in (0, 1] (got "${o.maxForeign}")`);
   if (o.profile && program.getOptionValueSource('only') !== 'default') program.error('--profile and --only: give one of them');
   const parts = (o.profile ? 'profile' : o.only)
     .split(',')
@@ -88,7 +93,7 @@ function parseOptions(argv: string[]): Options {
     if (!(CONFIG_NAMES as readonly string[]).includes(c)) program.error(`--configs: unknown configuration "${c}" (expected some of ${CONFIG_NAMES.join(', ')})`);
   }
   if (configs.length === 0) program.error('--configs: name at least one configuration');
-  return { quick: o.quick, configs: configs as ConfigName[], out: path.resolve(o.out), pytorch: o.pytorch, parts: parts as Part[], tatoeba: o.tatoeba ? path.resolve(o.tatoeba) : undefined };
+  return { quick: o.quick, configs: configs as ConfigName[], out: path.resolve(o.out), pytorch: o.pytorch, parts: parts as Part[], tatoeba: o.tatoeba ? path.resolve(o.tatoeba) : undefined, maxForeign };
 }
 
 /** Run one child job; @returns its result (an `error` result when the process failed). */
@@ -130,6 +135,7 @@ interface PeerArgs {
   softmaxCandidates: number;
   warmup: number;
   steps: number;
+  maxForeign: number;
 }
 
 /**
@@ -166,6 +172,7 @@ async function runPeer(python: string, a: PeerArgs): Promise<PeerResult | { erro
     '--steps', String(a.steps),
     '--lr', String(a.learningRate),
     '--clip', String(a.clipNorm),
+    '--max-foreign', String(a.maxForeign),
   ];
   return new Promise((resolve) => {
     const child = spawn(python, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: peerEnv(a.threads) });
@@ -327,7 +334,7 @@ async function main(): Promise<void> {
   const add = (p: Omit<Planned, 'case' | 'batchFile' | 'simd'> & { simd?: SimdChoice; c: Omit<TrainCase, 'id' | 'batchFile'>; file: { batch: BatchFile; path: string } }) => {
     const { c, file, simd = 'relaxed', ...rest } = p;
     const id = [p.config, p.backend, p.data, `t${c.threads}`, c.softmaxCandidates ? `cand${c.softmaxCandidates}` : 'full', c.kernels, p.sweep ?? '', simd === 'relaxed' ? '' : 'simd128'].filter(Boolean).join('/');
-    planned.push({ ...rest, simd, batchFile: file.path, case: { ...c, id, batchFile: file.path } });
+    planned.push({ ...rest, simd, batchFile: file.path, case: { ...c, id, batchFile: file.path, maxForeign: opts.maxForeign } });
   };
   // The step profile (part `profile`): these rows of the default and small models get profiled steps after their timed ones.
   const profileSteps = has('profile') ? (q ? 2 : 3) : 0;
@@ -459,7 +466,7 @@ async function main(): Promise<void> {
           const t0 = Date.now();
           process.stderr.write(`  ${key} … `);
           const warmup = threads > 1 ? Math.max(p.case.warmup, dpWarmup) : p.case.warmup;
-          peerCache.set(key, await runPeer(found.python, { batchFile: p.batchFile, model: p.model, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, threads, softmaxCandidates: p.case.softmaxCandidates, warmup, steps: p.case.steps }));
+          peerCache.set(key, await runPeer(found.python, { batchFile: p.batchFile, model: p.model, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, threads, softmaxCandidates: p.case.softmaxCandidates, warmup, steps: p.case.steps, maxForeign: opts.maxForeign }));
           process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
         }
       }
@@ -531,6 +538,8 @@ async function main(): Promise<void> {
       ratioToPyTorch: ratio(r?.tokensPerSec, peerOk?.tokensPerSec),
       pytorchThreads: peers.map((x) => ({ threads: x.threads, tokensPerSec: x.tokensPerSec, stepMs: x.stepMs.median })),
       ratioToPyTorchBest: ratio(r?.tokensPerSec, best?.tokensPerSec),
+      foreignCpu: r?.foreignCpu ?? null,
+      stepsSeen: r?.stepsSeen,
       simdForm: child.simdForm,
       error: r?.error ?? child.error,
     };
@@ -538,7 +547,7 @@ async function main(): Promise<void> {
   const results: BenchResults = {
     format: 'seq2seq-lab/bench@1',
     machine: machine(),
-    settings: { quick: q, configs: opts.configs, defaultModel: { embeddingSize: base.embeddingSize, hiddenSize: base.hiddenSize }, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, batchSize, warmup: std.warmup, steps: std.steps, heavyWarmup: heavy.warmup, heavySteps: heavy.steps, dpWarmup, softmaxCandidates: cand },
+    settings: { maxForeign: opts.maxForeign, quick: q, configs: opts.configs, defaultModel: { embeddingSize: base.embeddingSize, hiddenSize: base.hiddenSize }, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, batchSize, warmup: std.warmup, steps: std.steps, heavyWarmup: heavy.warmup, heavySteps: heavy.steps, dpWarmup, softmaxCandidates: cand },
     pytorch,
     notes,
     summary: summary(rows),

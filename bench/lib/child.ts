@@ -23,6 +23,7 @@ import { Updater } from '../../src/core/training/updater';
 import { prepare, readBatchFile } from './batches';
 import { measureCeiling } from './ceiling';
 import { measureCores } from './cores';
+import { cpuReading, foreignShare } from './foreign';
 import { simdForm } from '../../src/core/kernels/simd';
 import type { ChildResult, Job, TrainCase, TrainJob, TrainResult, TranslateJob, TranslateResult } from './jobs';
 import { summarize } from './stats';
@@ -98,14 +99,26 @@ async function runTrainCase(job: TrainJob, c: TrainCase, backend: string): Promi
     let sentences = 0;
     let firstLoss = NaN;
     let lastLoss = NaN;
-    for (let k = 0; k < c.steps; k++, i++) {
+    // With maxForeign < 1: keep only steps during which other processes used at most that share of the CPUs (see foreign.ts).
+    const maxForeign = c.maxForeign ?? 1;
+    const started = performance.now();
+    let seen = 0;
+    let worst: number | null = null;
+    for (; times.length < c.steps; i++) {
+      const r0 = cpuReading();
       const t0 = performance.now();
       const loss = await step(i);
-      times.push(performance.now() - t0);
+      const ms = performance.now() - t0;
+      const foreign = foreignShare(r0, cpuReading());
+      seen++;
+      const outOfTime = performance.now() - started > (c.maxSeconds ?? 600) * 1000;
+      if (foreign !== null && foreign > maxForeign && !outOfTime) continue;
+      times.push(ms);
+      if (foreign !== null) worst = Math.max(worst ?? 0, foreign);
       const b = prepared[i % prepared.length].batch;
       tokens += b.tokens;
       sentences += b.size;
-      if (k === 0) firstLoss = loss;
+      if (times.length === 1) firstLoss = loss;
       lastLoss = loss;
     }
     const total = times.reduce((a, b) => a + b, 0) / 1000;
@@ -118,6 +131,8 @@ async function runTrainCase(job: TrainJob, c: TrainCase, backend: string): Promi
       tokensPerBatch: tokens / c.steps,
       firstLoss,
       lastLoss,
+      stepsSeen: seen,
+      foreignCpu: worst,
     };
     if (c.profileSteps > 0) result.profile = await profileSteps(c.profileSteps, step, i, dp);
     return result;

@@ -24,6 +24,10 @@ export interface TrainCase {
   steps: number;
   /** Steps profiled after the timed ones with the step profiler (`src/core/profile.ts`); 0 = none. */
   profileSteps: number;
+  /** Keep only timed steps during which other processes used at most this share of the CPUs (`bench/lib/foreign.ts`; default 1: all). */
+  maxForeign?: number;
+  /** With `maxForeign`: after this many seconds take the steps as they come. */
+  maxSeconds?: number;
 }
 
 export interface TrainJob {
@@ -129,6 +133,10 @@ export interface TrainResult {
   /** Loss of the last timed step (sanity: finite and falling). */
   firstLoss: number;
   lastLoss: number;
+  /** Timed steps run, the discarded ones (see `TrainCase.maxForeign`) included. */
+  stepsSeen?: number;
+  /** The largest share of the CPUs other processes used during a kept step (null where not measurable). */
+  foreignCpu?: number | null;
   /**
    * Profiled steps (when requested): per thread (this one first, then the
    * data-parallel replicas), categories summed over `steps` steps.

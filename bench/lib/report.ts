@@ -56,6 +56,10 @@ export interface TrainingRow {
   ratioToPyTorchBest?: number | null;
   /** The form of the project's SIMD kernels that ran (relaxed SIMD, plain SIMD or none). */
   simdForm?: 'relaxed' | 'simd' | 'none';
+  /** The largest share of the CPUs other processes used during a timed step of this row (null where not measurable). */
+  foreignCpu?: number | null;
+  /** Timed steps run, discarded ones (`--max-foreign`) included. */
+  stepsSeen?: number;
   error?: string;
 }
 
@@ -94,7 +98,7 @@ export const SCALING_TARGETS = { twoOverOne: 1.8, overPyTorchBest: 1.0 };
 export interface BenchResults {
   format: 'seq2seq-lab/bench@1';
   machine: { cpu: string; cores: number; memoryGb: number; platform: string; node: string; tfjs: string; date: string; commit?: string };
-  settings: { quick: boolean; configs: string[]; defaultModel: { embeddingSize: number; hiddenSize: number }; learningRate: number; clipNorm: number; batchSize: number; warmup: number; steps: number; heavyWarmup: number; heavySteps: number; dpWarmup?: number; softmaxCandidates: number };
+  settings: { maxForeign?: number; quick: boolean; configs: string[]; defaultModel: { embeddingSize: number; hiddenSize: number }; learningRate: number; clipNorm: number; batchSize: number; warmup: number; steps: number; heavyWarmup: number; heavySteps: number; dpWarmup?: number; softmaxCandidates: number };
   pytorch: { available: boolean; torch?: string; python?: string; note: string };
   notes: string[];
   /** Per configuration, data and softmax: one and two threads, PyTorch at one thread and at the machine's cores, the ratios (see {@link ScalingRow}). */
@@ -165,6 +169,7 @@ function trainingTable(rows: TrainingRow[], withSweep: boolean): string {
       'PyTorch best tok/s',
       'ratio to best',
       'SIMD',
+      "others' CPU",
       'peak RSS MB',
     ],
     rows.map((r) => [
@@ -182,6 +187,7 @@ function trainingTable(rows: TrainingRow[], withSweep: boolean): string {
       bestPeer(r),
       r.ratioToPyTorchBest == null ? '–' : f2(r.ratioToPyTorchBest),
       r.simdForm ?? '–',
+      r.foreignCpu == null ? '–' : `${pct(r.foreignCpu)}${r.stepsSeen && r.stepsSeen > r.steps ? ` (${r.stepsSeen - r.steps} steps dropped)` : ''}`,
       f0(r.peakRssMb),
     ]),
   );
@@ -212,7 +218,9 @@ export function renderMarkdown(res: BenchResults): string {
       `(large config and sweeps: ${s.heavySteps} after ${s.heavyWarmup}${s.dpWarmup ? `; two-thread rows after ${s.dpWarmup} warm-up steps` : ''}); a step is forward + backward + clipping + Adam. ` +
       `target tok/s = non-padding target tokens (incl. <eos>) per second of step time. ratio = our tok/s ÷ PyTorch tok/s on the same batches, ` +
       `threads (torch.set_num_threads) and softmax; PyTorch best = the better of PyTorch at 1 thread and at the machine's cores, ratio to best = our tok/s ÷ that. ` +
-      `cand k = train.softmaxCandidates k; threads 2 = DataParallel (train.threads 2). SIMD = the form of the project's kernels that ran (relaxed: relaxed SIMD, fused multiply–add; simd: multiply then add).\n\n`,
+      `cand k = train.softmaxCandidates k; threads 2 = DataParallel (train.threads 2). SIMD = the form of the project's kernels that ran (relaxed: relaxed SIMD, fused multiply–add; simd: multiply then add). ` +
+      `others' CPU = the largest share of the machine's CPUs other processes used during one of the row's timed steps (\`bench/lib/foreign.ts\`)` +
+      (s.maxForeign && s.maxForeign < 1 ? `; steps above ${pct(s.maxForeign)} were dropped and more taken (\`--max-foreign ${s.maxForeign}\`, ours and PyTorch's alike).\n\n` : '.\n\n'),
   );
   for (const n of res.notes) out.push(`> ${n}\n\n`);
 
