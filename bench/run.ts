@@ -35,6 +35,7 @@ const EXAMPLE = path.join(ROOT, 'examples', 'tatoeba-fra-eng.seq2seq.json');
 const TRANSFORMER_EXAMPLE = path.join(ROOT, 'examples', 'tatoeba-transformer.seq2seq.json');
 const CHILD = path.join(__dirname, 'lib', 'child.ts');
 const PEER = path.join(__dirname, 'pytorch', 'seq2seq_peer.py');
+const GEMM_PEER = path.join(__dirname, 'pytorch', 'gemm_peer.py');
 const CONFIG_NAMES = ['default', 'small', 'large', 'transformer'] as const;
 const PARTS = ['train', 'profile', 'translate', 'activation'] as const;
 type Part = (typeof PARTS)[number];
@@ -434,6 +435,20 @@ async function main(): Promise<void> {
     const r = await runChild({ kind: 'ceiling', backend: 'wasm', out: path.join(work, 'result-ceiling.json'), n: CEILING_N, windowMs: q ? 2000 : 5000 }, work, 'ceiling');
     ceiling = r.ceiling;
     if (r.error) notes.push(`matrix-product ceiling failed: ${r.error}`);
+  }
+
+  // PyTorch's matrix products on the same machine, beside the ceiling (part profile).
+  if (ceiling && opts.pytorch) {
+    const found = findPython();
+    for (const threads of found ? [...new Set([1, os.cpus().length])] : []) {
+      const r = spawnSync(found!.python, [GEMM_PEER, '--n', String(CEILING_N), '--threads', String(threads), '--seconds', q ? '1' : '2'], { cwd: ROOT, encoding: 'utf8', env: peerEnv(threads), timeout: 120000 });
+      try {
+        const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { gflops: number };
+        ceiling.push({ key: `torch-t${threads}`, label: `PyTorch torch.matmul, ${threads} thread${threads > 1 ? 's' : ''} (for comparison; not a ceiling of this project's kernels)`, n: CEILING_N, ms: (2 * CEILING_N ** 3) / (j.gflops * 1e6), gflops: j.gflops });
+      } catch {
+        notes.push(`PyTorch's matrix-product speed (bench/pytorch/gemm_peer.py, ${threads} threads) could not be measured: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+      }
+    }
   }
 
   // --- two cores against one (part profile) -----------------------------------

@@ -406,7 +406,7 @@ export function fmaGain(rows: CeilingRow[] | undefined): number | null {
 
 /** Best GFLOP/s among the ceiling rows (the kernels' practical ceiling). */
 export function ceilingGflops(rows: CeilingRow[] | undefined): number | undefined {
-  const ok = (rows ?? []).filter((r) => !r.error && Number.isFinite(r.gflops));
+  const ok = (rows ?? []).filter((r) => !r.error && Number.isFinite(r.gflops) && !r.key.startsWith('torch'));
   return ok.length ? Math.max(...ok.map((r) => r.gflops)) : undefined;
 }
 
