@@ -165,19 +165,19 @@ def candidate_logits(model, features, tgt_out, tgt_mask, k, generator):
 
 
 def cpu_jiffies():
-    """(busy jiffies of the machine without niced time, jiffies of all CPUs, this process's jiffies), or None off Linux."""
+    """(busy jiffies of the machine, niced ones included, jiffies of all CPUs, this process's jiffies), or None off Linux."""
     try:
         with open("/proc/stat") as f:
             user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in f.readline().split()[1:9])
         with open("/proc/self/stat") as f:
             rest = f.read().rsplit(")", 1)[1].split()
-        return (user + system + irq + softirq + steal, user + nice + system + idle + iowait + irq + softirq + steal, int(rest[11]) + int(rest[12]))
+        return (user + nice + system + irq + softirq + steal, user + nice + system + idle + iowait + irq + softirq + steal, int(rest[11]) + int(rest[12]))
     except OSError:
         return None
 
 
 def foreign_share(a, b):
-    """Share of the CPUs other (not niced) processes used between two `cpu_jiffies` readings, or None."""
+    """Share of the CPUs other processes used between two `cpu_jiffies` readings, or None."""
     if a is None or b is None or b[1] == a[1]:
         return None
     return max(0.0, ((b[0] - a[0]) - (b[2] - a[2])) / (b[1] - a[1]))
