@@ -383,7 +383,7 @@ const PROFILE_LEGEND =
   '*outside kernels* = the rest of the step\'s wall time: TensorFlow.js dispatch, the gradient tape, disposal. ' +
   'Each cell: ms per step (share of the step). *replica waits* = the second thread\'s idle share. ' +
   'GFLOP/step counts 2·M·K·N per product of every thread; *matmul GFLOP/s* = thread 0\'s product FLOPs ÷ its time in products, also as a share of the ceiling ' +
-  '(the best GFLOP/s of a large square product below); *step GFLOP/s* = all product FLOPs ÷ step wall time.\n\n';
+  '(the best GFLOP/s of the project\'s kernels on a [1024, 1024] × [1024, 1024] product below; the step\'s smaller products can run a little above it, where their operands stay in cache); *step GFLOP/s* = all product FLOPs ÷ step wall time.\n\n';
 
 function ceilingTable(rows: CeilingRow[]): string {
   const t = table(
@@ -425,7 +425,7 @@ function profileTable(rows: TrainingRow[], ceiling: CeilingRow[] | undefined): s
       const mmGflops = t0.categories.matmul.ms > 0 ? t0.matmulFlops / t0.categories.matmul.ms / 1e6 : NaN;
       const replica = p.threads[1];
       return [
-        r.config,
+        r.kernels === 'stock' ? `${r.config} (stock kernels)` : r.id.endsWith('simd128') ? `${r.config} (plain SIMD)` : r.config,
         r.data,
         String(r.threads),
         softmaxLabel(r.softmaxCandidates),
