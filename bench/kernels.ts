@@ -3,6 +3,7 @@
  *
  *   npx tsx bench/kernels.ts            # all sections
  *   npx tsx bench/kernels.ts --quick    # shorter timing windows
+ *   node --experimental-wasm-relaxed-simd --require tsx/cjs bench/kernels.ts   # with relaxed SIMD on Node 20
  *
  * Prints GFLOP/s of matMul variants (2·M·K·N flops per product) with the wasm
  * backend's original kernels ("before") and with ours ("after"), the batched
@@ -12,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, initBackend } from '../src/core/kernels/backend';
 import { registerWasmKernels, unregisterWasmKernels } from '../src/core/kernels/wasm';
+import { simdForm } from '../src/core/kernels/simd';
 
 const quick = process.argv.includes('--quick');
 const WINDOW_MS = quick ? 150 : 500;
@@ -179,6 +181,53 @@ function attentionRows(): Row[] {
   return rows;
 }
 
+/** Times `fn` with `BatchMatMul` on XNNPACK ("before") and on the project's GEMM ("after"), interleaved; best round each. */
+function compareGemm(fn: () => tf.Tensor, rounds = quick ? 3 : 5): [number, number] {
+  let before = Infinity;
+  let after = Infinity;
+  const saved = process.env.SEQ2SEQ_GEMM;
+  try {
+    for (let r = 0; r < rounds; r++) {
+      process.env.SEQ2SEQ_GEMM = 'xnnpack';
+      before = Math.min(before, timeIt(fn, WINDOW_MS / rounds));
+      process.env.SEQ2SEQ_GEMM = 'project';
+      after = Math.min(after, timeIt(fn, WINDOW_MS / rounds));
+    }
+  } finally {
+    if (saved === undefined) delete process.env.SEQ2SEQ_GEMM;
+    else process.env.SEQ2SEQ_GEMM = saved;
+  }
+  return [before, after];
+}
+
+/** The products of a training step of the default model (batch 64, 11 positions), XNNPACK vs the project's packed GEMM. */
+function gemmRows(): Row[] {
+  const shapes: [number, number, number, boolean, boolean, string][] = [
+    [704, 128, 768, false, false, 'input projection [704,128]x[128,768]'],
+    [64, 256, 768, false, false, 'recurrence h·W_h [64,256]x[256,768]'],
+    [704, 896, 512, false, false, 'maxout readout [704,896]x[896,512]'],
+    [704, 256, 8000, false, true, 'output x·W_outᵀ [704,256]x[8000,256]^T'],
+    [704, 8000, 256, false, false, 'its input gradient dZ·W_out'],
+    [8000, 704, 256, true, false, 'its weight gradient dZᵀ·X'],
+    [64, 768, 256, false, true, 'recurrence gradient dG·W_hᵀ'],
+  ];
+  const rows: Row[] = [];
+  for (const [m, k, n, ta, tb, label] of shapes) {
+    const a = tf.randomNormal(ta ? [k, m] : [m, k]) as tf.Tensor2D;
+    const b = tf.randomNormal(tb ? [n, k] : [k, n]) as tf.Tensor2D;
+    // A fresh right operand each call, as in training (weights change every step): XNNPACK packs it every time.
+    const [before, after] = compareGemm(() => {
+      const fresh = tf.clone(tf.add(b, 0));
+      const y = tf.matMul(a, fresh, ta, tb);
+      fresh.dispose();
+      return y;
+    });
+    rows.push({ label, ...gflops(2 * m * k * n, before, after) });
+    tf.dispose([a, b]);
+  }
+  return rows;
+}
+
 function gatherGradRows(): Row[] {
   const [vocab, dim, n] = [8000, 256, 64 * 20];
   const table = tf.randomNormal([vocab, dim]);
@@ -194,7 +243,10 @@ async function main(): Promise<void> {
   const name = await initBackend('wasm');
   if (name !== 'wasm') throw new Error(`bench/kernels.ts needs the wasm backend, got ${name}`);
   console.log('backend', JSON.stringify(describeBackend()), 'tfjs-core', tf.version_core);
-  if (!process.argv.includes('--attention-only')) printRows('matMul (GFLOP/s, higher is better)', matMulRows());
+  if (!process.argv.includes('--attention-only')) {
+    printRows('matMul (GFLOP/s, higher is better; before = stock wasm kernels, after = the project\'s)', matMulRows());
+    printRows(`training-step products (GFLOP/s; before = XNNPACK, after = the project's packed GEMM, ${simdForm()} SIMD)`, gemmRows());
+  }
   printRows('attention-shaped batched products (µs/call, lower is better)', attentionRows());
   printRows('embedding gradient', gatherGradRows());
   registerWasmKernels();

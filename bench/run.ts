@@ -24,10 +24,10 @@ import { Command } from 'commander';
 import { loadConfig } from '../src/core/config/configLoader';
 import { encoderUnits, type ModelConfig } from '../src/core/config/config';
 import { BatchFile, realBatches, syntheticBatches, writeBatchFile } from './lib/batches';
-import type { ActivationResult, ChildResult, Job, TrainCase, TrainResult, TranslateResult } from './lib/jobs';
+import type { ActivationResult, CeilingRow, ChildResult, CoresResult, Job, TrainCase, TrainResult, TranslateResult } from './lib/jobs';
 import { renderMarkdown } from './lib/report';
-import type { BenchResults, Lever, PeerResult, TrainingRow } from './lib/report';
-import { findPython, machine, peerEnv, ROOT } from './lib/env';
+import type { BenchResults, Lever, PeerResult, ProfileRecord, ScalingRow, TrainingRow } from './lib/report';
+import { findPython, machine, peerEnv, relaxedSimdFlags, ROOT, type SimdChoice } from './lib/env';
 import { ratio, summarize } from './lib/stats';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'tatoeba-fra-eng.seq2seq.json');
@@ -35,10 +35,15 @@ const EXAMPLE = path.join(ROOT, 'examples', 'tatoeba-fra-eng.seq2seq.json');
 const TRANSFORMER_EXAMPLE = path.join(ROOT, 'examples', 'tatoeba-transformer.seq2seq.json');
 const CHILD = path.join(__dirname, 'lib', 'child.ts');
 const PEER = path.join(__dirname, 'pytorch', 'seq2seq_peer.py');
+const GEMM_PEER = path.join(__dirname, 'pytorch', 'gemm_peer.py');
 const CONFIG_NAMES = ['default', 'small', 'large', 'transformer'] as const;
-const PARTS = ['train', 'translate', 'activation'] as const;
+const PARTS = ['train', 'profile', 'translate', 'activation'] as const;
 type Part = (typeof PARTS)[number];
 const PROBE = path.join(__dirname, 'lib', 'activationProbe.cjs');
+/** Edge of the square products of the matrix-product ceiling. */
+const CEILING_N = 1024;
+/** The step profile measured at the start of issue 17 (before its changes), shown beside the current one. */
+const PROFILE_BEFORE = path.join(__dirname, 'results', 'profile-before.json');
 type ConfigName = (typeof CONFIG_NAMES)[number];
 
 interface Options {
@@ -48,6 +53,10 @@ interface Options {
   pytorch: boolean;
   /** Parts to run (default all). */
   parts: Part[];
+  /** `--tatoeba`: the real-data TSV instead of the example config's. */
+  tatoeba?: string;
+  /** `--max-foreign`: keep only timed steps during which others used at most this share of the CPUs. */
+  maxForeign: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -58,10 +67,16 @@ function parseOptions(argv: string[]): Options {
     .option('--configs <list>', `comma-separated subset of ${CONFIG_NAMES.join(',')}`, CONFIG_NAMES.join(','))
     .option('--out <dir>', 'folder for latest.json and latest.md', path.join('bench', 'results'))
     .option('--no-pytorch', 'skip the PyTorch peer')
+    .option('--max-foreign <share>', 'keep only timed steps (ours and PyTorch\'s) during which other processes used at most this share of the CPUs, e.g. 0.05 on a shared machine (Linux; default 1: keep all)', '1')
+    .option('--tatoeba <file>', "the Tatoeba TSV of the real-data rows (default: the example config's data.train, ../shared/data/tatoeba-fra-eng/fra-eng.tsv beside the repository)")
     .option('--only <parts>', `comma-separated subset of ${PARTS.join(',')} (training includes the PyTorch peer)`, PARTS.join(','))
+    .option('--profile', 'only the step profile (same as --only profile): where a step of the default and small models spends its time, and the matrix-product ceiling', false)
     .parse(argv);
-  const o = program.opts<{ quick: boolean; configs: string; out: string; pytorch: boolean; only: string }>();
-  const parts = o.only
+  const o = program.opts<{ quick: boolean; configs: string; out: string; pytorch: boolean; only: string; profile: boolean; tatoeba?: string; maxForeign: string }>();
+  const maxForeign = Number(o.maxForeign);
+  if (!(maxForeign > 0 && maxForeign <= 1)) program.error(`--max-foreign: expected a share in (0, 1] (got "${o.maxForeign}")`);
+  if (o.profile && program.getOptionValueSource('only') !== 'default') program.error('--profile and --only: give one of them');
+  const parts = (o.profile ? 'profile' : o.only)
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
@@ -79,19 +94,19 @@ function parseOptions(argv: string[]): Options {
     if (!(CONFIG_NAMES as readonly string[]).includes(c)) program.error(`--configs: unknown configuration "${c}" (expected some of ${CONFIG_NAMES.join(', ')})`);
   }
   if (configs.length === 0) program.error('--configs: name at least one configuration');
-  return { quick: o.quick, configs: configs as ConfigName[], out: path.resolve(o.out), pytorch: o.pytorch, parts: parts as Part[] };
+  return { quick: o.quick, configs: configs as ConfigName[], out: path.resolve(o.out), pytorch: o.pytorch, parts: parts as Part[], tatoeba: o.tatoeba ? path.resolve(o.tatoeba) : undefined, maxForeign };
 }
 
 /** Run one child job; @returns its result (an `error` result when the process failed). */
-async function runChild(job: Job, dir: string, label: string, timeoutMs = 0): Promise<ChildResult> {
+async function runChild(job: Job, dir: string, label: string, timeoutMs = 0, simd: SimdChoice = 'relaxed'): Promise<ChildResult> {
   const jobFile = path.join(dir, `job-${label}.json`);
   await fs.writeFile(jobFile, JSON.stringify(job));
   const t0 = Date.now();
-  process.stderr.write(`  ${label} (${job.backend}) … `);
+  process.stderr.write(`  ${label} (${job.backend}${simd === 'relaxed' ? '' : `, SIMD ${simd}`}) … `);
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD, jobFile], {
+    const child = spawn(process.execPath, [...relaxedSimdFlags(simd), '--require', 'tsx/cjs', CHILD, jobFile], {
       cwd: ROOT,
-      env: { ...process.env, SEQ2SEQ_BACKEND: job.backend },
+      env: { ...process.env, SEQ2SEQ_BACKEND: job.backend, SEQ2SEQ_SIMD: simd },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
@@ -108,7 +123,7 @@ async function runChild(job: Job, dir: string, label: string, timeoutMs = 0): Pr
     return JSON.parse(await fs.readFile(job.out, 'utf8')) as ChildResult;
   } catch {
     const why = timeoutMs > 0 && Date.now() - t0 >= timeoutMs ? `did not finish within ${Math.round(timeoutMs / 1000)} s (stopped)` : `child process exited with code ${code} without a result`;
-    return { backend: job.backend, simd: false, peakRssMb: 0, parameters: 0, error: why };
+    return { backend: job.backend, simd: false, simdForm: 'none', peakRssMb: 0, parameters: 0, error: why };
   }
 }
 
@@ -121,6 +136,7 @@ interface PeerArgs {
   softmaxCandidates: number;
   warmup: number;
   steps: number;
+  maxForeign: number;
 }
 
 /**
@@ -157,6 +173,7 @@ async function runPeer(python: string, a: PeerArgs): Promise<PeerResult | { erro
     '--steps', String(a.steps),
     '--lr', String(a.learningRate),
     '--clip', String(a.clipNorm),
+    '--max-foreign', String(a.maxForeign),
   ];
   return new Promise((resolve) => {
     const child = spawn(python, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: peerEnv(a.threads) });
@@ -220,6 +237,8 @@ interface Planned {
   case: TrainCase;
   /** Sweep label (e.g. `seqLen=40`) for sweep rows. */
   sweep?: string;
+  /** The SIMD form the child may use (`relaxed`: the fastest the runtime validates). */
+  simd: SimdChoice;
 }
 
 /**
@@ -258,7 +277,8 @@ async function main(): Promise<void> {
   const has = (p: Part) => opts.parts.includes(p);
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'seq2seq-bench-'));
   const notes: string[] = [];
-  const { config: example } = await loadConfig(EXAMPLE);
+  const { config: loaded } = await loadConfig(EXAMPLE);
+  const example = opts.tatoeba ? { ...loaded, data: { ...loaded.data, train: opts.tatoeba } } : loaded;
   const { config: transformerExample } = await loadConfig(TRANSFORMER_EXAMPLE);
   const base: ModelConfig = { ...example.model, dropout: 0 };
   const batchSize = example.train.batchSize;
@@ -271,26 +291,28 @@ async function main(): Promise<void> {
   const dpWarmup = q ? 2 : 3;
   const cpuTimeoutMs = q ? 20000 : 60000;
   const cand = example.train.softmaxCandidates || 1000;
+  const coreCount = os.cpus().length;
 
   // --- batches -------------------------------------------------------------
-  if (has('train')) process.stderr.write('preparing batches …\n');
+  const needBatches = has('train') || has('profile');
+  if (needBatches) process.stderr.write('preparing batches …\n');
   const files = new Map<string, { batch: BatchFile; path: string }>();
   const addFile = async (b: BatchFile) => {
     files.set(b.name, { batch: b, path: await writeBatchFile(work, b) });
     return files.get(b.name)!;
   };
   const syn = (length: number, vocab: number) => syntheticBatches({ srcVocab: V, tgtVocab: vocab, length, batchSize, count: 8, seed: 1234 });
-  const synMain = has('train') ? await addFile(syn(10, V)) : { batch: syn(10, V), path: '' };
+  const synMain = needBatches ? await addFile(syn(10, V)) : { batch: syn(10, V), path: '' };
   let real: { batch: BatchFile; path: string } | undefined;
   const trainPath = typeof example.data.train === 'string' ? example.data.train : example.data.train.src;
-  if (!has('train')) {
+  if (!needBatches) {
     // training not requested (--only)
   } else if (existsSync(trainPath)) {
     const t0 = Date.now();
     real = await addFile(await realBatches(example, 16, example.train.seed));
     process.stderr.write(`  real batches from the Tatoeba file in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   } else {
-    notes.push('The Tatoeba file (../shared/data/tatoeba-fra-eng/fra-eng.tsv) is absent: real-data rows skipped.');
+    notes.push(`The Tatoeba file (${opts.tatoeba ? path.relative(ROOT, trainPath) : '../shared/data/tatoeba-fra-eng/fra-eng.tsv'}) is absent: real-data rows skipped (--tatoeba names another).`);
   }
   const sweepLens = q ? [40] : [20, 40, 80];
   // At 80 tokens a batch of 128 needs more than the 4 GB wasm heap (a batch of 32 peaks at 1.2 GB): that length is also run with batch 32.
@@ -310,45 +332,67 @@ async function main(): Promise<void> {
 
   // --- plan ----------------------------------------------------------------
   const planned: Planned[] = [];
-  const add = (p: Omit<Planned, 'case' | 'batchFile'> & { c: Omit<TrainCase, 'id' | 'batchFile'>; file: { batch: BatchFile; path: string } }) => {
-    const { c, file, ...rest } = p;
-    const id = [p.config, p.backend, p.data, `t${c.threads}`, c.softmaxCandidates ? `cand${c.softmaxCandidates}` : 'full', c.kernels, p.sweep ?? ''].filter(Boolean).join('/');
-    planned.push({ ...rest, batchFile: file.path, case: { ...c, id, batchFile: file.path } });
+  const add = (p: Omit<Planned, 'case' | 'batchFile' | 'simd'> & { simd?: SimdChoice; c: Omit<TrainCase, 'id' | 'batchFile'>; file: { batch: BatchFile; path: string } }) => {
+    const { c, file, simd = 'relaxed', ...rest } = p;
+    const id = [p.config, p.backend, p.data, `t${c.threads}`, c.softmaxCandidates ? `cand${c.softmaxCandidates}` : 'full', c.kernels, p.sweep ?? '', simd === 'relaxed' ? '' : 'simd128'].filter(Boolean).join('/');
+    planned.push({ ...rest, simd, batchFile: file.path, case: { ...c, id, batchFile: file.path, maxForeign: opts.maxForeign } });
   };
+  // The step profile (part `profile`): these rows of the default and small models get profiled steps after their timed ones.
+  const profileSteps = has('profile') ? (q ? 2 : 3) : 0;
+  const profiledRow = (config: ConfigName, data: string, kernels: string) => (config === 'default' || config === 'small') && kernels === 'project' && (data === 'synthetic' || config === 'default');
+  if (!has('train') && has('profile')) {
+    // Profile only: the profiled rows with fewer timed steps.
+    for (const config of opts.configs.filter((c) => c === 'default' || c === 'small')) {
+      const model = modelOf(base, config, transformerExample.model);
+      const rows: ['synthetic' | 'tatoeba', number, number][] = [['synthetic', 1, 0], ['synthetic', 2, 0], ['synthetic', 1, cand], ['synthetic', 2, cand]];
+      if (config === 'default') rows.push(['tatoeba', 1, cand], ['tatoeba', 2, cand]);
+      for (const [data, threads, softmax] of rows) {
+        const file = data === 'synthetic' ? synMain : real;
+        if (file) add({ group: `${config}-wasm`, backend: 'wasm', config, model, data, batch: file.batch, file, c: { threads, softmaxCandidates: softmax, kernels: 'project', profileSteps, warmup: threads > 1 ? dpWarmup : 1, steps: q ? 1 : 2 } });
+      }
+    }
+  }
   for (const config of has('train') ? opts.configs : []) {
     const model = modelOf(base, config, transformerExample.model);
     const steps = config === 'large' ? heavy : std;
     const group = `${config}-wasm`;
-    const wasm = (data: 'synthetic' | 'tatoeba', threads: number, softmax: number, profile = false) => {
+    const wasm = (data: 'synthetic' | 'tatoeba', threads: number, softmax: number) => {
       const file = data === 'synthetic' ? synMain : real;
       const warmup = threads > 1 ? Math.max(steps.warmup, dpWarmup) : steps.warmup;
-      if (file) add({ group, backend: 'wasm', config, model, data, batch: file.batch, file, c: { threads, softmaxCandidates: softmax, kernels: 'project', profile, ...steps, warmup } });
+      const profile = profiledRow(config, data, 'project') ? profileSteps : 0;
+      if (file) add({ group, backend: 'wasm', config, model, data, batch: file.batch, file, c: { threads, softmaxCandidates: softmax, kernels: 'project', profileSteps: profile, ...steps, warmup } });
     };
-    wasm('synthetic', 1, 0, true);
+    wasm('synthetic', 1, 0);
     wasm('synthetic', 2, 0);
-    wasm('synthetic', 1, cand, true);
+    wasm('synthetic', 1, cand);
+    if (config === 'small') wasm('synthetic', 2, cand);
     if (config === 'default') {
       wasm('synthetic', 2, cand);
       wasm('tatoeba', 1, 0);
+      wasm('tatoeba', 2, 0);
       // The example config as shipped: Tatoeba, candidate softmax, one and two threads.
       wasm('tatoeba', 1, cand);
       wasm('tatoeba', 2, cand);
+      // Lever: the kernels without relaxed SIMD (multiply, then add), in their own process.
+      for (const [threads, softmax] of [[1, 0], [1, cand], [2, cand]]) {
+        add({ group: 'default-wasm-simd', backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, simd: 'simd', c: { threads, softmaxCandidates: softmax, kernels: 'project', profileSteps: 0, ...steps, warmup: threads > 1 ? Math.max(steps.warmup, dpWarmup) : steps.warmup } });
+      }
       // Lever: the stock wasm kernels, in their own process.
-      add({ group: 'default-wasm-stock', backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'stock', profile: true, ...heavy } });
+      add({ group: 'default-wasm-stock', backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'stock', profileSteps: profileSteps ? 1 : 0, ...heavy } });
       // Sweeps, one thread, each case in its own process: a long sequence can exhaust the 4 GB wasm heap, which kills the module for the rest of the process.
       // Sequence length with the shipped candidate softmax (the full one at 80 tokens takes ~20 s a step).
       for (const [L, f] of lenFiles) {
         if (L === 10) continue;
-        add({ group: `default-wasm-seqLen${L}`, backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `seqLen=${L}`, c: { threads: 1, softmaxCandidates: cand, kernels: 'project', profile: false, ...heavy } });
+        add({ group: `default-wasm-seqLen${L}`, backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `seqLen=${L}`, c: { threads: 1, softmaxCandidates: cand, kernels: 'project', profileSteps: 0, ...heavy } });
       }
       if (longFile) {
-        add({ group: `default-wasm-seqLen${longLen}-b${longBatch}`, backend: 'wasm', config, model, data: 'synthetic', batch: longFile.batch, file: longFile, sweep: `seqLen=${longLen}, batch ${longBatch}`, c: { threads: 1, softmaxCandidates: cand, kernels: 'project', profile: false, ...heavy } });
+        add({ group: `default-wasm-seqLen${longLen}-b${longBatch}`, backend: 'wasm', config, model, data: 'synthetic', batch: longFile.batch, file: longFile, sweep: `seqLen=${longLen}, batch ${longBatch}`, c: { threads: 1, softmaxCandidates: cand, kernels: 'project', profileSteps: 0, ...heavy } });
       }
       for (const [v, f] of vocabFiles) {
         if (v === V) continue;
         for (const softmax of [0, cand]) {
           if (softmax >= v) continue;
-          add({ group: `default-wasm-tgtVocab${v}-${softmax ? 'cand' : 'full'}`, backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `tgtVocab=${v}`, c: { threads: 1, softmaxCandidates: softmax, kernels: 'project', profile: false, ...heavy } });
+          add({ group: `default-wasm-tgtVocab${v}-${softmax ? 'cand' : 'full'}`, backend: 'wasm', config, model, data: 'synthetic', batch: f.batch, file: f, sweep: `tgtVocab=${v}`, c: { threads: 1, softmaxCandidates: softmax, kernels: 'project', profileSteps: 0, ...heavy } });
         }
       }
     } else {
@@ -356,11 +400,11 @@ async function main(): Promise<void> {
     }
     if (config === 'transformer') {
       // Lever: the stock wasm kernels on the Transformer, in their own process.
-      add({ group: 'transformer-wasm-stock', backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'stock', profile: true, ...steps } });
+      add({ group: 'transformer-wasm-stock', backend: 'wasm', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'stock', profileSteps: 0, ...steps } });
     }
     if (config === 'small') {
       // One step, no warm-up, stopped after cpuTimeoutMs: the cpu backend's UnsortedSegmentSum (gradient of the embedding lookups) loops over all 8000 rows.
-      add({ group: 'small-cpu', backend: 'cpu', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'project', profile: false, warmup: 0, steps: 1 } });
+      add({ group: 'small-cpu', backend: 'cpu', config, model, data: 'synthetic', batch: synMain.batch, file: synMain, c: { threads: 1, softmaxCandidates: 0, kernels: 'project', profileSteps: 0, warmup: 0, steps: 1 } });
     }
   }
   const tfNote = tensorflowLoadable();
@@ -381,7 +425,38 @@ async function main(): Promise<void> {
       clipNorm: example.train.clipNorm,
       cases: cases.map((p) => p.case),
     };
-    childResults.set(g, await runChild(job, work, g, job.backend === 'cpu' ? cpuTimeoutMs : 0));
+    childResults.set(g, await runChild(job, work, g, job.backend === 'cpu' ? cpuTimeoutMs : 0, cases[0].simd));
+  }
+
+  // --- matrix-product ceiling (part profile) ------------------------------------
+  let ceiling: CeilingRow[] | undefined;
+  if (has('profile')) {
+    process.stderr.write('matrix-product ceiling:\n');
+    const r = await runChild({ kind: 'ceiling', backend: 'wasm', out: path.join(work, 'result-ceiling.json'), n: CEILING_N, windowMs: q ? 2000 : 5000 }, work, 'ceiling');
+    ceiling = r.ceiling;
+    if (r.error) notes.push(`matrix-product ceiling failed: ${r.error}`);
+  }
+
+  // PyTorch's matrix products on the same machine, beside the ceiling (part profile).
+  if (ceiling && opts.pytorch) {
+    const found = findPython();
+    for (const threads of found ? [...new Set([1, os.cpus().length])] : []) {
+      const r = spawnSync(found!.python, [GEMM_PEER, '--n', String(CEILING_N), '--threads', String(threads), '--seconds', q ? '1' : '2'], { cwd: ROOT, encoding: 'utf8', env: peerEnv(threads), timeout: 120000 });
+      try {
+        const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { gflops: number };
+        ceiling.push({ key: `torch-t${threads}`, label: `PyTorch torch.matmul, ${threads} thread${threads > 1 ? 's' : ''} (for comparison; not a ceiling of this project's kernels)`, n: CEILING_N, ms: (2 * CEILING_N ** 3) / (j.gflops * 1e6), gflops: j.gflops });
+      } catch {
+        notes.push(`PyTorch's matrix-product speed (bench/pytorch/gemm_peer.py, ${threads} threads) could not be measured: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+      }
+    }
+  }
+
+  // --- two cores against one (part profile) -----------------------------------
+  let twoCores: CoresResult | undefined;
+  if (has('profile')) {
+    const r = await runChild({ kind: 'cores', backend: 'wasm', out: path.join(work, 'result-cores.json'), n: 256, model: modelOf(base, 'default', transformerExample.model), softmaxCandidates: cand, windowMs: q ? 1000 : 2500, rounds: q ? 2 : 3 }, work, 'cores');
+    twoCores = r.cores;
+    if (r.error) notes.push(`two-core measurement failed: ${r.error}`);
   }
 
   // --- PyTorch peer --------------------------------------------------------
@@ -395,16 +470,20 @@ async function main(): Promise<void> {
       pytorch = { available: false, note: 'PyTorch peer not available (no python3 that can import torch; see bench/README.md)' };
       notes.push(pytorch.note);
     } else {
-      pytorch = { available: true, torch: found.torch, python: found.python, note: 'torch.set_num_threads(threads), same batches, full or the same candidate-set softmax' };
+      pytorch = { available: true, torch: found.torch, python: found.python, note: `torch.set_num_threads(threads) at 1 and ${coreCount} threads (the machine's cores), same batches, full or the same candidate-set softmax` };
       process.stderr.write(`PyTorch peer (torch ${found.torch}):\n`);
       for (const p of planned) {
-        if (p.case.kernels !== 'project' || p.backend !== 'wasm' || p.config === 'transformer') continue;
-        const key = peerKey(p);
-        if (peerCache.has(key)) continue;
-        const t0 = Date.now();
-        process.stderr.write(`  ${key} … `);
-        peerCache.set(key, await runPeer(found.python, { batchFile: p.batchFile, model: p.model, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, threads: p.case.threads, softmaxCandidates: p.case.softmaxCandidates, warmup: p.case.warmup, steps: p.case.steps }));
-        process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+        if (p.case.kernels !== 'project' || p.backend !== 'wasm' || p.config === 'transformer' || p.simd !== 'relaxed') continue;
+        // Every row's batches at one thread and at the machine's cores (sweeps: one thread), whatever threads the row itself used.
+        for (const threads of p.sweep ? [1] : [...new Set([1, coreCount])]) {
+          const key = peerKey({ ...p, case: { ...p.case, threads } });
+          if (peerCache.has(key)) continue;
+          const t0 = Date.now();
+          process.stderr.write(`  ${key} … `);
+          const warmup = threads > 1 ? Math.max(p.case.warmup, dpWarmup) : p.case.warmup;
+          peerCache.set(key, await runPeer(found.python, { batchFile: p.batchFile, model: p.model, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, threads, softmaxCandidates: p.case.softmaxCandidates, warmup, steps: p.case.steps, maxForeign: opts.maxForeign }));
+          process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+        }
       }
     }
   }
@@ -441,6 +520,10 @@ async function main(): Promise<void> {
     const r: TrainResult | undefined = child.train?.find((t) => t.id === p.case.id);
     const peer = peerCache.get(peerKey({ ...p, case: { ...p.case, threads: p.backend === 'cpu' ? 1 : p.case.threads } }));
     const peerOk = peer && !('error' in peer) ? peer : undefined;
+    const peers = [...new Set([1, coreCount])]
+      .map((threads) => peerCache.get(peerKey({ ...p, case: { ...p.case, threads } })))
+      .filter((x): x is PeerResult => x !== undefined && !('error' in x));
+    const best = peers.reduce<PeerResult | undefined>((a, x) => (!a || x.tokensPerSec > a.tokensPerSec ? x : a), undefined);
     return {
       id: p.case.id,
       config: p.config,
@@ -468,13 +551,18 @@ async function main(): Promise<void> {
       pytorch: peerOk,
       pytorchError: peer && 'error' in peer ? peer.error : undefined,
       ratioToPyTorch: ratio(r?.tokensPerSec, peerOk?.tokensPerSec),
+      pytorchThreads: peers.map((x) => ({ threads: x.threads, tokensPerSec: x.tokensPerSec, stepMs: x.stepMs.median })),
+      ratioToPyTorchBest: ratio(r?.tokensPerSec, best?.tokensPerSec),
+      foreignCpu: r?.foreignCpu ?? null,
+      stepsSeen: r?.stepsSeen,
+      simdForm: child.simdForm,
       error: r?.error ?? child.error,
     };
   });
   const results: BenchResults = {
     format: 'seq2seq-lab/bench@1',
     machine: machine(),
-    settings: { quick: q, configs: opts.configs, defaultModel: { embeddingSize: base.embeddingSize, hiddenSize: base.hiddenSize }, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, batchSize, warmup: std.warmup, steps: std.steps, heavyWarmup: heavy.warmup, heavySteps: heavy.steps, dpWarmup, softmaxCandidates: cand },
+    settings: { maxForeign: opts.maxForeign, quick: q, configs: opts.configs, defaultModel: { embeddingSize: base.embeddingSize, hiddenSize: base.hiddenSize }, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, batchSize, warmup: std.warmup, steps: std.steps, heavyWarmup: heavy.warmup, heavySteps: heavy.steps, dpWarmup, softmaxCandidates: cand },
     pytorch,
     notes,
     summary: summary(rows),
@@ -483,6 +571,9 @@ async function main(): Promise<void> {
     translation: translation ? { ...translation, peakRssMb: translationRss } : undefined,
     translationError,
     activation,
+    ceiling,
+    cores: twoCores,
+    profileBefore: has('profile') && existsSync(PROFILE_BEFORE) ? (JSON.parse(await fs.readFile(PROFILE_BEFORE, 'utf8')) as ProfileRecord) : undefined,
     parts: opts.parts.length === PARTS.length ? undefined : opts.parts,
     loadAverage: { start: loadStart, end: os.loadavg()[0] },
     durationSec: (Date.now() - started) / 1000,
@@ -501,25 +592,37 @@ function peerKey(p: Pick<Planned, 'config' | 'batchFile' | 'case'>): string {
 }
 
 /**
- * Per configuration, the like-for-like comparison with PyTorch: synthetic
- * batches, wasm, one thread, full softmax (and, where measured, the same with
- * the candidate-set softmax and on Tatoeba batches).
+ * Per configuration, data and softmax: our target tokens/s on one and two
+ * data-parallel threads, their ratio, PyTorch's at one thread and at the
+ * machine's cores, and ours on two threads divided by PyTorch's best.
  */
-function summary(rows: TrainingRow[]): BenchResults['summary'] {
-  const out: BenchResults['summary'] = {};
+function summary(rows: TrainingRow[]): ScalingRow[] {
+  const out: ScalingRow[] = [];
   for (const config of CONFIG_NAMES) {
-    const pick = (data: string, cand: number, threads: number) =>
-      rows.find((r) => r.config === config && r.backend === 'wasm' && r.kernels === 'project' && !r.sweep && r.data === data && r.softmaxCandidates === cand && r.threads === threads && !r.error);
-    const main = pick('synthetic', 0, 1);
-    if (!main) continue;
-    const entry = (r: TrainingRow | undefined) => (r ? { tokensPerSec: r.tokensPerSec ?? null, pytorchTokensPerSec: r.pytorch?.tokensPerSec ?? null, ratioToPyTorch: r.ratioToPyTorch } : undefined);
-    out[config] = {
-      parameters: main.parameters,
-      synthetic: entry(main)!,
-      syntheticCandidates: entry(pick('synthetic', 1000, 1)),
-      syntheticTwoThreads: entry(pick('synthetic', 0, 2)),
-      tatoeba: entry(pick('tatoeba', 0, 1)),
-    };
+    for (const data of ['synthetic', 'tatoeba']) {
+      for (const softmax of [0, 1000]) {
+        const pick = (threads: number) =>
+          rows.find((r) => r.config === config && r.backend === 'wasm' && r.kernels === 'project' && !r.sweep && r.simdForm !== 'simd' && !r.id.endsWith('simd128') && r.data === data && r.softmaxCandidates === softmax && r.threads === threads && !r.error);
+        const one = pick(1);
+        const two = pick(2);
+        if (!one && !two) continue;
+        const peers = (one ?? two)!.pytorchThreads ?? [];
+        const best = peers.reduce((a, x) => Math.max(a, x.tokensPerSec), 0) || null;
+        out.push({
+          config,
+          data,
+          softmaxCandidates: softmax,
+          parameters: (one ?? two)!.parameters,
+          oneThread: one?.tokensPerSec ?? null,
+          twoThreads: two?.tokensPerSec ?? null,
+          twoOverOne: ratio(two?.tokensPerSec, one?.tokensPerSec),
+          pytorch: peers,
+          pytorchBest: best,
+          twoThreadsOverPyTorchBest: ratio(two?.tokensPerSec, best ?? undefined),
+          simdForm: (two ?? one)!.simdForm,
+        });
+      }
+    }
   }
   return out;
 }
@@ -527,7 +630,8 @@ function summary(rows: TrainingRow[]): BenchResults['summary'] {
 /** The levers, one at a time, as speed-ups of target tokens/s. */
 function levers(rows: TrainingRow[]): Lever[] {
   const out: Lever[] = [];
-  const find = (f: (r: TrainingRow) => boolean) => rows.find((r) => f(r) && !r.error && r.tokensPerSec);
+  // Rows of the plain-SIMD lever only count in their own lever.
+  const find = (f: (r: TrainingRow) => boolean, plainSimd = false) => rows.find((r) => f(r) && r.id.endsWith('simd128') === plainSimd && !r.error && r.tokensPerSec);
   const push = (config: string, lever: string, data: string, from?: TrainingRow, to?: TrainingRow) => {
     if (from?.tokensPerSec && to?.tokensPerSec) out.push({ config, lever, data, fromTokensPerSec: from.tokensPerSec, toTokensPerSec: to.tokensPerSec, speedup: to.tokensPerSec / from.tokensPerSec });
   };
@@ -545,6 +649,10 @@ function levers(rows: TrainingRow[]): Lever[] {
     push(config, "project wasm kernels vs stock (1 thread, full softmax)", 'synthetic', stock, find((r) => r.config === config && r.backend === 'wasm' && r.data === 'synthetic' && !r.sweep && r.kernels === 'project' && r.threads === 1 && r.softmaxCandidates === 0));
     const cpu = find((r) => r.config === config && r.backend === 'cpu');
     push(config, 'wasm vs cpu backend (1 thread, full softmax)', 'synthetic', cpu, find((r) => r.config === config && r.backend === 'wasm' && r.data === 'synthetic' && !r.sweep && r.kernels === 'project' && r.threads === 1 && r.softmaxCandidates === 0));
+    for (const [threads, cand] of [[1, 0], [1, 1000], [2, 1000]]) {
+      const same = (r: TrainingRow) => r.config === config && r.backend === 'wasm' && r.data === 'synthetic' && !r.sweep && r.kernels === 'project' && r.threads === threads && r.softmaxCandidates === cand;
+      push(config, `relaxed SIMD (fused multiply–add) vs plain SIMD, ${threads} thread${threads > 1 ? 's' : ''}, ${cand ? `softmaxCandidates ${cand}` : 'full softmax'}`, 'synthetic', find(same, true), find(same));
+    }
     for (const v of [2000, 32000]) {
       const base = (r: TrainingRow) => r.config === config && r.sweep === `tgtVocab=${v}`;
       push(config, `softmaxCandidates 1000 vs full softmax, target vocabulary ${v}`, 'synthetic', find((r) => base(r) && r.softmaxCandidates === 0), find((r) => base(r) && r.softmaxCandidates > 0));

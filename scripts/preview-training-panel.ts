@@ -41,7 +41,7 @@ function scriptedRun(scenario: string, reports: number): { events: TrainingEvent
   if (scenario === 'norun') return { events, running: false };
   events.push({
     type: 'started', runDir, backend, parameters: 2_345_678, trainPairs: 150_312, validPairs: 8_350, testPairs: 8_350,
-    srcVocabSize: 8000, tgtVocabSize: 8000, stepsPerEpoch, totalSteps, startStep: 0, time: new Date(0).toISOString(),
+    srcVocabSize: 8000, tgtVocabSize: 8000, stepsPerEpoch, totalSteps, startStep: 0, time: new Date(0).toISOString(), threads: 2, simd: 'relaxed',
   });
   events.push({ type: 'log', level: 'info', message: 'Using the wasm backend (4 threads, SIMD).' });
   reports = Math.min(reports, totalSteps / 10);

@@ -6,6 +6,7 @@
  * entry), so the trainer's own detection and skipping run unchanged.
  */
 import { strict as assert } from 'assert';
+import * as tf from '@tensorflow/tfjs-core';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -22,7 +23,7 @@ const PAIRS = ['a b c', 'b c d', 'c d e', 'd e a', 'e a b', 'a c e', 'b d a', 'c
 describe('non-finite steps (train.maxNonFiniteSteps)', function () {
   this.timeout(5 * 60 * 1000);
   let dir: string;
-  const original = Adam.prototype.applyWith;
+  const original = Adam.prototype.apply;
   /** 1-based update numbers (= steps) whose gradient gets a NaN. */
   let poisoned: (step: number) => boolean = () => false;
   /** Updates so far in the current run. */
@@ -30,16 +31,21 @@ describe('non-finite steps (train.maxNonFiniteSteps)', function () {
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'seq2seq-nan-'));
     await fs.writeFile(path.join(dir, 'train.tsv'), PAIRS.join('\n') + '\n');
-    Adam.prototype.applyWith = function (this: Adam, write: (k: number, dst: Float32Array) => void) {
+    Adam.prototype.apply = function (this: Adam, grads: tf.Tensor[]) {
       const step = ++calls;
-      return original.call(this, (k, dst) => {
-        write(k, dst);
-        if (k === 0 && poisoned(step)) dst[0] = NaN;
-      });
+      if (!poisoned(step)) return original.call(this, grads);
+      const values = grads[0].dataSync().slice();
+      values[0] = NaN;
+      const bad = tf.tensor(values, grads[0].shape, 'float32');
+      try {
+        return original.call(this, [bad, ...grads.slice(1)]);
+      } finally {
+        bad.dispose();
+      }
     };
   });
   after(async () => {
-    Adam.prototype.applyWith = original;
+    Adam.prototype.apply = original;
     await fs.rm(dir, { recursive: true, force: true });
   });
   const reset = () => (calls = 0);

@@ -239,6 +239,19 @@ describe('core/kernels/wasm', () => {
     ints.dispose();
   });
 
+  it('unstack and stack along every axis (float32 and int32) equal cpu, and stack is unstack\'s gradient', async () => {
+    const x = tf.tensor3d(values(3 * 4 * 5, 21), [3, 4, 5]);
+    const xi = tf.tensor3d(Int32Array.from(values(3 * 4 * 5, 22), (v) => Math.round(v * 100)), [3, 4, 5], 'int32');
+    for (const axis of [0, 1, 2, -1]) {
+      await assertSameOnCpu(() => tf.unstack(x, axis), 0, `unstack axis ${axis}`);
+      await assertSameOnCpu(() => tf.unstack(xi, axis), 0, `unstack int32 axis ${axis}`);
+      await assertSameOnCpu(() => [tf.stack(tf.unstack(x, axis), axis)], 0, `stack axis ${axis}`);
+      await assertSameOnCpu(() => [tf.stack([x, tf.neg(x)], axis)], 0, `stack of two, axis ${axis}`);
+    }
+    await assertSameOnCpu(() => [tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.stack(tf.unstack(t, 1).map((u, i) => tf.mul(u, i + 1)), 0), 2)))(x)], 1e-6, 'gradient');
+    tf.dispose([x, xi]);
+  });
+
   it('gather gradient (embedding lookup with repeated ids) equals cpu', async () => {
     await assertSameOnCpu(() => {
       const table = tf.tensor2d(values(10 * 6, 11), [10, 6]);

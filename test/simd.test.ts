@@ -2,7 +2,8 @@ import { strict as assert } from 'assert';
 import { readFile } from 'fs/promises';
 import * as path from 'path';
 import fc from 'fast-check';
-import { pad4, simdAvailable, SimdKernels } from '../src/core/kernels/simd';
+import { spawnSync } from 'child_process';
+import { pad4, simdAvailable, simdForm, simdFormAvailable, SimdKernels } from '../src/core/kernels/simd';
 
 /** float64 reference of `SimdKernels.matmul`. */
 function referenceMatmul(w: Float32Array, x: Float32Array, b: Float32Array | undefined, y0: Float32Array | undefined, K: number, N: number, M: number): Float64Array {
@@ -67,6 +68,95 @@ describe('SIMD kernels (src/core/kernels/simd.ts)', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it('is built in two forms and runs the fastest this runtime validates: relaxed SIMD here (mocha runs Node 20 with --experimental-wasm-relaxed-simd), plain SIMD without the flag or with SEQ2SEQ_SIMD=simd', () => {
+    assert.equal(simdFormAvailable('simd'), true);
+    assert.equal(simdFormAvailable('relaxed'), true, 'the tests run with relaxed SIMD (.mocharc.json node-option)');
+    assert.equal(simdForm(), 'relaxed');
+    assert.equal(SimdKernels.create('simd')!.form, 'simd');
+    const probe = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      spawnSync(process.execPath, [...args, '--require', 'tsx/cjs', '-e', "process.stdout.write(require('./src/core/kernels/simd').simdForm())"], {
+        cwd: path.join(__dirname, '..'),
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      }).stdout;
+    const nodeMajor = Number(process.versions.node.split('.')[0]);
+    if (nodeMajor === 20) assert.equal(probe([]), 'simd', 'Node 20 without the flag: plain SIMD');
+    assert.equal(probe(['--experimental-wasm-relaxed-simd'], { SEQ2SEQ_SIMD: 'simd' }), 'simd', 'SEQ2SEQ_SIMD=simd asks for plain SIMD');
+    assert.equal(probe(['--experimental-wasm-relaxed-simd'], { SEQ2SEQ_SIMD: 'none' }), 'none');
+  });
+
+  it('the packed GEMM equals a float64 reference for any shape, strides (transposed operands) and accumulation, in both forms', () => {
+    for (const form of ['relaxed', 'simd'] as const) {
+      const k = SimdKernels.create(form)!;
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 13 }),
+          fc.integer({ min: 1, max: 21 }),
+          fc.integer({ min: 1, max: 19 }),
+          fc.boolean(),
+          fc.boolean(),
+          fc.boolean(),
+          fc.integer({ min: 1, max: 1e9 }),
+          (M, K, N, tA, tB, acc, seed) => {
+            const A = floats(M * K, seed);
+            const B = floats(K * N, seed + 1);
+            const C0 = floats(M * N, seed + 2);
+            const [a, b, c] = [k.store(A), k.store(B), k.store(C0)];
+            const ap = k.alloc(Math.ceil(M / 4) * 4 * K);
+            const bp = k.alloc(Math.ceil(N / 8) * 8 * K);
+            const tmp = k.alloc(32);
+            // A stored [M, K] or (tA) [K, M]; B stored [K, N] or (tB) [N, K].
+            k.raw.packA(a, M, K, tA ? 1 : K, tA ? M : 1, ap);
+            k.raw.packB(b, K, N, tB ? 1 : N, tB ? K : 1, bp);
+            k.raw.gemm(ap, bp, c, M, K, N, N, acc ? 1 : 0, tmp);
+            const got = k.f32.subarray(c >> 2, (c >> 2) + M * N);
+            for (let m = 0; m < M; m++) {
+              for (let n = 0; n < N; n++) {
+                let want = acc ? C0[m * N + n] : 0;
+                for (let p = 0; p < K; p++) want += (tA ? A[p * M + m] : A[m * K + p]) * (tB ? B[n * K + p] : B[p * N + n]);
+                assert.ok(Math.abs(got[m * N + n] - want) <= 1e-5 * (1 + Math.abs(want)), `${form}: C[${m}, ${n}] = ${got[m * N + n]}, want ${want} (M ${M}, K ${K}, N ${N}, tA ${tA}, tB ${tB})`);
+              }
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
+    }
+  });
+
+  it('both forms give the same results within float32 rounding (matmul, GEMM, GRU and attention kernels)', () => {
+    const r = SimdKernels.create('relaxed')!;
+    const p = SimdKernels.create('simd')!;
+    const both = (f: (k: SimdKernels) => Float32Array) => [f(r), f(p)];
+    const B = 5;
+    const H = 8;
+    const run = (k: SimdKernels) => {
+      const x = k.store(floats(B * 3 * H, 1));
+      const hp = k.store(floats(B * 3 * H, 2));
+      const bh = k.store(floats(3 * H, 3));
+      const h = k.store(floats(B * H, 4));
+      const out = k.alloc(B * H);
+      const g = k.alloc(B * 4 * H);
+      k.raw.gruForward(x, hp, bh, h, 0, out, g, B, H);
+      const keys = k.store(floats(B * 3 * H, 5));
+      const q = k.store(floats(B * H, 6));
+      const v = k.store(floats(H, 7));
+      const vals = k.store(floats(B * 3 * 12, 8));
+      const bias = k.store(new Float32Array(B * 3));
+      const ctx = k.alloc(B * 12);
+      const al = k.alloc(B * 3);
+      const e = k.alloc(B * 3 * H);
+      k.raw.attentionForward(0, keys, q, v, vals, bias, ctx, al, e, B, 3, H, 12);
+      const w = k.store(floats(9 * 16, 9));
+      const y = k.alloc(3 * 9);
+      k.matmul(w, k.store(floats(3 * 16, 10)), y, 0, 16, 9, 3);
+      const f = k.f32;
+      return Float32Array.from([...f.subarray(out >> 2, (out >> 2) + B * H), ...f.subarray(ctx >> 2, (ctx >> 2) + B * 12), ...f.subarray(y >> 2, (y >> 2) + 27)]);
+    };
+    const [a, b] = both(run);
+    a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) <= 1e-6 * (1 + Math.abs(b[i])), `value ${i}: relaxed ${x}, plain ${b[i]}`));
   });
 
   it('matmul rejects a row length that is not a multiple of 4', () => {

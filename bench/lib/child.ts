@@ -21,8 +21,13 @@ import { Random } from '../../src/core/random';
 import { Translator } from '../../src/core/decoding/translator';
 import { Updater } from '../../src/core/training/updater';
 import { prepare, readBatchFile } from './batches';
-import type { ChildResult, Job, KernelShare, TrainCase, TrainJob, TrainResult, TranslateJob, TranslateResult } from './jobs';
+import { measureCeiling } from './ceiling';
+import { measureCores } from './cores';
+import { cpuReading, foreignShare } from './foreign';
+import { simdForm } from '../../src/core/kernels/simd';
+import type { ChildResult, Job, TrainCase, TrainJob, TrainResult, TranslateJob, TranslateResult } from './jobs';
 import { summarize } from './stats';
+import { StepProfiler, type StepProfile } from '../../src/core/profile';
 import { isOutOfMemory } from '../../src/core/errors';
 
 /** Training hyper-parameters of the job (learning rate, clipping), teacher forcing 1, with the case's levers. */
@@ -43,28 +48,23 @@ function useProjectKernels(): void {
   registerWasmKernels();
 }
 
-async function profileStep(step: () => number): Promise<NonNullable<TrainResult['profile']>> {
-  const t0 = performance.now();
-  const info = await tf.profile(() => {
-    step();
-    return [] as tf.Tensor[];
-  });
-  const wallMs = performance.now() - t0;
-  const byKernel = new Map<string, { calls: number; ms: number }>();
-  let kernelMs = 0;
-  for (const k of info.kernels) {
-    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    const e = byKernel.get(k.name) ?? { calls: 0, ms: 0 };
-    e.calls++;
-    e.ms += ms;
-    byKernel.set(k.name, e);
-    kernelMs += ms;
+/**
+ * Profile `steps` further steps with the project's step profiler
+ * (`src/core/profile.ts`: kernel and category times, no read-backs), on
+ * this thread and, data-parallel, on every replica thread.
+ */
+async function profileSteps(steps: number, step: (i: number) => Promise<number>, first: number, dp: DataParallel | undefined): Promise<NonNullable<TrainResult['profile']>> {
+  if (dp) await dp.profileReplicas(true);
+  const profiler = new StepProfiler();
+  profiler.start();
+  let own: StepProfile;
+  try {
+    for (let k = 0; k < steps; k++) await step(first + k);
+  } finally {
+    own = profiler.stop();
   }
-  const top: KernelShare[] = [...byKernel.entries()]
-    .map(([kernel, e]) => ({ kernel, calls: e.calls, ms: e.ms, share: e.ms / wallMs }))
-    .sort((a, b) => b.ms - a.ms)
-    .slice(0, 8);
-  return { wallMs, kernelMs, top };
+  const replicas = dp ? await dp.profileReplicas(false) : [];
+  return { steps, threads: [own, ...replicas] };
 }
 
 async function runTrainCase(job: TrainJob, c: TrainCase, backend: string): Promise<TrainResult> {
@@ -85,7 +85,7 @@ async function runTrainCase(job: TrainJob, c: TrainCase, backend: string): Promi
       dp = await DataParallel.start(
         c.threads,
         { model: modelConfig, train, srcVocabSize: file.srcVocabSize, tgtVocabSize: file.tgtVocabSize, weights: await model.params.export(), learningRate: train.learningRate },
-        model.variables.map((v) => v.shape.slice()),
+        { updater, variables: model.variables },
       );
     }
     const step = async (i: number): Promise<number> => {
@@ -99,14 +99,26 @@ async function runTrainCase(job: TrainJob, c: TrainCase, backend: string): Promi
     let sentences = 0;
     let firstLoss = NaN;
     let lastLoss = NaN;
-    for (let k = 0; k < c.steps; k++, i++) {
+    // With maxForeign < 1: keep only steps during which other processes used at most that share of the CPUs (see foreign.ts).
+    const maxForeign = c.maxForeign ?? 1;
+    const started = performance.now();
+    let seen = 0;
+    let worst: number | null = null;
+    for (; times.length < c.steps; i++) {
+      const r0 = cpuReading();
       const t0 = performance.now();
       const loss = await step(i);
-      times.push(performance.now() - t0);
+      const ms = performance.now() - t0;
+      const foreign = foreignShare(r0, cpuReading());
+      seen++;
+      const outOfTime = performance.now() - started > (c.maxSeconds ?? 600) * 1000;
+      if (foreign !== null && foreign > maxForeign && !outOfTime) continue;
+      times.push(ms);
+      if (foreign !== null) worst = Math.max(worst ?? 0, foreign);
       const b = prepared[i % prepared.length].batch;
       tokens += b.tokens;
       sentences += b.size;
-      if (k === 0) firstLoss = loss;
+      if (times.length === 1) firstLoss = loss;
       lastLoss = loss;
     }
     const total = times.reduce((a, b) => a + b, 0) / 1000;
@@ -119,8 +131,10 @@ async function runTrainCase(job: TrainJob, c: TrainCase, backend: string): Promi
       tokensPerBatch: tokens / c.steps,
       firstLoss,
       lastLoss,
+      stepsSeen: seen,
+      foreignCpu: worst,
     };
-    if (c.profile && !dp) result.profile = await profileStep(() => updater.step(prepared[0].batch));
+    if (c.profileSteps > 0) result.profile = await profileSteps(c.profileSteps, step, i, dp);
     return result;
   } finally {
     if (dp) await dp.dispose();
@@ -229,7 +243,7 @@ async function main(): Promise<void> {
   const job = JSON.parse(await fs.readFile(jobPath, 'utf8')) as Job;
   const backend = await initBackend(job.backend);
   const info = describeBackend();
-  const result: ChildResult = { backend, simd: info.simd, peakRssMb: 0, parameters: 0 };
+  const result: ChildResult = { backend, simd: info.simd, simdForm: simdForm(), peakRssMb: 0, parameters: 0 };
   try {
     if (backend !== job.backend) throw new Error(`backend ${job.backend} is not available here (got ${backend})`);
     if (job.kind === 'train') {
@@ -243,6 +257,10 @@ async function main(): Promise<void> {
           result.train.push({ id: c.id, parameters: 0, stepMs: empty, tokensPerSec: 0, sentencesPerSec: 0, tokensPerBatch: 0, firstLoss: NaN, lastLoss: NaN, error: isOutOfMemory(e) ? `out of memory (${(e as Error).message.split('.')[0]}): more than the 4 GB wasm heap` : (e as Error).message });
         }
       }
+    } else if (job.kind === 'ceiling') {
+      result.ceiling = measureCeiling(job);
+    } else if (job.kind === 'cores') {
+      result.cores = await measureCores(job);
     } else {
       result.translate = await runTranslate(job, backend);
       result.parameters = result.translate.parameters;

@@ -55,3 +55,16 @@ export function machine(): { cpu: string; cores: number; memoryGb: number; platf
     commit: gitCommit(),
   };
 }
+
+/** The SIMD form a benchmark child may use: `relaxed` = the fastest the runtime validates; `simd` = without relaxed SIMD. */
+export type SimdChoice = 'relaxed' | 'simd';
+
+/**
+ * Node flags for a child that may use relaxed SIMD: Node 20 validates it only
+ * with `--experimental-wasm-relaxed-simd` (VS Code's extension host and Node
+ * 22 do by default, which is what the benchmark stands for).
+ */
+export function relaxedSimdFlags(simd: SimdChoice): string[] {
+  const major = Number(process.versions.node.split('.')[0]);
+  return simd === 'relaxed' && major === 20 ? ['--experimental-wasm-relaxed-simd'] : [];
+}

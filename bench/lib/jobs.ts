@@ -6,6 +6,7 @@
  */
 import type { ModelConfig } from '../../src/core/config/config';
 import type { Summary } from './stats';
+import type { StepProfile } from '../../src/core/profile';
 
 /** One training-speed measurement. */
 export interface TrainCase {
@@ -21,8 +22,12 @@ export interface TrainCase {
   kernels: 'project' | 'stock';
   warmup: number;
   steps: number;
-  /** Profile one extra step with `tf.profile` and report the top kernels. */
-  profile: boolean;
+  /** Steps profiled after the timed ones with the step profiler (`src/core/profile.ts`); 0 = none. */
+  profileSteps: number;
+  /** Keep only timed steps during which other processes used at most this share of the CPUs (`bench/lib/foreign.ts`; default 1: all). */
+  maxForeign?: number;
+  /** With `maxForeign`: after this many seconds take the steps as they come. */
+  maxSeconds?: number;
 }
 
 export interface TrainJob {
@@ -57,21 +62,61 @@ export interface TranslateJob {
   engines?: TranslateEngine[];
 }
 
-export type Job = (TrainJob | TranslateJob) & {
+/** The matrix-product ceiling: GFLOP/s of large square products (`bench/lib/ceiling.ts`). */
+export interface CeilingJob {
+  kind: 'ceiling';
+  /** Edge of the square products. */
+  n: number;
+  /** Timing window per variant (ms). */
+  windowMs: number;
+}
+
+/** One variant of {@link CeilingJob}. */
+export interface CeilingRow {
+  /** What ran, e.g. `BatchMatMul (XNNPACK), packed right operand`. */
+  label: string;
+  /** Short key: `xnnpack`, `xnnpack-fresh`, `xnnpack-tA`, `simd`, `simd-relaxed`. */
+  key: string;
+  n: number;
+  /** Median ms per product over the rounds. */
+  ms: number;
+  gflops: number;
+  /** Why it did not run (e.g. relaxed SIMD not validated here). */
+  error?: string;
+}
+
+/** Two busy cores against one (`bench/lib/cores.ts`). */
+export interface CoresJob {
+  kind: 'cores';
+  /** Edge of the GEMM's square products. */
+  n: number;
+  /** The model whose half batches are differentiated (the default configuration). */
+  model: ModelConfig;
+  softmaxCandidates: number;
+  /** Timing window of each measurement (ms). */
+  windowMs: number;
+  rounds: number;
+}
+
+/** What {@link CoresJob} measured: medians over its rounds. */
+export interface CoresResult {
+  n: number;
+  /** GFLOP/s of the packed GEMM on one thread alone, and on each of two threads at once. */
+  gemmAloneGflops: number;
+  gemmTogetherGflops: number;
+  /** ms of the forward and backward pass of 32 sentences on one thread alone, and of the slower of two threads at once. */
+  gradientsAloneMs: number;
+  gradientsTogetherMs: number;
+  softmaxCandidates: number;
+}
+
+export type Job = (TrainJob | TranslateJob | CeilingJob | CoresJob) & {
   /** `SEQ2SEQ_BACKEND` for the child. */
   backend: 'wasm' | 'cpu' | 'tensorflow';
   /** Where the child writes its `ChildResult` JSON. */
   out: string;
 };
 
-/** Share of one kernel in a profiled step. */
-export interface KernelShare {
-  kernel: string;
-  calls: number;
-  ms: number;
-  /** ms / wall time of the profiled step. */
-  share: number;
-}
 
 export interface TrainResult {
   id: string;
@@ -88,8 +133,15 @@ export interface TrainResult {
   /** Loss of the last timed step (sanity: finite and falling). */
   firstLoss: number;
   lastLoss: number;
-  /** Top kernels of one profiled step (kernel time as share of the step's wall time), when requested. */
-  profile?: { wallMs: number; kernelMs: number; top: KernelShare[] };
+  /** Timed steps run, the discarded ones (see `TrainCase.maxForeign`) included. */
+  stepsSeen?: number;
+  /** The largest share of the CPUs other processes used during a kept step (null where not measurable). */
+  foreignCpu?: number | null;
+  /**
+   * Profiled steps (when requested): per thread (this one first, then the
+   * data-parallel replicas), categories summed over `steps` steps.
+   */
+  profile?: { steps: number; threads: StepProfile[] };
   /** Why the case could not run (the other fields are then zero). */
   error?: string;
 }
@@ -127,10 +179,14 @@ export interface ActivationResult {
 export interface ChildResult {
   backend: string;
   simd: boolean;
+  /** The form of the project's SIMD kernels that ran (`src/core/kernels/simd.ts` `simdForm`). */
+  simdForm: 'relaxed' | 'simd' | 'none';
   /** Peak resident set size of the child process (MB), worker threads included. */
   peakRssMb: number;
   parameters: number;
   train?: TrainResult[];
   translate?: TranslateResult;
+  ceiling?: CeilingRow[];
+  cores?: CoresResult;
   error?: string;
 }

@@ -2,7 +2,8 @@
  * Result shapes of `npm run bench` (`bench/results/latest.json`) and their
  * Markdown rendering (`bench/results/latest.md`). Pure: no I/O.
  */
-import type { TrainResult, TranslateResult, ActivationResult } from './jobs';
+import type { TrainResult, TranslateResult, ActivationResult, CeilingRow, CoresResult } from './jobs';
+import { PROFILE_CATEGORIES, type ProfileCategory, type StepProfile } from '../../src/core/profile';
 import type { Summary } from './stats';
 
 /** What the PyTorch peer prints (`bench/pytorch/seq2seq_peer.py`). */
@@ -49,6 +50,16 @@ export interface TrainingRow {
   pytorchError?: string;
   /** Our tokens/s ÷ PyTorch's on the same batches, threads and softmax; null without a peer. */
   ratioToPyTorch: number | null;
+  /** PyTorch on the same batches and softmax at one thread and at the machine's cores (whatever this row's threads). */
+  pytorchThreads?: { threads: number; tokensPerSec: number; stepMs: number }[];
+  /** Our tokens/s ÷ the best of `pytorchThreads` (PyTorch at the thread count a user would pick); null without a peer. */
+  ratioToPyTorchBest?: number | null;
+  /** The form of the project's SIMD kernels that ran (relaxed SIMD, plain SIMD or none). */
+  simdForm?: 'relaxed' | 'simd' | 'none';
+  /** The largest share of the CPUs other processes used during a timed step of this row (null where not measurable). */
+  foreignCpu?: number | null;
+  /** Timed steps run, discarded ones (`--max-foreign`) included. */
+  stepsSeen?: number;
   error?: string;
 }
 
@@ -63,31 +74,61 @@ export interface Lever {
   speedup: number;
 }
 
-/** Our tokens/s next to PyTorch's on the identical model and batches. */
-export interface ComparisonEntry {
-  tokensPerSec: number | null;
-  pytorchTokensPerSec: number | null;
-  ratioToPyTorch: number | null;
+/** Data-parallel scaling and the PyTorch comparison of one configuration, data and softmax (target tokens/s). */
+export interface ScalingRow {
+  config: string;
+  data: string;
+  softmaxCandidates: number;
+  parameters: number;
+  oneThread: number | null;
+  /** `train.threads` 2 (DataParallel). */
+  twoThreads: number | null;
+  twoOverOne: number | null;
+  /** PyTorch on the same batches and softmax at one thread and at the machine's cores. */
+  pytorch: { threads: number; tokensPerSec: number; stepMs: number }[];
+  pytorchBest: number | null;
+  /** Ours on two threads ÷ PyTorch's best. */
+  twoThreadsOverPyTorchBest: number | null;
+  simdForm?: 'relaxed' | 'simd' | 'none';
 }
+
+/** Issue 17's targets: two threads ≥ 1.8× one on the default model; two threads ≥ 1.0× PyTorch's best. */
+export const SCALING_TARGETS = { twoOverOne: 1.8, overPyTorchBest: 1.0 };
 
 export interface BenchResults {
   format: 'seq2seq-lab/bench@1';
   machine: { cpu: string; cores: number; memoryGb: number; platform: string; node: string; tfjs: string; date: string; commit?: string };
-  settings: { quick: boolean; configs: string[]; defaultModel: { embeddingSize: number; hiddenSize: number }; learningRate: number; clipNorm: number; batchSize: number; warmup: number; steps: number; heavyWarmup: number; heavySteps: number; dpWarmup?: number; softmaxCandidates: number };
+  settings: { maxForeign?: number; quick: boolean; configs: string[]; defaultModel: { embeddingSize: number; hiddenSize: number }; learningRate: number; clipNorm: number; batchSize: number; warmup: number; steps: number; heavyWarmup: number; heavySteps: number; dpWarmup?: number; softmaxCandidates: number };
   pytorch: { available: boolean; torch?: string; python?: string; note: string };
   notes: string[];
-  /** Per configuration: our target tokens/s, PyTorch's and their ratio (wasm vs torch, same threads and softmax). */
-  summary: Record<string, { parameters: number } & Record<'synthetic', ComparisonEntry> & Partial<Record<'syntheticCandidates' | 'syntheticTwoThreads' | 'tatoeba', ComparisonEntry>>>;
+  /** Per configuration, data and softmax: one and two threads, PyTorch at one thread and at the machine's cores, the ratios (see {@link ScalingRow}). */
+  summary: ScalingRow[];
   training: TrainingRow[];
   levers: Lever[];
   translation?: TranslateResult & { peakRssMb: number };
   translationError?: string;
   activation?: ActivationResult;
+  /** GFLOP/s of large square products (part `profile`). */
+  ceiling?: CeilingRow[];
+  /** Two busy cores against one (part `profile`). */
+  cores?: CoresResult;
+  /** The step profile recorded before issue 17's changes (`bench/results/profile-before.json`), shown beside this run's. */
+  profileBefore?: ProfileRecord;
   /** Which parts ran (`--only`); absent = all. */
   parts?: string[];
   /** 1-minute load average when the run started and ended (other processes sharing the cores inflate every time). */
   loadAverage?: { start: number; end: number };
   durationSec: number;
+}
+
+/** A step profile kept for comparison (`bench/results/profile-before.json`): the profiled rows of one run and its ceiling. */
+export interface ProfileRecord {
+  /** What the record is, e.g. the commit it measured and why. */
+  note: string;
+  machine: BenchResults['machine'];
+  loadAverage?: BenchResults['loadAverage'];
+  ceiling?: CeilingRow[];
+  rows: TrainingRow[];
 }
 
 /** Issue 4 latency targets (ms). */
@@ -105,6 +146,12 @@ function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
 }
 
+/** PyTorch's best tokens/s of a row with its thread count, e.g. `2,800 (1 thr)`. */
+function bestPeer(r: TrainingRow): string {
+  const best = (r.pytorchThreads ?? []).reduce<{ threads: number; tokensPerSec: number } | undefined>((a, x) => (!a || x.tokensPerSec > a.tokensPerSec ? x : a), undefined);
+  return best ? `${f0(best.tokensPerSec)} (${best.threads} thr)` : '–';
+}
+
 function trainingTable(rows: TrainingRow[], withSweep: boolean): string {
   return table(
     [
@@ -117,9 +164,12 @@ function trainingTable(rows: TrainingRow[], withSweep: boolean): string {
       'ms/step (median)',
       'p95',
       'target tok/s',
-      'PyTorch ms/step',
-      'PyTorch tok/s',
+      'PyTorch tok/s (same threads)',
       'ratio',
+      'PyTorch best tok/s',
+      'ratio to best',
+      'SIMD',
+      "others' CPU",
       'peak RSS MB',
     ],
     rows.map((r) => [
@@ -132,9 +182,12 @@ function trainingTable(rows: TrainingRow[], withSweep: boolean): string {
       r.error ? `error: ${r.error}` : f1(r.stepMs?.median),
       f1(r.stepMs?.p95),
       f0(r.tokensPerSec),
-      f1(r.pytorch?.stepMs.median),
       f0(r.pytorch?.tokensPerSec),
       r.ratioToPyTorch == null ? '–' : f2(r.ratioToPyTorch),
+      bestPeer(r),
+      r.ratioToPyTorchBest == null ? '–' : f2(r.ratioToPyTorchBest),
+      r.simdForm ?? '–',
+      r.foreignCpu == null ? '–' : `${pct(r.foreignCpu)}${r.stepsSeen && r.stepsSeen > r.steps ? ` (${r.stepsSeen - r.steps} steps dropped)` : ''}`,
       f0(r.peakRssMb),
     ]),
   );
@@ -164,18 +217,36 @@ export function renderMarkdown(res: BenchResults): string {
     `Batch ${s.batchSize} sentences; ms/step = median over ${s.steps} timed steps after ${s.warmup} warm-up steps ` +
       `(large config and sweeps: ${s.heavySteps} after ${s.heavyWarmup}${s.dpWarmup ? `; two-thread rows after ${s.dpWarmup} warm-up steps` : ''}); a step is forward + backward + clipping + Adam. ` +
       `target tok/s = non-padding target tokens (incl. <eos>) per second of step time. ratio = our tok/s ÷ PyTorch tok/s on the same batches, ` +
-      `threads (torch.set_num_threads) and softmax. cand k = train.softmaxCandidates k; threads 2 = DataParallel (train.threads 2).\n\n`,
+      `threads (torch.set_num_threads) and softmax; PyTorch best = the better of PyTorch at 1 thread and at the machine's cores, ratio to best = our tok/s ÷ that. ` +
+      `cand k = train.softmaxCandidates k; threads 2 = DataParallel (train.threads 2). SIMD = the form of the project's kernels that ran (relaxed: relaxed SIMD, fused multiply–add; simd: multiply then add). ` +
+      `others' CPU = the largest share of the machine's CPUs other processes used during one of the row's timed steps (\`bench/lib/foreign.ts\`)` +
+      (s.maxForeign && s.maxForeign < 1 ? `; steps above ${pct(s.maxForeign)} were dropped and more taken (\`--max-foreign ${s.maxForeign}\`, ours and PyTorch's alike).\n\n` : '.\n\n'),
   );
   for (const n of res.notes) out.push(`> ${n}\n\n`);
 
-  const cmp = Object.entries(res.summary);
-  if (cmp.length) {
-    out.push('\n## Summary: ours vs PyTorch (target tokens/s, wasm vs torch, same batches)\n\n');
-    const cell = (e?: ComparisonEntry) => (e ? `${f0(e.tokensPerSec)} / ${f0(e.pytorchTokensPerSec)} = **${e.ratioToPyTorch == null ? '–' : f2(e.ratioToPyTorch)}**` : '–');
+  if (res.summary.length) {
+    out.push('\n## Summary: data-parallel scaling and PyTorch (target tokens/s)\n\n');
+    out.push(
+      `Ours on one thread and on two data-parallel threads (\`train.threads\` 2), and PyTorch on the same batches and softmax at one thread and at the machine's ${m.cores} cores (\`torch.set_num_threads\`); ` +
+        `"vs PyTorch best" = ours on two threads ÷ the better of PyTorch's two. Targets (issue 17, default model): two threads ≥ ${SCALING_TARGETS.twoOverOne}× one, and ≥ ${SCALING_TARGETS.overPyTorchBest.toFixed(1)}× PyTorch's best.\n\n`,
+    );
+    const verdictAt = (x: number | null, min: number, applies: boolean) => (x == null ? '–' : `${f2(x)}${applies ? (x >= min ? ' **pass**' : ' **FAIL**') : ''}`);
+    const peerAt = (r: ScalingRow, t: number) => f0(r.pytorch.find((x) => x.threads === t)?.tokensPerSec);
+    const peerThreads = [...new Set(res.summary.flatMap((r) => r.pytorch.map((x) => x.threads)))].sort((a, b) => a - b);
     out.push(
       table(
-        ['config', 'params', 'synthetic, 1 thread, full softmax', 'synthetic, 1 thread, cand 1000', 'synthetic, 2 threads, full softmax', 'Tatoeba, 1 thread, full softmax'],
-        cmp.map(([name, e]) => [name, `${(e.parameters / 1e6).toFixed(2)} M`, cell(e.synthetic), cell(e.syntheticCandidates), cell(e.syntheticTwoThreads), cell(e.tatoeba)]),
+        ['config', 'data', 'softmax', 'SIMD', '1 thread', '2 threads', '2 ÷ 1', ...peerThreads.map((t) => `PyTorch ${t} thread${t > 1 ? 's' : ''}`), 'vs PyTorch best'],
+        res.summary.map((r) => [
+          r.config,
+          r.data,
+          softmaxLabel(r.softmaxCandidates),
+          r.simdForm ?? '–',
+          f0(r.oneThread),
+          f0(r.twoThreads),
+          verdictAt(r.twoOverOne, SCALING_TARGETS.twoOverOne, r.config === 'default'),
+          ...peerThreads.map((t) => peerAt(r, t)),
+          verdictAt(r.twoThreadsOverPyTorchBest, SCALING_TARGETS.overPyTorchBest, r.config === 'default'),
+        ]),
       ),
     );
   }
@@ -215,29 +286,25 @@ export function renderMarkdown(res: BenchResults): string {
   }
 
   const profiled = res.training.filter((r) => r.profile);
-  if (profiled.length) {
-    out.push('\n## Where a training step spends its time (tf.profile of one step)\n\n');
-    out.push(
-      'Kernel time as a share of the profiled step\'s wall time (profiling adds a read-back per kernel, so the step is slower than above). ' +
-        '"outside kernels" is JavaScript between kernels: the fused cross-entropy (`src/core/model/loss.ts`), the fused Adam (`src/core/training/optimizer.ts`), tensor bookkeeping.\n\n',
-    );
-    out.push(
-      table(
-        ['config', 'backend', 'softmax', 'kernels', 'profiled step ms', 'top kernels (share of step)', 'outside kernels'],
-        profiled.map((r) => [
-          r.config,
-          r.backend,
-          softmaxLabel(r.softmaxCandidates),
-          r.kernels,
-          f0(r.profile!.wallMs),
-          r.profile!.top
-            .slice(0, 6)
-            .map((k) => `${k.kernel} ${pct(k.share)}`)
-            .join(', '),
-          pct(Math.max(0, 1 - r.profile!.kernelMs / r.profile!.wallMs)),
-        ]),
-      ),
-    );
+  if (profiled.length || res.ceiling) {
+    out.push('\n## Where a training step spends its time (step profile)\n\n');
+    out.push(PROFILE_LEGEND);
+    if (res.ceiling) out.push(ceilingTable(res.ceiling));
+    if (profiled.length) {
+      out.push(`\nThis run (${profiled[0].profile!.steps} profiled steps after the timed ones):\n\n`);
+      out.push(profileTable(profiled, res.ceiling));
+    }
+    if (res.cores) out.push(coresSection(res.cores));
+    const before = res.profileBefore;
+    if (before) {
+      const bm = before.machine;
+      out.push(
+        `\nBefore (${before.note}; ${bm.cpu}, ${bm.date.slice(0, 16).replace('T', ' ')} UTC` +
+          `${before.loadAverage ? `, 1-minute load ${before.loadAverage.start.toFixed(2)} at its start` : ''}):\n\n`,
+      );
+      if (before.ceiling) out.push(ceilingTable(before.ceiling));
+      out.push('\n' + profileTable(before.rows, before.ceiling));
+    }
   }
 
   if (res.translation) {
@@ -293,4 +360,103 @@ export function renderMarkdown(res: BenchResults): string {
     );
   }
   return out.join('');
+}
+
+const CATEGORY_LABELS: Record<ProfileCategory, string> = {
+  matmul: 'matrix products',
+  cell: 'recurrent cell',
+  attention: 'attention',
+  embedding: 'embeddings',
+  readout: 'readout + output',
+  loss: 'loss',
+  optimizer: 'optimizer',
+  sync: 'data-parallel sync',
+  other: 'other kernels',
+};
+
+const PROFILE_LEGEND =
+  'Per training step of thread 0 (the trainer\'s thread; with 2 threads it trains on half the batch and waits for the replica), from `src/core/profile.ts`: ' +
+  'every kernel timed without read-backs and charged to a category — *matrix products* (`BatchMatMul`, `_FusedMatMul`, forward and backward), ' +
+  'else the model region that ran it or whose gradient it is: *recurrent cell* (the GRU/LSTM gates\' element-wise work and the padding mask), *attention* (scores, softmax, context), ' +
+  '*embeddings* (lookups and their gradient), *readout + output* (maxout, output projection\'s bias and candidate rows), *loss* (the fused cross-entropy, its JavaScript included), ' +
+  '*optimizer* (clipping and Adam, its JavaScript included), *data-parallel sync* (writing the gradient share, waiting for the other replica, summing the shares), *other kernels* (reshapes, stacks, concatenations). ' +
+  '*outside kernels* = the rest of the step\'s wall time: TensorFlow.js dispatch, the gradient tape, disposal. ' +
+  'Each cell: ms per step (share of the step). *replica waits* = the second thread\'s idle share. ' +
+  'GFLOP/step counts 2·M·K·N per product of every thread; *matmul GFLOP/s* = thread 0\'s product FLOPs ÷ its time in products, also as a share of the ceiling ' +
+  '(the best GFLOP/s of the project\'s kernels on a [1024, 1024] × [1024, 1024] product below; the step\'s smaller products can run a little above it, where their operands stay in cache); *step GFLOP/s* = all product FLOPs ÷ step wall time.\n\n';
+
+function ceilingTable(rows: CeilingRow[]): string {
+  const t = table(
+    ['matrix-product kernel', 'n', 'ms per [n,n]×[n,n]', 'GFLOP/s'],
+    rows.map((r) => [r.label, String(r.n), r.error ? `error: ${r.error}` : f1(r.ms), r.error ? '–' : f1(r.gflops)]),
+  );
+  const fma = fmaGain(rows);
+  if (fma == null && !rows.some((r) => r.key === 'gemm-simd')) return t;
+  return fma == null
+    ? t + '\nRelaxed SIMD was not measured (this runtime does not validate it; Node 20 needs `--experimental-wasm-relaxed-simd`).\n'
+    : t + `\nFused multiply–add (relaxed SIMD) vs multiply-then-add, the GEMM alone: **${fma.toFixed(2)}×** — ${fma >= 1.1 ? "this machine's cores gain from FMA" : "this machine's cores gain little or nothing from FMA (multiplies and adds already overlap)"}.\n`;
+}
+
+/** GFLOP/s of the GEMM with relaxed SIMD ÷ without, when both were measured. */
+export function fmaGain(rows: CeilingRow[] | undefined): number | null {
+  const relaxed = rows?.find((r) => r.key === 'gemm-relaxed' && !r.error);
+  const plain = rows?.find((r) => r.key === 'gemm-simd' && !r.error);
+  return relaxed && plain ? relaxed.gflops / plain.gflops : null;
+}
+
+/** Best GFLOP/s among the ceiling rows (the kernels' practical ceiling). */
+export function ceilingGflops(rows: CeilingRow[] | undefined): number | undefined {
+  const ok = (rows ?? []).filter((r) => !r.error && Number.isFinite(r.gflops) && !r.key.startsWith('torch'));
+  return ok.length ? Math.max(...ok.map((r) => r.gflops)) : undefined;
+}
+
+function profileTable(rows: TrainingRow[], ceiling: CeilingRow[] | undefined): string {
+  const top = ceilingGflops(ceiling);
+  const cats = PROFILE_CATEGORIES.filter((c) => rows.some((r) => r.profile!.threads[0].categories[c].ms > 0));
+  return table(
+    ['config', 'data', 'threads', 'softmax', 'step ms', ...cats.map((c) => CATEGORY_LABELS[c]), 'outside kernels', 'replica waits', 'kernels/step', 'GFLOP/step', 'matmul GFLOP/s', 'of ceiling', 'step GFLOP/s'],
+    rows.map((r) => {
+      const p = r.profile!;
+      const n = p.steps;
+      const t0: StepProfile = p.threads[0];
+      const wall = t0.wallMs / n;
+      const cell = (ms: number) => `${f0(ms)} (${pct(ms / wall)})`;
+      const flops = p.threads.reduce((a, t) => a + t.matmulFlops, 0) / n;
+      const mmGflops = t0.categories.matmul.ms > 0 ? t0.matmulFlops / t0.categories.matmul.ms / 1e6 : NaN;
+      const replica = p.threads[1];
+      return [
+        r.kernels === 'stock' ? `${r.config} (stock kernels)` : r.id.endsWith('simd128') ? `${r.config} (plain SIMD)` : r.config,
+        r.data,
+        String(r.threads),
+        softmaxLabel(r.softmaxCandidates),
+        f0(wall),
+        ...cats.map((c) => cell(t0.categories[c].ms / n)),
+        cell(t0.outsideMs / n),
+        replica ? pct(replica.categories.sync.ms / replica.wallMs) : '–',
+        f0(t0.kernels / n),
+        f1(flops / 1e9),
+        f1(mmGflops),
+        top ? pct(mmGflops / top) : '–',
+        f1(flops / wall / 1e6),
+      ];
+    }),
+  );
+}
+
+/** Two busy cores against one: the bound on two-thread scaling that no synchronisation design removes. */
+function coresSection(c: CoresResult): string {
+  const gemm = c.gemmTogetherGflops / c.gemmAloneGflops;
+  const grads = c.gradientsTogetherMs / c.gradientsAloneMs;
+  return (
+    '\n**Two cores against one** (`bench/lib/cores.ts`: the same work in one worker thread alone, then in two at once; no data parallelism, no synchronisation):\n\n' +
+    table(
+      ['work', 'alone', 'two at once', 'ratio'],
+      [
+        [`packed GEMM [${c.n},${c.n}]×[${c.n},${c.n}], GFLOP/s per thread`, f1(c.gemmAloneGflops), f1(c.gemmTogetherGflops), `${gemm.toFixed(2)}×`],
+        [`forward + backward of 32 sentences (default model, ${softmaxLabel(c.softmaxCandidates)}), ms (two at once: the slower)`, f1(c.gradientsAloneMs), f1(c.gradientsTogetherMs), `${grads.toFixed(2)}×`],
+      ],
+    ) +
+    `\nA two-thread step computes two such halves at once, so on this machine it is at least ${f1(c.gradientsTogetherMs)} ms before exchanging gradients and updating: ` +
+    `the most two threads can gain over one is about 2 ÷ ${grads.toFixed(2)} = ${(2 / grads).toFixed(2)}× on the gradients${gemm > 0.95 ? ' (the products alone scale: the cores share memory bandwidth, not arithmetic)' : ''}.\n`
+  );
 }

@@ -164,6 +164,25 @@ def candidate_logits(model, features, tgt_out, tgt_mask, k, generator):
     return logits, position[tgt_out]
 
 
+def cpu_jiffies():
+    """(busy jiffies of the machine, niced ones included, jiffies of all CPUs, this process's jiffies), or None off Linux."""
+    try:
+        with open("/proc/stat") as f:
+            user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in f.readline().split()[1:9])
+        with open("/proc/self/stat") as f:
+            rest = f.read().rsplit(")", 1)[1].split()
+        return (user + nice + system + irq + softirq + steal, user + nice + system + idle + iowait + irq + softirq + steal, int(rest[11]) + int(rest[12]))
+    except OSError:
+        return None
+
+
+def foreign_share(a, b):
+    """Share of the CPUs other processes used between two `cpu_jiffies` readings, or None."""
+    if a is None or b is None or b[1] == a[1]:
+        return None
+    return max(0.0, ((b[0] - a[0]) - (b[2] - a[2])) / (b[1] - a[1]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--batches", required=True, help="batch file written by bench/run.ts")
@@ -178,6 +197,10 @@ def main():
     ap.add_argument("--softmax-candidates", type=int, default=0)
     ap.add_argument("--lr", type=float, default=0.003)
     ap.add_argument("--clip", type=float, default=5.0)
+    ap.add_argument("--max-foreign", type=float, default=1.0,
+                    help="keep only timed steps during which other processes used at most this share of the CPUs "
+                         "(/proc/stat minus this process; Linux), taking more steps until --steps are kept")
+    ap.add_argument("--max-seconds", type=float, default=600.0, help="with --max-foreign: stop looking for clean steps after this long")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -211,15 +234,25 @@ def main():
     for _ in range(args.warmup):
         step(batches[i % len(batches)])
         i += 1
-    times, tokens, sentences, losses = [], 0, 0, []
-    for _ in range(args.steps):
+    times, tokens, sentences, losses, foreign = [], 0, 0, [], []
+    seen, started = 0, time.perf_counter()
+    while len(times) < args.steps:
         b = batches[i % len(batches)]
+        cpu0 = cpu_jiffies()
         t0 = time.perf_counter()
-        losses.append(step(b))
-        times.append((time.perf_counter() - t0) * 1000)
+        loss = step(b)
+        ms = (time.perf_counter() - t0) * 1000
+        f = foreign_share(cpu0, cpu_jiffies())
+        i += 1
+        seen += 1
+        out_of_time = time.perf_counter() - started > args.max_seconds
+        if f is not None and f > args.max_foreign and not out_of_time:
+            continue
+        losses.append(loss)
+        times.append(ms)
+        foreign.append(f)
         tokens += b["tokens"]
         sentences += b["size"]
-        i += 1
     total = sum(times) / 1000
     srt = sorted(times)
 
@@ -238,6 +271,8 @@ def main():
         "sentencesPerSec": sentences / total,
         "firstLoss": losses[0],
         "lastLoss": losses[-1],
+        "stepsSeen": seen,
+        "foreignCpu": max((x for x in foreign if x is not None), default=None),
     }))
 
 

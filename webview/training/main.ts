@@ -446,6 +446,14 @@ function setStat(name: StatName, value: string): void {
   if (node && node.textContent !== value) node.textContent = value;
 }
 
+/** The badge text and tooltip line for the form of the WebAssembly kernels (`started.simd`), if the run recorded it. */
+function simdLabel(form: 'relaxed' | 'simd' | 'none' | undefined): { text: string; title: string } | undefined {
+  if (form === 'relaxed') return { text: l10n.t('relaxed SIMD'), title: l10n.t('Kernels: WebAssembly relaxed SIMD (fused multiply–add)') };
+  if (form === 'simd') return { text: l10n.t('SIMD'), title: l10n.t('Kernels: WebAssembly SIMD without relaxed SIMD (this runtime does not offer it)') };
+  if (form === 'none') return { text: l10n.t('no SIMD'), title: l10n.t('Kernels: no WebAssembly SIMD (slower JavaScript fallbacks)') };
+  return undefined;
+}
+
 function renderHeader(): void {
   const m = model;
   titleEl.textContent = m.run ? m.run.name : l10n.t('No training run yet');
@@ -454,15 +462,16 @@ function renderHeader(): void {
   stateBadge.textContent = stateText(m.state);
   stateBadge.className = `badge state-${m.state}`;
   const threads = m.started?.threads;
-  backendBadge.textContent = m.backend ? (threads && threads > 1 ? l10n.t('{0} · {1} threads', m.backend, threads) : m.backend) : '';
+  const simd = simdLabel(m.started?.simd);
+  backendBadge.textContent = m.backend ? (threads && threads > 1 ? l10n.t('{0} · {1} threads', m.backend, threads) : m.backend) + (simd ? ` · ${simd.text}` : '') : '';
   backendBadge.hidden = !m.backend;
   backendBadge.title = !m.backend
     ? ''
-    : !threads
-      ? l10n.t('TensorFlow.js backend: {0}', m.backend)
-      : threads === 1
-        ? l10n.t('TensorFlow.js backend: {0}; one training thread', m.backend)
-        : l10n.t('TensorFlow.js backend: {0}; {1} data-parallel training threads', m.backend, threads);
+    : (!threads
+        ? l10n.t('TensorFlow.js backend: {0}', m.backend)
+        : threads === 1
+          ? l10n.t('TensorFlow.js backend: {0}; one training thread', m.backend)
+          : l10n.t('TensorFlow.js backend: {0}; {1} data-parallel training threads', m.backend, threads)) + (simd ? `\n${simd.title}` : '');
   stopButton.hidden = !(m.state === 'running' || m.state === 'stopping');
   stopButton.disabled = m.state !== 'running';
   stopButton.textContent = m.state === 'stopping' ? l10n.t('Stopping…') : l10n.t('Stop');

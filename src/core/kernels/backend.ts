@@ -24,6 +24,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import { registerWasmKernels } from './wasm';
+import { registerFusedKernels } from './fused';
+import { registerSequenceKernels } from './sequence';
 
 /** Backend names understood by {@link initBackend}. */
 export type BackendChoice = 'tensorflow' | 'wasm' | 'cpu';
@@ -125,7 +127,11 @@ async function tryWasm(): Promise<boolean> {
     } finally {
       removeAddedListeners(before);
     }
-    if (ok) registerWasmKernels();
+    if (ok) {
+      registerWasmKernels();
+      registerFusedKernels();
+      registerSequenceKernels();
+    }
     return ok;
   } catch {
     return false;

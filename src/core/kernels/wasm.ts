@@ -57,6 +57,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { pad4, SimdKernels } from './simd';
+import { gemmOnHeap } from './fused';
+
+/**
+ * Which kernel runs the float32 products of `BatchMatMul`: `project` (the
+ * packed SIMD GEMM of `src/core/kernels/simd.wat`, relaxed SIMD where
+ * available; see `gemmOnHeap`) or `xnnpack` (the wasm backend's XNNPACK
+ * GEMM behind the transposes and batching below). `SEQ2SEQ_GEMM` chooses;
+ * the default is `project` (see bench/README.md for the measurements).
+ */
+export function gemmKernel(): 'project' | 'xnnpack' {
+  const v = process.env.SEQ2SEQ_GEMM?.trim().toLowerCase();
+  return v === 'xnnpack' ? 'xnnpack' : 'project';
+}
 
 /** Minimal view of the wasm backend used here (its class is not exported as a type we can rely on). */
 interface WasmBackendLike {
@@ -489,7 +502,8 @@ function makeBatchMatMul(original: KernelConfig): KernelConfig {
     if (kA !== kB) return runOriginal(original, args); // let the original raise its error
     const batchA = sizeOf(a.shape.slice(0, -2));
     const batchB = sizeOf(b.shape.slice(0, -2));
-    if (!transposeA && !transposeB && batchA === 1 && batchB === 1) return runOriginal(original, args);
+    const plainXnnpack = !transposeA && !transposeB && batchA === 1 && batchB === 1;
+    if (plainXnnpack && gemmKernel() === 'xnnpack') return runOriginal(original, args);
     if (batchA !== batchB && batchA !== 1 && batchB !== 1) return runOriginal(original, args);
     let batchShape: number[];
     try {
@@ -501,6 +515,15 @@ function makeBatchMatMul(original: KernelConfig): KernelConfig {
     const finalShape = [...batchShape, m, n];
     const a3 = view(a, [batchA, a.shape[ra - 2], a.shape[ra - 1]]);
     const b3 = view(b, [batchB, b.shape[rb - 2], b.shape[rb - 1]]);
+    if (gemmKernel() === 'project') {
+      // Every float32 product on the project's packed SIMD GEMM (transposes read through strides).
+      const out = gemmOnHeap(a3, b3, transposeA, transposeB, backend);
+      if (out) {
+        out.shape = finalShape;
+        return out;
+      }
+      if (plainXnnpack) return runOriginal(original, args);
+    }
     const temps: TensorInfo[] = [];
     try {
       if (batchA === 1 && batchB === 1) {
@@ -888,6 +911,66 @@ function sumRows(x: Float32Array, M: number, N: number, out: Float32Array): void
   out.set(acc);
 }
 
+/**
+ * `Unpack` (`tf.unstack`) for wasm: output i is `x` with the `axis` index
+ * fixed to i, copied row by row with `TypedArray.set`. The stock kernel runs
+ * one generic strided `Slice` per output, which took ~6 ms for each of the
+ * `[64, 11, 768]` per-step projections a training step unstacks (17% of a
+ * candidate-softmax step before, see bench/results/profile-before.json).
+ */
+function makeUnpack(original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args) => {
+    const backend = args.backend as unknown as WasmBackendLike;
+    const x = args.inputs.value as TensorInfo;
+    if (x.dtype !== 'float32' && x.dtype !== 'int32') return original.kernelFunc(args);
+    const rank = x.shape.length;
+    let axis = (args.attrs as unknown as { axis: number }).axis;
+    if (axis < 0) axis += rank;
+    const num = x.shape[axis];
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const shape = x.shape.filter((_, i) => i !== axis);
+    const outs = Array.from({ length: num }, () => backend.makeOutput(shape.slice(), x.dtype));
+    // Views after every makeOutput (malloc may grow the heap and detach older views).
+    const src = backend.typedArrayFromHeap(x);
+    for (let i = 0; i < num; i++) {
+      const dst = backend.typedArrayFromHeap(outs[i]);
+      for (let o = 0; o < outer; o++) {
+        const from = (o * num + i) * inner;
+        (dst as Float32Array).set((src as Float32Array).subarray(from, from + inner), o * inner);
+      }
+    }
+    return outs;
+  };
+  return { kernelName: 'Unpack', backendName: BACKEND, setupFunc: original.setupFunc, kernelFunc };
+}
+
+/** `Pack` (`tf.stack`) for wasm: the inverse copy of {@link makeUnpack} (the stock kernel expands each input and concatenates). */
+function makePack(original: KernelConfig): KernelConfig {
+  const kernelFunc: KernelFunc = (args) => {
+    const backend = args.backend as unknown as WasmBackendLike;
+    const xs = args.inputs as unknown as TensorInfo[];
+    const num = xs.length;
+    const first = xs[0];
+    if (num < 2 || (first.dtype !== 'float32' && first.dtype !== 'int32') || xs.some((t) => t.dtype !== first.dtype || t.shape.length !== first.shape.length || t.shape.some((d, i) => d !== first.shape[i]))) {
+      return original.kernelFunc(args);
+    }
+    const rank = first.shape.length + 1;
+    let axis = (args.attrs as unknown as { axis: number }).axis;
+    if (axis < 0) axis += rank;
+    const outer = sizeOf(first.shape.slice(0, axis));
+    const inner = sizeOf(first.shape.slice(axis));
+    const out = backend.makeOutput([...first.shape.slice(0, axis), num, ...first.shape.slice(axis)], first.dtype);
+    const dst = backend.typedArrayFromHeap(out) as Float32Array;
+    for (let i = 0; i < num; i++) {
+      const src = backend.typedArrayFromHeap(xs[i]) as Float32Array;
+      for (let o = 0; o < outer; o++) dst.set(src.subarray(o * inner, (o + 1) * inner), (o * num + i) * inner);
+    }
+    return out;
+  };
+  return { kernelName: 'Pack', backendName: BACKEND, setupFunc: original.setupFunc, kernelFunc };
+}
+
 function replace(config: KernelConfig): void {
   const name = config.kernelName;
   if (!originals.has(name)) originals.set(name, tf.getKernel(name, BACKEND) ?? null);
@@ -919,6 +1002,8 @@ export function registerWasmKernels(): void {
   const identity = mustGetKernel('Identity');
   const sum = mustGetKernel('Sum');
   const cast = mustGetKernel('Cast');
+  const unpack = mustGetKernel('Unpack');
+  const pack = mustGetKernel('Pack');
   // Our matMul wrappers call the *original* Transpose (see transposeWith).
   originalTranspose = transpose;
   replace(makeBatchMatMul(bmm));
@@ -929,6 +1014,8 @@ export function registerWasmKernels(): void {
   replace(makeAlias(identity));
   replace(makeAlias(cast, true));
   replace(makeSum(sum));
+  replace(makeUnpack(unpack));
+  replace(makePack(pack));
   replace({ kernelName: 'UnsortedSegmentSum', backendName: BACKEND, kernelFunc: unsortedSegmentSum });
   registered = true;
 }
@@ -957,4 +1044,4 @@ export function wasmKernelsRegistered(): boolean {
 }
 
 /** Names of the kernels this module registers for `wasm`. */
-export const WASM_KERNEL_NAMES: readonly string[] = ['BatchMatMul', '_FusedMatMul', 'GatherV2', 'Transpose', 'Tanh', 'Identity', 'Cast', 'Sum', 'UnsortedSegmentSum'];
+export const WASM_KERNEL_NAMES: readonly string[] = ['BatchMatMul', '_FusedMatMul', 'GatherV2', 'Transpose', 'Tanh', 'Identity', 'Cast', 'Sum', 'Unpack', 'Pack', 'UnsortedSegmentSum'];

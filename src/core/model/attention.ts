@@ -10,6 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AttentionKind } from '../config/config';
+import { fusedAttention, fusedKernelsAvailable, fusedKernelsFit } from '../kernels/fused';
+import { region } from '../profile';
 import { ParameterStore } from './parameters';
 
 /** Additive bias for attention scores: 0 on real tokens, −1e9 on padding. `[batch, srcLen]`. */
@@ -76,12 +78,24 @@ export class BahdanauAttention implements Attention {
     return tf.reshape(tf.matMul(tf.reshape(values, [b * s, d]), this.wk), [b, s, this.attnDim]);
   }
 
+  /** The query projection `W_q [queryDim, attnDim]` and `v [attnDim]`, for the fused decoder. */
+  get queryWeights(): { wq: tf.Variable; v: tf.Tensor1D } {
+    return { wq: this.wq, v: tf.reshape(this.v, [this.attnDim]) as tf.Tensor1D };
+  }
+
   attend(query: tf.Tensor2D, keys: tf.Tensor3D, values: tf.Tensor3D, bias: tf.Tensor2D): AttentionResult {
-    const [b, s] = bias.shape;
-    const q = tf.expandDims(tf.matMul(query, this.wq), 1); // [b, 1, a]
-    const hidden = tf.tanh(tf.add(keys, q)); // [b, s, a]
-    const scores = tf.reshape(tf.matMul(tf.reshape(hidden, [b * s, this.attnDim]), this.v), [b, s]) as tf.Tensor2D;
-    return normalise(scores, values, bias);
+    if (fusedKernelsAvailable() && fusedKernelsFit(this.attnDim, values.shape[2])) {
+      // One kernel for tanh(K + q), the scores, the masked softmax and the context (and one for their gradient).
+      const q = tf.matMul(query, this.wq) as tf.Tensor2D;
+      return region('attention', () => fusedAttention(keys, q, tf.reshape(this.v, [this.attnDim]), values, bias));
+    }
+    return region('attention', () => {
+      const [b, s] = bias.shape;
+      const q = tf.expandDims(tf.matMul(query, this.wq), 1); // [b, 1, a]
+      const hidden = tf.tanh(tf.add(keys, q)); // [b, s, a]
+      const scores = tf.reshape(tf.matMul(tf.reshape(hidden, [b * s, this.attnDim]), this.v), [b, s]) as tf.Tensor2D;
+      return normalise(scores, values, bias);
+    });
   }
 }
 
@@ -106,8 +120,13 @@ export class LuongAttention implements Attention {
   }
 
   attend(query: tf.Tensor2D, keys: tf.Tensor3D, values: tf.Tensor3D, bias: tf.Tensor2D): AttentionResult {
-    const scores = tf.sum(tf.mul(keys, tf.expandDims(query, 1)), 2) as tf.Tensor2D; // [b, s]
-    return normalise(scores, values, bias);
+    if (fusedKernelsAvailable() && fusedKernelsFit(keys.shape[2], values.shape[2])) {
+      return region('attention', () => fusedAttention(keys, query, undefined, values, bias));
+    }
+    return region('attention', () => {
+      const scores = tf.sum(tf.mul(keys, tf.expandDims(query, 1)), 2) as tf.Tensor2D; // [b, s]
+      return normalise(scores, values, bias);
+    });
   }
 }
 

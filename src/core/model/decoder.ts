@@ -38,7 +38,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../config/config';
 import { Random } from '../random';
-import { Attention, makeAttention, maskBias } from './attention';
+import { Attention, BahdanauAttention, makeAttention, maskBias } from './attention';
+import { region } from '../profile';
+import { attentionDecoder, sequenceKernelsAvailable, sequenceKernelsFit } from '../kernels/sequence';
 import { ParameterStore } from './parameters';
 import { makeCell, RecurrentCell, RnnState } from './rnn';
 
@@ -186,7 +188,7 @@ export class RecurrentDecoder {
    * @param ids `[n]` int32 @returns `[n, embeddingSize]`
    */
   embed(ids: tf.Tensor1D, dropout?: Dropout): tf.Tensor2D {
-    return maybeDropout(tf.gather(this.embedding, ids) as tf.Tensor2D, dropout);
+    return maybeDropout(region('embedding', () => tf.gather(this.embedding, ids) as tf.Tensor2D), dropout);
   }
 
   /**
@@ -237,6 +239,39 @@ export class RecurrentDecoder {
   }
 
   /**
+   * All decoder steps of a teacher-forced batch on one kernel (and one for
+   * their gradient, `src/core/kernels/sequence.ts`): the same states and
+   * contexts as `step` at every position, where available — one layer,
+   * Bahdanau attention (its query is the previous state, so no step's output
+   * feeds the next one's input), sizes multiples of 4, the wasm backend.
+   * @param xe `[batch, T, G·hidden]` the previous words' `projectEmbeddings`
+   * @returns per position (batch-major, `[batch·T, ·]`) the states s_t, the contexts c_t and, with readout `attentional`, õ_t; or null where unavailable
+   */
+  decodeAll(xe: tf.Tensor3D, state: DecoderState, src: EncodedSource): { hidden: tf.Tensor2D; context: tf.Tensor2D; attentional?: tf.Tensor2D } | null {
+    const att = this.attention;
+    if (!(att instanceof BahdanauAttention) || this.cells.length !== 1 || !sequenceKernelsAvailable()) return null;
+    const [b, T, GH] = xe.shape;
+    const H = this.config.hiddenSize;
+    const [, , A] = src.keys!.shape;
+    const D = src.outputs.shape[2];
+    if (!sequenceKernelsFit(H, A, D, GH)) return null;
+    const cell = this.cells[0];
+    const { wq, v } = att.queryWeights;
+    const { wh, bh } = cell.recurrent;
+    const s0 = state.layers[0];
+    const r = region('attention', () => attentionDecoder(cell.kind, xe, src.keys!, src.outputs, src.bias, v, wq, this.feedInput ? this.wFeed : undefined, wh, bh, s0.h, s0.c));
+    const hidden = tf.reshape(r.hs, [b * T, H]) as tf.Tensor2D;
+    const context = tf.reshape(r.ctx, [b * T, D]) as tf.Tensor2D;
+    let attentional: tf.Tensor2D | undefined;
+    if (this.config.readout === 'attentional') {
+      // õ_t = tanh(W_c [s_t; c_t] + b_c) of every position at once (Bahdanau attention does not feed it back).
+      const attInput = this.contextAtOutput ? tf.concat([hidden, context], 1) : hidden;
+      attentional = tf.tanh(tf.add(tf.matMul(attInput, this.wRead!), this.bRead!)) as tf.Tensor2D;
+    }
+    return { hidden, context, attentional };
+  }
+
+  /**
    * The readout features r_t of steps (see the module comment), for many
    * positions at once.
    * @param steps `hidden [n, hidden]`, `context [n, encDim]` and, with readout `attentional`, `attentional [n, hidden]`
@@ -244,6 +279,10 @@ export class RecurrentDecoder {
    * @returns `[n, readoutFeatures]`
    */
   readout(steps: { hidden: tf.Tensor2D; context: tf.Tensor2D; attentional?: tf.Tensor2D }, prevEmb: tf.Tensor2D): tf.Tensor2D {
+    return region('readout', () => this.readoutOf(steps, prevEmb));
+  }
+
+  private readoutOf(steps: { hidden: tf.Tensor2D; context: tf.Tensor2D; attentional?: tf.Tensor2D }, prevEmb: tf.Tensor2D): tf.Tensor2D {
     if (this.config.readout === 'attentional') return steps.attentional!;
     const parts = this.contextAtOutput ? [steps.hidden, steps.context, prevEmb] : [steps.hidden, prevEmb];
     const deep = tf.concat(parts, 1) as tf.Tensor2D;
@@ -261,7 +300,9 @@ export class RecurrentDecoder {
    */
   logits(features: tf.Tensor2D, dropout?: Dropout, candidates?: tf.Tensor1D): tf.Tensor2D {
     const x = maybeDropout(features, dropout);
-    if (!candidates) return tf.add(tf.matMul(x, this.wOut, false, true), this.bOut);
-    return tf.add(tf.matMul(x, tf.gather(this.wOut, candidates), false, true), tf.gather(this.bOut, candidates));
+    return region('readout', () => {
+      if (!candidates) return tf.add(tf.matMul(x, this.wOut, false, true), this.bOut);
+      return tf.add(tf.matMul(x, tf.gather(this.wOut, candidates), false, true), tf.gather(this.bOut, candidates));
+    });
   }
 }

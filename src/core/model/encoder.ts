@@ -17,8 +17,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { encoderUnits, type ModelConfig } from '../config/config';
 import { Random } from '../random';
+import { region } from '../profile';
 import { ParameterStore } from './parameters';
-import { makeCell, maskedState, RecurrentCell, RnnState } from './rnn';
+import { makeCell, RecurrentCell, RnnState } from './rnn';
 
 export interface EncoderOutput {
   /** Top-layer outputs `[batch, srcLen, outputSize]` (both directions concatenated). */
@@ -62,16 +63,16 @@ export class RecurrentEncoder {
    */
   encode(srcIds: tf.Tensor2D, srcMask: tf.Tensor2D, dropout?: { rate: number; random: Random }): EncoderOutput {
     const [batch, srcLen] = srcIds.shape;
-    let input = tf.gather(this.embedding, srcIds) as tf.Tensor3D; // [b, s, e]
+    let input = region('embedding', () => tf.gather(this.embedding, srcIds) as tf.Tensor3D); // [b, s, e]
     if (dropout && dropout.rate > 0) input = tf.dropout(input, dropout.rate, undefined, dropout.random.int(2 ** 31)) as tf.Tensor3D;
     const stepMasks = tf.unstack(tf.expandDims(srcMask, 2), 1) as tf.Tensor2D[]; // srcLen × [b, 1]
     let final: tf.Tensor2D | undefined;
     for (let l = 0; l < this.layers.length; l++) {
       const { fwd, bwd } = this.layers[l];
       const flat = tf.reshape(input, [batch * srcLen, input.shape[2]]) as tf.Tensor2D;
-      const f = this.run(fwd, flat, batch, srcLen, stepMasks, false);
+      const f = this.run(fwd, flat, batch, srcLen, stepMasks, srcMask, false);
       if (bwd) {
-        const b = this.run(bwd, flat, batch, srcLen, stepMasks, true);
+        const b = this.run(bwd, flat, batch, srcLen, stepMasks, srcMask, true);
         input = tf.concat([f.outputs, b.outputs], 2);
         final = tf.concat([f.final, b.final], 1);
       } else {
@@ -85,14 +86,17 @@ export class RecurrentEncoder {
     return { outputs: input, final: final! };
   }
 
-  private run(cell: RecurrentCell, flat: tf.Tensor2D, batch: number, srcLen: number, masks: tf.Tensor2D[], reverse: boolean) {
-    const proj = tf.reshape(cell.projectInputs(flat), [batch, srcLen, -1]);
+  private run(cell: RecurrentCell, flat: tf.Tensor2D, batch: number, srcLen: number, masks: tf.Tensor2D[], srcMask: tf.Tensor2D, reverse: boolean) {
+    const proj = tf.reshape(cell.projectInputs(flat), [batch, srcLen, -1]) as tf.Tensor3D;
+    // The whole direction on one kernel where available; the same states step by step otherwise.
+    const whole = cell.sequence(proj, cell.zeroState(batch), srcMask, reverse);
+    if (whole) return { outputs: whole.outputs, final: whole.final.h };
     const steps = tf.unstack(proj, 1) as tf.Tensor2D[];
     let state: RnnState = cell.zeroState(batch);
     const outputs: tf.Tensor2D[] = new Array(srcLen);
     for (let i = 0; i < srcLen; i++) {
       const t = reverse ? srcLen - 1 - i : i;
-      state = maskedState(cell.step(steps[t], state), state, masks[t]);
+      state = cell.stepMasked(steps[t], state, masks[t]);
       outputs[t] = state.h;
     }
     return { outputs: tf.stack(outputs, 1) as tf.Tensor3D, final: state.h };

@@ -15,6 +15,7 @@
  * al. 2016, §7; Vaswani et al. 2017, §5.4).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedSoftmaxCrossEntropy } from '../kernels/fused';
 
 /**
  * Below this probability the gold token's NLL is recomputed from the logits
@@ -39,10 +40,18 @@ export function maskedCrossEntropy(logits: tf.Tensor2D, targets: Int32Array, mas
     throw new RangeError(`maskedCrossEntropy: ${n} positions in the logits but ${targets.length} targets and ${mask.length} mask values`);
   }
   if (!withGradient) {
+    const fused = fusedSoftmaxCrossEntropy(logits, targets, mask, 0, false);
+    if (fused) return tf.scalar(fused.nll);
     const probs = softmaxData(logits);
     return tf.scalar(nllFromProbs(probs, logits, targets, mask, vocab));
   }
   const fn = tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
+    // On wasm: one kernel over the heap (log-sum-exp and gradient rows in SIMD, src/core/kernels/fused.ts).
+    const fused = fusedSoftmaxCrossEntropy(z as tf.Tensor2D, targets, mask, 0, true);
+    if (fused) {
+      save([fused.grad!]);
+      return { value: tf.scalar(fused.nll), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(saved[0], dy)] };
+    }
     const grad = softmaxData(z as tf.Tensor2D); // a fresh copy: becomes the gradient in place
     const total = nllFromProbs(grad, z as tf.Tensor2D, targets, mask, vocab);
     for (let i = 0; i < n; i++) {
@@ -158,10 +167,18 @@ export function smoothedCrossEntropy(logits: tf.Tensor2D, targets: Int32Array, m
     return (1 - epsilon) * nll + epsilon * uniform;
   };
   if (!withGradient) {
+    const fused = fusedSoftmaxCrossEntropy(logits, targets, mask, epsilon, false);
+    if (fused) return { loss: tf.scalar((1 - epsilon) * fused.nll + epsilon * fused.uniform), nllSum: tf.scalar(fused.nll) };
     const total = smoothedSum(softmaxData(logits), logits);
     return { loss: tf.scalar(total), nllSum: tf.scalar(nll) };
   }
   const fn = tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
+    const fused = fusedSoftmaxCrossEntropy(z as tf.Tensor2D, targets, mask, epsilon, true);
+    if (fused) {
+      nll = fused.nll;
+      save([fused.grad!]);
+      return { value: tf.scalar((1 - epsilon) * fused.nll + epsilon * fused.uniform), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(saved[0], dy)] };
+    }
     const grad = softmaxData(z as tf.Tensor2D);
     const total = smoothedSum(grad, z as tf.Tensor2D);
     const off = epsilon / vocab;

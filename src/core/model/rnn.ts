@@ -10,6 +10,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CellKind } from '../config/config';
+import { fusedGru, fusedKernelsAvailable, fusedKernelsFit, fusedLstm } from '../kernels/fused';
+import { rnnSequence, sequenceKernelsAvailable } from '../kernels/sequence';
+import { region } from '../profile';
 import { ParameterStore } from './parameters';
 
 /** Recurrent state: `h` and, for LSTM, the memory cell `c`; each `[batch, hidden]`. */
@@ -36,8 +39,25 @@ export interface RecurrentCell {
    * @returns next state
    */
   step(xProj: tf.Tensor2D, state: RnnState): RnnState;
+  /**
+   * `step`, then keep the previous state where `mask` is 0 (padding), as
+   * {@link maskedState}; one fused kernel where available.
+   * @param mask `[batch, 1]`, 1 for real tokens
+   */
+  stepMasked(xProj: tf.Tensor2D, state: RnnState, mask: tf.Tensor2D): RnnState;
   /** Zero state for a batch. */
   zeroState(batch: number): RnnState;
+  /**
+   * The whole sequence on one kernel where available (`src/core/kernels/sequence.ts`),
+   * the same as `stepMasked` at every position.
+   * @param xProj `[batch, T, G·hidden]` from `projectInputs`
+   * @param mask `[batch, T]`, 1 for real tokens (padding keeps the state)
+   * @param reverse run from the last position to the first
+   * @returns the state after each position `[batch, T, hidden]` and the final state, or null where unavailable
+   */
+  sequence(xProj: tf.Tensor3D, state: RnnState, mask: tf.Tensor2D, reverse: boolean): { outputs: tf.Tensor3D; final: RnnState } | null;
+  /** The recurrent weights for the fused decoder: `W_h [hidden, G·hidden]` and (GRU) `b_h`. */
+  readonly recurrent: { wh: tf.Variable; bh?: tf.Variable };
 }
 
 /**
@@ -66,6 +86,35 @@ export class GruCell implements RecurrentCell {
   }
 
   step(xProj: tf.Tensor2D, state: RnnState): RnnState {
+    return this.fused() ? this.fusedStep(xProj, state) : region('cell', () => this.gruStep(xProj, state));
+  }
+
+  stepMasked(xProj: tf.Tensor2D, state: RnnState, mask: tf.Tensor2D): RnnState {
+    return this.fused() ? this.fusedStep(xProj, state, mask) : maskedState(this.step(xProj, state), state, mask);
+  }
+
+  /** Whether this step runs on the fused kernels of `src/core/kernels/fused.ts`. */
+  private fused(): boolean {
+    return fusedKernelsAvailable() && fusedKernelsFit(this.hiddenSize);
+  }
+
+  get recurrent(): { wh: tf.Variable; bh: tf.Variable } {
+    return { wh: this.wh, bh: this.bh };
+  }
+
+  sequence(xProj: tf.Tensor3D, state: RnnState, mask: tf.Tensor2D, reverse: boolean): { outputs: tf.Tensor3D; final: RnnState } | null {
+    if (!sequenceKernelsAvailable() || !this.fused()) return null;
+    const r = region('cell', () => rnnSequence('gru', xProj, this.wh, this.bh, state.h, undefined, mask, reverse));
+    return { outputs: r.hs, final: { h: r.h } };
+  }
+
+  /** The fused form: `h·W_h` as one product, then one kernel for the gates (`b_h` and the mask blend included). */
+  private fusedStep(xProj: tf.Tensor2D, state: RnnState, mask?: tf.Tensor2D): RnnState {
+    const hp = tf.matMul(state.h, this.wh) as tf.Tensor2D;
+    return { h: region('cell', () => fusedGru(xProj, hp, this.bh as tf.Tensor1D, state.h, mask)) };
+  }
+
+  private gruStep(xProj: tf.Tensor2D, state: RnnState): RnnState {
     const H = this.hiddenSize;
     const hProj = tf.add(tf.matMul(state.h, this.wh), this.bh) as tf.Tensor2D;
     const [xRz, xN] = tf.split(xProj, [2 * H, H], 1);
@@ -108,6 +157,35 @@ export class LstmCell implements RecurrentCell {
   }
 
   step(xProj: tf.Tensor2D, state: RnnState): RnnState {
+    return this.fused() ? this.fusedStep(xProj, state) : region('cell', () => this.lstmStep(xProj, state));
+  }
+
+  stepMasked(xProj: tf.Tensor2D, state: RnnState, mask: tf.Tensor2D): RnnState {
+    return this.fused() ? this.fusedStep(xProj, state, mask) : maskedState(this.step(xProj, state), state, mask);
+  }
+
+  /** Whether this step runs on the fused kernels of `src/core/kernels/fused.ts`. */
+  private fused(): boolean {
+    return fusedKernelsAvailable() && fusedKernelsFit(this.hiddenSize);
+  }
+
+  get recurrent(): { wh: tf.Variable } {
+    return { wh: this.wh };
+  }
+
+  sequence(xProj: tf.Tensor3D, state: RnnState, mask: tf.Tensor2D, reverse: boolean): { outputs: tf.Tensor3D; final: RnnState } | null {
+    if (!sequenceKernelsAvailable() || !this.fused()) return null;
+    const r = region('cell', () => rnnSequence('lstm', xProj, this.wh, undefined, state.h, state.c, mask, reverse));
+    return { outputs: r.hs, final: { h: r.h, c: r.c } };
+  }
+
+  /** The fused form: `h·W_h` as one product, then one kernel for the gates and the cell (and the mask blend). */
+  private fusedStep(xProj: tf.Tensor2D, state: RnnState, mask?: tf.Tensor2D): RnnState {
+    const hp = tf.matMul(state.h, this.wh) as tf.Tensor2D;
+    return region('cell', () => fusedLstm(xProj, hp, state.h, state.c!, mask));
+  }
+
+  private lstmStep(xProj: tf.Tensor2D, state: RnnState): RnnState {
     const H = this.hiddenSize;
     const gates = tf.add(xProj, tf.matMul(state.h, this.wh));
     const [ifo, g] = tf.split(gates, [3 * H, H], 1);
@@ -133,5 +211,5 @@ export function makeCell(kind: CellKind, params: ParameterStore, name: string, i
  */
 export function maskedState(next: RnnState, prev: RnnState, mask: tf.Tensor2D): RnnState {
   const blend = (a: tf.Tensor2D, b: tf.Tensor2D) => tf.add(b, tf.mul(mask, tf.sub(a, b))) as tf.Tensor2D;
-  return next.c ? { h: blend(next.h, prev.h), c: blend(next.c, prev.c!) } : { h: blend(next.h, prev.h) };
+  return region('cell', () => (next.c ? { h: blend(next.h, prev.h), c: blend(next.c, prev.c!) } : { h: blend(next.h, prev.h) }));
 }

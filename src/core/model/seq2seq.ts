@@ -7,20 +7,17 @@ import type { ModelConfig } from '../config/config';
 import { Random } from '../random';
 import { EncodedSource, DecoderState, DecoderStepOutput, RecurrentDecoder } from './decoder';
 import { RecurrentEncoder } from './encoder';
-import type { BatchTensors, LossOptions, LossResult, StepOutput, TranslationModel } from './types';
+import type { BatchTensors, LossOptions, LossResult, SampledCandidates, StepOutput, TranslationModel } from './types';
 import { smoothedCrossEntropy } from './loss';
+import { region } from '../profile';
 import { ParameterStore } from './parameters';
 
 export type { BatchTensors, LossOptions, LossResult } from './types';
 
 /** Output words scored in one training step, with their logit corrections. */
-export interface CandidateSet {
-  /** `[c]` candidate word ids, ascending. */
-  ids: Int32Array;
+export interface CandidateSet extends SampledCandidates {
   /** `[positions]` gold targets as indices into `ids`. */
   targets: Int32Array;
-  /** `[c]` added to each candidate's logit: 0 for words always included, −log π for words sampled with probability π. */
-  logitOffsets: Float32Array;
 }
 
 /**
@@ -35,14 +32,14 @@ export interface CandidateSet {
  * estimates the full one.
  * @param tgtOut `[positions]` gold ids; @param mask `[positions]`
  */
-export function candidateSet(
+export function sampleCandidates(
   tgtOut: Int32Array,
   mask: Float32Array,
   vocabSize: number,
   frequent: number,
   samples: number,
   random: Random,
-): CandidateSet {
+): SampledCandidates {
   const golds = new Set<number>();
   for (let i = 0; i < tgtOut.length; i++) if (mask[i] !== 0 && tgtOut[i] >= frequent) golds.add(tgtOut[i]);
   const pool = vocabSize - frequent - golds.size;
@@ -57,15 +54,41 @@ export function candidateSet(
   const logitOffsets = new Float32Array(ids.length);
   for (let i = 0; i < frequent; i++) ids[i] = i;
   const offset = draw > 0 ? -Math.log(draw / pool) : 0;
-  const pos = new Map<number, number>();
   extra.forEach((id, j) => {
     ids[frequent + j] = id;
-    pos.set(id, frequent + j);
     if (sampled.has(id)) logitOffsets[frequent + j] = offset;
   });
+  return { ids, logitOffsets, frequent };
+}
+
+/**
+ * The gold targets of `tgtOut` as indices into the candidates (padding
+ * positions, whose id may be missing, get 0).
+ * @throws Error when a real target is not among the candidates
+ */
+export function withTargets(c: SampledCandidates, tgtOut: Int32Array, mask: Float32Array): CandidateSet {
+  const pos = new Map<number, number>();
+  for (let j = c.frequent; j < c.ids.length; j++) pos.set(c.ids[j], j);
   const targets = new Int32Array(tgtOut.length);
-  for (let i = 0; i < tgtOut.length; i++) targets[i] = tgtOut[i] < frequent ? tgtOut[i] : (pos.get(tgtOut[i]) ?? 0);
-  return { ids, targets, logitOffsets };
+  for (let i = 0; i < tgtOut.length; i++) {
+    const y = tgtOut[i];
+    const p = y < c.frequent ? y : pos.get(y);
+    if (p === undefined && mask[i] !== 0) throw new Error(`softmax candidates: the gold word ${y} is not among the candidates`);
+    targets[i] = p ?? 0;
+  }
+  return { ...c, targets };
+}
+
+/** {@link sampleCandidates} for a batch, with its gold targets as candidate indices. */
+export function candidateSet(
+  tgtOut: Int32Array,
+  mask: Float32Array,
+  vocabSize: number,
+  frequent: number,
+  samples: number,
+  random: Random,
+): CandidateSet {
+  return withTargets(sampleCandidates(tgtOut, mask, vocabSize, frequent, samples, random), tgtOut, mask);
 }
 
 /** The recurrent encoder–decoder (`model.type: "rnn"`). */
@@ -112,27 +135,30 @@ export class Seq2SeqModel implements TranslationModel<EncodedSource, DecoderStat
       // All decoder inputs are known: embed and project them in one matMul, run the
       // recurrence, then the readout and the output projection for all positions at once.
       const emb = this.decoder.embed(tf.reshape(batch.tgtIn, [b * tgtLen]) as tf.Tensor1D, dropout); // [b·T, E], batch-major
-      const steps = tf.unstack(tf.reshape(this.decoder.projectEmbeddings(emb), [b, tgtLen, -1]), 1) as tf.Tensor2D[];
-      const outs: DecoderStepOutput[] = [];
-      for (let t = 0; t < tgtLen; t++) {
-        const r = this.decoder.step(steps[t], state, src, dropout);
-        state = r.state;
-        outs.push(r);
-      }
-      const flat = (xs: tf.Tensor2D[]) => tf.reshape(tf.stack(xs, 1), [b * tgtLen, -1]) as tf.Tensor2D;
-      const features = this.decoder.readout(
-        {
+      const xe = tf.reshape(this.decoder.projectEmbeddings(emb), [b, tgtLen, -1]) as tf.Tensor3D;
+      // All steps on one kernel where available (src/core/kernels/sequence.ts), else step by step.
+      let positions = this.decoder.decodeAll(xe, state, src);
+      if (!positions) {
+        const steps = tf.unstack(xe, 1) as tf.Tensor2D[];
+        const outs: DecoderStepOutput[] = [];
+        for (let t = 0; t < tgtLen; t++) {
+          const r = this.decoder.step(steps[t], state, src, dropout);
+          state = r.state;
+          outs.push(r);
+        }
+        const flat = (xs: tf.Tensor2D[]) => tf.reshape(tf.stack(xs, 1), [b * tgtLen, -1]) as tf.Tensor2D;
+        positions = {
           hidden: flat(outs.map((o) => o.hidden)),
           context: flat(outs.map((o) => o.context)),
           attentional: outs[0].attentional ? flat(outs.map((o) => o.attentional!)) : undefined,
-        },
-        emb,
-      );
+        };
+      }
+      const features = this.decoder.readout(positions, emb);
       const k = opts.softmaxCandidates ?? 0;
       if (k > 0 && k < this.tgtVocabSize) {
-        const c = candidateSet(batch.tgtOut, batch.tgtMask, this.tgtVocabSize, k, k, opts.random);
+        const c = opts.candidates ? withTargets(opts.candidates, batch.tgtOut, batch.tgtMask) : candidateSet(batch.tgtOut, batch.tgtMask, this.tgtVocabSize, k, k, opts.random);
         const logits = tf.add(this.decoder.logits(features, dropout, tf.tensor1d(c.ids, 'int32')), tf.tensor1d(c.logitOffsets)) as tf.Tensor2D;
-        const r = smoothedCrossEntropy(logits, c.targets, batch.tgtMask, opts.training ? (opts.labelSmoothing ?? 0) : 0, opts.training);
+        const r = region('loss', () => smoothedCrossEntropy(logits, c.targets, batch.tgtMask, opts.training ? (opts.labelSmoothing ?? 0) : 0, opts.training), { wall: true });
         return { nllSum: r.nllSum, loss: tf.div(r.loss, Math.max(tokens, 1)) as tf.Scalar };
       }
       logits = this.decoder.logits(features, dropout);
@@ -158,7 +184,7 @@ export class Seq2SeqModel implements TranslationModel<EncodedSource, DecoderStat
       }
       logits = tf.reshape(tf.stack(perStep, 1), [b * tgtLen, this.tgtVocabSize]) as tf.Tensor2D;
     }
-    const r = smoothedCrossEntropy(logits, batch.tgtOut, batch.tgtMask, opts.training ? (opts.labelSmoothing ?? 0) : 0, opts.training);
+    const r = region('loss', () => smoothedCrossEntropy(logits, batch.tgtOut, batch.tgtMask, opts.training ? (opts.labelSmoothing ?? 0) : 0, opts.training), { wall: true });
     return { nllSum: r.nllSum, loss: tf.div(r.loss, Math.max(tokens, 1)) as tf.Scalar };
   }
 

@@ -27,6 +27,16 @@ export interface BatchTensors {
 }
 
 /** Options for a forward pass that computes the loss. */
+/** The output words a sampled softmax scores (see `sampleCandidates` in `seq2seq.ts`). */
+export interface SampledCandidates {
+  /** `[c]` candidate word ids: `0 … frequent − 1`, then the others ascending. */
+  ids: Int32Array;
+  /** `[c]` added to each candidate's logit: 0 for words always included, −log π for words sampled with probability π. */
+  logitOffsets: Float32Array;
+  /** Ids below this are always candidates, at their own index. */
+  frequent: number;
+}
+
 export interface LossOptions {
   /** Apply dropout (training) or not (validation). */
   training: boolean;
@@ -45,6 +55,13 @@ export interface LossOptions {
    * Memisevic & Bengio 2015, sec. 3). 0 or undefined: full softmax.
    */
   softmaxCandidates?: number;
+  /**
+   * With `softmaxCandidates`: the candidate words already drawn for a batch
+   * that contains this one (data-parallel replicas score their shares
+   * against the whole batch's draw, so two threads compute what one does);
+   * absent: drawn here from `random`.
+   */
+  candidates?: SampledCandidates;
   /**
    * Training only: label smoothing ε of the objective (`train.labelSmoothing`,
    * see `smoothedCrossEntropy`); `LossResult.nllSum` stays the plain NLL.

@@ -16,6 +16,12 @@ export interface RunStartedEvent {
   backend: BackendName;
   /** Training threads (data-parallel replicas, the caller's included); absent in runs recorded before it was. */
   threads?: number;
+  /**
+   * Form of the project's WebAssembly kernels (`src/core/kernels/simd.ts`):
+   * `relaxed` (relaxed SIMD, fused multiply–add), `simd` (multiply then add)
+   * or `none`; absent in runs recorded before it was.
+   */
+  simd?: 'relaxed' | 'simd' | 'none';
   /** Trainable parameters (scalars). */
   parameters: number;
   trainPairs: number;

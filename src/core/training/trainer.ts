@@ -50,6 +50,7 @@ import { recordAlignments } from './alignments';
 import { type AnyModel, createModel } from '../model/index';
 import { Adam } from './optimizer';
 import { DataParallel, resolveThreads } from './parallel';
+import { describeSimdForm, simdForm } from '../kernels/simd';
 import { Random, RandomState } from '../random';
 import { describeLockHolder, type RunLock } from '../runs/runLock';
 import { afterValidation, initialPatience, inverseSqrtSchedule, linearSchedule, type Patience } from './schedule';
@@ -438,14 +439,14 @@ export class Trainer {
             optimizer: this.optimizerState,
             learningRate: this.state.learningRate,
           },
-          this.model.variables.map((v) => v.shape.slice()),
+          { updater: this.updater, variables: this.model.variables },
         );
       } catch (e) {
         this.notes.push({ level: 'warn', message: `data-parallel training could not start (${(e as Error).message}); training on one thread` });
       }
     }
     const how = this.parallel ? `data-parallel training on ${this.parallel.threads} threads` : 'training on one thread';
-    this.notes.push({ level: 'info', message: `${how} with the ${this.backend} backend (${why})` });
+    this.notes.push({ level: 'info', message: `${how} with the ${this.backend} backend (${why}); ${describeSimdForm(simdForm())}` });
   }
 
   /** Phase 3: the `started` event, then the notes gathered so far. */
@@ -456,6 +457,7 @@ export class Trainer {
       runDir: this.runDir,
       backend: this.backend,
       threads: this.parallel ? this.parallel.threads : 1,
+      simd: simdForm(),
       parameters: this.model.params.count,
       trainPairs: dataset.train.encoded.length,
       validPairs: dataset.valid.encoded.length,

@@ -10,7 +10,10 @@ import type { TrainConfig } from '../config/config';
 import type { Batch } from '../data/batching';
 import { batchTensors } from '../metrics/evaluation';
 import type { AnyModel } from '../model/index';
+import type { SampledCandidates } from '../model/types';
+import { sampleCandidates } from '../model/seq2seq';
 import { Adam } from './optimizer';
+import { region } from '../profile';
 import { Random } from '../random';
 import { disposeAll, tidy } from '../tensors';
 
@@ -49,8 +52,9 @@ export class Updater {
    * Forward and backward pass of a batch (dropout on, teacher forcing as configured).
    * The caller owns the returned tensors (pass them to `apply`).
    * @param random source of dropout masks and sampled softmax candidates (default: the updater's own stream)
+   * @param candidates the softmax candidates already drawn for a batch containing this one (data-parallel shares), else drawn here
    */
-  gradients(batch: Batch, random: Random = this.random): BatchGradients {
+  gradients(batch: Batch, random: Random = this.random, candidates?: SampledCandidates): BatchGradients {
     const tensors = batchTensors(batch);
     let nll: tf.Scalar | undefined;
     try {
@@ -61,6 +65,7 @@ export class Updater {
             teacherForcing: this.train.teacherForcing,
             random,
             softmaxCandidates: this.train.softmaxCandidates,
+            candidates,
             labelSmoothing: this.train.labelSmoothing,
           });
           nll = tf.keep(tf.div(r.nllSum, Math.max(batch.tokens, 1)) as tf.Scalar);
@@ -75,22 +80,24 @@ export class Updater {
     }
   }
 
+  /**
+   * The softmax candidates of a batch drawn from this updater's stream (for
+   * data-parallel shares of it, see `Updater.gradients`), or undefined with
+   * the full softmax.
+   */
+  sampleCandidates(batch: Batch): SampledCandidates | undefined {
+    const k = this.train.softmaxCandidates ?? 0;
+    const V = this.model.tgtVocabSize;
+    return k > 0 && k < V ? sampleCandidates(batch.tgtOut, batch.tgtMask, V, k, k, this.random) : undefined;
+  }
+
   /** Clip and apply gradients (in `model.variables` order), or skip a non-finite one; disposes them. */
   apply(grads: tf.Tensor[]): void {
     try {
-      if (!Number.isFinite(this.optimizer.apply(grads))) this.skippedUpdates++;
+      if (!Number.isFinite(region('optimizer', () => this.optimizer.apply(grads), { wall: true }))) this.skippedUpdates++;
     } finally {
       disposeAll(grads);
     }
-  }
-
-  /**
-   * Apply gradients that `write` puts straight into the optimiser's storage
-   * (the data-parallel path, see `combineShares` in `src/core/training/parallel.ts`).
-   * @param write fills `dst` with the gradient of variable `k` (`model.variables` order)
-   */
-  applyCombined(write: (k: number, dst: Float32Array) => void): void {
-    if (!Number.isFinite(this.optimizer.applyWith(write))) this.skippedUpdates++;
   }
 
   /** One full step on one thread: gradients then update. @returns the batch's mean loss */
@@ -101,6 +108,6 @@ export class Updater {
   }
 
   dispose(): void {
-    /* the optimiser's state is plain arrays (or SIMD memory), released with it; nothing to free */
+    this.optimizer.dispose();
   }
 }

@@ -27,7 +27,7 @@ import type { ModelConfig, TransformerConfig } from '../../config/config';
 import { Random } from '../../random';
 import { smoothedCrossEntropy } from '../loss';
 import { ParameterStore } from '../parameters';
-import { candidateSet } from '../seq2seq';
+import { candidateSet, withTargets } from '../seq2seq';
 import type { BatchTensors, LossOptions, LossResult, StepOutput, TranslationModel } from '../types';
 import { causalBias, Dropout, FeedForward, HeadsKV, LayerNorm, maybeDropout, MultiHeadAttention, paddingBias, sinusoidalPositions } from './layers';
 
@@ -261,7 +261,7 @@ export class TransformerModel implements TranslationModel<TransformerSource, Tra
     let logits: tf.Tensor2D;
     let targets = batch.tgtOut;
     if (k > 0 && k < this.tgtVocabSize) {
-      const c = candidateSet(batch.tgtOut, batch.tgtMask, this.tgtVocabSize, k, k, opts.random);
+      const c = opts.candidates ? withTargets(opts.candidates, batch.tgtOut, batch.tgtMask) : candidateSet(batch.tgtOut, batch.tgtMask, this.tgtVocabSize, k, k, opts.random);
       logits = tf.add(this.logits(features, tf.tensor1d(c.ids, 'int32')), tf.tensor1d(c.logitOffsets)) as tf.Tensor2D;
       targets = c.targets;
     } else {
