@@ -142,6 +142,8 @@ describe('Slurm on a real cluster (npm run test:slurm)', function () {
   let copyConfig: string;
   let revConfig: string;
   /** The time-limit run, submitted in before() so that it runs beside the other tests. */
+  /** Steps of the time-limited run: about 3.5 of its 20 s windows at the measured rate (see before()). */
+  let timeLimitedSteps = 0;
   let timeLimited: { runDir: string; refDir: string; reference: Promise<{ code: number | null; stderr: string }> };
 
   before(async function () {
@@ -165,17 +167,22 @@ describe('Slurm on a real cluster (npm run test:slurm)', function () {
     });
     await fs.writeFile(path.join(dir, 'rev.tsv'), rev.join('\n') + '\n');
     revConfig = path.join(dir, 'rev.seq2seq.json');
-    // The time limit comes from the config's slurm section: 1 minute, the signal 40 s before it.
-    await fs.writeFile(
-      revConfig,
-      JSON.stringify({
-        name: 'rev',
-        data: { train: 'rev.tsv', maxLength: 12, maxValidSentences: 40 },
-        model: { embeddingSize: 32, hiddenSize: 64, attention: 'bahdanau', dropout: 0.2 },
-        train: { batchSize: 16, learningRate: 0.01, epochs: 50, maxSteps: 2400, logEvery: 5, validEvery: 200, teacherForcing: 0.8, earlyStoppingPatience: 0, seed: 5, threads: 1 },
-        slurm: { time: '1', signalSeconds: 40 },
-      }),
-    );
+    // The time limit comes from the config's slurm section: 1 minute, the signal 40 s before it, so an
+    // attempt trains for at most 20 s. How many steps that is depends on the machine: a short local run
+    // measures the rate, and the training is made about 3.5 windows long, so that it needs at least three
+    // attempts (two requeues) on any machine, and not many more.
+    const revTrain = { batchSize: 16, learningRate: 0.01, epochs: 50, maxSteps: 400, logEvery: 5, validEvery: 200, teacherForcing: 0.8, earlyStoppingPatience: 0, seed: 5, threads: 1 };
+    const rev0 = { name: 'rev', data: { train: 'rev.tsv', maxLength: 12, maxValidSentences: 40 }, model: { embeddingSize: 32, hiddenSize: 64, attention: 'bahdanau', dropout: 0.2 }, train: revTrain };
+    revConfig = path.join(dir, 'rev.seq2seq.json');
+    await fs.writeFile(revConfig, JSON.stringify(rev0));
+    const calibration = path.join(dir, 'calibration');
+    const cal = cli(['train', '--config', revConfig, '--out', calibration]);
+    assert.equal(cal.code, 0, cal.stderr);
+    const p = progress(await events(calibration));
+    const [from, to] = [p.find((x) => x.step >= 100)!, p[p.length - 1]!];
+    const stepsPerSecond = (to.step - from.step) / (to.elapsedSeconds - from.elapsedSeconds);
+    timeLimitedSteps = Math.max(1200, Math.ceil((stepsPerSecond * 20 * 3.5) / 200) * 200);
+    await fs.writeFile(revConfig, JSON.stringify({ ...rev0, train: { ...revTrain, maxSteps: timeLimitedSteps }, slurm: { time: '1', signalSeconds: 40 } }));
     const runDir = path.join(dir, 'time-limited');
     const sub = cli(['train', '--config', revConfig, '--out', runDir, '--executor', 'slurm']);
     assert.equal(sub.code, 0, sub.stderr);
@@ -384,7 +391,7 @@ describe('Slurm on a real cluster (npm run test:slurm)', function () {
     for (const q of requeues as { step: number }[]) assert.match(log, new RegExp(`resumed from step ${q.step} `));
     assert.equal(s!.restarts, requeues.length);
     await assertSameTraining(runDir, refDir);
-    report(`${starts.length} attempts, requeued at steps ${(requeues as { step: number }[]).map((q) => q.step).join(', ')}; 2400 steps with the losses, validations and last/ and best/ weights of the uninterrupted run (≤ 1e-5)`);
+    report(`${starts.length} attempts, requeued at steps ${(requeues as { step: number }[]).map((q) => q.step).join(', ')}; ${timeLimitedSteps} steps with the losses, validations and last/ and best/ weights of the uninterrupted run (≤ 1e-5)`);
   });
 
   it('a node that dies mid-run: Slurm requeues the job, the next attempt takes over the lock and resumes from last/, with the losses of an uninterrupted run', async () => {
