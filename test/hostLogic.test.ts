@@ -108,6 +108,11 @@ describe('host: formatting', () => {
       'neither validation BLEU nor perplexity has improved by more than 0.01 for 3 validations (last improvement at step 300: BLEU 42.45, perplexity 5.3000)',
     );
     assert.equal(describeEarlyStop({ ...info, sinceStep: 0, perplexity: NaN }), 'validation perplexity has not improved by more than 0.01 for 3 validations');
+    // patience 1: one validation, said as such (not "for 1 validations")
+    assert.equal(describeEarlyStop({ ...info, patience: 1, sinceStep: 0 }), 'validation perplexity did not improve by more than 0.01 at the last validation');
+    assert.equal(describeEarlyStop({ ...info, patience: 1, minDelta: 0, sinceStep: 0 }), 'validation perplexity did not improve at the last validation');
+    assert.equal(describeEarlyStop({ ...info, metric: 'bleu', patience: 1, sinceStep: 0 }), 'neither validation BLEU nor perplexity improved by more than 0.01 at the last validation');
+    assert.equal(describeEarlyStop({ ...info, metric: 'loss', patience: 1, minDelta: 0, sinceStep: 0 }), 'neither validation loss nor perplexity improved at the last validation');
     const line = eventLogLine({ ...done('early-stopping'), earlyStopping: info });
     assert.match(line, /^stopped early at step 100, epoch 2, after .*: validation perplexity has not improved by more than 0\.01 for 3 validations \(last improvement at step 300: perplexity 1\.0051\); best BLEU/);
     assert.ok(!line.includes('\n'));
@@ -165,6 +170,22 @@ describe('host: RunStore', () => {
     assert.equal(s.state, 'failed');
     assert.equal(s.failure, 'boom');
     assert.equal(s.replay().running, false);
+  });
+
+  it('a followed Slurm run\'s job (queued, requeued) is replayed while the run is live, and forgotten when it ends or a new run begins', () => {
+    const s = new RunStore();
+    s.begin(RUN);
+    s.append(progress(10));
+    const job = { queued: true, note: 'checkpointed at step 10 before the time limit and requeued' };
+    s.job = job;
+    assert.deepEqual(s.replay().job, job);
+    s.append(done('cancelled')); // the task stopped to requeue itself; the host holds this back while the job is queued
+    assert.equal(s.replay().job, undefined, 'an ended run has no job to show');
+    s.begin(RUN);
+    s.job = { queued: false };
+    s.begin({ ...RUN, name: 'second' });
+    assert.equal(s.job, undefined);
+    assert.equal('job' in s.replay(), false);
   });
 
   it('bounds progress history on long runs, keeping order, the latest progress and every other event', () => {

@@ -105,17 +105,29 @@ export function describeEarlyStop(e: EarlyStoppingInfo): string {
   const value = formatScore(e.metricValue);
   let what: string;
   if (metric === 'perplexity') {
-    what =
-      minDelta > 0
-        ? l10n.t('validation perplexity has not improved by more than {0} for {1} validations', delta, patience)
-        : l10n.t('validation perplexity has not improved for {0} validations', patience);
+    if (patience === 1)
+      what =
+        minDelta > 0
+          ? l10n.t('validation perplexity did not improve by more than {0} at the last validation', delta)
+          : l10n.t('validation perplexity did not improve at the last validation');
+    else
+      what =
+        minDelta > 0
+          ? l10n.t('validation perplexity has not improved by more than {0} for {1} validations', delta, patience)
+          : l10n.t('validation perplexity has not improved for {0} validations', patience);
     return sinceStep > 0 ? l10n.t('{0} (last improvement at step {1}: perplexity {2})', what, sinceStep, ppl) : what;
   }
   const name = metric === 'bleu' ? 'BLEU' : l10n.t('loss');
-  what =
-    minDelta > 0
-      ? l10n.t('neither validation {0} nor perplexity has improved by more than {1} for {2} validations', name, delta, patience)
-      : l10n.t('neither validation {0} nor perplexity has improved for {1} validations', name, patience);
+  if (patience === 1)
+    what =
+      minDelta > 0
+        ? l10n.t('neither validation {0} nor perplexity improved by more than {1} at the last validation', name, delta)
+        : l10n.t('neither validation {0} nor perplexity improved at the last validation', name);
+  else
+    what =
+      minDelta > 0
+        ? l10n.t('neither validation {0} nor perplexity has improved by more than {1} for {2} validations', name, delta, patience)
+        : l10n.t('neither validation {0} nor perplexity has improved for {1} validations', name, patience);
   return sinceStep > 0 ? l10n.t('{0} (last improvement at step {1}: {2} {3}, perplexity {4})', what, sinceStep, name, value, ppl) : what;
 }
 
