@@ -11,6 +11,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { configSummary, parseMetricsJsonl, readRunEntry, type RunEntry } from './logic/modelsList';
 import { isActive } from '../core/experiments/slurmOutput';
+import { describeNote } from '../shared/jobText';
 import { registerCompareCommands } from './compareCommands';
 import type { ModelsService } from './models';
 import { RunItem } from './runItem';
@@ -250,6 +251,10 @@ export function followSlurmRun(ctrl: TrainingController, jobs: SlurmJobs, run: P
         return !s || isActive(s.state);
       },
       onStop: () => void jobs.cancel(run.runDir, run.name),
+      job: () => {
+        const s = jobs.status(run.runDir);
+        return s && isActive(s.state) ? { queued: s.state === 'queued', note: describeNote(s.note, s.logs) } : undefined;
+      },
     },
   );
 }

@@ -8,7 +8,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Seq2SeqConfig } from '../core/config/config';
 import type { TrainingEvent } from '../core/training/events';
-import type { ResumeInfo, RunInfo } from '../protocol/trainingPanel';
+import type { JobInfo, ResumeInfo, RunInfo } from '../protocol/trainingPanel';
 import { describeStopReason, eventLogLine, formatBleu, readingText } from '../shared/format';
 import { readInterruption } from './logic/interruptedRuns';
 import { MetricsFollower } from './logic/metricsFollower';
@@ -46,6 +46,8 @@ export interface FollowOptions {
   isActive(): boolean;
   /** The panel's Stop: e.g. cancel the Slurm job. */
   onStop?(): void;
+  /** Whether its job waits in the queue (not started, or requeued) and why, shown in the panel's header. */
+  job?(): JobInfo | undefined;
 }
 
 /** How a run ended, for whoever waits for it (e.g. an ablation): the session's outcome and, for a failure, the message shown to the user. */
@@ -290,6 +292,12 @@ export class TrainingController implements vscode.Disposable {
           if (!got.reset) this.panel.post({ type: 'event', event: e });
         }
         if (got.reset) this.panel.replay();
+      }
+      const job = active ? f.opts.job?.() : undefined;
+      const shown = this.store.job;
+      if (job?.queued !== shown?.queued || job?.note !== shown?.note) {
+        this.store.job = job;
+        this.panel.post({ type: 'job', job });
       }
       if (!active) {
         if (f.held) {

@@ -22,6 +22,17 @@ export interface ResumeInfo {
   checkpointStep: number;
 }
 
+/**
+ * The Slurm job of a run the panel follows (src/host/slurmJobs.ts): queued —
+ * submitted and not started yet, or requeued at its time limit and waiting
+ * to be eligible again — or running. Absent for a run trained in this window.
+ */
+export interface JobInfo {
+  queued: boolean;
+  /** Why it waits or what happened to it, in words (src/shared/jobText.ts `describeNote`). */
+  note?: string;
+}
+
 /** Host → webview: replace everything shown with this run's history. */
 export interface ReplayMessage {
   type: 'replay';
@@ -35,6 +46,14 @@ export interface ReplayMessage {
    * and offers Resume.
    */
   interrupted?: ResumeInfo;
+  /** The job of a followed Slurm run, while it is queued or running. */
+  job?: JobInfo;
+}
+
+/** Host → webview: the followed run's job changed state (queued ↔ running) or note; undefined: no job (any more). */
+export interface JobMessage {
+  type: 'job';
+  job: JobInfo | undefined;
 }
 
 /** Host → webview: one new event of the run being shown. */
@@ -51,7 +70,7 @@ export interface FailedMessage {
   resumable?: ResumeInfo;
 }
 
-export type HostToPanel = ReplayMessage | EventMessage | FailedMessage;
+export type HostToPanel = ReplayMessage | EventMessage | FailedMessage | JobMessage;
 
 /** Webview → host: the page loaded and wants the replay. */
 export interface ReadyCommand { type: 'ready' }

@@ -20,7 +20,7 @@ import '../common/heatmap.css';
 import './training.css';
 import { AlignmentSection } from './alignmentSection';
 import type { DoneEvent, ProgressEvent, ReadingEvent, RunStartedEvent, TrainingEvent, ValidationEvent } from '../../src/core/training/events';
-import type { HostToPanel, PanelToHost, ResumeInfo, RunInfo } from '../../src/protocol/trainingPanel';
+import type { HostToPanel, JobInfo, PanelToHost, ResumeInfo, RunInfo } from '../../src/protocol/trainingPanel';
 import {
   describeEarlyStop,
   describeStopReason,
@@ -55,6 +55,8 @@ interface Model {
   failure: string | undefined;
   /** Where the run can be resumed from (interrupted, or failed after a checkpoint): shows Resume. */
   resumable: ResumeInfo | undefined;
+  /** The Slurm job of a followed run: queued (not started, or requeued at its time limit) or running. */
+  job: JobInfo | undefined;
   lastLog: string | undefined;
   bestBleu: number;
   backend: string | undefined;
@@ -76,6 +78,7 @@ function emptyModel(): Model {
     done: undefined,
     failure: undefined,
     resumable: undefined,
+    job: undefined,
     lastLog: undefined,
     bestBleu: NaN,
     backend: undefined,
@@ -459,8 +462,11 @@ function renderHeader(): void {
   titleEl.textContent = m.run ? m.run.name : l10n.t('No training run yet');
   titleEl.title = m.run?.configPath ?? '';
   runDirEl.textContent = m.run ? m.run.runDir : l10n.t('Run “Seq2Seq: Train Seq2Seq Model” from the Command Palette to start one.');
-  stateBadge.textContent = stateText(m.state);
-  stateBadge.className = `badge state-${m.state}`;
+  // A followed Slurm run whose job waits in the queue (before its first attempt, or requeued at its time limit).
+  const queued = m.state === 'running' && !!m.job?.queued;
+  stateBadge.textContent = queued ? l10n.t('queued') : stateText(m.state);
+  stateBadge.className = `badge state-${queued ? 'waiting' : m.state}`;
+  stateBadge.title = m.job?.note ?? '';
   const threads = m.started?.threads;
   const simd = simdLabel(m.started?.simd);
   backendBadge.textContent = m.backend ? (threads && threads > 1 ? l10n.t('{0} · {1} threads', m.backend, threads) : m.backend) + (simd ? ` · ${simd.text}` : '') : '';
@@ -523,7 +529,8 @@ function renderHeader(): void {
   }
   // While the data loads (before `started`): "Reading data: N lines read, M pairs kept (P%)".
   const reading = !p && !s && m.reading && (live || m.state === 'waiting') ? readingText(m.reading) : undefined;
-  statusLine.textContent = reading ?? (live && !p ? (m.lastLog ?? l10n.t('Preparing data and model…')) : s ? describeStart(s) : '');
+  const jobLine = queued ? l10n.t('Slurm job queued: {0}', m.job?.note ?? l10n.t('waiting to start')) : undefined;
+  statusLine.textContent = jobLine ?? reading ?? (live && !p ? (m.lastLog ?? l10n.t('Preparing data and model…')) : s ? describeStart(s) : '');
 }
 
 function describeStart(s: RunStartedEvent): string {
@@ -595,6 +602,7 @@ window.addEventListener('message', (ev: MessageEvent<HostToPanel>) => {
       model = emptyModel();
       alignments.reset();
       model.run = msg.run;
+      model.job = msg.job;
       for (const e of msg.events) apply(e);
       if (msg.running) {
         if (model.state === 'waiting') model.state = 'running';
@@ -610,6 +618,10 @@ window.addEventListener('message', (ev: MessageEvent<HostToPanel>) => {
       break;
     case 'event':
       apply(msg.event);
+      break;
+    case 'job':
+      model.job = msg.job;
+      dirty.header = true;
       break;
     case 'failed':
       model.failure = msg.message;

@@ -7,7 +7,7 @@
  * No `vscode` import (unit-tested in plain Node).
  */
 import type { DoneEvent, ProgressEvent, TrainingEvent, ValidationEvent } from '../../core/training/events';
-import type { ReplayMessage, ResumeInfo, RunInfo } from '../../protocol/trainingPanel';
+import type { JobInfo, ReplayMessage, ResumeInfo, RunInfo } from '../../protocol/trainingPanel';
 
 /** Final state of a run as the host sees it (`interrupted`: ended without finishing, resumable). */
 export type RunState = 'running' | 'finished' | 'stopped' | 'failed' | 'interrupted';
@@ -33,6 +33,7 @@ export class RunStore {
   private _lastValidation: ValidationEvent | undefined;
   private _done: DoneEvent | undefined;
   private _resumable: ResumeInfo | undefined;
+  private _job: JobInfo | undefined;
   private readonly maxProgress: number;
 
   constructor(options: RunStoreOptions = {}) {
@@ -50,6 +51,7 @@ export class RunStore {
     this._lastValidation = undefined;
     this._done = undefined;
     this._resumable = undefined;
+    this._job = undefined;
   }
 
   /**
@@ -173,10 +175,19 @@ export class RunStore {
     return 'stopped';
   }
 
+  /** The Slurm job of a followed run while it runs or waits (undefined otherwise, and once the run ended). */
+  get job(): JobInfo | undefined {
+    return this._running ? this._job : undefined;
+  }
+  set job(job: JobInfo | undefined) {
+    this._job = job;
+  }
+
   /** The message that brings a freshly loaded Training panel up to date. */
   replay(): ReplayMessage {
     const interrupted = this.state === 'interrupted' ? this._resumable : undefined;
-    return { type: 'replay', run: this._run, events: this.events, running: this._running, ...(interrupted ? { interrupted } : {}) };
+    const job = this.job;
+    return { type: 'replay', run: this._run, events: this.events, running: this._running, ...(interrupted ? { interrupted } : {}), ...(job ? { job } : {}) };
   }
 
   /** Drop every second progress event in the older half of the history (keeps order and the latest detail). */
