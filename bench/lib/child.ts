@@ -92,8 +92,11 @@ async function runTrainCase(job: TrainJob, c: TrainCase, backend: string): Promi
       const p = prepared[i % prepared.length];
       return dp ? dp.step(updater, p.batch, p.pairs) : updater.step(p.batch);
     };
-    let i = 0;
-    for (; i < c.warmup; i++) await step(i);
+    // Warm-up on batches counted from the end; the timed steps are batches 0, 1, 2, … whatever the warm-up
+    // and the dropped steps (a dropped step is taken again on the same batch), so every row — one thread or
+    // two, ours or the PyTorch peer (bench/pytorch/seq2seq_peer.py) — times the same batches: bucketed
+    // real batches differ in length, and a step's fixed costs weigh more on a short one.
+    for (let w = 0; w < c.warmup; w++) await step(prepared.length - 1 - (w % prepared.length));
     const times: number[] = [];
     let tokens = 0;
     let sentences = 0;
@@ -104,7 +107,9 @@ async function runTrainCase(job: TrainJob, c: TrainCase, backend: string): Promi
     const started = performance.now();
     let seen = 0;
     let worst: number | null = null;
-    for (; times.length < c.steps; i++) {
+    for (;;) {
+      const i = times.length;
+      if (i >= c.steps) break;
       const r0 = cpuReading();
       const t0 = performance.now();
       const loss = await step(i);
@@ -134,7 +139,7 @@ async function runTrainCase(job: TrainJob, c: TrainCase, backend: string): Promi
       stepsSeen: seen,
       foreignCpu: worst,
     };
-    if (c.profileSteps > 0) result.profile = await profileSteps(c.profileSteps, step, i, dp);
+    if (c.profileSteps > 0) result.profile = await profileSteps(c.profileSteps, step, c.steps, dp);
     return result;
   } finally {
     if (dp) await dp.dispose();

@@ -215,7 +215,8 @@ export function renderMarkdown(res: BenchResults): string {
   }
   out.push(
     `Batch ${s.batchSize} sentences; ms/step = median over ${s.steps} timed steps after ${s.warmup} warm-up steps ` +
-      `(large config and sweeps: ${s.heavySteps} after ${s.heavyWarmup}${s.dpWarmup ? `; two-thread rows after ${s.dpWarmup} warm-up steps` : ''}); a step is forward + backward + clipping + Adam. ` +
+      `(large config and sweeps: ${s.heavySteps} after ${s.heavyWarmup}${s.dpWarmup ? `; two-thread rows after ${s.dpWarmup} warm-up steps` : ''}${s.quick ? '' : '; tatoeba rows: every one of its batches once'}); ` +
+      `warm-up steps take batches from the end, timed steps the batches from the first on (a dropped step is taken again on its batch), so every row, ours and PyTorch's, times the same batches; a step is forward + backward + clipping + Adam. ` +
       `target tok/s = non-padding target tokens (incl. <eos>) per second of step time. ratio = our tok/s ÷ PyTorch tok/s on the same batches, ` +
       `threads (torch.set_num_threads) and softmax; PyTorch best = the better of PyTorch at 1 thread and at the machine's cores, ratio to best = our tok/s ÷ that. ` +
       `cand k = train.softmaxCandidates k; threads 2 = DataParallel (train.threads 2). SIMD = the form of the project's kernels that ran (relaxed: relaxed SIMD, fused multiply–add; simd: multiply then add). ` +

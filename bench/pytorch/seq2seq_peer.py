@@ -230,20 +230,20 @@ def main():
         opt.step()
         return loss.item()
 
-    i = 0
-    for _ in range(args.warmup):
-        step(batches[i % len(batches)])
-        i += 1
+    # Warm-up on batches counted from the end; the timed steps are batches 0, 1, 2, … whatever the
+    # warm-up and the dropped steps (a dropped step is taken again on the same batch), so every row —
+    # one thread or two, ours or this peer — times the same batches (bucketed real batches differ in length).
+    for w in range(args.warmup):
+        step(batches[len(batches) - 1 - w % len(batches)])
     times, tokens, sentences, losses, foreign = [], 0, 0, [], []
     seen, started = 0, time.perf_counter()
     while len(times) < args.steps:
-        b = batches[i % len(batches)]
+        b = batches[len(times) % len(batches)]
         cpu0 = cpu_jiffies()
         t0 = time.perf_counter()
         loss = step(b)
         ms = (time.perf_counter() - t0) * 1000
         f = foreign_share(cpu0, cpu_jiffies())
-        i += 1
         seen += 1
         out_of_time = time.perf_counter() - started > args.max_seconds
         if f is not None and f > args.max_foreign and not out_of_time:
