@@ -107,6 +107,35 @@ describe('run folder lock', function () {
     assert.deepEqual(await fs.readdir(runDir), [], 'no lock or mutex left');
   });
 
+  it('a fresh takeover mutex of a contender that was killed (its pid gone) is removed at once; an empty one or a fresh empty lock file is waited out, not given up on', async () => {
+    // A killed takeover: the stale lock and a mutex naming a process that no longer exists.
+    const runDir = await fresh();
+    await fs.writeFile(path.join(runDir, LOCK_FILE), JSON.stringify({ pid: deadPid(), host: os.hostname(), threadId: 0, started: 'x' }));
+    const mutex = path.join(runDir, `${LOCK_FILE}.takeover`);
+    await fs.writeFile(mutex, JSON.stringify({ pid: deadPid(), host: os.hostname(), threadId: 0, started: 'y' }));
+    let t0 = Date.now();
+    const lock = await acquireRunLock(runDir);
+    assert.ok(Date.now() - t0 < 2_000, `took ${Date.now() - t0} ms`);
+    assert.equal(lock.tookOverFrom?.started, 'x');
+    await lock.release();
+    // Killed right after creating its mutex (empty, fresh): waited out until it expires (10 s), where
+    // 20 quick attempts used to give up after about a second.
+    const second = await fresh();
+    await fs.writeFile(path.join(second, LOCK_FILE), JSON.stringify({ pid: deadPid(), host: os.hostname(), threadId: 0, started: 'z' }));
+    await fs.writeFile(path.join(second, `${LOCK_FILE}.takeover`), '');
+    t0 = Date.now();
+    const lock2 = await acquireRunLock(second);
+    assert.ok(Date.now() - t0 >= 9_000, `took ${Date.now() - t0} ms`);
+    assert.equal(lock2.tookOverFrom?.started, 'z');
+    await lock2.release();
+    // Killed right after creating the lock file (empty, fresh): likewise.
+    const third = await fresh();
+    await fs.writeFile(path.join(third, LOCK_FILE), '');
+    const lock3 = await acquireRunLock(third);
+    await lock3.release();
+    assert.deepEqual([...(await fs.readdir(runDir)), ...(await fs.readdir(second)), ...(await fs.readdir(third))], []);
+  });
+
   it("releaseThreadLock removes only the given thread's lock of this process", async () => {
     const runDir = await fresh();
     const write = (threadId: number, pid = process.pid) =>

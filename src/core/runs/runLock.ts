@@ -118,7 +118,10 @@ export async function acquireRunLock(runDir: string): Promise<RunLock> {
   const slurmJob = process.env.SLURM_JOB_ID;
   const info: RunLockInfo = { pid: process.pid, host: os.hostname(), threadId, started: new Date().toISOString(), ...(slurmJob ? { slurmJob } : {}) };
   let tookOverFrom: RunLockInfo | undefined;
-  for (let attempt = 0; attempt < 20; attempt++) {
+  // Give up only after a killed contender's leftovers (an empty lock file, a takeover mutex) have expired:
+  // a fixed number of attempts ran out before that when a process was killed mid-takeover.
+  const deadline = Date.now() + UNREADABLE_GRACE_MS + 5_000;
+  while (Date.now() < deadline) {
     let fh: fs.FileHandle | undefined;
     try {
       fh = await fs.open(file, 'wx');
@@ -165,20 +168,27 @@ export async function acquireRunLock(runDir: string): Promise<RunLock> {
       mh = await fs.open(mutex, 'wx');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      // Another contender is taking over; a mutex left by a killed one expires.
-      const age = await fs.stat(mutex).then((st) => Date.now() - st.mtimeMs, () => 0);
-      if (age > UNREADABLE_GRACE_MS) await fs.rm(mutex, { force: true });
+      // Another contender is taking over. A mutex left by a killed one is removed: at once when it
+      // names a process of this host that is gone, else once it is older than the grace period.
+      const [age, owner] = await Promise.all([
+        fs.stat(mutex).then((st) => Date.now() - st.mtimeMs, () => 0),
+        fs.readFile(mutex, 'utf8').then(parseLock, () => undefined),
+      ]);
+      if (age > UNREADABLE_GRACE_MS || (owner && owner.host === os.hostname() && !pidAlive(owner.pid))) await fs.rm(mutex, { force: true });
       else await new Promise((r) => setTimeout(r, 20 + Math.random() * 50));
       continue;
     }
     try {
+      await mh.writeFile(JSON.stringify(info) + '\n');
       await mh.close();
+      mh = undefined;
       const now = await fs.readFile(file, 'utf8').catch(() => undefined);
       if (now === text) {
         await fs.rm(file, { force: true });
         tookOverFrom = holder;
       }
     } finally {
+      await mh?.close().catch(() => undefined);
       await fs.rm(mutex, { force: true });
     }
   }
