@@ -13,6 +13,8 @@ import {
   parseAblationSpec,
   runVariants,
   schemaField,
+  seedGroups,
+  variantGroupLabel,
   valueAt,
   variantRunName,
   withBudget,
@@ -171,6 +173,51 @@ describe('ablation: variants', () => {
       () => expandVariants(base, [parseAblationSpec('model.layers=1'), parseAblationSpec('model.layers=2')], { validate }),
       /model\.layers is given in two --set options; list all its values in one/,
     );
+  });
+
+  it('--seeds: every variant once per seed, in order; train.seed is the seed, data.splitSeed the base\'s split; nothing else changes', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 10_000 }), { minLength: 1, maxLength: 4 }), fc.boolean(), (seeds, includeBase) => {
+        const plain = expandVariants(base, [parseAblationSpec('model.attention=none,luong-dot')], { validate, includeBase });
+        const seeded = expandVariants(base, [parseAblationSpec('model.attention=none,luong-dot')], { validate, includeBase, seeds });
+        assert.equal(seeded.length, plain.length * seeds.length);
+        seeded.forEach((v, i) => {
+          const p = plain[Math.floor(i / seeds.length)]!;
+          const seed = seeds[i % seeds.length]!;
+          assert.equal(v.seed, seed);
+          assert.equal(v.id, `${p.id}-seed-${seed}`);
+          assert.equal(variantGroupLabel(v.label), p.label);
+          assert.deepEqual([v.field, v.value], [p.field, p.value]);
+          assert.deepEqual([v.config.train.seed, v.config.data.splitSeed], [seed, base.train.seed]);
+          const strip = (c: Seq2SeqConfig) => ({ ...c, train: { ...c.train, seed: 0 }, data: { ...c.data, splitSeed: undefined } });
+          assert.deepEqual(JSON.parse(JSON.stringify(strip(v.config))), JSON.parse(JSON.stringify(strip(p.config))));
+        });
+      }),
+      { numRuns: 25 },
+    );
+    // A base with its own split seed keeps it.
+    const fixed = expandVariants({ ...base, data: { ...base.data, splitSeed: 9 } }, [parseAblationSpec('model.attention=none')], { validate, seeds: [1] });
+    assert.equal(fixed[0]!.config.data.splitSeed, 9);
+    const spec = [parseAblationSpec('model.attention=none')];
+    assert.throws(() => expandVariants(base, spec, { validate, seeds: [1, 1] }), /a seed is given twice/);
+    assert.throws(() => expandVariants(base, spec, { validate, seeds: [-1] }), /whole numbers ≥ 0/);
+    assert.throws(() => expandVariants(base, [parseAblationSpec('train.seed=1,2')], { validate, seeds: [3] }), /--seeds sets train\.seed of every run/);
+  });
+
+  it('seedGroups: mean and sample sd over each variant\'s seeds; runs without a figure do not count', () => {
+    const r = (label: string, seed: number, bleu?: number, status: 'finished' | 'failed' = 'finished') => ({
+      id: label,
+      label: `${label} · train.seed=${seed}`,
+      seed,
+      status,
+      ...(bleu !== undefined ? { test: { bleu, perplexity: 2, sentences: 10, beam: 1 }, valid: { bleu, perplexity: 2 } } : {}),
+    });
+    const g = seedGroups([r('a', 1, 10), r('a', 2, 14), r('a', 3, 12), r('b', 1, 5), r('b', 2, undefined, 'failed')]);
+    assert.deepEqual(g.map((x) => [x.label, x.seeds]), [['a', [1, 2, 3]], ['b', [1, 2]]]);
+    assert.equal(g[0]!.testBleu.mean, 12);
+    assert.equal(g[0]!.testBleu.sd, 2);
+    assert.deepEqual(g[1]!.testBleu, { mean: 5, sd: 0, n: 1 });
+    assert.deepEqual(seedGroups([r('c', 1, undefined, 'failed')])[0]!.testBleu.n, 0);
   });
 
   it('names runs after the variant and applies the shared budget', () => {

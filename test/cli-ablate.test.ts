@@ -86,6 +86,46 @@ describe('seq2seq ablate', function () {
     assert.ok(svg.includes('model.attention=none') && svg.includes('model.attention=bahdanau'), 'the legend names both variants');
   });
 
+  it('--seeds trains every variant once per seed on the same test pairs and prints each variant\'s mean ± sd', async () => {
+    const runs = path.join(dir, 'runs-seeds');
+    const r = run(['ablate', '--config', config, '--set', 'model.attention=none,bahdanau', '--seeds', '3,7', '--steps', '10', '--runs-dir', runs]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /ablation of model\.attention × 2 seeds: 4 variants, each with 10 steps/);
+    assert.match(r.stdout, /=== variant 4 of 4: model\.attention=bahdanau · train\.seed=7 ===/);
+    const s = await summaryIn(runs);
+    assert.deepEqual(s.seeds, [3, 7]);
+    assert.deepEqual(s.variants.map((v: { seed: number; value: string }) => [v.value, v.seed]), [['none', 3], ['none', 7], ['bahdanau', 3], ['bahdanau', 7]]);
+    // Each run trained with its seed and the base's split: the same test pairs, different models.
+    const tests = new Set<string>();
+    const losses = new Set<string>();
+    for (const v of s.variants) {
+      const cfg = JSON.parse(await fs.readFile(path.join(v.runDir, 'run.json'), 'utf8')).config;
+      assert.deepEqual([cfg.train.seed, cfg.data.splitSeed], [v.seed, 42]);
+      tests.add(await fs.readFile(path.join(v.runDir, 'test.tsv'), 'utf8'));
+      losses.add((await fs.readFile(path.join(v.runDir, 'metrics.jsonl'), 'utf8')).split('\n').find((l) => l.includes('"progress"'))!.replace(/"elapsedSeconds":[^,]+|"tokensPerSecond":[^,]+|"etaSeconds":[^,]+/g, ''));
+    }
+    assert.equal(tests.size, 1, 'one test set');
+    assert.equal(losses.size, 4, 'four different trainings');
+    // groups: mean ± sample sd over the two seeds of each variant.
+    assert.deepEqual(s.groups.map((g: { label: string; seeds: number[] }) => [g.label, g.seeds]), [['model.attention=none', [3, 7]], ['model.attention=bahdanau', [3, 7]]]);
+    for (const [i, g] of s.groups.entries()) {
+      const [a, b] = [s.variants[2 * i].test.bleu, s.variants[2 * i + 1].test.bleu];
+      assert.ok(Math.abs(g.testBleu.mean - (a + b) / 2) < 1e-9);
+      assert.ok(Math.abs(g.testBleu.sd - Math.abs(a - b) / Math.SQRT2) < 1e-9);
+      assert.equal(g.testBleu.n, 2);
+    }
+    const table = r.stdout.slice(r.stdout.lastIndexOf('variant  '));
+    assert.match(table, /^variant\s+seeds\s+test BLEU \(greedy\), mean ± sd\s+test perplexity, mean ± sd\s+valid BLEU, mean ± sd\s+runs\n/);
+    assert.match(table, /\nmodel\.attention=none\s+3,7\s+\d+\.\d\d ± \d+\.\d\d\s+\d+\.\d\d ± \d+\.\d\d\s+\d+\.\d\d ± \d+\.\d\d\s+2\n/);
+    // Refused: a seed twice, and --seeds with an ablation of train.seed.
+    const twice = run(['ablate', '--config', config, '--set', 'model.attention=none', '--seeds', '1,1', '--steps', '5', '--runs-dir', runs]);
+    assert.equal(twice.code, 1);
+    assert.match(twice.stderr, /seed 1 is given twice/);
+    const clash = run(['ablate', '--config', config, '--set', 'train.seed=1,2', '--seeds', '3', '--steps', '5', '--runs-dir', runs]);
+    assert.equal(clash.code, 1);
+    assert.match(clash.stderr, /--seeds sets train\.seed of every run: ablate train\.seed without --seeds/);
+  });
+
   it('--json prints the summary; a failing variant is reported and the others still train (exit code 1)', async () => {
     const runs = path.join(dir, 'runs-json');
     const r = run(['ablate', '--config', config, '--set', 'data.maxLength=1,10', '--steps', '5', '--runs-dir', runs, '--json']);

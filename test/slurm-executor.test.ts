@@ -289,6 +289,24 @@ describe('Slurm executor (recorded commands)', function () {
     assert.equal(written.variants[2].error, 'boom');
     assert.equal(written.finished, '2030-01-01T00:00:00.000Z');
   });
+
+  it('collectAblation of an ablation over seeds fills in each variant\'s mean ± sd (groups) as its runs end', async () => {
+    const abl = path.join(dir, 'abl-seeds');
+    await fs.mkdir(abl);
+    const variant = (i: number) => ({ id: `v${i >> 1}-seed-${i % 2}`, label: `v=${i >> 1} · train.seed=${i % 2}`, seed: i % 2, status: 'submitted' as const, runDir: path.join(dir, `s${i}`), jobId: `6_${i}` });
+    await fs.writeFile(path.join(abl, 'ablation.json'), JSON.stringify({ version: 1, name: 'a', seeds: [0, 1], variants: [0, 1, 2, 3].map(variant), runDirs: [], finished: 'then' }));
+    const st = (i: number, bleu: number) => ({
+      run: path.join(dir, `s${i}`), executor: 'slurm' as const, state: 'done' as const, jobId: `6_${i}`, step: 30,
+      outcome: { reason: 'max-steps', steps: 30, elapsedSeconds: 2, tokensPerSecond: 10, valid: { bleu, perplexity: 2 }, test: { bleu, perplexity: 3, sentences: 5, beam: 1 } },
+    });
+    const c = await collectAblation(abl, [st(0, 10), st(1, 20), st(2, 30), st(3, 30)], () => '?');
+    assert.equal(c!.complete, true);
+    const written = JSON.parse(await fs.readFile(path.join(abl, 'ablation.json'), 'utf8'));
+    assert.deepEqual(
+      written.groups.map((g: { label: string; seeds: number[]; testBleu: { mean: number; sd: number; n: number } }) => [g.label, g.seeds, g.testBleu.mean, +g.testBleu.sd.toFixed(4), g.testBleu.n]),
+      [['v=0', [0, 1], 15, 7.0711, 2], ['v=1', [0, 1], 30, 0, 2]],
+    );
+  });
 });
 
 describe('Local executor: state and cancel of runs trained on this machine', function () {

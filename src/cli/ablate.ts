@@ -16,6 +16,7 @@ import {
   meanTokensPerSecond,
   parseAblationSpec,
   runVariants,
+  seedGroups,
   variantRunName,
   withBudget,
   writeAblationSummary,
@@ -47,6 +48,8 @@ export interface AblateOptions extends ExecutorFlags {
   byLengthChart?: string;
   beam: number;
   batchSize: number;
+  /** `--seeds 1,2,3`: every variant once per `train.seed`, with the held-out pairs of the base's split. */
+  seeds?: number[];
 }
 
 /** How `ablate` prints training events: main.ts's formatter and reading-line printer. */
@@ -108,6 +111,25 @@ export function formatAblationTable(results: readonly VariantResult[], beam: num
 }
 
 /**
+ * The table of an ablation with `--seeds`: one line per variant with the
+ * mean ± sample standard deviation over its seeds of test BLEU, test
+ * perplexity and best validation BLEU, and how many runs each figure is over.
+ */
+export function formatSeedTable(results: readonly VariantResult[], beam: number): string {
+  const pm = (m: { mean: number; sd: number; n: number }, digits: number) => (m.n > 0 ? `${m.mean.toFixed(digits)} ± ${m.sd.toFixed(digits)}` : '—');
+  const head = [
+    l10n.t('variant'),
+    l10n.t('seeds'),
+    beam > 1 ? l10n.t('test BLEU (beam {0}), mean ± sd', beam) : l10n.t('test BLEU (greedy), mean ± sd'),
+    l10n.t('test perplexity, mean ± sd'),
+    l10n.t('valid BLEU, mean ± sd'),
+    l10n.t('runs'),
+  ];
+  const body = seedGroups(results).map((g) => [g.label, g.seeds.join(','), pm(g.testBleu, 2), pm(g.testPerplexity, 2), pm(g.validBleu, 2), String(g.testBleu.n)]);
+  return formatTable(head, body);
+}
+
+/**
  * Run the ablation. Everything is checked (config, fields, values, every
  * variant's config) before the first variant trains. Ctrl+C stops the
  * current variant after its step (its last/ checkpoint is written) and skips
@@ -121,7 +143,7 @@ export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): P
   const specs = (opts.set ?? []).map((s) => parseAblationSpec(s));
   const baseConfig = opts.baseSet?.length ? applyOverrides(loaded.config, opts.baseSet) : loaded.config;
   const base = withBudget(baseConfig, { maxMinutes: opts.minutes, maxSteps: opts.steps });
-  const variants = expandVariants(base, specs, { includeBase: opts.includeBase, validate: validateConfigObject });
+  const variants = expandVariants(base, specs, { includeBase: opts.includeBase, validate: validateConfigObject, seeds: opts.seeds });
   const name = sanitizeName(opts.name ?? baseConfig.name ?? configNameFromPath(loaded.path));
   const runsDir = path.resolve(opts.runsDir ?? 'runs');
   const started = new Date();
@@ -133,7 +155,7 @@ export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): P
   log(
     l10n.t(
       'ablation of {0}: {1} variants, each with {2}',
-      specs.map((s) => s.field).join(', '),
+      specs.map((s) => s.field).join(', ') + (opts.seeds?.length ? ' × ' + l10n.t('{0} seeds', opts.seeds.length) : ''),
       variants.length,
       budget.maxMinutes > 0 || budget.maxSteps > 0
         ? [budget.maxMinutes > 0 ? l10n.t('{0} minutes', budget.maxMinutes) : '', budget.maxSteps > 0 ? l10n.t('{0} steps', budget.maxSteps) : ''].filter(Boolean).join(l10n.t(' or '))
@@ -164,6 +186,7 @@ export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): P
       flags: opts,
       packageRoot: printing.packageRoot ?? path.join(__dirname, '..'),
       json: opts.json,
+      seeds: opts.seeds,
     });
     return undefined;
   }
@@ -236,12 +259,13 @@ export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): P
   const skipped = results.filter((r) => r.status === 'skipped').length;
   if (skipped > 0) log(l10n.t('stopped: {0} variants skipped', skipped));
 
-  const summary = makeSummary({ name, baseConfig: loaded.path, specs, includeBase: opts.includeBase ?? false, budgetConfig: base, testBeam: opts.beam, started, finished: new Date(), results });
+  const summary = makeSummary({ name, baseConfig: loaded.path, specs, includeBase: opts.includeBase ?? false, budgetConfig: base, testBeam: opts.beam, started, finished: new Date(), results, seeds: opts.seeds });
   const file = await writeAblationSummary(path.join(runsDir, ablationDirName(name, stamp)), summary);
   if (opts.json) {
     console.log(JSON.stringify(summary, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
   } else {
     console.log('\n' + formatAblationTable(results, opts.beam));
+    if (opts.seeds?.length) console.log('\n' + formatSeedTable(results, opts.beam));
     const rel = path.relative(process.cwd(), file);
     console.log(l10n.t('summary written to {0}', rel.startsWith('..') || path.isAbsolute(rel) ? file : rel));
   }

@@ -62,6 +62,19 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** `--seeds 1,2,3`: distinct whole numbers ≥ 0. */
+function seedList(value: string): number[] {
+  const seeds = value.split(',').map((s) => s.trim());
+  const out: number[] = [];
+  for (const s of seeds) {
+    const n = Number(s);
+    if (s === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(l10n.t('expected a comma-separated list of whole numbers ≥ 0, e.g. 1,2,3 (got "{0}")', s));
+    if (out.includes(n)) throw new InvalidArgumentError(l10n.t('seed {0} is given twice', n));
+    out.push(n);
+  }
+  return out;
+}
+
 function nonNegative(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(l10n.t('expected a number ≥ 0'));
@@ -521,6 +534,7 @@ export function buildProgram(): Command {
     .option('--minutes <m>', l10n.t('training budget of every variant in minutes (sets train.maxMinutes; default: the config\'s)'), positiveNumber)
     .option('--steps <n>', l10n.t('step budget of every variant (sets train.maxSteps; default: the config\'s)'), positiveInt)
     .option('--include-base', l10n.t('also train the base config unchanged, first'))
+    .option('--seeds <list>', l10n.t('train every variant once per seed (train.seed: initialisation, batch order, dropout), e.g. --seeds 1,2,3, all on the same held-out pairs; the table adds each variant\'s mean ± sd over them'), seedList)
     .option('--runs-dir <dir>', l10n.t('folder of the run folders and of the ablation summary'), 'runs')
     .option('--name <name>', l10n.t('name of the runs (default: the config\'s name or file name)'))
     .option('-b, --beam <k>', l10n.t('beam size of the test evaluation (1 = greedy)'), positiveInt, 1)

@@ -156,12 +156,14 @@ export async function submitAblation(args: {
   flags: ExecutorFlags;
   packageRoot: string;
   json?: boolean;
+  /** `--seeds`: recorded in ablation.json, whose `groups` are filled in as the tasks end. */
+  seeds?: readonly number[];
 }): Promise<void> {
   const options = slurmOptionsOf(args.flags, args.base.slurm)!;
   const executor = new SlurmExecutor({ taskScript: taskScriptPath(args.packageRoot), options });
   const folder = path.join(args.runsDir, ablationDirName(args.name, args.stamp));
   const runs = ablationRuns({ ...args, configPath: args.baseConfigPath, evaluate: { beam: args.beam, batchSize: args.batchSize } }, existsSync);
-  const job: ExecutorJob = { name: args.name, folder, runs, description: `seq2seq ablate --executor slurm: ${args.specs.map((s) => s.text).join(' ')}` };
+  const job: ExecutorJob = { name: args.name, folder, runs, description: `seq2seq ablate --executor slurm: ${args.specs.map((s) => s.text).join(' ')}${args.seeds?.length ? ` --seeds ${args.seeds.join(',')}` : ''}` };
   const log = (s: string) => (args.json ? process.stderr.write(s + '\n') : console.log(s));
   const submitted = await submitOrShow(executor, job, args.flags.dryRun ?? false, log);
   if (!submitted) return;

@@ -23,6 +23,7 @@ import {
   writeAblationSummary,
   type AblatableField,
   type AblationSpec,
+  type SeedGroup,
   type Variant,
   type VariantOutcome,
   type VariantResult,
@@ -72,11 +73,13 @@ export async function runAblationCommand(ctrl: TrainingController, jobs: SlurmJo
   if (!spec) return;
   const minutes = await pickMinutes(config);
   if (minutes === undefined) return;
+  const seeds = await pickSeeds(config, spec);
+  if (seeds === undefined) return;
 
   const base = withBudget(config, { maxMinutes: minutes });
   let variants: Variant[];
   try {
-    variants = expandVariants(base, [spec], { validate: loader.validateConfigObject });
+    variants = expandVariants(base, [spec], { validate: loader.validateConfigObject, seeds });
   } catch (err) {
     void vscode.window.showErrorMessage(vscode.l10n.t('Seq2Seq: cannot run the ablation: {0}', err instanceof Error ? err.message : String(err)));
     return;
@@ -91,7 +94,7 @@ export async function runAblationCommand(ctrl: TrainingController, jobs: SlurmJo
   const where = jobs && options ? await jobs.chooseWhere(vscode.l10n.t('Seq2Seq: Run Ablation'), variants.length, options) : 'local';
   if (!where) return;
   if (where === 'slurm') {
-    await submitAblation(jobs!, options!, { variants, spec, base, name, runsDir, configPath, started });
+    await submitAblation(jobs!, options!, { variants, spec, base, name, runsDir, configPath, started, seeds });
     return;
   }
   if (ctrl.isTraining) {
@@ -122,9 +125,10 @@ export async function runAblationCommand(ctrl: TrainingController, jobs: SlurmJo
       }
     },
   );
-  const summary = makeSummary({ name, baseConfig: configPath, specs: [spec], includeBase: false, budgetConfig: base, started, finished: new Date(), results });
+  const summary = makeSummary({ name, baseConfig: configPath, specs: [spec], includeBase: false, budgetConfig: base, started, finished: new Date(), results, seeds });
   const file = await writeAblationSummary(path.join(runsDir, ablationDirName(name, timestamp(started))), summary);
   for (const r of results) ctrl.output.info(resultLine(r));
+  for (const g of summary.groups ?? []) ctrl.output.info(groupLine(g));
   ctrl.output.info(vscode.l10n.t('Ablation summary: {0}', file));
   await openComparison(summary.runDirs, file, spec, results);
 }
@@ -145,7 +149,7 @@ async function slurmMayBeChosen(jobs: SlurmJobs): Promise<boolean> {
 async function submitAblation(
   jobs: SlurmJobs,
   options: SlurmOptions,
-  a: { variants: Variant[]; spec: AblationSpec; base: Seq2SeqConfig; name: string; runsDir: string; configPath: string; started: Date },
+  a: { variants: Variant[]; spec: AblationSpec; base: Seq2SeqConfig; name: string; runsDir: string; configPath: string; started: Date; seeds: number[] },
 ): Promise<void> {
   const folder = path.join(a.runsDir, ablationDirName(a.name, timestamp(a.started)));
   const runs = ablationRuns({ ...a, evaluate: { beam: 1, batchSize: 64 } }, fs.existsSync);
@@ -190,7 +194,7 @@ async function pickField(config: Seq2SeqConfig): Promise<AblatableField | undefi
     field: f,
   }));
   const pick = await vscode.window.showQuickPick(items, {
-    title: vscode.l10n.t('Seq2Seq: Run Ablation (1/3)'),
+    title: vscode.l10n.t('Seq2Seq: Run Ablation (1/4)'),
     placeHolder: vscode.l10n.t('Which setting do the variants differ in?'),
     matchOnDescription: true,
     matchOnDetail: true,
@@ -204,7 +208,7 @@ async function pickField(config: Seq2SeqConfig): Promise<AblatableField | undefi
  */
 async function pickValues(field: AblatableField, config: Seq2SeqConfig, validate: (obj: unknown, source: string) => Seq2SeqConfig): Promise<AblationSpec | undefined> {
   const current = valueAt(config, field.field);
-  const title = vscode.l10n.t('Seq2Seq: Run Ablation (2/3): values of {0}', field.field);
+  const title = vscode.l10n.t('Seq2Seq: Run Ablation (2/4): values of {0}', field.field);
   if (field.values) {
     const picks = await vscode.window.showQuickPick(
       field.values.map((v) => ({ label: v, picked: true, description: String(current) === v ? vscode.l10n.t('current') : undefined })),
@@ -234,7 +238,7 @@ async function pickValues(field: AblatableField, config: Seq2SeqConfig, validate
 /** The time budget of every variant in minutes (default: the config's train.maxMinutes); 0 = only the config's epochs bound it. */
 async function pickMinutes(config: Seq2SeqConfig): Promise<number | undefined> {
   const text = await vscode.window.showInputBox({
-    title: vscode.l10n.t('Seq2Seq: Run Ablation (3/3): time budget'),
+    title: vscode.l10n.t('Seq2Seq: Run Ablation (3/4): time budget'),
     prompt: vscode.l10n.t('Training minutes of every variant (sets train.maxMinutes; 0 = no time limit, only train.epochs)'),
     value: String(config.train.maxMinutes),
     validateInput: (t) => {
@@ -243,6 +247,48 @@ async function pickMinutes(config: Seq2SeqConfig): Promise<number | undefined> {
     },
   });
   return text === undefined ? undefined : Number(text);
+}
+
+/**
+ * How many times to train each variant: empty for once (with the config's
+ * train.seed), or a list of seeds; checked as you type (distinct whole
+ * numbers ≥ 0, not with an ablation of train.seed itself).
+ * @returns the seeds ([] = once), undefined when the user cancelled
+ */
+async function pickSeeds(config: Seq2SeqConfig, spec: AblationSpec): Promise<number[] | undefined> {
+  const parse = (t: string): number[] | string => {
+    if (t.trim() === '') return [];
+    const out: number[] = [];
+    for (const part of t.split(',').map((x) => x.trim())) {
+      const n = Number(part);
+      if (part === '' || !Number.isInteger(n) || n < 0) return vscode.l10n.t('Enter seeds as whole numbers ≥ 0 separated by commas, e.g. 1, 2, 3 (or nothing)');
+      if (out.includes(n)) return vscode.l10n.t('seed {0} is given twice', n);
+      out.push(n);
+    }
+    if (spec.field === 'train.seed' || spec.field === 'data.splitSeed') return vscode.l10n.t('The variants already differ in {0}: leave this empty', spec.field);
+    return out;
+  };
+  const text = await vscode.window.showInputBox({
+    title: vscode.l10n.t('Seq2Seq: Run Ablation (4/4): seeds'),
+    prompt: vscode.l10n.t(
+      'Train every variant once per seed (train.seed: initialisation, batch order, dropout; the same test pairs), e.g. 1, 2, 3: the summary gives each variant mean ± sd. Empty: once, with train.seed {0}',
+      config.train.seed,
+    ),
+    placeHolder: '1, 2, 3',
+    validateInput: (t) => {
+      const r = parse(t);
+      return typeof r === 'string' ? r : undefined;
+    },
+  });
+  if (text === undefined) return undefined;
+  const r = parse(text);
+  return typeof r === 'string' ? undefined : r;
+}
+
+/** One line of the output channel per variant of an ablation over seeds: mean ± sd. */
+function groupLine(g: SeedGroup): string {
+  const pm = (m: { mean: number; sd: number; n: number }) => (m.n > 0 ? `${formatBleu(m.mean)} ± ${formatBleu(m.sd)}` : '–');
+  return vscode.l10n.t('{0}: best valid BLEU {1} over seeds {2}', g.label, pm(g.validBleu), g.seeds.join(', '));
 }
 
 /** One line of the output channel per variant. */

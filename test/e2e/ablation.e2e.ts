@@ -53,7 +53,7 @@ describe('Seq2Seq: Run Ablation trains two attention variants one after another 
     await widget().locator('.quick-input-title', { hasText: 'Seq2Seq: Run Ablation' }).waitFor({ state: 'visible', timeout: 20_000 });
     await row(TINY_CONFIG).click();
 
-    await widget().locator('.quick-input-title', { hasText: 'Seq2Seq: Run Ablation (1/3)' }).waitFor({ state: 'visible', timeout: 20_000 });
+    await widget().locator('.quick-input-title', { hasText: 'Seq2Seq: Run Ablation (1/4)' }).waitFor({ state: 'visible', timeout: 20_000 });
     // In schema order, data.* first (the list is virtualised: only the rows in view are in the DOM).
     await row(/^data\.srcColumn/).waitFor({ state: 'visible', timeout: 10_000 });
     await page.locator('.quick-input-widget .quick-input-box input').fill('model.attention');
@@ -79,6 +79,14 @@ describe('Seq2Seq: Run Ablation trains two attention variants one after another 
     const minutes = page.locator('.quick-input-widget .quick-input-box input');
     assert.equal(await minutes.inputValue(), '0', 'the default is the config’s train.maxMinutes');
     await minutes.fill('2');
+    await page.keyboard.press('Enter');
+
+    // Seeds: checked as typed; empty trains each variant once.
+    await widget().locator('.quick-input-title', { hasText: '(4/4): seeds' }).waitFor({ state: 'visible', timeout: 20_000 });
+    const seeds = page.locator('.quick-input-widget .quick-input-box input');
+    await seeds.fill('1, 1');
+    await widget().locator('.quick-input-message', { hasText: 'seed 1 is given twice' }).waitFor({ state: 'visible', timeout: 10_000 });
+    await seeds.fill('');
     await page.keyboard.press('Enter');
   });
 
@@ -132,13 +140,15 @@ describe('Seq2Seq: Run Ablation trains two attention variants one after another 
     await runCommand(page, 'Seq2Seq: Run Ablation', 30_000);
     await widget().locator('.quick-input-title', { hasText: 'Seq2Seq: Run Ablation' }).waitFor({ state: 'visible', timeout: 20_000 });
     await row(LONG_CONFIG).click();
-    await widget().locator('.quick-input-title', { hasText: '(1/3)' }).waitFor({ state: 'visible', timeout: 20_000 });
+    await widget().locator('.quick-input-title', { hasText: '(1/4)' }).waitFor({ state: 'visible', timeout: 20_000 });
     await page.locator('.quick-input-widget .quick-input-box input').fill('model.cell');
     await row(/^model\.cell/).click();
     await widget().locator('.quick-input-title', { hasText: 'values of model.cell' }).waitFor({ state: 'visible', timeout: 20_000 });
     await page.keyboard.press('Enter'); // gru and lstm
     await widget().locator('.quick-input-title', { hasText: 'time budget' }).waitFor({ state: 'visible', timeout: 20_000 });
     assert.equal(await page.locator('.quick-input-widget .quick-input-box input').inputValue(), '5', 'long.seq2seq.json has train.maxMinutes 5');
+    await page.keyboard.press('Enter');
+    await widget().locator('.quick-input-title', { hasText: '(4/4): seeds' }).waitFor({ state: 'visible', timeout: 20_000 });
     await page.keyboard.press('Enter');
 
     await waitForNotification(page, /Ablation model\.cell: 1 of 2 \(gru\)/, 60_000);

@@ -140,7 +140,7 @@ describe('Slurm from VS Code: Run Ablation as Slurm jobs, followed live in the M
     await runCommand(page, 'Seq2Seq: Run Ablation', 30_000);
     await widget().locator('.quick-input-title', { hasText: 'Seq2Seq: Run Ablation' }).waitFor({ state: 'visible', timeout: 20_000 });
     await row(TINY_CONFIG).click();
-    await widget().locator('.quick-input-title', { hasText: '(1/3)' }).waitFor({ state: 'visible', timeout: 20_000 });
+    await widget().locator('.quick-input-title', { hasText: '(1/4)' }).waitFor({ state: 'visible', timeout: 20_000 });
     await page.locator('.quick-input-widget .quick-input-box input').fill('model.attention');
     await row(/^model\.attention/).click();
     await widget().locator('.quick-input-title', { hasText: 'values of model.attention' }).waitFor({ state: 'visible', timeout: 20_000 });
@@ -148,6 +148,8 @@ describe('Slurm from VS Code: Run Ablation as Slurm jobs, followed live in the M
     await row('luong-general').click(); // untick: none, bahdanau, luong-dot stay
     await page.keyboard.press('Enter');
     await widget().locator('.quick-input-title', { hasText: 'time budget' }).waitFor({ state: 'visible', timeout: 20_000 });
+    await page.keyboard.press('Enter');
+    await widget().locator('.quick-input-title', { hasText: '(4/4): seeds' }).waitFor({ state: 'visible', timeout: 20_000 });
     await page.keyboard.press('Enter');
 
     await widget().locator('.quick-input-title', { hasText: 'Seq2Seq: Run Ablation' }).waitFor({ state: 'visible', timeout: 20_000 });

@@ -110,6 +110,12 @@ export interface DataConfig {
   validFraction: number;
   /** Fraction of pairs split off for testing when `test` is absent. */
   testFraction: number;
+  /**
+   * Seed of the split of validation and test pairs off the training data
+   * (when `valid` / `test` are absent); absent: `train.seed`. Fixing it keeps
+   * the same held-out pairs while `train.seed` varies (`ablate --seeds`).
+   */
+  splitSeed?: number;
   /** Upper bound on validation sentences actually decoded for BLEU at each validation. */
   maxValidSentences: number;
 }

@@ -4,7 +4,7 @@
  *
  * Split and filtering policy:
  * - `data.valid` / `data.test`, when absent, are split off `data.train`
- *   deterministically with `train.seed` (see {@link splitPairs}), grouping by
+ *   deterministically with `data.splitSeed` (else `train.seed`) (see {@link splitPairs}), grouping by
  *   normalised source sentence so that a sentence with several translations
  *   never appears in two splits.
  * - Training pairs with more than `data.maxLength` tokens on either side are
@@ -202,7 +202,7 @@ export async function loadDataset(
   const split = shuffleSplit(order, {
     validFraction: validFile ? 0 : d.validFraction,
     testFraction: testFile ? 0 : d.testFraction,
-    seed: config.train.seed,
+    seed: d.splitSeed ?? config.train.seed,
   });
   const trainItems = split.train.flat();
 

@@ -216,6 +216,8 @@ export interface Variant {
   /** The changed field and its value (absent for the base). */
   field?: string;
   value?: unknown;
+  /** `train.seed` of this run when the ablation repeats every variant over seeds (`--seeds`). */
+  seed?: number;
   config: Seq2SeqConfig;
 }
 
@@ -254,8 +256,19 @@ export function valueAt(config: unknown, field: string): unknown {
  *   the validator's ConfigError (naming `--set field=…`, the field and what
  *   it allows) for an unknown field or a value the schema rejects
  */
-export function expandVariants(base: Seq2SeqConfig, specs: readonly AblationSpec[], opts: { includeBase?: boolean; validate: ValidateConfig }): Variant[] {
+export function expandVariants(
+  base: Seq2SeqConfig,
+  specs: readonly AblationSpec[],
+  opts: { includeBase?: boolean; validate: ValidateConfig; seeds?: readonly number[] },
+): Variant[] {
   if (specs.length === 0) throw new AblationError('no field to ablate: give at least one --set field=value1,value2');
+  const seeds = opts.seeds ?? [];
+  if (seeds.length > 0) {
+    for (const s of seeds) if (!Number.isInteger(s) || s < 0) throw new AblationError(`--seeds: expected whole numbers ≥ 0 (got ${s})`);
+    if (new Set(seeds).size !== seeds.length) throw new AblationError(`--seeds: a seed is given twice (${seeds.join(', ')})`);
+    const clash = specs.find((s) => s.field === 'train.seed' || s.field === 'data.splitSeed');
+    if (clash) throw new AblationError(`--seeds sets train.seed of every run: ablate ${clash.field} without --seeds, or drop its --set`);
+  }
   const fields = new Set<string>();
   for (const s of specs) {
     if (fields.has(s.field)) throw new AblationError(`${s.field} is given in two --set options; list all its values in one (--set ${s.field}=a,b,c)`);
@@ -275,7 +288,81 @@ export function expandVariants(base: Seq2SeqConfig, specs: readonly AblationSpec
       variants.push({ id: `${slug(key)}-${slug(String(value))}`, label: `${s.field}=${String(value)}`, field: s.field, value, config });
     }
   }
-  return variants;
+  if (seeds.length === 0) return variants;
+  // Every variant once per seed: train.seed (initialisation, batch order, dropout) varies, the held-out
+  // pairs do not (data.splitSeed fixed at the base's split), so the runs of a variant differ by their
+  // seed only and all runs are scored on the same test pairs.
+  return variants.flatMap((v) =>
+    seeds.map((seed) => {
+      const obj = structuredClone(v.config) as unknown as Record<string, unknown>;
+      setAt(obj, 'train.seed', seed);
+      setAt(obj, 'data.splitSeed', v.config.data.splitSeed ?? v.config.train.seed);
+      const config = opts.validate(obj, `--seeds ${seed}`);
+      return { ...v, id: `${v.id}-seed-${seed}`, label: `${v.label}${SEED_SEPARATOR}${seed}`, seed, config };
+    }),
+  );
+}
+
+/** Between a variant's label and its seed (`model.attention=none · train.seed=2`). */
+const SEED_SEPARATOR = ' · train.seed=';
+
+/** A variant's label without its seed: the label shared by its runs over seeds. */
+export function variantGroupLabel(label: string): string {
+  const at = label.indexOf(SEED_SEPARATOR);
+  return at < 0 ? label : label.slice(0, at);
+}
+
+/** Mean and sample standard deviation (n − 1; 0 for one value) of the finite values, with their count. */
+export interface MeanSd {
+  mean: number;
+  sd: number;
+  n: number;
+}
+
+function meanSd(values: readonly number[]): MeanSd {
+  const v = values.filter((x) => Number.isFinite(x));
+  const n = v.length;
+  if (n === 0) return { mean: NaN, sd: NaN, n: 0 };
+  const mean = v.reduce((a, b) => a + b, 0) / n;
+  const sd = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) * (b - mean), 0) / (n - 1)) : 0;
+  return { mean, sd, n };
+}
+
+/** One variant of a seeded ablation, over its runs. */
+export interface SeedGroup {
+  /** The variant's label without the seed (`model.attention=none`, `base`). */
+  label: string;
+  field?: string;
+  value?: unknown;
+  /** Seeds of its runs, in order (all, whatever their status). */
+  seeds: number[];
+  /** Test BLEU and perplexity of the runs evaluated on test, and best validation BLEU of the trained ones. */
+  testBleu: MeanSd;
+  testPerplexity: MeanSd;
+  validBleu: MeanSd;
+}
+
+/**
+ * The runs of an ablation with `--seeds`, grouped by variant (in order of
+ * first appearance): mean ± sample standard deviation over seeds. Runs that
+ * did not finish or were not evaluated count only where they have the value.
+ */
+export function seedGroups(results: readonly VariantResult[]): SeedGroup[] {
+  const groups = new Map<string, VariantResult[]>();
+  for (const r of results) {
+    const k = variantGroupLabel(r.label);
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  return [...groups.entries()].map(([label, rs]) => ({
+    label,
+    ...(rs[0]!.field !== undefined ? { field: rs[0]!.field, value: rs[0]!.value } : {}),
+    seeds: rs.flatMap((r) => (r.seed !== undefined ? [r.seed] : [])),
+    testBleu: meanSd(rs.map((r) => r.test?.bleu ?? NaN)),
+    testPerplexity: meanSd(rs.map((r) => r.test?.perplexity ?? NaN)),
+    validBleu: meanSd(rs.map((r) => (r.status === 'finished' || r.status === 'stopped' ? (r.valid?.bleu ?? NaN) : NaN))),
+  }));
 }
 
 /** The training budget every variant gets: minutes of wall-clock training and/or optimisation steps (absent: the base config's). */
@@ -335,6 +422,8 @@ export interface VariantResult extends Partial<VariantOutcome> {
   label: string;
   field?: string;
   value?: unknown;
+  /** `train.seed` of the run (ablations with `--seeds`). */
+  seed?: number;
   /**
    * `finished`: trained to its budget; `stopped`: stopped by the user (its last/ checkpoint is kept); `failed`: an error (see `error`);
    * `skipped`: not trained after a stop; `submitted`: a Slurm array task not collected yet (`seq2seq jobs status` fills it in).
@@ -364,7 +453,7 @@ export async function runVariants(
   const describe = opts.describeError ?? ((e: unknown) => (e instanceof Error ? e.message : String(e)));
   let stopped = false;
   for (const [i, v] of variants.entries()) {
-    const head = { id: v.id, label: v.label, ...(v.field !== undefined ? { field: v.field, value: v.value } : {}) };
+    const head = { id: v.id, label: v.label, ...(v.field !== undefined ? { field: v.field, value: v.value } : {}), ...(v.seed !== undefined ? { seed: v.seed } : {}) };
     if (stopped || opts.stopRequested()) {
       results.push({ ...head, status: 'skipped' });
       continue;
@@ -398,6 +487,10 @@ export interface AblationSummary {
   fields: string[];
   specs: { field: string; values: unknown[] }[];
   includeBase: boolean;
+  /** `--seeds`: every variant trained once per seed (`train.seed`); `groups` holds the mean ± sd over them. */
+  seeds?: number[];
+  /** For `seeds`: each variant over its seeds (filled in once the runs are collected). */
+  groups?: SeedGroup[];
   /** The budget each variant had (train.maxMinutes, train.maxSteps; 0 = unlimited). */
   budget: { maxMinutes: number; maxSteps: number };
   /** Beam size of the test evaluation (CLI), absent when the runs were not evaluated on test. */
@@ -422,6 +515,8 @@ export function makeSummary(args: {
   started: Date;
   finished: Date;
   results: VariantResult[];
+  /** `--seeds`, when given. */
+  seeds?: readonly number[];
 }): AblationSummary {
   return {
     version: 1,
@@ -430,6 +525,7 @@ export function makeSummary(args: {
     fields: args.specs.map((s) => s.field),
     specs: args.specs.map((s) => ({ field: s.field, values: s.values })),
     includeBase: args.includeBase,
+    ...(args.seeds?.length ? { seeds: [...args.seeds], groups: seedGroups(args.results) } : {}),
     budget: { maxMinutes: args.budgetConfig.train.maxMinutes, maxSteps: args.budgetConfig.train.maxSteps },
     ...(args.testBeam !== undefined ? { testBeam: args.testBeam } : {}),
     started: args.started.toISOString(),

@@ -10,7 +10,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { Seq2SeqConfig } from '../config/config';
 import { chooseRunDir } from '../runs/runNaming';
-import { makeSummary, variantRunName, type AblationSpec, type AblationSummary, type Variant, type VariantResult } from './ablation';
+import { makeSummary, seedGroups, variantRunName, type AblationSpec, type AblationSummary, type Variant, type VariantResult } from './ablation';
 import type { RunSpec, SubmittedJob } from './executor';
 import { isActive } from './slurmOutput';
 import { writeJsonAtomic, type RunStatus } from './slurmJobs';
@@ -36,7 +36,7 @@ export function ablationRuns(
 
 /** The ablation.json of a job array just submitted: every variant `submitted`, with its run folder and array task, and the array's job id. */
 export function submittedSummary(
-  a: { name: string; variants: readonly Variant[]; specs: readonly AblationSpec[]; includeBase: boolean; base: Seq2SeqConfig; configPath: string; testBeam: number; started: Date },
+  a: { name: string; variants: readonly Variant[]; specs: readonly AblationSpec[]; includeBase: boolean; base: Seq2SeqConfig; configPath: string; testBeam: number; started: Date; seeds?: readonly number[] },
   submitted: SubmittedJob,
   now = new Date(),
 ): AblationSummary {
@@ -44,12 +44,13 @@ export function submittedSummary(
     id: v.id,
     label: v.label,
     ...(v.field !== undefined ? { field: v.field, value: v.value } : {}),
+    ...(v.seed !== undefined ? { seed: v.seed } : {}),
     status: 'submitted',
     runDir: submitted.runs[i]!.runDir,
     ...(submitted.runs[i]!.jobId ? { jobId: submitted.runs[i]!.jobId } : {}),
   }));
   return {
-    ...makeSummary({ name: a.name, baseConfig: a.configPath, specs: a.specs, includeBase: a.includeBase, budgetConfig: a.base, testBeam: a.testBeam, started: a.started, finished: a.started, results }),
+    ...makeSummary({ name: a.name, baseConfig: a.configPath, specs: a.specs, includeBase: a.includeBase, budgetConfig: a.base, testBeam: a.testBeam, started: a.started, finished: a.started, results, seeds: a.seeds }),
     slurm: { jobId: submitted.jobId ?? '', ...(submitted.cluster ? { cluster: submitted.cluster } : {}), submitted: now.toISOString() },
   };
 }
@@ -111,7 +112,12 @@ export async function collectAblation(dir: string, statuses: readonly RunStatus[
     return next;
   });
   const complete = variants.every((v) => v.status !== 'submitted');
-  const next: AblationSummary = { ...summary, variants, ...(complete && changed ? { finished: now.toISOString() } : {}) };
+  const next: AblationSummary = {
+    ...summary,
+    variants,
+    ...(summary.seeds?.length ? { groups: seedGroups(variants) } : {}),
+    ...(complete && changed ? { finished: now.toISOString() } : {}),
+  };
   if (changed) await writeJsonAtomic(path.join(dir, 'ablation.json'), next);
   return { summary: next, complete };
 }
