@@ -82,7 +82,8 @@ function statusText(r: VariantResult): string {
  * The table printed at the end of `ablate`: one line per variant with test
  * BLEU and perplexity of its best checkpoint, steps trained, mean training
  * speed (target tokens/s), training minutes and how it ended; then one line
- * per failed variant or failed test evaluation with the reason.
+ * per failed variant or failed test evaluation with the reason; for an
+ * ablation over seeds, then {@link formatSeedTable}.
  */
 export function formatAblationTable(results: readonly VariantResult[], beam: number): string {
   const head = [
@@ -107,7 +108,9 @@ export function formatAblationTable(results: readonly VariantResult[], beam: num
     ...(r.error ? [l10n.t('{0} failed: {1}', r.label, r.error)] : []),
     ...(r.testError ? [l10n.t('{0}: no test evaluation: {1}', r.label, r.testError)] : []),
   ]);
-  return [formatTable(head, body), ...notes].join('\n');
+  // An ablation over seeds: then each variant's mean ± sd over its seeds.
+  const seeds = results.some((r) => r.seed !== undefined) ? ['', formatSeedTable(results, beam)] : [];
+  return [formatTable(head, body), ...notes, ...seeds].join('\n');
 }
 
 /**
@@ -265,7 +268,6 @@ export async function cmdAblate(opts: AblateOptions, printing: EventPrinting): P
     console.log(JSON.stringify(summary, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
   } else {
     console.log('\n' + formatAblationTable(results, opts.beam));
-    if (opts.seeds?.length) console.log('\n' + formatSeedTable(results, opts.beam));
     const rel = path.relative(process.cwd(), file);
     console.log(l10n.t('summary written to {0}', rel.startsWith('..') || path.isAbsolute(rel) ? file : rel));
   }
