@@ -9,8 +9,9 @@
  *   npx tsx scripts/preview-training-panel.ts --screenshots --locale zh-cn [--out DIR]  # in Simplified Chinese
  *   npx tsx scripts/preview-training-panel.ts --run DIR [--screenshots]   # scenario=recorded: a run folder's metrics.jsonl
  *
- * URL parameters: theme=dark|light|hc, scenario=running|finished|failed|empty|norun
- * (norun: the panel before any training run),
+ * URL parameters: theme=dark|light|hc, scenario=running|finished|failed|empty|norun|requeued
+ * (norun: the panel before any training run; requeued: a followed Slurm run whose job
+ * checkpointed at its time limit and waits in the queue),
  * steps=N (progress events replayed), stream=1 (keep sending events live).
  * Builds dist/ first if dist/webview/training.js is missing. Shared parts:
  * scripts/lib/webviewPreview.ts.
@@ -91,12 +92,14 @@ let recorded: { events: TrainingEvent[]; running: boolean } | undefined;
 
 function stubScript(scenario: string, reports: number, stream: boolean): string {
   if (scenario === 'recorded' && !recorded) throw new Error('scenario=recorded needs --run DIR');
-  const run = scenario === 'recorded' ? recorded! : scriptedRun(scenario, reports);
+  const run = scenario === 'recorded' ? recorded! : scriptedRun(scenario === 'requeued' ? 'running' : scenario, reports);
+  const job = scenario === 'requeued' ? { queued: true, note: 'checkpointed at step 9000 before the time limit and requeued' } : undefined;
   const info = scenario === 'norun' ? undefined : { name: 'fra-eng', runDir: '/home/user/project/runs/fra-eng-20250101-120000', configPath: '/home/user/project/fra-eng.seq2seq.json' };
   return `(() => {
   const run = ${JSON.stringify(run)};
   const info = ${JSON.stringify(info ?? null)} ?? undefined;
   const stream = ${stream};
+  const job = ${JSON.stringify(job ?? null)} ?? undefined;
   const post = (data) => window.postMessage(data, '*');
   let step = run.events.filter(e => e.type === 'progress').length * 10;
   window.__messagesFromPage = [];
@@ -104,7 +107,7 @@ function stubScript(scenario: string, reports: number, stream: boolean): string 
     postMessage(msg) {
       window.__messagesFromPage.push(msg);
       if (msg.type === 'ready') {
-        post({ type: 'replay', run: info, events: run.events, running: run.running });
+        post({ type: 'replay', run: info, events: run.events, running: run.running, job });
         if (run.failure) post({ type: 'failed', message: run.failure });
         if (stream && run.running) setInterval(() => {
           step += 10;
@@ -138,6 +141,7 @@ const SHOTS: Shot[] = [
   { name: 'light-empty', query: 'theme=light&scenario=empty', width: 1100, settleMs: 600 },
   { name: 'dark-norun', query: 'theme=dark&scenario=norun', width: 1100, settleMs: 600 },
   { name: 'dark-narrow', query: 'theme=dark&scenario=running&steps=2200', width: 560, settleMs: 600 },
+  { name: 'dark-requeued', query: 'theme=dark&scenario=requeued&steps=900', width: 1100, settleMs: 600 },
 ];
 
 /** Drag the alignment slider to validation `k` (from the start) before the screenshot. */

@@ -495,7 +495,7 @@ function renderHeader(): void {
   const step = m.done?.step ?? (m.state === 'interrupted' ? m.resumable?.step : undefined) ?? p?.step;
   setStat('step', step !== undefined ? (s ? `${step} / ${s.totalSteps}` : String(step)) : '–');
   setStat('tokensPerSecond', p ? formatCount(p.tokensPerSecond) : '–');
-  setStat('eta', live && p ? formatDuration(p.etaSeconds) : m.done ? l10n.t('done') : '–');
+  setStat('eta', live && p && !queued ? formatDuration(p.etaSeconds) : m.done ? l10n.t('done') : '–');
   const lr = m.validation && p ? (m.validation.step > p.step ? m.validation.learningRate : p.learningRate) : (p ?? m.validation)?.learningRate;
   setStat('learningRate', lr !== undefined ? formatLearningRate(lr) : '–');
   const elapsed = m.done?.elapsedSeconds ?? p?.elapsedSeconds;
