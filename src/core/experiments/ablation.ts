@@ -249,10 +249,14 @@ export function valueAt(config: unknown, field: string): unknown {
 /**
  * The variants of a one-factor-at-a-time ablation: for each spec, one variant
  * per value, the base config with that field set to the value (and,
- * with `includeBase`, the unchanged base first). Every variant is validated
- * as a whole config before anything trains.
+ * with `includeBase`, the unchanged base first). With `seeds`, each of those
+ * once per seed, in order (`train.seed` the seed, `data.splitSeed` the
+ * base's split, so every run is scored on the same test pairs). Every
+ * variant is validated as a whole config before anything trains.
  * @param base resolved config (defaults filled in, absolute data paths)
  * @throws AblationError when no value is given or a field is given twice;
+ *   for seeds that are not distinct whole numbers ≥ 0, or with an ablation
+ *   of `train.seed` or `data.splitSeed` itself;
  *   the validator's ConfigError (naming `--set field=…`, the field and what
  *   it allows) for an unknown field or a value the schema rejects
  */
