@@ -148,6 +148,22 @@ const alignmentDom = (frame: Frame) => frame.evaluate(ALIGNMENT_DOM_SCRIPT) as P
  * The Training panel of run `name`, found by its content (a match by tab title goes by where the
  * webview sits on screen, which another webview can still cover while a new editor group opens).
  */
+/** Wait until the Models view's rows (labels and descriptions) have not changed for a second (at most 15 s). */
+async function stableRows(page: Page): Promise<void> {
+  const read = () => page.locator('.pane .monaco-list-row').evaluateAll((rows) => rows.map((r) => r.textContent ?? '').join('\n'));
+  let last = await read();
+  let since = Date.now();
+  const end = Date.now() + 15_000;
+  while (Date.now() - since < 1_000 && Date.now() < end) {
+    await sleep(250);
+    const now = await read();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    }
+  }
+}
+
 function trainingPanel(page: Page, name: string, timeoutMs = 60_000): Promise<Frame> {
   return webviewFrame(page, async (f) => (await f.locator('#alignment').count()) > 0 && (await f.locator('.run-name').textContent())?.trim() === name, timeoutMs);
 }
@@ -424,6 +440,10 @@ describe('What-if decoding, the reference score, exposure bias, coverage and ali
     await runCommand(page, 'Seq2Seq: Refresh Models');
     const row = page.locator('.pane .monaco-list-row', { has: page.locator('.label-name', { hasText: /^old$/ }) }).first();
     await row.waitFor({ state: 'visible', timeout: 20_000 });
+    // In one CI run the panel stayed on "why" after this menu. The copy and the two rewrites above each make
+    // the Models view read the folders again (debounced), so the rows may be drawn again under the menu:
+    // open it once the rows have stayed the same for a second.
+    await stableRows(page);
     await row.click({ button: 'right' });
     const menu = page.locator('.context-view .monaco-menu');
     await menu.waitFor({ state: 'visible', timeout: 10_000 });
