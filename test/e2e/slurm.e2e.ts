@@ -114,7 +114,9 @@ describe('Slurm from VS Code: Run Ablation as Slurm jobs, followed live in the M
     if (!clusterUp()) this.skip(); // pending: the local cluster is not running (npm run test:slurm starts it)
     const vsix = packagedVsix();
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 's2s-e2e-slurm-'));
-    writeReverseWorkspace(workspace, { epochs: 60 }); // ≈1000 steps per variant: tens of seconds
+    // ≈5,000 steps per variant without early stopping: tens of seconds each with the faster kernels, long enough
+    // to see two tasks running and the third queued (60 epochs that stopped early were done in seconds).
+    writeReverseWorkspace(workspace, { epochs: 300, earlyStoppingPatience: 0 });
     wb = await startWorkbench(workspace, vsix, { settings: { 'seq2seq.slurm.use': 'auto', 'seq2seq.slurm.maxParallel': 2, 'seq2seq.slurm.pollSeconds': 5 } });
     page = wb.page;
   });

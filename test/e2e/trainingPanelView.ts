@@ -146,9 +146,27 @@ export async function pickConfig(page: Page, file: string): Promise<string[]> {
   return labels;
 }
 
+/**
+ * Palette → Train Seq2Seq Model, until its config pick shows. A quick pick
+ * closes when focus leaves it; once, in CI, it closed right after opening
+ * (a webview shown just before took the focus): then it is opened again.
+ */
+export async function openTrainPick(page: Page): Promise<void> {
+  const title = page.locator('.quick-input-widget .quick-input-title', { hasText: 'Seq2Seq: Train Model' });
+  for (let attempt = 1; ; attempt++) {
+    await runCommand(page, 'Seq2Seq: Train Seq2Seq Model', 30_000);
+    try {
+      await title.waitFor({ state: 'visible', timeout: 10_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
 /** Palette → Train Seq2Seq Model → `file`. */
 export async function trainConfig(page: Page, file: string): Promise<void> {
-  await runCommand(page, 'Seq2Seq: Train Seq2Seq Model', 30_000);
+  await openTrainPick(page);
   await pickConfig(page, file);
 }
 

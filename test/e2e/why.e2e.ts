@@ -33,7 +33,7 @@ import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { REPO_ROOT, clearNotifications, closeWorkbench, openFile, runCommand, screenshot, setTheme, startWorkbench, waitForNotification, webviewFrame, type Workbench } from './harness';
 import { reversePairs, writeReverseWorkspace } from './fixtures/reverseTask';
-import { pickConfig, sleep } from './trainingPanelView';
+import { openTrainPick, pickConfig, sleep } from './trainingPanelView';
 import { packagedVsix } from './vsix';
 import type { Translation } from '../../src/core/decoding/translator';
 import type { TrainingEvent, ValidationEvent } from '../../src/core/training/events';
@@ -365,7 +365,8 @@ describe('What-if decoding, the reference score, exposure bias, coverage and ali
   });
 
   it('alignment as it is learned: Train Model → the Training panel’s slider grows live, one position per validation, its cells the weights in metrics.jsonl', async function () {
-    await runCommand(page, 'Seq2Seq: Train Seq2Seq Model', 30_000);
+    await page.locator('.tabs-container .tab', { hasText: 'sentences.txt' }).first().click();
+    await openTrainPick(page);
     await pickConfig(page, 'align.seq2seq.json');
     let panel = await trainingPanel(page, 'align');
     // Live: the slider appears after the first validation and grows while the run trains.
