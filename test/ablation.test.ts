@@ -13,6 +13,7 @@ import {
   parseAblationSpec,
   runVariants,
   schemaField,
+  parseSeedList,
   seedGroups,
   variantGroupLabel,
   valueAt,
@@ -202,6 +203,20 @@ describe('ablation: variants', () => {
     assert.throws(() => expandVariants(base, spec, { validate, seeds: [1, 1] }), /a seed is given twice/);
     assert.throws(() => expandVariants(base, spec, { validate, seeds: [-1] }), /whole numbers ≥ 0/);
     assert.throws(() => expandVariants(base, [parseAblationSpec('train.seed=1,2')], { validate, seeds: [3] }), /--seeds sets train\.seed of every run/);
+  });
+
+  it('parseSeedList: blank is none; commas with or without spaces; a part that is not a whole number ≥ 0, or a seed twice, is named', () => {
+    assert.deepEqual(parseSeedList('  '), { seeds: [] });
+    assert.deepEqual(parseSeedList('1,2, 30'), { seeds: [1, 2, 30] });
+    assert.deepEqual(parseSeedList('1,,2'), { notASeed: '' });
+    assert.deepEqual(parseSeedList('1, 2.5'), { notASeed: '2.5' });
+    assert.deepEqual(parseSeedList('-1'), { notASeed: '-1' });
+    assert.deepEqual(parseSeedList('3, 1, 3'), { twice: 3 });
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.nat(), { maxLength: 6 }), (seeds) => {
+        assert.deepEqual(parseSeedList(seeds.join(', ')), { seeds });
+      }),
+    );
   });
 
   it('seedGroups: mean and sample sd over each variant\'s seeds; runs without a figure do not count', () => {

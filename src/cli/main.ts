@@ -20,7 +20,7 @@
 import { promises as fs, existsSync, readFileSync } from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
-import { Command, Help, InvalidArgumentError, Option } from 'commander';
+import { Command, Help, Option } from 'commander';
 import { applyOverrides, defaultRunConfig, loadConfig } from '../core/config/configLoader';
 import type { Seq2SeqConfig } from '../core/config/config';
 import { describeError } from '../core/errors';
@@ -36,6 +36,7 @@ import { evaluateModel, evaluateSearchErrors } from './evalModel';
 import { beamList, formatSearchErrorTable, lineInput, readsColumns, referenceLine, unknownWordNotes } from './forcedDecoding';
 import { cmdAblate, formatAblationTable, type AblateOptions } from './ablate';
 import { LocalExecutor } from '../core/experiments/executor';
+import { nonNegative, nonNegativeInt, positiveInt, positiveNumber, seedList } from './argParsers';
 import { addExecutorOptions, addJobsCommand, slurmOptionsOf, submitTrain, type ExecutorFlags } from './slurmCli';
 
 /** The folder holding this package's package.json (and sample-data/). */
@@ -54,43 +55,6 @@ function packageRoot(): string {
     if (up === dir) throw new Error('cannot find the seq2seq-lab package folder');
     dir = up;
   }
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(l10n.t('expected a positive integer'));
-  return n;
-}
-
-/** `--seeds 1,2,3`: distinct whole numbers ≥ 0. */
-function seedList(value: string): number[] {
-  const seeds = value.split(',').map((s) => s.trim());
-  const out: number[] = [];
-  for (const s of seeds) {
-    const n = Number(s);
-    if (s === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(l10n.t('expected a comma-separated list of whole numbers ≥ 0, e.g. 1,2,3 (got "{0}")', s));
-    if (out.includes(n)) throw new InvalidArgumentError(l10n.t('seed {0} is given twice', n));
-    out.push(n);
-  }
-  return out;
-}
-
-function nonNegative(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(l10n.t('expected a number ≥ 0'));
-  return n;
-}
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(l10n.t('expected an integer ≥ 0'));
-  return n;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(l10n.t('expected a number > 0'));
-  return n;
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import * as l10n from '@vscode/l10n';
 import type { Seq2SeqConfig, SlurmConfig } from '../core/config/config';
 import { ablationDirName, type AblationSpec, type Variant, type VariantResult } from '../core/experiments/ablation';
@@ -17,6 +17,7 @@ import { SlurmExecutor, tailOf } from '../core/experiments/slurmExecutor';
 import { JOB_FILE, readJobRecord, RUN_RECORD_FILE, writeJsonAtomic, type RunStatus } from '../core/experiments/slurmJobs';
 import type { SlurmOptions } from '../core/experiments/slurmScript';
 import { describeNote, stateLabel, statusLine } from '../shared/jobText';
+import { nonNegativeInt, positiveInt } from './argParsers';
 
 /** The executor and Slurm options of `train` / `ablate`, as commander parses them. */
 export interface ExecutorFlags {
@@ -35,18 +36,6 @@ export interface ExecutorFlags {
 }
 
 const SLURM_ONLY = ['partition', 'account', 'time', 'cpusPerTask', 'mem', 'gres', 'maxParallel', 'sbatchArg', 'setup', 'signalSeconds', 'dryRun'] as const;
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(l10n.t('expected an integer ≥ 0'));
-  return n;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(l10n.t('expected a positive integer'));
-  return n;
-}
 
 const repeat = (v: string, prev: string[] = []) => [...prev, v];
 

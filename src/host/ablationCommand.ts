@@ -16,6 +16,7 @@ import {
   makeSummary,
   outcomeFromEvents,
   parseAblationSpec,
+  parseSeedList,
   runVariants,
   valueAt,
   variantRunName,
@@ -257,16 +258,11 @@ async function pickMinutes(config: Seq2SeqConfig): Promise<number | undefined> {
  */
 async function pickSeeds(config: Seq2SeqConfig, spec: AblationSpec): Promise<number[] | undefined> {
   const parse = (t: string): number[] | string => {
-    if (t.trim() === '') return [];
-    const out: number[] = [];
-    for (const part of t.split(',').map((x) => x.trim())) {
-      const n = Number(part);
-      if (part === '' || !Number.isInteger(n) || n < 0) return vscode.l10n.t('Enter seeds as whole numbers ≥ 0 separated by commas, e.g. 1, 2, 3 (or nothing)');
-      if (out.includes(n)) return vscode.l10n.t('seed {0} is given twice', n);
-      out.push(n);
-    }
-    if (spec.field === 'train.seed' || spec.field === 'data.splitSeed') return vscode.l10n.t('The variants already differ in {0}: leave this empty', spec.field);
-    return out;
+    const r = parseSeedList(t);
+    if ('notASeed' in r) return vscode.l10n.t('Enter seeds as whole numbers ≥ 0 separated by commas, e.g. 1, 2, 3 (or nothing)');
+    if ('twice' in r) return vscode.l10n.t('seed {0} is given twice', r.twice);
+    if (r.seeds.length > 0 && (spec.field === 'train.seed' || spec.field === 'data.splitSeed')) return vscode.l10n.t('The variants already differ in {0}: leave this empty', spec.field);
+    return r.seeds;
   };
   const text = await vscode.window.showInputBox({
     title: vscode.l10n.t('Seq2Seq: Run Ablation (4/4): seeds'),

@@ -307,6 +307,24 @@ export function expandVariants(
   );
 }
 
+/**
+ * A list of seeds as typed (`1,2,3` or `1, 2, 3`; blank: none), for
+ * `ablate --seeds` and VS Code's Run Ablation: the seeds, or what is wrong
+ * (a part that is not a whole number ≥ 0, or a seed given twice), for the
+ * caller to say in its language.
+ */
+export function parseSeedList(text: string): { seeds: number[] } | { notASeed: string } | { twice: number } {
+  if (text.trim() === '') return { seeds: [] };
+  const seeds: number[] = [];
+  for (const part of text.split(',').map((x) => x.trim())) {
+    const n = Number(part);
+    if (part === '' || !Number.isInteger(n) || n < 0) return { notASeed: part };
+    if (seeds.includes(n)) return { twice: n };
+    seeds.push(n);
+  }
+  return { seeds };
+}
+
 /** Between a variant's label and its seed (`model.attention=none · train.seed=2`). */
 const SEED_SEPARATOR = ' · train.seed=';
 
