@@ -164,6 +164,25 @@ async function stableRows(page: Page): Promise<void> {
   }
 }
 
+/**
+ * Models view → the run's context menu → Open Training Panel. The menu is opened once the view's rows have
+ * stayed the same for a second: in one CI run the panel stayed on another run after this menu, when files
+ * had just been copied and rewritten (each makes the view read the folders again, debounced, and draw the
+ * rows again under the menu).
+ */
+async function openTrainingPanelFromMenu(page: Page, name: string): Promise<void> {
+  const row = page.locator('.pane .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 20_000 });
+  await stableRows(page);
+  await row.click({ button: 'right' });
+  const menu = page.locator('.context-view .monaco-menu');
+  await menu.waitFor({ state: 'visible', timeout: 10_000 });
+  const entry = menu.locator('.action-item .action-label', { hasText: /^Open Training Panel$/ }).first();
+  await entry.hover();
+  await sleep(200);
+  await entry.click();
+}
+
 function trainingPanel(page: Page, name: string, timeoutMs = 60_000): Promise<Frame> {
   return webviewFrame(page, async (f) => (await f.locator('#alignment').count()) > 0 && (await f.locator('.run-name').textContent())?.trim() === name, timeoutMs);
 }
@@ -414,15 +433,7 @@ describe('What-if decoding, the reference score, exposure bias, coverage and ali
 
   it('a recorded run (Models view → Open Training Panel) shows its recorded alignments with the slider', async function () {
     await page.locator('.activitybar .action-item a[aria-label^="Seq2Seq"], .activitybar .action-item .action-label[aria-label^="Seq2Seq"]').first().click();
-    const row = page.locator('.pane .monaco-list-row', { has: page.locator('.label-name', { hasText: /^why$/ }) }).first();
-    await row.waitFor({ state: 'visible', timeout: 20_000 });
-    await row.click({ button: 'right' });
-    const menu = page.locator('.context-view .monaco-menu');
-    await menu.waitFor({ state: 'visible', timeout: 10_000 });
-    const entry = menu.locator('.action-item .action-label', { hasText: /^Open Training Panel$/ }).first();
-    await entry.hover();
-    await sleep(200);
-    await entry.click();
+    await openTrainingPanelFromMenu(page, 'why');
     const panel = await trainingPanel(page, 'why', 30_000);
     const recorded = validations(path.join(workspace, 'runs', 'why-cli')).filter((e) => e.alignments?.length);
     const a = await until(() => alignmentDom(panel), (x) => x.present && x.max === recorded.length - 1, 'the recorded slider');
@@ -439,19 +450,7 @@ describe('What-if decoding, the reference score, exposure bias, coverage and ali
     manifest.config.name = 'old';
     fs.writeFileSync(path.join(old, 'run.json'), JSON.stringify(manifest, null, 2));
     await runCommand(page, 'Seq2Seq: Refresh Models');
-    const row = page.locator('.pane .monaco-list-row', { has: page.locator('.label-name', { hasText: /^old$/ }) }).first();
-    await row.waitFor({ state: 'visible', timeout: 20_000 });
-    // In one CI run the panel stayed on "why" after this menu. The copy and the two rewrites above each make
-    // the Models view read the folders again (debounced), so the rows may be drawn again under the menu:
-    // open it once the rows have stayed the same for a second.
-    await stableRows(page);
-    await row.click({ button: 'right' });
-    const menu = page.locator('.context-view .monaco-menu');
-    await menu.waitFor({ state: 'visible', timeout: 10_000 });
-    const entry = menu.locator('.action-item .action-label', { hasText: /^Open Training Panel$/ }).first();
-    await entry.hover();
-    await sleep(200);
-    await entry.click();
+    await openTrainingPanelFromMenu(page, 'old');
     const panel = await trainingPanel(page, 'old', 30_000);
     const a = await until(() => alignmentDom(panel), (x) => x.note.startsWith('No alignments were recorded'), 'the note of a run without alignments');
     assert.equal(a.present, false, 'no slider');
