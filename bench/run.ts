@@ -133,6 +133,8 @@ interface PeerArgs {
   learningRate: number;
   clipNorm: number;
   threads: number;
+  /** Data-parallel processes (DistributedDataParallel), each with `threads` threads; 1 = one process. */
+  processes: number;
   softmaxCandidates: number;
   warmup: number;
   steps: number;
@@ -168,6 +170,7 @@ async function runPeer(python: string, a: PeerArgs): Promise<PeerResult | { erro
     '--readout', a.model.readout,
     '--readout-size', String(a.model.readoutSize),
     '--threads', String(a.threads),
+    '--processes', String(a.processes),
     '--softmax-candidates', String(a.softmaxCandidates),
     '--warmup', String(a.warmup),
     '--steps', String(a.steps),
@@ -476,14 +479,17 @@ async function main(): Promise<void> {
       process.stderr.write(`PyTorch peer (torch ${found.torch}):\n`);
       for (const p of planned) {
         if (p.case.kernels !== 'project' || p.backend !== 'wasm' || p.config === 'transformer' || p.simd !== 'relaxed') continue;
-        // Every row's batches at one thread and at the machine's cores (sweeps: one thread), whatever threads the row itself used.
-        for (const threads of p.sweep ? [1] : [...new Set([1, coreCount])]) {
-          const key = peerKey({ ...p, case: { ...p.case, threads } });
+        // Every row's batches at one thread and at the machine's cores (sweeps: one thread), whatever threads the row itself used;
+        // the data-parallel rows also under DistributedDataParallel over the machine's cores, one thread each.
+        const runs: { threads: number; processes: number }[] = p.sweep ? [{ threads: 1, processes: 1 }] : [...new Set([1, coreCount])].map((threads) => ({ threads, processes: 1 }));
+        if (p.case.threads > 1 && coreCount > 1) runs.push({ threads: 1, processes: coreCount });
+        for (const { threads, processes } of runs) {
+          const key = peerKey({ ...p, case: { ...p.case, threads } }, processes);
           if (peerCache.has(key)) continue;
           const t0 = Date.now();
           process.stderr.write(`  ${key} … `);
-          const warmup = threads > 1 ? Math.max(p.case.warmup, dpWarmup) : p.case.warmup;
-          peerCache.set(key, await runPeer(found.python, { batchFile: p.batchFile, model: p.model, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, threads, softmaxCandidates: p.case.softmaxCandidates, warmup, steps: p.case.steps, maxForeign: opts.maxForeign }));
+          const warmup = threads > 1 || processes > 1 ? Math.max(p.case.warmup, dpWarmup) : p.case.warmup;
+          peerCache.set(key, await runPeer(found.python, { batchFile: p.batchFile, model: p.model, learningRate: example.train.learningRate, clipNorm: example.train.clipNorm, threads, processes, softmaxCandidates: p.case.softmaxCandidates, warmup, steps: p.case.steps, maxForeign: opts.maxForeign }));
           process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
         }
       }
@@ -526,6 +532,8 @@ async function main(): Promise<void> {
       .map((threads) => peerCache.get(peerKey({ ...p, case: { ...p.case, threads } })))
       .filter((x): x is PeerResult => x !== undefined && !('error' in x));
     const best = peers.reduce<PeerResult | undefined>((a, x) => (!a || x.tokensPerSec > a.tokensPerSec ? x : a), undefined);
+    const ddpRun = p.case.threads > 1 ? peerCache.get(peerKey({ ...p, case: { ...p.case, threads: 1 } }, coreCount)) : undefined;
+    const ddp = ddpRun && !('error' in ddpRun) ? ddpRun : undefined;
     return {
       id: p.case.id,
       config: p.config,
@@ -554,6 +562,7 @@ async function main(): Promise<void> {
       pytorchError: peer && 'error' in peer ? peer.error : undefined,
       ratioToPyTorch: ratio(r?.tokensPerSec, peerOk?.tokensPerSec),
       pytorchThreads: peers.map((x) => ({ threads: x.threads, tokensPerSec: x.tokensPerSec, stepMs: x.stepMs.median })),
+      pytorchDdp: ddp,
       ratioToPyTorchBest: ratio(r?.tokensPerSec, best?.tokensPerSec),
       foreignCpu: r?.foreignCpu ?? null,
       stepsSeen: r?.stepsSeen,
@@ -589,8 +598,9 @@ async function main(): Promise<void> {
   process.stderr.write(`\nwrote ${path.relative(process.cwd(), path.join(opts.out, 'latest.json'))} and latest.md in ${results.durationSec.toFixed(0)} s\n`);
 }
 
-function peerKey(p: Pick<Planned, 'config' | 'batchFile' | 'case'>): string {
-  return `${p.config}/${path.basename(p.batchFile, '.batches.json')}/t${p.case.threads}/${p.case.softmaxCandidates ? `cand${p.case.softmaxCandidates}` : 'full'}`;
+/** The peer run of a row's batches and softmax at `case.threads` threads in each of `processes` processes. */
+function peerKey(p: Pick<Planned, 'config' | 'batchFile' | 'case'>, processes = 1): string {
+  return `${p.config}/${path.basename(p.batchFile, '.batches.json')}/t${p.case.threads}${processes > 1 ? `/ddp${processes}` : ''}/${p.case.softmaxCandidates ? `cand${p.case.softmaxCandidates}` : 'full'}`;
 }
 
 /**
@@ -621,6 +631,9 @@ function summary(rows: TrainingRow[]): ScalingRow[] {
           pytorch: peers,
           pytorchBest: best,
           twoThreadsOverPyTorchBest: ratio(two?.tokensPerSec, best ?? undefined),
+          pytorchDdp: two?.pytorchDdp
+            ? { processes: two.pytorchDdp.processes ?? 1, tokensPerSec: two.pytorchDdp.tokensPerSec, overOneThread: ratio(two.pytorchDdp.tokensPerSec, peers.find((x) => x.threads === 1)?.tokensPerSec) }
+            : undefined,
           simdForm: (two ?? one)!.simdForm,
         });
       }

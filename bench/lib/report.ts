@@ -4,13 +4,15 @@
  */
 import type { TrainResult, TranslateResult, ActivationResult, CeilingRow, CoresResult } from './jobs';
 import { PROFILE_CATEGORIES, type ProfileCategory, type StepProfile } from '../../src/core/profile';
-import type { Summary } from './stats';
+import { ratio, type Summary } from './stats';
 
 /** What the PyTorch peer prints (`bench/pytorch/seq2seq_peer.py`). */
 export interface PeerResult {
   torch: string;
   python: string;
   threads: number;
+  /** Data-parallel processes (DistributedDataParallel); 1 = one process. */
+  processes?: number;
   parameters: number;
   stepMs: Summary;
   tokensPerSec: number;
@@ -52,6 +54,8 @@ export interface TrainingRow {
   ratioToPyTorch: number | null;
   /** PyTorch on the same batches and softmax at one thread and at the machine's cores (whatever this row's threads). */
   pytorchThreads?: { threads: number; tokensPerSec: number; stepMs: number }[];
+  /** Data-parallel rows: PyTorch under DistributedDataParallel over the machine's cores, one thread each. */
+  pytorchDdp?: PeerResult;
   /** Our tokens/s ÷ the best of `pytorchThreads` (PyTorch at the thread count a user would pick); null without a peer. */
   ratioToPyTorchBest?: number | null;
   /** The form of the project's SIMD kernels that ran (relaxed SIMD, plain SIMD or none). */
@@ -89,6 +93,12 @@ export interface ScalingRow {
   pytorchBest: number | null;
   /** Ours on two threads ÷ PyTorch's best. */
   twoThreadsOverPyTorchBest: number | null;
+  /**
+   * PyTorch's own data parallelism on the same batches: DistributedDataParallel
+   * over as many one-thread processes as the machine has cores, and its
+   * speed-up over PyTorch on one thread (the field's anchor for "2 ÷ 1").
+   */
+  pytorchDdp?: { processes: number; tokensPerSec: number; overOneThread: number | null };
   simdForm?: 'relaxed' | 'simd' | 'none';
 }
 
@@ -250,6 +260,28 @@ export function renderMarkdown(res: BenchResults): string {
         ]),
       ),
     );
+    const ddp = res.summary.filter((r) => r.pytorchDdp);
+    if (ddp.length) {
+      out.push(
+        `\nThe anchor for "2 ÷ 1": PyTorch's own data parallelism, DistributedDataParallel (gloo) over ${ddp[0].pytorchDdp!.processes} processes of one thread each, ` +
+          'each training its contiguous share of every batch, the gradients all-reduced in buckets during the backward pass (`bench/pytorch/seq2seq_peer.py --processes`).\n\n',
+      );
+      out.push(
+        table(
+          ['config', 'data', 'softmax', 'ours 2 ÷ 1', 'PyTorch 1 thread', `PyTorch DDP ${ddp[0].pytorchDdp!.processes} processes`, 'PyTorch DDP ÷ 1 thread', 'ours 2 threads ÷ PyTorch DDP'],
+          ddp.map((r) => [
+            r.config,
+            r.data,
+            softmaxLabel(r.softmaxCandidates),
+            f2(r.twoOverOne),
+            peerAt(r, 1),
+            f0(r.pytorchDdp!.tokensPerSec),
+            f2(r.pytorchDdp!.overOneThread),
+            f2(ratio(r.twoThreads, r.pytorchDdp!.tokensPerSec)),
+          ]),
+        ),
+      );
+    }
   }
 
   const main = res.training.filter((r) => !r.sweep);

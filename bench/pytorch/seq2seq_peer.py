@@ -32,16 +32,27 @@ the sizes read off the project's weights.
 Reads the batch file written by bench/run.ts (JSON: srcVocabSize,
 tgtVocabSize, batches[].pairs[].{src,tgt} ids without <bos>/<eos>), trains
 for warm-up + timed steps, and prints one JSON object on stdout.
+
+`--processes N` trains data-parallel as PyTorch users do on several cores or
+machines: N processes under DistributedDataParallel (gloo), each with
+`--threads` threads and its contiguous share of every batch, the gradients
+all-reduced in buckets while the backward pass runs (Li et al. 2020,
+"PyTorch Distributed: Experiences on Accelerating Data Parallel Training").
 """
 import argparse
 import json
 import math
+import os
 import sys
+import tempfile
 import time
 
 import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 PAD, BOS, EOS = 0, 2, 3
@@ -138,14 +149,17 @@ def tensors(batch):
     }
 
 
-def candidate_logits(model, features, tgt_out, tgt_mask, k, generator):
+def candidate_logits(model, features, tgt_out, tgt_mask, k, generator, batch=None):
     """Logits over the candidate set and the targets re-indexed into it (see module doc).
 
     `features` are the readout features from `Seq2Seq.decode`, whatever the readout:
     they are scored against the candidates' rows of W_out (model.out.weight [vocab, features]).
+    `batch` (tensors of the whole batch) supplies the gold ids when `tgt_out` is one process's
+    share of it: every process then draws the same candidates, as one process would for the batch.
     """
     vocab = model.out.weight.shape[0]
-    golds = torch.unique(tgt_out[tgt_mask > 0])
+    whole = batch if batch is not None else {"tgt_out": tgt_out, "tgt_mask": tgt_mask}
+    golds = torch.unique(whole["tgt_out"][whole["tgt_mask"] > 0])
     golds = golds[golds >= k]
     rest = torch.ones(vocab, dtype=torch.bool)
     rest[:k] = False
@@ -164,14 +178,18 @@ def candidate_logits(model, features, tgt_out, tgt_mask, k, generator):
     return logits, position[tgt_out]
 
 
-def cpu_jiffies():
-    """(busy jiffies of the machine, niced ones included, jiffies of all CPUs, this process's jiffies), or None off Linux."""
+def cpu_jiffies(pids=("self",)):
+    """(busy jiffies of the machine, niced ones included, jiffies of all CPUs, the jiffies of `pids`
+    (this process; with --processes, every process of the peer)), or None off Linux."""
     try:
         with open("/proc/stat") as f:
             user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in f.readline().split()[1:9])
-        with open("/proc/self/stat") as f:
-            rest = f.read().rsplit(")", 1)[1].split()
-        return (user + nice + system + irq + softirq + steal, user + nice + system + idle + iowait + irq + softirq + steal, int(rest[11]) + int(rest[12]))
+        own = 0
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as f:
+                rest = f.read().rsplit(")", 1)[1].split()
+            own += int(rest[11]) + int(rest[12])
+        return (user + nice + system + irq + softirq + steal, user + nice + system + idle + iowait + irq + softirq + steal, own)
     except OSError:
         return None
 
@@ -183,76 +201,112 @@ def foreign_share(a, b):
     return max(0.0, ((b[0] - a[0]) - (b[2] - a[2])) / (b[1] - a[1]))
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--batches", required=True, help="batch file written by bench/run.ts")
-    ap.add_argument("--embedding", type=int, required=True)
-    ap.add_argument("--hidden", type=int, required=True, help="decoder units (model.hiddenSize)")
-    ap.add_argument("--encoder-hidden", type=int, required=True, help="encoder units per direction (the resolved model.encoderHiddenSize)")
-    ap.add_argument("--readout", choices=READOUTS, required=True, help="model.readout")
-    ap.add_argument("--readout-size", type=int, default=0, help="model.readoutSize: units of the maxout readout (required for maxout)")
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--warmup", type=int, default=2)
-    ap.add_argument("--steps", type=int, default=10)
-    ap.add_argument("--softmax-candidates", type=int, default=0)
-    ap.add_argument("--lr", type=float, default=0.003)
-    ap.add_argument("--clip", type=float, default=5.0)
-    ap.add_argument("--max-foreign", type=float, default=1.0,
-                    help="keep only timed steps during which other processes used at most this share of the CPUs "
-                         "(/proc/stat minus this process; Linux), taking more steps until --steps are kept")
-    ap.add_argument("--max-seconds", type=float, default=600.0, help="with --max-foreign: stop looking for clean steps after this long")
-    args = ap.parse_args()
+def share_of(batch, rank, world):
+    """This process's contiguous share of a batch's pairs (as the project's data parallelism cuts it)."""
+    pairs = batch["pairs"]
+    per = math.ceil(len(pairs) / world)
+    mine = pairs[rank * per:(rank + 1) * per]
+    if not mine:
+        raise ValueError(f"a batch of {len(pairs)} pairs leaves process {rank} of {world} without a share")
+    return {"pairs": mine}
 
+
+class Step(nn.Module):
+    """One training step's loss as a module, so that DistributedDataParallel can wrap it.
+
+    With `world` processes each computes the summed cross-entropy of its share divided by the
+    whole batch's target tokens, times `world`: DDP averages the gradients over the processes,
+    so the update is the one of the whole batch's per-token mean (as in one process).
+    """
+
+    def __init__(self, model, k, generator, world):
+        super().__init__()
+        self.model, self.k, self.generator, self.world = model, k, generator, world
+
+    def forward(self, b, whole):
+        features = self.model.decode(b["src"], b["lengths"], b["src_mask"], b["tgt_in"])
+        if self.k:
+            logits, targets = candidate_logits(self.model, features, b["tgt_out"], b["tgt_mask"], self.k, self.generator, whole)
+        else:
+            logits, targets = self.model.out(features), b["tgt_out"]
+        nll = F.cross_entropy(logits, targets, reduction="none")
+        return (nll * b["tgt_mask"]).sum() / max(whole["tokens"], 1) * self.world
+
+
+def train(rank, world, args, init_file):
+    """Train warm-up + timed steps in process `rank` of `world`; rank 0 prints the JSON result."""
     torch.set_num_threads(args.threads)
+    if world > 1:
+        dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
     torch.manual_seed(42)
     with open(args.batches, encoding="utf-8") as f:
         data = json.load(f)
     batches = [tensors(b) for b in data["batches"]]
-    if args.readout == "maxout" and args.readout_size < 1:
-        ap.error("--readout maxout needs --readout-size")
+    shares = [tensors(share_of(b, rank, world)) for b in data["batches"]] if world > 1 else batches
     model = Seq2Seq(data["srcVocabSize"], data["tgtVocabSize"], args.embedding, args.hidden, args.encoder_hidden, args.readout, args.readout_size)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     generator = torch.Generator().manual_seed(7)
     k = args.softmax_candidates if 0 < args.softmax_candidates < data["tgtVocabSize"] else 0
+    net = Step(model, k, generator, world)
+    if world > 1:
+        net = DistributedDataParallel(net)  # gradients all-reduced in buckets during the backward pass
+    pids = ("self",)
+    if world > 1:
+        every = [None] * world
+        dist.all_gather_object(every, os.getpid())
+        pids = tuple(every)
 
-    def step(b):
+    def step(i):
         opt.zero_grad(set_to_none=True)
-        features = model.decode(b["src"], b["lengths"], b["src_mask"], b["tgt_in"])
-        if k:
-            logits, targets = candidate_logits(model, features, b["tgt_out"], b["tgt_mask"], k, generator)
-        else:
-            logits, targets = model.out(features), b["tgt_out"]
-        nll = F.cross_entropy(logits, targets, reduction="none")
-        loss = (nll * b["tgt_mask"]).sum() / max(b["tokens"], 1)
+        loss = net(shares[i], batches[i])
         loss.backward()
         if args.clip > 0:  # 0 = no clipping, as train.clipNorm
             torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
         opt.step()
+        return loss.detach()
+
+    def whole_loss(loss):
+        if world > 1:
+            dist.all_reduce(loss)
+            loss = loss / world
         return loss.item()
 
     # Warm-up on batches counted from the end; the timed steps are batches 0, 1, 2, … whatever the
     # warm-up and the dropped steps (a dropped step is taken again on the same batch), so every row —
     # one thread or two, ours or this peer — times the same batches (bucketed real batches differ in length).
     for w in range(args.warmup):
-        step(batches[len(batches) - 1 - w % len(batches)])
+        step(len(batches) - 1 - w % len(batches))
     times, tokens, sentences, losses, foreign = [], 0, 0, [], []
     seen, started = 0, time.perf_counter()
     while len(times) < args.steps:
-        b = batches[len(times) % len(batches)]
-        cpu0 = cpu_jiffies()
+        i = len(times) % len(batches)
+        if world > 1:
+            dist.barrier()  # every process starts the step together
+        cpu0 = cpu_jiffies(pids)
         t0 = time.perf_counter()
-        loss = step(b)
+        loss = step(i)
         ms = (time.perf_counter() - t0) * 1000
-        f = foreign_share(cpu0, cpu_jiffies())
+        f = foreign_share(cpu0, cpu_jiffies(pids))
         seen += 1
         out_of_time = time.perf_counter() - started > args.max_seconds
-        if f is not None and f > args.max_foreign and not out_of_time:
+        drop = f is not None and f > args.max_foreign and not out_of_time
+        if world > 1:
+            # Rank 0 decides (its clock, its reading) so that every process takes the same steps.
+            flag = torch.tensor([1 if drop else 0, ms])
+            dist.broadcast(flag, 0)
+            drop, ms = bool(flag[0].item()), float(flag[1].item())
+        loss = whole_loss(loss)
+        if drop:
             continue
         losses.append(loss)
         times.append(ms)
         foreign.append(f)
-        tokens += b["tokens"]
-        sentences += b["size"]
+        tokens += batches[i]["tokens"]
+        sentences += batches[i]["size"]
+    if world > 1:
+        dist.destroy_process_group()
+    if rank != 0:
+        return
     total = sum(times) / 1000
     srt = sorted(times)
 
@@ -265,6 +319,7 @@ def main():
         "torch": torch.__version__,
         "python": sys.version.split()[0],
         "threads": torch.get_num_threads(),
+        "processes": world,
         "parameters": sum(p.numel() for p in model.parameters()),
         "stepMs": {"n": len(times), "median": q(0.5), "p95": q(0.95), "mean": total * 1000 / len(times), "min": srt[0], "max": srt[-1]},
         "tokensPerSec": tokens / total,
@@ -273,7 +328,41 @@ def main():
         "lastLoss": losses[-1],
         "stepsSeen": seen,
         "foreignCpu": max((x for x in foreign if x is not None), default=None),
-    }))
+    }), flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--batches", required=True, help="batch file written by bench/run.ts")
+    ap.add_argument("--embedding", type=int, required=True)
+    ap.add_argument("--hidden", type=int, required=True, help="decoder units (model.hiddenSize)")
+    ap.add_argument("--encoder-hidden", type=int, required=True, help="encoder units per direction (the resolved model.encoderHiddenSize)")
+    ap.add_argument("--readout", choices=READOUTS, required=True, help="model.readout")
+    ap.add_argument("--readout-size", type=int, default=0, help="model.readoutSize: units of the maxout readout (required for maxout)")
+    ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads in each process")
+    ap.add_argument("--processes", type=int, default=1,
+                    help="data-parallel processes (DistributedDataParallel over gloo, PyTorch's standard data "
+                         "parallelism): each trains its contiguous share of every batch")
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--softmax-candidates", type=int, default=0)
+    ap.add_argument("--lr", type=float, default=0.003)
+    ap.add_argument("--clip", type=float, default=5.0)
+    ap.add_argument("--max-foreign", type=float, default=1.0,
+                    help="keep only timed steps during which other processes used at most this share of the CPUs "
+                         "(/proc/stat minus this peer's processes; Linux), taking more steps until --steps are kept")
+    ap.add_argument("--max-seconds", type=float, default=600.0, help="with --max-foreign: stop looking for clean steps after this long")
+    args = ap.parse_args()
+    if args.readout == "maxout" and args.readout_size < 1:
+        ap.error("--readout maxout needs --readout-size")
+    if args.processes < 1:
+        ap.error("--processes must be at least 1")
+    if args.processes == 1:
+        train(0, 1, args, None)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        # The processes find each other through a file (no network port needed).
+        mp.spawn(train, args=(args.processes, args, os.path.join(tmp, "rendezvous")), nprocs=args.processes, join=True)
 
 
 if __name__ == "__main__":
