@@ -403,7 +403,8 @@ const CATEGORY_LABELS: Record<ProfileCategory, string> = {
   readout: 'readout + output',
   loss: 'loss',
   optimizer: 'optimizer',
-  sync: 'data-parallel sync',
+  exchange: 'data-parallel exchange',
+  sync: 'waiting for the replica',
   other: 'other kernels',
 };
 
@@ -412,7 +413,8 @@ const PROFILE_LEGEND =
   'every kernel timed without read-backs and charged to a category — *matrix products* (`BatchMatMul`, `_FusedMatMul`, forward and backward), ' +
   'else the model region that ran it or whose gradient it is: *recurrent cell* (the GRU/LSTM gates\' element-wise work and the padding mask), *attention* (scores, softmax, context), ' +
   '*embeddings* (lookups and their gradient), *readout + output* (maxout, output projection\'s bias and candidate rows), *loss* (the fused cross-entropy, its JavaScript included), ' +
-  '*optimizer* (clipping and Adam, its JavaScript included), *data-parallel sync* (writing the gradient share, waiting for the other replica, summing the shares), *other kernels* (reshapes, stacks, concatenations). ' +
+  '*optimizer* (clipping and Adam, its JavaScript included), *data-parallel exchange* (copying the gradient share to the shared memory, combining the shares, copying the new parameters back), ' +
+  '*waiting for the replica* (from sending a message to the replica to its answer, beyond thread 0\'s own work; the record before issue 17 has no exchange column: its waiting includes the exchange), *other kernels* (reshapes, stacks, concatenations). ' +
   '*outside kernels* = the rest of the step\'s wall time: TensorFlow.js dispatch, the gradient tape, disposal. ' +
   'Each cell: ms per step (share of the step). *replica waits* = the second thread\'s idle share. ' +
   'GFLOP/step counts 2·M·K·N per product of every thread; *matmul GFLOP/s* = thread 0\'s product FLOPs ÷ its time in products, also as a share of the ceiling ' +
@@ -445,7 +447,7 @@ export function ceilingGflops(rows: CeilingRow[] | undefined): number | undefine
 
 function profileTable(rows: TrainingRow[], ceiling: CeilingRow[] | undefined): string {
   const top = ceilingGflops(ceiling);
-  const cats = PROFILE_CATEGORIES.filter((c) => rows.some((r) => r.profile!.threads[0].categories[c].ms > 0));
+  const cats = PROFILE_CATEGORIES.filter((c) => rows.some((r) => (r.profile!.threads[0].categories[c]?.ms ?? 0) > 0));
   return table(
     ['config', 'data', 'threads', 'softmax', 'step ms', ...cats.map((c) => CATEGORY_LABELS[c]), 'outside kernels', 'replica waits', 'kernels/step', 'GFLOP/step', 'matmul GFLOP/s', 'of ceiling', 'step GFLOP/s'],
     rows.map((r) => {
@@ -463,7 +465,7 @@ function profileTable(rows: TrainingRow[], ceiling: CeilingRow[] | undefined): s
         String(r.threads),
         softmaxLabel(r.softmaxCandidates),
         f0(wall),
-        ...cats.map((c) => cell(t0.categories[c].ms / n)),
+        ...cats.map((c) => (t0.categories[c] ? cell(t0.categories[c].ms / n) : '–')),
         cell(t0.outsideMs / n),
         replica ? pct(replica.categories.sync.ms / replica.wallMs) : '–',
         f0(t0.kernels / n),

@@ -18,10 +18,12 @@
  *    profiler tags every tape node with the region that recorded it);
  *  - `other` for kernels outside any region (reshapes, concatenations, …).
  *
- * Regions opened with `{ wall: true }` (`loss`, `optimizer`, `sync`)
- * also charge the JavaScript time spent in them outside kernels to their
- * category (the fused cross-entropy's sweep, the Adam update, waiting for
- * the other data-parallel replicas). What remains of the step's wall time
+ * Regions opened with `{ wall: true }` (`loss`, `optimizer`, `exchange`,
+ * `sync`) also charge the JavaScript time spent in them outside kernels to
+ * their category (the fused cross-entropy's sweep, the Adam update, the
+ * data-parallel exchange — copying the gradient share to the shared memory,
+ * combining the shares, copying the parameters back — and waiting for the
+ * other data-parallel replicas). What remains of the step's wall time
  * is "outside kernels": TensorFlow.js's own bookkeeping between kernels
  * (op dispatch, the gradient tape, tensor disposal) and the model's
  * JavaScript.
@@ -31,7 +33,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Categories of a step's time (see the module comment). */
-export const PROFILE_CATEGORIES = ['matmul', 'cell', 'attention', 'embedding', 'readout', 'loss', 'optimizer', 'sync', 'other'] as const;
+export const PROFILE_CATEGORIES = ['matmul', 'cell', 'attention', 'embedding', 'readout', 'loss', 'optimizer', 'exchange', 'sync', 'other'] as const;
 export type ProfileCategory = (typeof PROFILE_CATEGORIES)[number];
 /** The categories model code opens regions for. */
 export type RegionCategory = Exclude<ProfileCategory, 'matmul' | 'other'>;
@@ -307,8 +309,9 @@ export function sumProfiles(ps: StepProfile[]): StepProfile {
     kernels += p.kernels;
     matmulFlops += p.matmulFlops;
     for (const c of PROFILE_CATEGORIES) {
-      categories[c].ms += p.categories[c].ms;
-      categories[c].kernels += p.categories[c].kernels;
+      // Profiles recorded before a category existed (bench/results/profile-before.json has no `exchange`) count 0 there.
+      categories[c].ms += p.categories[c]?.ms ?? 0;
+      categories[c].kernels += p.categories[c]?.kernels ?? 0;
     }
     for (const k of p.byKernel) {
       const e = byKernel.get(k.kernel) ?? { calls: 0, ms: 0 };

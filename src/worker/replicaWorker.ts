@@ -43,7 +43,7 @@ async function handle(m: ToReplica): Promise<void> {
       break;
     }
     case 'step': {
-      if (stale) region('sync', () => shared!.loadParameters(), { wall: true });
+      if (stale) region('exchange', () => shared!.loadParameters(), { wall: true });
       stale = false;
       if (!m.batch) {
         post({ type: 'computed', loss: 0, tokens: 0 });
@@ -51,7 +51,7 @@ async function handle(m: ToReplica): Promise<void> {
       }
       const g = updater!.gradients(m.batch, undefined, m.candidates);
       try {
-        region('sync', () => shared!.writeGradients(g.grads), { wall: true });
+        region('exchange', () => shared!.writeGradients(g.grads), { wall: true });
       } finally {
         tf.dispose(g.grads);
       }
@@ -59,7 +59,7 @@ async function handle(m: ToReplica): Promise<void> {
       break;
     }
     case 'combine':
-      post({ type: 'partial', sumSquares: region('sync', () => shared!.combine(m.tokens), { wall: true }) });
+      post({ type: 'partial', sumSquares: region('exchange', () => shared!.combine(m.tokens), { wall: true }) });
       break;
     case 'update':
       stale = region('optimizer', () => shared!.update(m.norm), { wall: true });
@@ -67,7 +67,7 @@ async function handle(m: ToReplica): Promise<void> {
       break;
     case 'load':
       // Every replica has updated its range: the parameters are complete.
-      if (stale) region('sync', () => shared!.loadParameters(), { wall: true });
+      if (stale) region('exchange', () => shared!.loadParameters(), { wall: true });
       stale = false;
       break;
     case 'lr':

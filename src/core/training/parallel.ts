@@ -440,14 +440,14 @@ export class DataParallel {
     const own = updater.gradients(shares[0]!, undefined, candidates); // share 0 is never empty: a batch has at least one pair
     let computed: Extract<FromReplica, { type: 'computed' }>[];
     try {
-      region('sync', () => this.shared.writeGradients(own.grads), { wall: true });
+      region('exchange', () => this.shared.writeGradients(own.grads), { wall: true });
     } finally {
       disposeAll(own.grads);
     }
     computed = await this.all('computed');
     const tokens = [own.tokens, ...computed.map((c) => c.tokens)];
     this.post({ type: 'combine', tokens });
-    const sq0 = region('sync', () => this.shared.combine(tokens), { wall: true });
+    const sq0 = region('exchange', () => this.shared.combine(tokens), { wall: true });
     const partials = await this.all('partial');
     // Summed in replica order here and sent to all: every replica clips with the very same norm.
     const norm = Math.sqrt([sq0, ...partials.map((p) => p.sumSquares)].reduce((a, b) => a + b, 0));
@@ -459,7 +459,7 @@ export class DataParallel {
     if (updated) {
       // Every range is updated: all threads copy the new parameters at once.
       this.post({ type: 'load' });
-      region('sync', () => this.shared.loadParameters(), { wall: true });
+      region('exchange', () => this.shared.loadParameters(), { wall: true });
     }
     const total = tokens.reduce((a, b) => a + b, 0);
     return (own.loss * own.tokens + computed.reduce((a, c) => a + c.loss * c.tokens, 0)) / Math.max(total, 1);
