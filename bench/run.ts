@@ -178,19 +178,32 @@ async function runPeer(python: string, a: PeerArgs): Promise<PeerResult | { erro
     '--clip', String(a.clipNorm),
     '--max-foreign', String(a.maxForeign),
   ];
+  // The peer looks for clean steps for at most its --max-seconds (600 s); a peer still running well after that is stuck.
+  const limitMs = (600 + 300) * 1000;
   return new Promise((resolve) => {
-    const child = spawn(python, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: peerEnv(a.threads) });
+    // Its own process group: with --processes the peer's workers are stopped with it.
+    const child = spawn(python, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: peerEnv(a.threads), detached: true });
     let out = '';
     let err = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, limitMs);
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
     child.on('close', (code) => {
+      clearTimeout(timer);
       const line = out.trim().split('\n').pop() ?? '';
       try {
         if (code !== 0) throw new Error();
         resolve(JSON.parse(line) as PeerResult);
       } catch {
-        resolve({ error: `PyTorch peer failed (exit ${code}): ${err.trim().split('\n').pop() ?? ''}` });
+        resolve({ error: timedOut ? `PyTorch peer did not finish within ${limitMs / 1000} s (stopped)` : `PyTorch peer failed (exit ${code}): ${err.trim().split('\n').pop() ?? ''}` });
       }
     });
   });

@@ -304,9 +304,20 @@ def train(rank, world, args, init_file):
         tokens += batches[i]["tokens"]
         sentences += batches[i]["size"]
     if world > 1:
+        dist.barrier()
         dist.destroy_process_group()
-    if rank != 0:
-        return
+    if rank == 0:
+        report(model, times, tokens, sentences, losses, foreign, seen, world)
+    if world > 1:
+        # A spawned process can hang in the interpreter's exit after gloo (threads it leaves behind):
+        # its work is done and its output flushed, so it leaves without the interpreter's teardown.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+def report(model, times, tokens, sentences, losses, foreign, seen, world):
+    """Print the JSON result of the timed steps."""
     total = sum(times) / 1000
     srt = sorted(times)
 
