@@ -12,7 +12,7 @@ import { existsSync } from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { Translation } from '../core/decoding/translator';
-import type { HostToInference, InferenceToHost, LoadedMessage } from '../protocol/inference';
+import type { HostToInference, InferenceToHost, LoadedMessage, TranslateRequestOptions } from '../protocol/inference';
 // @vscode/l10n itself, the instance src/shared/l10n.ts configures: vscode-l10n-dev extracts
 // l10n.t('…') only from files that import it from 'vscode' or '@vscode/l10n'.
 import * as l10n from '@vscode/l10n';
@@ -24,26 +24,11 @@ export interface InferenceClientOptions {
   env?: Record<string, string>;
 }
 
-export interface TranslateCallOptions {
-  beamSize?: number;
-  topK?: number;
-  /** How many best hypotheses each translation carries in `nBest` (above 1); default: the run's `train.nBest`. */
-  nBest?: number;
-  /** Record the beam search tree for the first this many non-blank lines (beam above 1 only); for those lines, also the reference's search-error table and tree. */
-  beamTrees?: number;
-  /** Lines may be TSV pairs: the source column is translated, the target column scored as the reference. */
-  tsv?: boolean;
-  /** What-if decoding: force this prefix (`Translation.prefix`). */
-  prefix?: { tokens?: string[]; text?: string };
-  /** Score this reference (`Translation.reference`). */
-  reference?: string;
-  /** With a reference: the beam sizes of the per-sentence search-error table. */
-  referenceBeams?: number[];
-  /** With a reference: the beam size whose tree shows where the reference fell out. */
-  referenceTreeBeam?: number;
+/** A translation's options: those of the worker's `translate` request (one definition, `src/protocol/inference.ts`), and a progress callback. */
+export type TranslateCallOptions = TranslateRequestOptions & {
   /** Called with lines done / total while the request runs. */
   onProgress?: (done: number, total: number) => void;
-}
+};
 
 /** Thrown (as a rejection) when a translation was cancelled with {@link InferenceClient.cancel}. */
 export class TranslationCancelledError extends Error {
@@ -111,20 +96,8 @@ export class InferenceClient {
     const result = new Promise<{ translations: Translation[]; ms: number }>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onProgress: opts.onProgress });
     });
-    this.post(worker, {
-      type: 'translate',
-      id,
-      lines,
-      beamSize: opts.beamSize,
-      topK: opts.topK,
-      nBest: opts.nBest,
-      beamTrees: opts.beamTrees,
-      tsv: opts.tsv,
-      prefix: opts.prefix,
-      reference: opts.reference,
-      referenceBeams: opts.referenceBeams,
-      referenceTreeBeam: opts.referenceTreeBeam,
-    });
+    const { onProgress: _, ...request } = opts; // a function cannot cross to the worker
+    this.post(worker, { type: 'translate', id, lines, ...request });
     return { id, result };
   }
 

@@ -71,6 +71,9 @@ export interface TranslateRequest {
   referenceTreeBeam?: number;
 }
 
+/** The options of a {@link TranslateRequest} (everything but its envelope and lines). */
+export type TranslateRequestOptions = Omit<TranslateRequest, 'type' | 'id' | 'lines'>;
+
 /** Host → worker: stop translation `id` after the current sentence (answered with `cancelled`). */
 export interface CancelTranslationRequest {
   type: 'cancel';
