@@ -96,6 +96,22 @@ async function treeMenu(page: Page, label: string, item: string): Promise<void> 
   await entry.click();
 }
 
+/**
+ * {@link treeMenu} until `tookEffect` sees the result: while a job runs, every poll re-renders its row
+ * with the new step, and a context menu open over the row can close under the click.
+ */
+async function treeMenuUntil(page: Page, label: string, item: string, tookEffect: (timeoutMs: number) => Promise<boolean>, attempts = 3): Promise<void> {
+  for (let i = 1; i <= attempts; i++) {
+    // A menu that did not open (a modal dialog already up from the last attempt covers the tree) is retried below.
+    await treeMenu(page, label, item).catch((e: unknown) => {
+      if (i === attempts) throw e;
+    });
+    if (await tookEffect(10_000)) return;
+    await page.keyboard.press('Escape');
+  }
+  throw new Error(`"${item}" on ${label} in the Models view had no effect in ${attempts} attempts`);
+}
+
 function clusterUp(): boolean {
   return spawnSync('bash', [CLUSTER, 'status'], { encoding: 'utf8' }).status === 0;
 }
@@ -237,9 +253,8 @@ describe('Slurm from VS Code: Run Ablation as Slurm jobs, followed live in the M
     await screenshot(page, 'slurm-05-training-panel');
     await openModels(page);
     await waitForModels(page, (r) => r.some((x) => x.label === 'long' && /Slurm: running step \d+/.test(x.description)), 'long running', 120_000);
-    await treeMenu(page, 'long', 'Cancel Slurm Job');
     const dialog = page.locator('.monaco-dialog-box');
-    await dialog.waitFor({ state: 'visible', timeout: 10_000 });
+    await treeMenuUntil(page, 'long', 'Cancel Slurm Job', (timeout) => dialog.waitFor({ state: 'visible', timeout }).then(() => true, () => false));
     await dialog.locator('.monaco-button', { hasText: 'Cancel Job' }).click();
     await waitForModels(page, (r) => r.some((x) => x.label === 'long' && /Slurm: cancelled/.test(x.description)), 'long cancelled', 120_000);
     // The panel that follows it shows it stopped (the task's last event, done with reason cancelled).
