@@ -11,6 +11,7 @@ import type { TrainingEvent } from '../core/training/events';
 import type { JobInfo, ResumeInfo, RunInfo } from '../protocol/trainingPanel';
 import { describeStopReason, eventLogLine, formatBleu, readingText } from '../shared/format';
 import { readInterruption } from './logic/interruptedRuns';
+import { FollowedJob } from './logic/followedJob';
 import { MetricsFollower } from './logic/metricsFollower';
 import { parseMetricsJsonl, readRunEntry } from './logic/modelsList';
 import { RunStore } from './logic/runStore';
@@ -72,7 +73,7 @@ export class TrainingController implements vscode.Disposable {
   /** Fires after {@link onDidEndRun} with how the run ended. */
   readonly onDidEndRunWithOutcome = this.endedWithOutcome.event;
   /** The run another machine trains that the panel follows (see {@link followRun}). */
-  private followed: { run: RunInfo; follower: MetricsFollower; timer: NodeJS.Timeout; opts: FollowOptions; held?: TrainingEvent; busy: boolean } | undefined;
+  private followed: { run: RunInfo; follower: MetricsFollower; timer: NodeJS.Timeout; opts: FollowOptions; job: FollowedJob; held?: TrainingEvent; busy: boolean } | undefined;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('Seq2Seq', { log: true });
@@ -259,7 +260,7 @@ export class TrainingController implements vscode.Disposable {
     this.store.begin(run);
     const follower = new MetricsFollower(path.join(run.runDir, 'metrics.jsonl'));
     const timer = setInterval(() => void this.pollFollowed(), FOLLOW_MS);
-    this.followed = { run, follower, timer, opts, busy: false };
+    this.followed = { run, follower, timer, opts, job: new FollowedJob(), busy: false };
     this.panel.show(false);
     this.panel.replay();
     void this.pollFollowed();
@@ -279,9 +280,18 @@ export class TrainingController implements vscode.Disposable {
       const got = await f.follower.poll();
       if (this.followed !== f) return;
       const active = f.opts.isActive();
+      // The file is fresher than Slurm's last answer: a started attempt is shown running before the
+      // monitor's next poll. Posted before the events, so the panel never shows their steps as queued.
+      const job = f.job.show(active ? f.opts.job?.() : undefined, got?.events ?? []);
+      const shown = this.store.job;
+      if (job?.queued !== shown?.queued || job?.note !== shown?.note) {
+        this.store.job = job;
+        this.panel.post({ type: 'job', job });
+      }
       if (got) {
         if (got.reset) {
           this.store.begin(f.run);
+          this.store.job = job; // the replay below carries it
           f.held = undefined;
         }
         const events = [...got.events];
@@ -292,12 +302,6 @@ export class TrainingController implements vscode.Disposable {
           if (!got.reset) this.panel.post({ type: 'event', event: e });
         }
         if (got.reset) this.panel.replay();
-      }
-      const job = active ? f.opts.job?.() : undefined;
-      const shown = this.store.job;
-      if (job?.queued !== shown?.queued || job?.note !== shown?.note) {
-        this.store.job = job;
-        this.panel.post({ type: 'job', job });
       }
       if (!active) {
         if (f.held) {
