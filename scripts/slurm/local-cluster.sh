@@ -120,6 +120,10 @@ start_munge() {
 
 start_daemons() {
   export SLURM_CONF="$CONF"
+  # Daemons outlive this script: they run from the cluster's own folder, not from the caller's (a
+  # checkout deleted later would leave every job step's slurmstepd without a working directory,
+  # "Unable to get current working directory" on each task's stderr).
+  cd "$HOME_DIR"
   if ! pid_alive "$HOME_DIR/slurmctld.pid"; then
     log "starting slurmctld"
     setsid /usr/sbin/slurmctld -D -f "$CONF" >>"$HOME_DIR/log/slurmctld.stdout" 2>&1 </dev/null &
